@@ -271,7 +271,7 @@ public final class ImportMnistAction {
   /** The published output: its path, each split's counts, and the wall time. Immutable. */
   public record Result(String outputPath, Map<String, SplitResult> splits, double seconds) {
     public Result {
-      splits = Map.copyOf(splits);
+      splits = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(splits));
     }
 
     public String trainPath() {
