@@ -50,6 +50,33 @@ final class Options {
     return values.getOrDefault(name, defaultValue);
   }
 
+  String required(String name) {
+    String value = values.get(name);
+    if (value == null || value.isBlank()) {
+      throw new UsageException(command + ": --" + name + " is required");
+    }
+    return value;
+  }
+
+  /** A number above {@code min} (or equal to it when {@code minInclusive}), finite. */
+  double getDouble(String name, double defaultValue, double min, boolean minInclusive) {
+    String raw = values.get(name);
+    if (raw == null) {
+      return defaultValue;
+    }
+    double value;
+    try {
+      value = Double.parseDouble(raw.trim());
+    } catch (NumberFormatException e) {
+      throw new UsageException(command + ": --" + name + " must be a number, got '" + raw + "'");
+    }
+    if (!Double.isFinite(value) || value < min || (!minInclusive && value == min)) {
+      throw new UsageException(command + ": --" + name + " must be " + (minInclusive ? "at least " : "above ")
+          + min + ", cannot be: " + raw);
+    }
+    return value;
+  }
+
   int getInt(String name, int defaultValue, int min) {
     String raw = values.get(name);
     if (raw == null) {

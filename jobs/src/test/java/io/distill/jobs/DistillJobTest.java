@@ -44,6 +44,12 @@ class DistillJobTest {
         () -> DistillJob.plan(List.of("import-mnist", "--rows-per-partition", "ten")));
     assertTrue(type.getMessage().contains("must be an integer, got 'ten'"), type.getMessage());
     assertThrows(UsageException.class, () -> DistillJob.plan(List.of("distil")));
+    UsageException required = assertThrows(UsageException.class,
+        () -> DistillJob.plan(List.of("train-teacher", "--output", "t.zip")));
+    assertEquals("train-teacher: --data is required", required.getMessage());
+    UsageException rate = assertThrows(UsageException.class, () -> DistillJob.plan(
+        List.of("train-teacher", "--data", "d", "--output", "t.zip", "--learning-rate", "0")));
+    assertEquals("train-teacher: --learning-rate must be above 0.0, cannot be: 0", rate.getMessage());
     assertEquals(2, DistillJob.run(new String[] {"import-mnist", "--input"}));
   }
 
