@@ -1,10 +1,5 @@
 package io.distill.dataset;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -228,11 +223,8 @@ public final class ImportMnistAction {
       splits.put(s.name(), entry);
     }
     manifest.put("splits", splits);
-    try (OutputStream out = path.getFileSystem(hadoopConf).create(path, true)) {
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out, manifest);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + path + ": " + e.getMessage(), e);
-    }
+    manifest.put("codeVersion", HadoopFiles.codeVersion());
+    HadoopFiles.writeJson(path.toString(), manifest, hadoopConf);
   }
 
   private static final class Split {

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.ImportMnistAction;
+import io.distill.dataset.EmbeddedMnist;
 import io.distill.dataset.LocalSpark;
-import io.distill.dataset.MnistFiles;
 import io.distill.trainer.TrainingSettings;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,8 +23,7 @@ class TrainTeacherActionTest {
   @Test
   void trainsSavesAndReloadsATeacherWhoseSidecarMatchesItsOutputs() {
     SparkSession spark = LocalSpark.session();
-    String data = ImportMnistAction.of(spark).source(MnistFiles.embedded()).output(dir.resolve("data").toString())
-        .execute().outputPath();
+    String data = EmbeddedMnist.imported().outputPath();
     String model = dir.resolve("teacher.zip").toString();
     TrainTeacherAction.Result result = TrainTeacherAction.of(spark)
         .network(TeacherNetworks.mlp(784, new int[] {64}, 10, 1.0, 1.0, null, new Adam(2e-3), 3))

@@ -1,5 +1,6 @@
 package io.distill.trainer;
 
+import io.distill.dataset.HadoopFiles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -165,7 +166,7 @@ public final class SparkTrainer {
           threads, settings);
       return train(jsc, conf, json, layout, shards, sizes, validationShards, threads, started);
     } catch (Exception e) {
-      throw badInputFrom(e);
+      throw HadoopFiles.userError(e);
     } finally {
       if (shards != null) {
         TrainingShards.release(shards);
@@ -289,20 +290,6 @@ public final class SparkTrainer {
     int keptEpoch = keepBest ? bestEpoch : history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
     return new TrainingResult(network(conf, kept), history, keptEpoch, stoppedEarly,
         (System.nanoTime() - started) / 1e9);
-  }
-
-  /**
-   * A bad row found inside a task reaches the driver wrapped in Spark's "Job aborted due to stage failure" with
-   * a remote stack trace; the user's problem is the innermost IllegalArgumentException, so that is what is
-   * thrown (the Spark failure kept as its cause).
-   */
-  private static RuntimeException badInputFrom(Exception e) {
-    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-      if (t instanceof IllegalArgumentException && e instanceof org.apache.spark.SparkException) {
-        return new IllegalArgumentException(t.getMessage(), e);
-      }
-    }
-    return e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
   }
 
   private static double[] evaluate(JavaSparkContext jsc, JavaRDD<Shard> shards, NetworkState state, int threads,

@@ -1,6 +1,7 @@
 package io.distill.trainer;
 
 import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.RowChecks;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -62,7 +63,7 @@ final class TrainingShards {
           while (rows.hasNext()) {
             Row row = rows.next();
             long id = row.getLong(0);
-            x.add(floats(row.getList(1), features, name, id, DatasetSchema.FEATURES));
+            x.add(RowChecks.finiteFloats(row.getList(1), features, name, id, DatasetSchema.FEATURES));
             int label = row.getInt(2);
             if (label < 0 || label >= classes) {
               throw new IllegalArgumentException(String.format(
@@ -71,7 +72,7 @@ final class TrainingShards {
             float[] labelRow = new float[width];
             labelRow[label] = 1f;
             if (hasSoft) {
-              float[] p = floats(row.getList(3), classes, name, id, soft);
+              float[] p = RowChecks.finiteFloats(row.getList(3), classes, name, id, soft);
               double sum = 0;
               for (float v : p) {
                 if (v < 0) {
@@ -102,31 +103,6 @@ final class TrainingShards {
               .iterator();
         })
         .persist(StorageLevel.MEMORY_ONLY());
-  }
-
-  private static float[] floats(List<Object> values, int expected, String name, long id, String field) {
-    if (values == null) {
-      throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: %s is null", name, id, field));
-    }
-    if (values.size() != expected) {
-      throw new IllegalArgumentException(String.format(
-          "Dataset %s, row id=%d: %s has %d values, expected %d", name, id, field, values.size(), expected));
-    }
-    float[] out = new float[expected];
-    for (int i = 0; i < expected; i++) {
-      Object v = values.get(i);
-      if (v == null) {
-        throw new IllegalArgumentException(String.format(
-            "Dataset %s, row id=%d: %s[%d] is null", name, id, field, i));
-      }
-      float f = ((Number) v).floatValue();
-      if (!Float.isFinite(f)) {
-        throw new IllegalArgumentException(String.format(
-            "Dataset %s, row id=%d: %s[%d] is %s, expected a finite number", name, id, field, i, f));
-      }
-      out[i] = f;
-    }
-    return out;
   }
 
   static void release(JavaRDD<Shard> shards) {

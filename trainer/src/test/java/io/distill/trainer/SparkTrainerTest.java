@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distill.dataset.EmbeddedMnist;
 import io.distill.dataset.LocalSpark;
 import io.distill.losses.DistillationLoss;
 import java.nio.file.Path;
@@ -39,8 +40,8 @@ class SparkTrainerTest {
     TrainingResult result = SparkTrainer.of(spark)
         .name("converge")
         .network(conf)
-        .trainingData(MnistSlice.train(), "mnist-slice/train")
-        .validationData(MnistSlice.test(), "mnist-slice/test")
+        .trainingData(EmbeddedMnist.train(), "mnist-slice/train")
+        .validationData(EmbeddedMnist.test(), "mnist-slice/test")
         .settings(TrainingSettings.builder().epochs(5).workers(2).batchSizePerWorker(32).averagingPeriod(5).build())
         .execute();
     List<EpochStats> h = result.history();
@@ -54,14 +55,14 @@ class SparkTrainerTest {
 
     MultiLayerNetwork local = new MultiLayerNetwork(conf.clone());
     local.init();
-    List<DataSet> batches = batchesInIdOrder(MnistSlice.train(), conf, 32);
+    List<DataSet> batches = batchesInIdOrder(EmbeddedMnist.train(), conf, 32);
     for (int epoch = 0; epoch < 5; epoch++) {
       java.util.Collections.shuffle(batches, new java.util.Random(epoch));
       for (DataSet b : batches) {
         local.fit(b);
       }
     }
-    DataSet test = batchesInIdOrder(MnistSlice.test(), conf, 1000).get(0);
+    DataSet test = batchesInIdOrder(EmbeddedMnist.test(), conf, 1000).get(0);
     double localAccuracy = accuracy(local.output(test.getFeatures(), false), test.getLabels());
     assertTrue(accuracy >= localAccuracy - 0.02,
         "distributed " + accuracy + " is more than 2 points below the local fit's " + localAccuracy);
@@ -107,7 +108,7 @@ class SparkTrainerTest {
    * would differ from the local fit's, which carries it.
    */
   private void assertEquivalentToLocalFit(int averagingPeriod) {
-    Dataset<Row> data = MnistSlice.train().where("id < 640");
+    Dataset<Row> data = EmbeddedMnist.train().where("id < 640");
     MultiLayerConfiguration conf = Networks.mlp(32, new Nesterovs(0.05, 0.9), DistillationLoss.hardLabelsOnly(), 3);
     TrainingResult result = SparkTrainer.of(spark).name("equivalence").network(conf).trainingData(data)
         .settings(TrainingSettings.builder().epochs(2).workers(1).batchSizePerWorker(64)
@@ -133,7 +134,7 @@ class SparkTrainerTest {
    */
   @Test
   void updaterStateIsAveragedAcrossWorkers() {
-    Dataset<Row> data = MnistSlice.train().where("id < 200");
+    Dataset<Row> data = EmbeddedMnist.train().where("id < 200");
     MultiLayerConfiguration conf = Networks.mlp(16, new Adam(1e-2), DistillationLoss.hardLabelsOnly(), 5);
     TrainingResult result = SparkTrainer.of(spark).name("averaging").network(conf).trainingData(data)
         .settings(TrainingSettings.builder().epochs(1).workers(2).batchSizePerWorker(200).averagingPeriod(1)
@@ -164,11 +165,11 @@ class SparkTrainerTest {
   void checkpointsEveryEpochAndResumes() {
     String checkpoints = dir.resolve("checkpoints").toString();
     MultiLayerConfiguration conf = Networks.mlp(32, new Adam(1e-3), DistillationLoss.hardLabelsOnly(), 11);
-    Dataset<Row> data = MnistSlice.train().where("id < 1000");
+    Dataset<Row> data = EmbeddedMnist.train().where("id < 1000");
     TrainingSettings.Builder settings = TrainingSettings.builder().workers(2).batchSizePerWorker(50)
         .averagingPeriod(4).checkpointDir(checkpoints);
     TrainingResult two = SparkTrainer.of(spark).name("checkpointed").network(conf).trainingData(data)
-        .validationData(MnistSlice.test())
+        .validationData(EmbeddedMnist.test())
         .settings(settings.epochs(2).build()).execute();
 
     TrainingCheckpoint checkpoint = TrainingCheckpoint.latest(checkpoints,
@@ -181,7 +182,7 @@ class SparkTrainerTest {
     assertEquals(2, checkpoint.network().getLayerWiseConfigurations().getEpochCount());
 
     TrainingResult three = SparkTrainer.of(spark).name("checkpointed").network(conf).trainingData(data)
-        .validationData(MnistSlice.test())
+        .validationData(EmbeddedMnist.test())
         .settings(settings.epochs(3).build()).resume(true).execute();
     assertEquals(3, three.history().size());
     assertEquals(two.history(), three.history().subList(0, 2));
@@ -191,7 +192,7 @@ class SparkTrainerTest {
 
   @Test
   void aBadRowIsNamed() {
-    Dataset<Row> data = MnistSlice.train().where("id < 50")
+    Dataset<Row> data = EmbeddedMnist.train().where("id < 50")
         .selectExpr("id", "CASE WHEN id = 17 THEN slice(features, 1, 700) ELSE features END AS features", "label");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkTrainer.of(spark)
         .name("bad").network(Networks.mlp(8, new Adam(1e-3), DistillationLoss.hardLabelsOnly(), 1))
@@ -204,7 +205,7 @@ class SparkTrainerTest {
   void distillationWithoutSoftLabelsIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> SparkTrainer.of(spark).network(Networks.mlp(8, new Adam(1e-3), new DistillationLoss(0.5, 4), 1))
-            .trainingData(MnistSlice.train()).execute());
+            .trainingData(EmbeddedMnist.train()).execute());
     assertTrue(e.getMessage().contains("needs the teacher's soft labels"), e.getMessage());
   }
 

@@ -1,8 +1,5 @@
-package io.distill.trainer;
+package io.distill.dataset;
 
-import io.distill.dataset.ImportMnistAction;
-import io.distill.dataset.LocalSpark;
-import io.distill.dataset.MnistFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,16 +8,16 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /** The embedded MNIST slice imported to Parquet once per test JVM: 5,000 train and 1,000 test rows. */
-final class MnistSlice {
+public final class EmbeddedMnist {
   private static ImportMnistAction.Result imported;
 
-  private MnistSlice() {}
+  private EmbeddedMnist() {}
 
-  static synchronized ImportMnistAction.Result imported() {
+  public static synchronized ImportMnistAction.Result imported() {
     if (imported == null) {
       try {
-        Path dir = Files.createTempDirectory("mnist-slice");
-        dir.toFile().deleteOnExit();
+        // Under the module's target/, so `mvn clean` removes it.
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "mnist-slice");
         imported = ImportMnistAction.of(LocalSpark.session()).source(MnistFiles.embedded())
             .output(dir.resolve("data").toString()).execute();
       } catch (IOException e) {
@@ -30,11 +27,11 @@ final class MnistSlice {
     return imported;
   }
 
-  static Dataset<Row> train() {
+  public static Dataset<Row> train() {
     return LocalSpark.session().read().parquet(imported().trainPath());
   }
 
-  static Dataset<Row> test() {
+  public static Dataset<Row> test() {
     return LocalSpark.session().read().parquet(imported().testPath());
   }
 }

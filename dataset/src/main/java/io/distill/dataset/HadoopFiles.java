@@ -1,0 +1,80 @@
+package io.distill.dataset;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Properties;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkException;
+
+/** Small helpers over Hadoop FileSystem paths and Spark failures shared by the jobs. */
+public final class HadoopFiles {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private HadoopFiles() {}
+
+  /** The sha256 of a file's bytes, in hex; one streaming read. */
+  public static String sha256(String path, Configuration conf) {
+    Path p = new Path(path);
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        digest.update(buffer, 0, n);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + path + " to hash it: " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Writes {@code value} as indented JSON to {@code path}, replacing it. */
+  public static void writeJson(String path, Object value, Configuration conf) {
+    Path p = new Path(path);
+    try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
+      JSON.writeValue(out, value);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The project version this code was built as (from the jar), e.g. "0.1.0-SNAPSHOT". */
+  public static String codeVersion() {
+    try (InputStream in = HadoopFiles.class.getResourceAsStream("/io/distill/dataset/version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /**
+   * The user's problem inside a failed Spark job. A bad row found in a task reaches the driver wrapped in Spark's
+   * "Job aborted due to stage failure" with a remote stack trace; what the user needs is the innermost
+   * IllegalArgumentException, so that is returned (the Spark failure kept as its cause). Other failures are
+   * returned as they are (checked ones wrapped).
+   */
+  public static RuntimeException userError(Exception e) {
+    if (e instanceof SparkException) {
+      for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+        if (t instanceof IllegalArgumentException) {
+          return new IllegalArgumentException(t.getMessage(), e);
+        }
+      }
+    }
+    return e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
+  }
+}

@@ -1,0 +1,376 @@
+package io.distill.teacher;
+
+import io.distill.dataset.AtomicDirectoryCommit;
+import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.HadoopFiles;
+import io.distill.dataset.RowChecks;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.SerializableConfiguration;
+import io.distill.losses.DistillationLabels;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a teacher over a labelled dataset as a Spark job and publishes its soft labels as Parquet: one row per input
+ * row with {@code id, features, label}, the teacher's logits and softmax(logits / T) — or, with {@link #topK}, only
+ * the k largest probabilities and their classes (see {@link SoftLabelSchema}) — plus {@code _manifest.json}
+ * (teacher path and sha256, temperature, dataset, rows, created-at, code version, seconds).
+ *
+ * <p>The driver checks everything it can before the job: the temperature, the teacher file (it must load), and that
+ * the teacher's input size equals the features' length. Then each task borrows a teacher from its executor JVM
+ * (read from the file once per JVM, see {@link ExecutorTeachers}) and runs it over its rows in minibatches of
+ * {@link #batchSize}, with ND4J limited to {@code spark.task.cpus} threads. A bad row (wrong length, NaN/Inf) fails
+ * the job naming the row. The output is written to a hidden temporary directory, its row count checked against the
+ * input's, and only then renamed into place; on any failure nothing is published, and a rerun replaces an earlier
+ * output whole.
+ *
+ * <p>Cost: one read of the input, one forward pass per row (2 × parameters flops for an MLP), one write; no
+ * shuffle; parallelism is the input's partitioning ({@link #partitions} repartitions first, one shuffle).
+ */
+public final class SoftLabelAction {
+  private static final Logger LOG = LoggerFactory.getLogger(SoftLabelAction.class);
+
+  private final SparkSession spark;
+  private String teacherPath;
+  private String dataPath;
+  private String output;
+  private double temperature = Double.NaN;
+  private int batchSize = 256;
+  private int topK = 0;
+  private int partitions = 0;
+  private long progressSeconds = 10;
+
+  private SoftLabelAction(SparkSession spark) {
+    this.spark = spark;
+  }
+
+  public static SoftLabelAction of(SparkSession spark) {
+    if (spark == null) {
+      throw new IllegalArgumentException("spark session cannot be null");
+    }
+    return new SoftLabelAction(spark);
+  }
+
+  /** The teacher model file (DL4J zip) on any Hadoop FS path. */
+  public SoftLabelAction teacher(String path) {
+    this.teacherPath = path;
+    return this;
+  }
+
+  /** A labelled dataset (Parquet with id, features, label). */
+  public SoftLabelAction data(String path) {
+    this.dataPath = path;
+    return this;
+  }
+
+  /** Where the soft-label dataset goes; replaced whole when it exists. */
+  public SoftLabelAction output(String path) {
+    this.output = path;
+    return this;
+  }
+
+  /** T of softmax(logits / T); positive and finite. */
+  public SoftLabelAction temperature(double t) {
+    if (!(t > 0) || Double.isInfinite(t)) {
+      throw new IllegalArgumentException("temperature must be positive and finite, cannot be: " + t);
+    }
+    this.temperature = t;
+    return this;
+  }
+
+  /** Rows per teacher forward pass; default 256. */
+  public SoftLabelAction batchSize(int rows) {
+    if (rows < 1) {
+      throw new IllegalArgumentException("batchSize must be at least 1, cannot be: " + rows);
+    }
+    this.batchSize = rows;
+    return this;
+  }
+
+  /** Keep only the k largest probabilities (and their classes) instead of the full logits and soft labels; 0 = all. */
+  public SoftLabelAction topK(int k) {
+    if (k < 0) {
+      throw new IllegalArgumentException("topK must be at least 0, cannot be: " + k);
+    }
+    this.topK = k;
+    return this;
+  }
+
+  /** Repartition the input into this many tasks first; 0 (default) keeps the input's partitioning. */
+  public SoftLabelAction partitions(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("partitions must be at least 0, cannot be: " + n);
+    }
+    this.partitions = n;
+    return this;
+  }
+
+  /** Seconds between progress lines in the log; default 10. */
+  public SoftLabelAction progressSeconds(long seconds) {
+    if (seconds < 1) {
+      throw new IllegalArgumentException("progressSeconds must be at least 1, cannot be: " + seconds);
+    }
+    this.progressSeconds = seconds;
+    return this;
+  }
+
+  public Result execute() {
+    require(teacherPath, "teacher(path)");
+    require(dataPath, "data(path)");
+    require(output, "output(path)");
+    if (Double.isNaN(temperature)) {
+      throw new IllegalStateException("No temperature set: call temperature(T) before execute()");
+    }
+    long started = System.nanoTime();
+    Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
+    String group = "soft-labels";
+    spark.sparkContext().setJobGroup(group, "Soft labels: checking " + dataPath + " and teacher " + teacherPath,
+        false);
+    AtomicDirectoryCommit commit = null;
+    try {
+      TeacherModel teacher = TeacherModelFile.load(teacherPath, hadoopConf);
+      if (topK > teacher.numClasses()) {
+        throw new IllegalArgumentException("topK must be at most the teacher's " + teacher.numClasses()
+            + " classes, cannot be: " + topK);
+      }
+      String sha256 = HadoopFiles.sha256(teacherPath, hadoopConf);
+      Dataset<Row> input = spark.read().parquet(dataPath);
+      DatasetSchema.requireLabelledDataset(input.schema(), dataPath);
+      long rows = input.count();
+      if (rows == 0) {
+        throw new IllegalArgumentException("Dataset " + dataPath + " is empty: no rows to label");
+      }
+      Row first = input.select(functions.col(DatasetSchema.ID), functions.size(functions.col(DatasetSchema.FEATURES)))
+          .first();
+      if (first.getInt(1) != teacher.inputSize()) {
+        throw new IllegalArgumentException(String.format(
+            "Teacher %s takes %d inputs but the features of dataset %s have %d values (row id=%d)",
+            teacherPath, teacher.inputSize(), dataPath, first.getInt(1), first.getLong(0)));
+      }
+
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      LongAccumulator done = spark.sparkContext().longAccumulator("soft-label rows");
+      Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(hadoopConf));
+      Labeller labeller = new Labeller(teacherPath, sha256, dataPath, (int) teacher.inputSize(), temperature,
+          batchSize, topK, spark.sparkContext().getConf().getInt("spark.task.cpus", 1), conf, done);
+      Dataset<Row> source = input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
+      if (partitions > 0) {
+        source = source.repartition(partitions);
+      }
+      JavaRDD<Row> labelled = source.javaRDD().mapPartitions(labeller::label);
+
+      commit = AtomicDirectoryCommit.begin(output, hadoopConf);
+      spark.sparkContext().setJobDescription(String.format("Soft labels at T=%s for %,d rows of %s with teacher %s%s",
+          temperature, rows, dataPath, teacherPath, topK > 0 ? " (top " + topK + ")" : ""));
+      ScheduledExecutorService progress = progressLogger(done, rows, started);
+      try {
+        spark.createDataFrame(labelled, topK > 0 ? SoftLabelSchema.topK() : SoftLabelSchema.full())
+            .write().mode(SaveMode.Overwrite).parquet(commit.temporaryPath()); // our own, empty, temporary directory
+      } finally {
+        progress.shutdownNow();
+        conf.destroy();
+      }
+      spark.sparkContext().setJobDescription("Soft labels: checking the row count of " + output);
+      long written = spark.read().parquet(commit.temporaryPath()).count();
+      if (written != rows) {
+        throw new IllegalStateException("Soft labels: wrote " + written + " rows for " + rows + " input rows of "
+            + dataPath + "; nothing published");
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      Map<String, Object> manifest = new LinkedHashMap<>();
+      manifest.put("teacher", teacherPath);
+      manifest.put("teacherSha256", sha256);
+      manifest.put("teacherParameters", teacher.parameterCount());
+      manifest.put("temperature", temperature);
+      manifest.put("topK", topK);
+      manifest.put("dataset", dataPath);
+      manifest.put("rows", rows);
+      manifest.put("classes", teacher.numClasses());
+      manifest.put("createdAt", Instant.now().toString());
+      manifest.put("codeVersion", HadoopFiles.codeVersion());
+      manifest.put("seconds", seconds);
+      HadoopFiles.writeJson(commit.temporaryPath() + "/" + SoftLabelSchema.MANIFEST, manifest, hadoopConf);
+      commit.commit();
+      LOG.info("Soft labels: {} rows at T={} in {} s ({} rows/s) -> {}", rows, temperature,
+          String.format("%.1f", seconds), String.format("%.0f", rows / seconds), commit.targetPath());
+      return new Result(commit.targetPath(), rows, seconds, sha256, teacher.parameterCount());
+    } catch (Exception e) {
+      if (commit != null) {
+        commit.abort();
+      }
+      throw HadoopFiles.userError(e);
+    } finally {
+      spark.sparkContext().clearJobGroup();
+    }
+  }
+
+  private ScheduledExecutorService progressLogger(LongAccumulator done, long total, long started) {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "soft-label-progress");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.scheduleAtFixedRate(() -> {
+      long n = done.value();
+      double seconds = (System.nanoTime() - started) / 1e9;
+      LOG.info("Soft labels: {} / {} rows ({}%), {} rows/s", n, total, String.format("%.0f", 100.0 * n / total),
+          String.format("%.0f", n / seconds));
+    }, progressSeconds, progressSeconds, TimeUnit.SECONDS);
+    return timer;
+  }
+
+  private static void require(String value, String call) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalStateException("Missing input: call " + call + " before execute()");
+    }
+  }
+
+  /** The published soft labels: where, how many rows, the time, and which teacher made them. */
+  public record Result(String outputPath, long rows, double seconds, String teacherSha256, long teacherParameters) {
+    public double rowsPerSecond() {
+      return rows / seconds;
+    }
+  }
+
+  /** The per-partition work, shipped to the tasks. */
+  private static final class Labeller implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String teacherPath;
+    private final String sha256;
+    private final String dataset;
+    private final int features;
+    private final double temperature;
+    private final int batchSize;
+    private final int topK;
+    private final int threads;
+    private final Broadcast<SerializableConfiguration> conf;
+    private final LongAccumulator done;
+
+    Labeller(String teacherPath, String sha256, String dataset, int features, double temperature, int batchSize,
+        int topK, int threads, Broadcast<SerializableConfiguration> conf, LongAccumulator done) {
+      this.teacherPath = teacherPath;
+      this.sha256 = sha256;
+      this.dataset = dataset;
+      this.features = features;
+      this.temperature = temperature;
+      this.batchSize = batchSize;
+      this.topK = topK;
+      this.threads = threads;
+      this.conf = conf;
+      this.done = done;
+    }
+
+    Iterator<Row> label(Iterator<Row> rows) {
+      if (threads > 0 && Nd4j.getEnvironment().maxMasterThreads() != threads) {
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+      }
+      TeacherModel teacher = ExecutorTeachers.borrow(teacherPath, sha256, conf.value().value());
+      TaskContext task = TaskContext.get();
+      boolean[] returned = {false};
+      Runnable giveBack = () -> {
+        if (!returned[0]) {
+          returned[0] = true;
+          ExecutorTeachers.giveBack(teacherPath, sha256, teacher);
+        }
+      };
+      if (task != null) {
+        task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> giveBack.run());
+      }
+      return new Iterator<>() {
+        private final List<Row> out = new ArrayList<>();
+        private int next;
+
+        @Override
+        public boolean hasNext() {
+          if (next < out.size()) {
+            return true;
+          }
+          out.clear();
+          next = 0;
+          if (!rows.hasNext()) {
+            giveBack.run();
+            return false;
+          }
+          labelBatch();
+          return true;
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          return out.get(next++);
+        }
+
+        private void labelBatch() {
+          List<Row> batch = new ArrayList<>(batchSize);
+          float[][] x = new float[batchSize][];
+          while (batch.size() < batchSize && rows.hasNext()) {
+            Row r = rows.next();
+            x[batch.size()] = RowChecks.finiteFloats(r.getList(1), features, dataset, r.getLong(0),
+                DatasetSchema.FEATURES);
+            batch.add(r);
+          }
+          int n = batch.size();
+          INDArray input = Nd4j.create(n == batchSize ? x : java.util.Arrays.copyOf(x, n));
+          INDArray logits = teacher.logits(input);
+          float[][] z = logits.toFloatMatrix();
+          float[][] p = DistillationLabels.softmaxAtTemperature(logits, temperature).toFloatMatrix();
+          for (int i = 0; i < n; i++) {
+            Row r = batch.get(i);
+            if (topK > 0) {
+              int[] top = topIndices(p[i]);
+              float[] values = new float[topK];
+              for (int k = 0; k < topK; k++) {
+                values[k] = p[i][top[k]];
+              }
+              out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), top, values));
+            } else {
+              out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), z[i], p[i]));
+            }
+          }
+          done.add(n);
+        }
+
+        private int[] topIndices(float[] probabilities) {
+          Integer[] order = new Integer[probabilities.length];
+          for (int k = 0; k < order.length; k++) {
+            order[k] = k;
+          }
+          java.util.Arrays.sort(order, (a, b) -> Float.compare(probabilities[b], probabilities[a]));
+          int[] top = new int[topK];
+          for (int k = 0; k < topK; k++) {
+            top[k] = order[k];
+          }
+          return top;
+        }
+      };
+    }
+  }
+}
