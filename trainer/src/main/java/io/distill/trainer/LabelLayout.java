@@ -21,12 +21,15 @@ public final class LabelLayout implements Serializable {
   private final int classes;
   private final boolean distillation;
   private final String softLabelsColumn;
+  private final double logitsTemperature;
 
-  private LabelLayout(int features, int classes, boolean distillation, String softLabelsColumn) {
+  private LabelLayout(int features, int classes, boolean distillation, String softLabelsColumn,
+      double logitsTemperature) {
     this.features = features;
     this.classes = classes;
     this.distillation = distillation;
     this.softLabelsColumn = softLabelsColumn;
+    this.logitsTemperature = logitsTemperature;
   }
 
   /**
@@ -38,6 +41,15 @@ public final class LabelLayout implements Serializable {
    *     are given to a network whose loss cannot use them
    */
   public static LabelLayout of(MultiLayerConfiguration conf, String softLabelsColumn) {
+    return of(conf, softLabelsColumn, false);
+  }
+
+  /**
+   * As {@link #of(MultiLayerConfiguration, String)}; when {@code columnHoldsLogits}, the column holds the teacher's
+   * logits and the soft labels are softmax(logits / T) at the T of the network's DistillationLoss, so one soft-label
+   * dataset serves students distilled at any temperature.
+   */
+  public static LabelLayout of(MultiLayerConfiguration conf, String softLabelsColumn, boolean columnHoldsLogits) {
     int n = conf.getConfs().size();
     Layer last = conf.getConf(n - 1).getLayer();
     if (!(last instanceof BaseOutputLayer)) {
@@ -55,7 +67,8 @@ public final class LabelLayout implements Serializable {
       throw new IllegalArgumentException("Soft labels (column '" + softLabelsColumn + "') were given, but the"
           + " network's loss " + loss.getClass().getSimpleName() + " cannot use them: use DistillationLoss");
     }
-    return new LabelLayout(inputSize(conf), classes, distillation, softLabelsColumn);
+    double temperature = columnHoldsLogits && distillation ? ((DistillationLoss) loss).temperature() : Double.NaN;
+    return new LabelLayout(inputSize(conf), classes, distillation, softLabelsColumn, temperature);
   }
 
   /** Number of input features of a configuration: nIn of the first layer, or h×w×c for a flat CNN input. */
@@ -89,7 +102,12 @@ public final class LabelLayout implements Serializable {
     return distillation;
   }
 
-  /** The soft-labels column, or null. */
+  /** T at which soft labels are computed from a logits column; NaN when the column holds probabilities. */
+  public double logitsTemperature() {
+    return logitsTemperature;
+  }
+
+  /** The soft-labels (or teacher logits) column, or null. */
   public String softLabelsColumn() {
     return softLabelsColumn;
   }

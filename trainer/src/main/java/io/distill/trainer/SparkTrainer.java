@@ -55,6 +55,7 @@ public final class SparkTrainer {
   private Dataset<Row> validation;
   private String validationName = "validation data";
   private String softLabelsColumn;
+  private boolean softLabelsAreLogits;
   private TrainingSettings settings = TrainingSettings.builder().build();
   private boolean resume;
 
@@ -110,6 +111,17 @@ public final class SparkTrainer {
   /** The column with the teacher's probabilities (array&lt;float&gt; of K), for a DistillationLoss network. */
   public SparkTrainer softLabelsColumn(String column) {
     this.softLabelsColumn = column;
+    this.softLabelsAreLogits = false;
+    return this;
+  }
+
+  /**
+   * The column with the teacher's logits (array&lt;float&gt; of K), for a DistillationLoss network: soft labels are
+   * softmax(logits / T) at the loss's T, so one soft-label dataset serves every temperature.
+   */
+  public SparkTrainer teacherLogitsColumn(String column) {
+    this.softLabelsColumn = column;
+    this.softLabelsAreLogits = true;
     return this;
   }
 
@@ -140,7 +152,7 @@ public final class SparkTrainer {
     long started = System.nanoTime();
     MultiLayerConfiguration conf = copyWithUpdater(configuration, settings);
     String json = conf.toJson();
-    LabelLayout layout = LabelLayout.of(conf, softLabelsColumn);
+    LabelLayout layout = LabelLayout.of(conf, softLabelsColumn, softLabelsAreLogits);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int workers = settings.workers() > 0 ? settings.workers() : jsc.defaultParallelism();
     int threads = settings.threadsPerTask() > 0 ? settings.threadsPerTask()

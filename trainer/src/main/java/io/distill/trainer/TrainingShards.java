@@ -20,6 +20,9 @@ import org.apache.spark.storage.StorageLevel;
  * in executor memory. Cost: one shuffle (repartition into the workers), then the data stays in memory
  * (4 × (features + label width) bytes a row) until {@link #release}.
  *
+ * <p>Soft labels come from a probabilities column, or from a teacher-logits column as softmax(logits / T) at the
+ * T of the network's loss (see {@link LabelLayout}).
+ *
  * <p>Every row is checked as it is packed; a bad row fails the job with the dataset, row id, field, expected and
  * got in the message: a features array of the wrong length or with NaN/Inf, a label outside [0, K), soft labels
  * of the wrong length, with NaN/Inf, or not summing to 1.
@@ -52,6 +55,8 @@ final class TrainingShards {
     int width = layout.width();
     boolean distillation = layout.distillation();
     boolean hasSoft = soft != null;
+    double temperature = layout.logitsTemperature();
+    boolean fromLogits = !Double.isNaN(temperature);
     return data.select(columns.toArray(new Column[0]))
         .repartition(workers)
         .sortWithinPartitions(DatasetSchema.ID)
@@ -71,7 +76,10 @@ final class TrainingShards {
             }
             float[] labelRow = new float[width];
             labelRow[label] = 1f;
-            if (hasSoft) {
+            if (hasSoft && fromLogits) {
+              float[] z = RowChecks.finiteFloats(row.getList(3), classes, name, id, soft);
+              System.arraycopy(softmax(z, temperature), 0, labelRow, classes, classes);
+            } else if (hasSoft) {
               float[] p = RowChecks.finiteFloats(row.getList(3), classes, name, id, soft);
               double sum = 0;
               for (float v : p) {
@@ -103,6 +111,25 @@ final class TrainingShards {
               .iterator();
         })
         .persist(StorageLevel.MEMORY_ONLY());
+  }
+
+  /** softmax(z / T), computed stably in double. */
+  static float[] softmax(float[] z, double temperature) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float v : z) {
+      max = Math.max(max, v);
+    }
+    double[] e = new double[z.length];
+    double sum = 0;
+    for (int k = 0; k < z.length; k++) {
+      e[k] = Math.exp((z[k] - max) / temperature);
+      sum += e[k];
+    }
+    float[] p = new float[z.length];
+    for (int k = 0; k < z.length; k++) {
+      p[k] = (float) (e[k] / sum);
+    }
+    return p;
   }
 
   static void release(JavaRDD<Shard> shards) {

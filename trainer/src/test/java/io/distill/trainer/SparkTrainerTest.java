@@ -201,6 +201,38 @@ class SparkTrainerTest {
     assertEquals("Dataset bad-data, row id=17: features has 700 values, expected 784", e.getMessage());
   }
 
+  /**
+   * A "teacher" whose logits are 6 × one-hot(label): with α = 0 the student sees no hard label at all, so reaching
+   * > 85 % means it learned from the soft labels the trainer derived from the logits at the loss's T.
+   */
+  @Test
+  void distillsFromATeacherLogitsColumnAtTheLossTemperature() {
+    Dataset<Row> withLogits = EmbeddedMnist.train()
+        .selectExpr("id", "features", "label",
+            "transform(sequence(0, 9), k -> CAST(IF(k = label, 6.0, 0.0) AS FLOAT)) AS teacher_logits");
+    MultiLayerConfiguration conf = Networks.mlp(64, new Adam(2e-3), new DistillationLoss(0.0, 3.0), 9);
+
+    Shard shard = TrainingShards.pack(withLogits.where("id < 10"), "logits", LabelLayout.of(conf, "teacher_logits",
+        true), 1).collect().get(0);
+    double off = 1 / (9 + Math.exp(6.0 / 3.0));
+    double on = Math.exp(6.0 / 3.0) * off;
+    for (int row = 0; row < shard.rows; row++) {
+      for (int k = 0; k < 10; k++) {
+        double expected = k == shard.classes[row] ? on : off;
+        assertEquals(expected, shard.labels[row * 20 + 10 + k], 1e-6, "row " + row + " class " + k);
+        assertEquals(k == shard.classes[row] ? 1f : 0f, shard.labels[row * 20 + k]);
+      }
+    }
+
+    TrainingResult result = SparkTrainer.of(spark).name("from-logits").network(conf)
+        .trainingData(withLogits).teacherLogitsColumn("teacher_logits")
+        .validationData(EmbeddedMnist.test().selectExpr("id", "features", "label",
+            "transform(sequence(0, 9), k -> CAST(IF(k = label, 6.0, 0.0) AS FLOAT)) AS teacher_logits"))
+        .settings(TrainingSettings.builder().epochs(3).workers(2).batchSizePerWorker(32).averagingPeriod(5).build())
+        .execute();
+    assertTrue(result.lastEpoch().validationAccuracy() > 0.85, result.lastEpoch().toString());
+  }
+
   @Test
   void distillationWithoutSoftLabelsIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
