@@ -45,6 +45,23 @@ public final class TrainingSettings implements Serializable {
     return new Builder();
   }
 
+  /** A builder holding these settings, to change some of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.epochs = epochs;
+    b.batchSizePerWorker = batchSizePerWorker;
+    b.averagingPeriod = averagingPeriod;
+    b.workers = workers;
+    b.seed = seed;
+    b.threadsPerTask = threadsPerTask;
+    b.updater = updater;
+    b.earlyStoppingPatience = earlyStoppingPatience;
+    b.checkpointDir = checkpointDir;
+    b.treeAggregateDepth = treeAggregateDepth;
+    b.shuffle = shuffle;
+    return b;
+  }
+
   /** Number of passes over the training data; default 10. */
   public int epochs() {
     return epochs;

@@ -1,0 +1,103 @@
+package io.distill.student;
+
+import io.distill.losses.DistillationLoss;
+import java.util.Objects;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * Student network configurations: an MLP from its hidden sizes, or any DL4J MultiLayerConfiguration (JSON), with its
+ * output layer turned into logits (identity activation) trained with {@link DistillationLoss}. A distilled student
+ * and its baseline differ only in the loss: DistillationLoss(α, T) vs DistillationLoss(1, 1) (hard labels only).
+ */
+public final class StudentNetworks {
+  private StudentNetworks() {}
+
+  /**
+   * {@code inputs-hidden[0]-…-classes}, ReLU, He initialisation, Adam, optional dropout (retain probabilities; 1 =
+   * none), identity output with {@code loss}.
+   */
+  public static MultiLayerConfiguration mlp(int inputs, int[] hidden, int classes, double inputRetain,
+      double hiddenRetain, double learningRate, DistillationLoss loss, long seed) {
+    if (inputs < 1) {
+      throw new IllegalArgumentException("inputs must be at least 1, cannot be: " + inputs);
+    }
+    if (classes < 2) {
+      throw new IllegalArgumentException("classes must be at least 2, cannot be: " + classes);
+    }
+    requireRetain("inputRetain", inputRetain);
+    requireRetain("hiddenRetain", hiddenRetain);
+    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("learningRate must be positive and finite, cannot be: " + learningRate);
+    }
+    Objects.requireNonNull(loss, "loss");
+    NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .updater(new Adam(learningRate))
+        .weightInit(WeightInit.RELU)
+        .list();
+    int in = inputs;
+    for (int i = 0; i < hidden.length; i++) {
+      if (hidden[i] < 1) {
+        throw new IllegalArgumentException("hidden[" + i + "] must be at least 1, cannot be: " + hidden[i]);
+      }
+      DenseLayer.Builder layer = new DenseLayer.Builder().nIn(in).nOut(hidden[i]).activation(Activation.RELU);
+      double retain = i == 0 ? inputRetain : hiddenRetain;
+      if (retain < 1) {
+        layer.dropOut(retain);
+      }
+      list.layer(layer.build());
+      in = hidden[i];
+    }
+    OutputLayer.Builder out = new OutputLayer.Builder().nIn(in).nOut(classes).activation(Activation.IDENTITY)
+        .weightInit(WeightInit.XAVIER).lossFunction(loss);
+    if (hidden.length > 0 && hiddenRetain < 1) {
+      out.dropOut(hiddenRetain);
+    }
+    return list.layer(out.build()).build();
+  }
+
+  /**
+   * A DL4J configuration given as JSON (any shape DL4J builds: MLP, small CNN with an input type, …) with its output
+   * layer's activation set to identity and its loss to {@code loss}.
+   *
+   * @throws IllegalArgumentException when the JSON does not parse or the last layer is not an output layer
+   */
+  public static MultiLayerConfiguration fromJson(String json, String source, DistillationLoss loss) {
+    MultiLayerConfiguration conf;
+    try {
+      conf = MultiLayerConfiguration.fromJson(json);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("Student configuration " + source + " is not a DL4J MultiLayerConfiguration"
+          + " JSON: " + e.getMessage(), e);
+    }
+    return withLoss(conf, source, loss);
+  }
+
+  /** A copy of {@code conf} whose output layer emits logits and is trained with {@code loss}. */
+  public static MultiLayerConfiguration withLoss(MultiLayerConfiguration conf, String source, DistillationLoss loss) {
+    MultiLayerConfiguration copy = conf.clone();
+    Layer last = copy.getConf(copy.getConfs().size() - 1).getLayer();
+    if (!(last instanceof BaseOutputLayer)) {
+      throw new IllegalArgumentException("Student configuration " + source + ": the last layer must be an output"
+          + " layer, got " + last.getClass().getSimpleName());
+    }
+    ((BaseOutputLayer) last).setLossFn(loss);
+    ((BaseOutputLayer) last).setActivationFn(new ActivationIdentity());
+    return copy;
+  }
+
+  private static void requireRetain(String name, double value) {
+    if (!(value > 0 && value <= 1)) {
+      throw new IllegalArgumentException(name + " must be in (0, 1], cannot be: " + value);
+    }
+  }
+}

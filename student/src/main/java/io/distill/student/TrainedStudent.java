@@ -1,0 +1,16 @@
+package io.distill.student;
+
+import io.distill.trainer.EpochStats;
+import java.util.List;
+
+/**
+ * A student a sweep produced (or found already trained): its model name, role (distilled or baseline), size, T and
+ * α, where its model zip is, its per-epoch history and training seconds, and whether this run trained it.
+ */
+public record TrainedStudent(String model, String role, String size, double temperature, double alpha,
+    String modelPath, List<EpochStats> history, double trainingSeconds, boolean trainedNow) {
+
+  public TrainedStudent {
+    history = List.copyOf(history);
+  }
+}
