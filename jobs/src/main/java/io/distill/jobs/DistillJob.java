@@ -6,15 +6,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The application behind {@code spark-submit distill-job.jar}: sub-commands {@code import-mnist} and
- * {@code train-teacher} (see {@code --help}). With no arguments it runs the default pipeline on the embedded
+ * The application behind {@code spark-submit distill-job.jar}: sub-commands {@code import-mnist},
+ * {@code train-teacher} and {@code soft-labels} (see {@code --help}). With no arguments it runs the default pipeline on the embedded
  * dataset (today: the import stage). Exit codes: 0 success; 2 bad command line (nothing started); 1 the job
  * failed (one-line reason on stderr).
  */
 public final class DistillJob {
   private static final Logger LOG = LoggerFactory.getLogger(DistillJob.class);
 
-  static final List<Command> COMMANDS = List.of(new ImportMnistCommand(), new TrainTeacherCommand());
+  static final List<Command> COMMANDS =
+      List.of(new ImportMnistCommand(), new TrainTeacherCommand(), new SoftLabelsCommand());
 
   private DistillJob() {}
 
