@@ -6,16 +6,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The application behind {@code spark-submit distill-job.jar}: sub-commands {@code import-mnist},
- * {@code train-teacher} and {@code soft-labels} (see {@code --help}). With no arguments it runs the default pipeline on the embedded
- * dataset (today: the import stage). Exit codes: 0 success; 2 bad command line (nothing started); 1 the job
- * failed (one-line reason on stderr).
+ * The application behind {@code spark-submit distill-job.jar}: sub-commands {@code run} (the whole pipeline),
+ * {@code import-mnist}, {@code train-teacher} and {@code soft-labels} (see {@code --help}). With no arguments, or
+ * with only {@code --config/--set/--stages} options, it runs the pipeline (on the embedded dataset by default).
+ * Exit codes: 0 success; 2 bad command line (nothing started); 1 the job failed (one-line reason on stderr).
  */
 public final class DistillJob {
   private static final Logger LOG = LoggerFactory.getLogger(DistillJob.class);
 
   static final List<Command> COMMANDS =
-      List.of(new ImportMnistCommand(), new TrainTeacherCommand(), new SoftLabelsCommand());
+      List.of(new RunCommand(), new ImportMnistCommand(), new TrainTeacherCommand(), new SoftLabelsCommand());
 
   private DistillJob() {}
 
@@ -24,7 +24,7 @@ public final class DistillJob {
     for (Command c : COMMANDS) {
       b.append(c.usage()).append('\n');
     }
-    return b.append("  (no arguments) runs the default pipeline on the embedded dataset.").toString();
+    return b.append("  (no command) runs the pipeline: with no arguments on the embedded dataset.").toString();
   }
 
   public static void main(String[] args) {
@@ -57,8 +57,8 @@ public final class DistillJob {
 
   /** Parses and validates the command line; returns the work to do (null for --help). */
   static Runnable plan(List<String> args) {
-    if (args.isEmpty()) {
-      return COMMANDS.get(0).plan(List.of());
+    if (args.isEmpty() || args.get(0).startsWith("--") && !args.get(0).equals("--help")) {
+      return COMMANDS.get(0).plan(args);
     }
     String name = args.get(0);
     if (List.of("-h", "--help", "help").contains(name)) {

@@ -1,0 +1,445 @@
+package io.distill.jobs.pipeline;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distill.dataset.AtomicDirectoryCommit;
+import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.HadoopFiles;
+import io.distill.dataset.ImportMnistAction;
+import io.distill.dataset.MnistFiles;
+import io.distill.jobs.config.RunConfig;
+import io.distill.jobs.report.RunReport;
+import io.distill.student.LogitsModel;
+import io.distill.student.ModelDescription;
+import io.distill.student.ModelEvaluator;
+import io.distill.student.ModelMetrics;
+import io.distill.student.StudentSpec;
+import io.distill.student.StudentSweep;
+import io.distill.student.TestSet;
+import io.distill.student.TrainedStudent;
+import io.distill.teacher.SoftLabelAction;
+import io.distill.teacher.SoftLabelSchema;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TeacherModelFile;
+import io.distill.teacher.TeacherNetworks;
+import io.distill.teacher.TrainTeacherAction;
+import io.distill.trainer.EpochStats;
+import io.distill.trainer.TrainingSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole distillation run in one Spark application: import (when the input is IDX) → teacher (given, or
+ * trained) → soft labels → the student sweep → evaluation → report, all under one {@link RunDirectory}.
+ *
+ * <p>Each stage records a fingerprint of its inputs (configuration and upstream content hashes) when it finishes; a
+ * rerun skips a stage whose record matches and whose outputs exist, and students are skipped one by one. Stages left
+ * out of {@code distill.stages} reuse their earlier outputs (or fail, naming the stage, when there are none). The
+ * manifest is written at the start (status "running") and at the end ("succeeded" or "failed" with the reason);
+ * {@code _SUCCESS} is removed at the start and written last.
+ *
+ * <p>Cost: that of the stages (see {@link ImportMnistAction}, {@link TrainTeacherAction}, {@link SoftLabelAction},
+ * {@link StudentSweep}); evaluation and the report run on the driver over the test split.
+ */
+public final class DistillPipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(DistillPipeline.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final SparkSession spark;
+  private final RunConfig config;
+  private final RunDirectory run;
+  private final Configuration hadoop;
+  private final Map<String, Object> stageTimes = new LinkedHashMap<>();
+
+  private DistillPipeline(SparkSession spark, RunConfig config) {
+    this.spark = spark;
+    this.config = config;
+    this.hadoop = spark.sparkContext().hadoopConfiguration();
+    this.run = new RunDirectory(config.run().dir(), hadoop);
+  }
+
+  public static DistillPipeline of(SparkSession spark, RunConfig config) {
+    return new DistillPipeline(spark, config);
+  }
+
+  /** The outcome: the run directory, the metrics rows, and per-stage seconds (0 for a stage that was reused). */
+  public record Result(String runDir, List<ModelMetrics> metrics, Map<String, Object> stages) {}
+
+  public Result execute() {
+    Map<String, Object> manifest = new LinkedHashMap<>();
+    manifest.put("runDir", run.root());
+    manifest.put("status", "running");
+    manifest.put("startedAt", Instant.now().toString());
+    manifest.put("codeVersion", HadoopFiles.codeVersion());
+    manifest.put("sparkVersion", spark.version());
+    manifest.put("master", spark.sparkContext().master());
+    manifest.put("config", JSON.convertValue(parseJson(config.resolved()), Object.class));
+    run.delete(RunDirectory.SUCCESS);
+    run.writeManifest(manifest);
+    try {
+      Map<String, Object> data = importStage();
+      manifest.put("data", Map.of("train", data.get("train"), "test", data.get("test"),
+          "sha256", data.get("fingerprint")));
+      Map<String, Object> teacher = teacherStage(data);
+      manifest.put("teacher", Map.of("model", teacher.get("model"), "sha256", teacher.get("fingerprint")));
+      Map<String, Object> soft = softLabelStage(data, teacher);
+      Map<String, Object> students = studentStage(data, teacher, soft);
+      Map<String, Object> evaluated = evaluateStage(teacher, soft, students);
+      reportStage(evaluated);
+      List<ModelMetrics> metrics = readMetrics((String) evaluated.get("metrics"));
+      manifest.put("stages", stageTimes);
+      manifest.put("models", metrics.size());
+      manifest.put("status", "succeeded");
+      manifest.put("finishedAt", Instant.now().toString());
+      run.writeManifest(manifest);
+      run.markSuccess();
+      LOG.info("Run {} succeeded: {} models; stages {}", run.root(), metrics.size(), stageTimes);
+      return new Result(run.root(), metrics, Map.copyOf(stageTimes));
+    } catch (RuntimeException e) {
+      manifest.put("stages", stageTimes);
+      manifest.put("status", "failed");
+      manifest.put("error", String.valueOf(e.getMessage()));
+      manifest.put("finishedAt", Instant.now().toString());
+      try {
+        run.writeManifest(manifest);
+      } catch (RuntimeException ignored) {
+        // the run directory itself may be what failed; the original error is what matters
+      }
+      throw e;
+    }
+  }
+
+  // ---- stages ---------------------------------------------------------------------------------------------------
+
+  private Map<String, Object> importStage() {
+    String input = config.data().input();
+    String fingerprint;
+    Supplier<Map<String, Object>> work;
+    if (config.data().embedded()) {
+      fingerprint = HadoopFiles.sha256Hex("embedded-mnist-slice|" + config.data().rowsPerPartition());
+      work = () -> importIdx(MnistFiles.embedded(), fingerprint);
+    } else if (isImportedDataset(input)) {
+      String train = input + "/" + DatasetSchema.TRAIN;
+      String test = input + "/" + DatasetSchema.TEST;
+      fingerprint = HadoopFiles.sha256Hex(HadoopFiles.sha256Tree(train, hadoop) + HadoopFiles.sha256Tree(test, hadoop));
+      work = () -> outputs("dir", input, "train", train, "test", test, "fingerprint", fingerprint);
+    } else {
+      MnistFiles files = MnistFiles.in(input, hadoop);
+      StringBuilder hashes = new StringBuilder("idx|" + config.data().rowsPerPartition());
+      for (var f : List.of(files.trainImages(), files.trainLabels(), files.testImages(), files.testLabels())) {
+        hashes.append('|').append(HadoopFiles.sha256(f.location(), hadoop));
+      }
+      fingerprint = HadoopFiles.sha256Hex(hashes.toString());
+      work = () -> importIdx(files, fingerprint);
+    }
+    return stage("import", fingerprint, work);
+  }
+
+  private Map<String, Object> importIdx(MnistFiles files, String fingerprint) {
+    ImportMnistAction.Result result = ImportMnistAction.of(spark).source(files).output(run.path("data"))
+        .rowsPerPartition(config.data().rowsPerPartition()).execute();
+    return outputs("dir", result.outputPath(), "train", result.trainPath(), "test", result.testPath(),
+        "fingerprint", fingerprint);
+  }
+
+  private boolean isImportedDataset(String input) {
+    return run.exists(input + "/" + DatasetSchema.TRAIN + "/_SUCCESS")
+        && run.exists(input + "/" + DatasetSchema.TEST + "/_SUCCESS");
+  }
+
+  private Map<String, Object> teacherStage(Map<String, Object> data) {
+    int[] shape = shape((String) data.get("train"));
+    RunConfig.Teacher t = config.teacher();
+    if (!t.trained()) {
+      String fingerprint = HadoopFiles.sha256(t.model(), hadoop);
+      return stage("teacher", fingerprint, () -> {
+        TeacherModel teacher = TeacherModelFile.load(t.model(), hadoop, shape[0], shape[1]);
+        return outputs("model", t.model(), "fingerprint", fingerprint, "configuration", teacher.toString(),
+            "trainingSeconds", Double.NaN, "epochs", teacher.info().map(i -> i.epochs()).orElse(0),
+            "history", List.of());
+      });
+    }
+    MultiLayerConfiguration conf = TeacherNetworks.mlp(shape[0], t.hidden().stream().mapToInt(Integer::intValue)
+            .toArray(), shape[1], t.inputRetain(), t.hiddenRetain(), t.maxNorm(),
+        new Nesterovs(t.learningRate(), t.momentum()), config.training().seed());
+    TrainingSettings settings = trainingSettings(t.epochs());
+    String fingerprint = HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + data.get("fingerprint"));
+    return stage("teacher", fingerprint, () -> {
+      String model = run.path("teacher/model.zip");
+      TrainTeacherAction.Result result = TrainTeacherAction.of(spark).network(conf).data((String) data.get("dir"))
+          .output(model).settings(settings).execute();
+      return outputs("model", result.modelPath(), "fingerprint", HadoopFiles.sha256(result.modelPath(), hadoop),
+          "configuration", result.info().configuration(), "trainingSeconds", result.info().trainingSeconds(),
+          "epochs", result.info().epochs(), "history", result.training().history());
+    });
+  }
+
+  private Map<String, Object> softLabelStage(Map<String, Object> data, Map<String, Object> teacher) {
+    RunConfig.SoftLabels s = config.softLabels();
+    String fingerprint = HadoopFiles.sha256Hex(teacher.get("fingerprint") + "|" + data.get("fingerprint") + "|"
+        + s.temperature() + "|" + s.batchSize());
+    return stage("soft-labels", fingerprint, () -> {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (String split : List.of(DatasetSchema.TRAIN, DatasetSchema.TEST)) {
+        SoftLabelAction.Result r = SoftLabelAction.of(spark).teacher((String) teacher.get("model"))
+            .data((String) data.get(split)).output(run.path("soft-labels/" + split))
+            .temperature(s.temperature()).batchSize(s.batchSize()).execute();
+        out.put(split, r.outputPath());
+      }
+      out.put("fingerprint", fingerprint);
+      return out;
+    });
+  }
+
+  private Map<String, Object> studentStage(Map<String, Object> data, Map<String, Object> teacher,
+      Map<String, Object> soft) {
+    RunConfig.Students s = config.students();
+    List<StudentSpec> specs = new ArrayList<>();
+    for (RunConfig.StudentSize size : s.sizes()) {
+      specs.add(new StudentSpec(size.name(),
+          size.mlp() ? size.hidden().stream().mapToInt(Integer::intValue).toArray() : null,
+          size.mlp() ? null : readText(size.dl4jJson()), size.temperature(), size.alpha()));
+    }
+    TrainingSettings settings = trainingSettings(s.epochs());
+    String fingerprint = HadoopFiles.sha256Hex(soft.get("fingerprint") + "|" + specs + "|" + settings + "|"
+        + s.learningRate() + "|" + s.inputRetain() + "|" + s.hiddenRetain());
+    return stage("students", fingerprint, () -> {
+      int[] shape = shape((String) data.get("train"));
+      List<TrainedStudent> trained = StudentSweep.of(spark).specs(specs)
+          .trainingData((String) soft.get(DatasetSchema.TRAIN)).validationData((String) soft.get(DatasetSchema.TEST))
+          .shape(shape[0], shape[1]).learningRate(s.learningRate()).dropout(s.inputRetain(), s.hiddenRetain())
+          .settings(settings).output(run.path("students")).dataFingerprint((String) soft.get("fingerprint"))
+          .execute();
+      List<HistoryRow> history = new ArrayList<>();
+      List<EpochStats> teacherHistory = JSON.convertValue(teacher.get("history"),
+          new TypeReference<List<EpochStats>>() {});
+      for (EpochStats e : teacherHistory) {
+        history.add(HistoryRow.of(ModelMetrics.TEACHER, ModelMetrics.TEACHER, (String) teacher.get("configuration"),
+            e));
+      }
+      List<Map<String, Object>> models = new ArrayList<>();
+      for (TrainedStudent st : trained) {
+        for (EpochStats e : st.history()) {
+          history.add(HistoryRow.of(st.model(), st.role(), st.size(), e));
+        }
+        models.add(outputs("model", st.model(), "role", st.role(), "size", st.size(), "temperature",
+            st.temperature(), "alpha", st.alpha(), "modelPath", st.modelPath(), "trainingSeconds",
+            st.trainingSeconds(), "epochs", st.history().size()));
+      }
+      String historyPath = writeTable(history.stream().map(RecordRows::toRow).toList(),
+          RecordRows.schema(HistoryRow.class), "history");
+      return outputs("models", models, "history", historyPath, "fingerprint", fingerprint);
+    });
+  }
+
+  private Map<String, Object> evaluateStage(Map<String, Object> teacher, Map<String, Object> soft,
+      Map<String, Object> students) {
+    RunConfig.Evaluation e = config.evaluation();
+    String fingerprint = HadoopFiles.sha256Hex(students.get("fingerprint") + "|" + teacher.get("fingerprint") + "|"
+        + e.latencyCalls() + "|" + e.throughputBatch());
+    return stage("evaluate", fingerprint, () -> {
+      spark.sparkContext().setJobGroup("evaluate", "Evaluating the teacher and every student on the test split",
+          false);
+      try {
+        TestSet test = TestSet.of(spark.read().parquet((String) soft.get(DatasetSchema.TEST)),
+            SoftLabelSchema.TEACHER_LOGITS);
+        ModelEvaluator evaluator = ModelEvaluator.builder().latencyCalls(e.latencyCalls())
+            .throughputBatch(e.throughputBatch()).build();
+        List<ModelMetrics> metrics = new ArrayList<>();
+        TeacherModel t = TeacherModelFile.load((String) teacher.get("model"), hadoop);
+        metrics.add(evaluator.evaluate(ModelDescription.teacher((String) teacher.get("configuration"),
+                ((Number) teacher.get("trainingSeconds")).doubleValue(), ((Number) teacher.get("epochs")).intValue()),
+            LogitsModel.of(t::logits, t.parameterCount(), serializedBytes(t.network())), test));
+        List<Map<String, Object>> models = JSON.convertValue(students.get("models"),
+            new TypeReference<List<Map<String, Object>>>() {});
+        for (Map<String, Object> m : models) {
+          MultiLayerNetwork net = restore((String) m.get("modelPath"));
+          String size = (String) m.get("size");
+          double seconds = ((Number) m.get("trainingSeconds")).doubleValue();
+          int epochs = ((Number) m.get("epochs")).intValue();
+          ModelDescription d = ModelMetrics.DISTILLED.equals(m.get("role"))
+              ? ModelDescription.distilled(size, ((Number) m.get("temperature")).doubleValue(),
+                  ((Number) m.get("alpha")).doubleValue(), seconds, epochs)
+              : ModelDescription.baseline(size, seconds, epochs);
+          ModelMetrics row = evaluator.evaluate(d, net, test);
+          LOG.info("Evaluated {}: {} errors / {}, agreement {}, {} parameters", row.model(), row.testErrors(),
+              row.testExamples(), String.format("%.4f", row.teacherAgreement()), row.parameters());
+          metrics.add(row);
+        }
+        String path = writeTable(metrics.stream().map(RecordRows::toRow).toList(),
+            RecordRows.schema(ModelMetrics.class), "metrics");
+        return outputs("metrics", path, "models", metrics.size());
+      } finally {
+        spark.sparkContext().clearJobGroup();
+      }
+    });
+  }
+
+  private Map<String, Object> reportStage(Map<String, Object> evaluated) {
+    String fingerprint = HadoopFiles.sha256Hex(evaluated + "|" + config.resolved());
+    return stage("report", fingerprint, () -> {
+      Map<String, Double> seconds = new LinkedHashMap<>();
+      for (String s : RunConfig.STAGES) {
+        run.stage(s).ifPresent(r -> seconds.put(s, r.seconds()));
+      }
+      String dir = run.root();
+      RunReport.RunFacts facts = new RunReport.RunFacts(new Path(dir).getName(), dir, config.data().input(), seconds,
+          config.resolved());
+      RunReport.write(run.path("report"), hadoop, facts, readMetrics((String) evaluated.get("metrics")));
+      return outputs("report", run.path("report"));
+    });
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------------------
+
+  /** Runs, reuses, or (when left out of distill.stages) looks up a stage. */
+  private Map<String, Object> stage(String name, String fingerprint, Supplier<Map<String, Object>> work) {
+    Optional<RunDirectory.StageRecord> record = run.stage(name);
+    if (!config.runs(name)) {
+      if (record.isEmpty()) {
+        throw new IllegalStateException("Stage '" + name + "' is not in distill.stages and " + run.root()
+            + " has no earlier output of it: add it to the stages");
+      }
+      LOG.info("Stage {}: not in distill.stages, using its earlier output", name);
+      stageTimes.put(name, Map.of("status", "not run", "seconds", 0.0));
+      return record.get().outputs();
+    }
+    if (record.isPresent() && record.get().fingerprint().equals(fingerprint) && outputsExist(record.get())) {
+      LOG.info("Stage {}: output already exists for the same inputs, not redone", name);
+      stageTimes.put(name, Map.of("status", "reused", "seconds", 0.0));
+      return record.get().outputs();
+    }
+    if (record.isPresent()) {
+      LOG.info("Stage {}: inputs changed since its last run (fingerprint {} -> {}), running again", name,
+          record.get().fingerprint().substring(0, 12), fingerprint.substring(0, 12));
+    } else {
+      LOG.info("Stage {}: running", name);
+    }
+    long started = System.nanoTime();
+    Map<String, Object> outputs = work.get();
+    double seconds = (System.nanoTime() - started) / 1e9;
+    run.recordStage(name, fingerprint, seconds, outputs);
+    stageTimes.put(name, Map.of("status", "ran", "seconds", seconds));
+    LOG.info("Stage {}: done in {} s", name, String.format("%.1f", seconds));
+    return outputs;
+  }
+
+  private boolean outputsExist(RunDirectory.StageRecord record) {
+    for (Object v : record.outputs().values()) {
+      if (v instanceof String s && (s.startsWith("file:") || s.startsWith(run.root())) && !run.exists(s)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private TrainingSettings trainingSettings(int epochs) {
+    RunConfig.Training t = config.training();
+    return TrainingSettings.builder().epochs(epochs).workers(t.workers()).batchSizePerWorker(t.batchSize())
+        .averagingPeriod(t.averagingPeriod()).seed(t.seed()).build();
+  }
+
+  /** {features per row, classes} of a labelled dataset (classes = largest label + 1). */
+  private int[] shape(String dataset) {
+    Row r = spark.read().parquet(dataset).agg(functions.max(functions.size(functions.col(DatasetSchema.FEATURES))),
+        functions.max(DatasetSchema.LABEL)).first();
+    if (r.isNullAt(0)) {
+      throw new IllegalArgumentException("Dataset " + dataset + " is empty");
+    }
+    return new int[] {r.getInt(0), r.getInt(1) + 1};
+  }
+
+  private String writeTable(List<Row> rows, org.apache.spark.sql.types.StructType schema, String relative) {
+    AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(run.path(relative), hadoop);
+    try {
+      spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.Overwrite).parquet(commit.temporaryPath());
+      commit.commit();
+      return commit.targetPath();
+    } catch (RuntimeException e) {
+      commit.abort();
+      throw e;
+    }
+  }
+
+  private List<ModelMetrics> readMetrics(String path) {
+    return spark.read().parquet(path).collectAsList().stream().map(r -> RecordRows.fromRow(r, ModelMetrics.class))
+        .toList();
+  }
+
+  private MultiLayerNetwork restore(String path) {
+    Path p = new Path(path);
+    try (InputStream in = p.getFileSystem(hadoop).open(p)) {
+      return ModelSerializer.restoreMultiLayerNetwork(in, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the student model " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static long serializedBytes(Model net) {
+    long[] count = {0};
+    try (OutputStream out = new OutputStream() {
+      @Override
+      public void write(int b) {
+        count[0]++;
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        count[0] += len;
+      }
+    }) {
+      ModelSerializer.writeModel(net, out, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return count[0];
+  }
+
+  private String readText(String path) {
+    Path p = new Path(path);
+    try (InputStream in = p.getFileSystem(hadoop).open(p)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the student configuration " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Object parseJson(String text) {
+    try {
+      return JSON.readValue(text, Object.class);
+    } catch (IOException e) {
+      return text;
+    }
+  }
+
+  private static Map<String, Object> outputs(Object... keyValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      m.put((String) keyValues[i], keyValues[i + 1]);
+    }
+    return m;
+  }
+}

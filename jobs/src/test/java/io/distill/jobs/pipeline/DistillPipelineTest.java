@@ -1,0 +1,87 @@
+package io.distill.jobs.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distill.dataset.LocalSpark;
+import io.distill.jobs.config.RunConfig;
+import io.distill.student.ModelMetrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline in this JVM (Spark local[2]) on the embedded slice with small networks, then reruns that
+ * reuse what did not change.
+ */
+class DistillPipelineTest {
+  @TempDir Path dir;
+
+  private RunConfig config(String... extra) {
+    List<String> overrides = new ArrayList<>(List.of(
+        "run.dir=" + dir.resolve("run"),
+        "teacher.hidden=[64]", "teacher.epochs=2", "teacher.learning-rate=0.05",
+        "students.epochs=2", "students.sizes=[{name=\"32\", hidden=[32], temperature=4}, {name=\"8\", hidden=[8], temperature=2}]",
+        "training.workers=2", "training.batch-size=50"));
+    overrides.addAll(List.of(extra));
+    return RunConfig.load(null, overrides);
+  }
+
+  @Test
+  void runsEveryStageThenReusesWhatDidNotChange() throws Exception {
+    SparkSession spark = LocalSpark.session();
+    DistillPipeline.Result first = DistillPipeline.of(spark, config()).execute();
+    Path run = dir.resolve("run");
+    assertTrue(Files.exists(run.resolve("_SUCCESS")));
+    for (String p : List.of("manifest.json", "data/train", "teacher/model.zip", "soft-labels/train",
+        "soft-labels/test", "students/32-distilled/model.zip", "students/8-baseline/model.zip", "metrics", "history",
+        "report/report.md", "report/report.html", "report/accuracy-vs-parameters.png")) {
+      assertTrue(Files.exists(run.resolve(p)), p + " missing");
+    }
+    assertEquals(5, first.metrics().size());
+    assertEquals(5, spark.read().parquet(run.resolve("metrics").toString()).count());
+    assertEquals(List.of("teacher", "32-distilled", "32-baseline", "8-distilled", "8-baseline"),
+        first.metrics().stream().map(ModelMetrics::model).toList());
+    // teacher 2 epochs + 4 students × 2 epochs
+    assertEquals(10, spark.read().parquet(run.resolve("history").toString()).count());
+    assertEquals(1, spark.sql("SELECT count(*) FROM parquet.`" + run.resolve("metrics")
+        + "` WHERE role = 'teacher' AND test_examples = 1000").first().getLong(0));
+    String manifest = Files.readString(run.resolve("manifest.json"));
+    assertTrue(manifest.contains("\"status\" : \"succeeded\""), manifest);
+    assertTrue(manifest.contains("\"sha256\""), manifest);
+    for (ModelMetrics m : first.metrics()) {
+      // 2 short epochs: even the 8-unit students are far above the 10 % of chance, the rest above 70 %.
+      assertTrue(m.testAccuracy() > (m.size().equals("8") ? 0.3 : 0.7), m.toString());
+      assertTrue(m.latencyP50Millis() > 0 && m.throughputPerSecond() > 0, m.toString());
+    }
+
+    DistillPipeline.Result again = DistillPipeline.of(spark, config()).execute();
+    for (String stage : RunConfig.STAGES) {
+      assertEquals("reused", ((Map<?, ?>) again.stages().get(stage)).get("status"), stage);
+    }
+
+    DistillPipeline.Result moreEpochs = DistillPipeline.of(spark, config("students.epochs=3")).execute();
+    for (String stage : List.of("import", "teacher", "soft-labels")) {
+      assertEquals("reused", ((Map<?, ?>) moreEpochs.stages().get(stage)).get("status"), stage);
+    }
+    for (String stage : List.of("students", "evaluate", "report")) {
+      assertEquals("ran", ((Map<?, ?>) moreEpochs.stages().get(stage)).get("status"), stage);
+    }
+    assertEquals(3, moreEpochs.metrics().get(1).epochs());
+  }
+
+  @Test
+  void aStageLeftOutWithoutEarlierOutputIsNamed() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> DistillPipeline.of(LocalSpark.session(), config("stages=[report]")).execute());
+    assertTrue(e.getMessage().contains("Stage 'import' is not in distill.stages"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("run/_SUCCESS")));
+  }
+}

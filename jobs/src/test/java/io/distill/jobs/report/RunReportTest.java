@@ -1,0 +1,359 @@
+package io.distill.jobs.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distill.student.ModelMetrics;
+import java.awt.geom.Point2D;
+import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunReportTest {
+  static final long EXAMPLES = 10_000;
+  /** size, parameters, baseline errors, distilled errors. */
+  static final Object[][] SIZES = {
+      {"30x30", 24_790L, 310L, 262L},
+      {"100x100", 89_610L, 205L, 151L},
+      {"300x300", 328_810L, 160L, 97L},
+      {"800x800", 1_276_810L, 143L, 81L},
+  };
+  static final long TEACHER_ERRORS = 69;
+  static final long TEACHER_PARAMETERS = 2_395_210;
+
+  @TempDir Path dir;
+
+  static ModelMetrics model(String name, String role, String size, double temperature, double alpha, long parameters,
+      long errors, double agreement, double kl, double trainingSeconds) {
+    double p50 = 0.02 + parameters * 2e-7;
+    return new ModelMetrics(name, role, size, temperature, alpha, parameters, parameters * 4 + 1_850, EXAMPLES, errors,
+        1 - (double) errors / EXAMPLES, agreement, kl, p50, p50 * 1.7, 3e7 / (300 + parameters / 100.0),
+        trainingSeconds, 20);
+  }
+
+  static ModelMetrics teacher(long errors) {
+    return model("teacher", ModelMetrics.TEACHER, "1200x1200", Double.NaN, 1, TEACHER_PARAMETERS, errors, 1, 0,
+        1_830.4);
+  }
+
+  /** The teacher and four sizes × (distilled, baseline), as a sweep over MNIST would report them. */
+  static List<ModelMetrics> realistic() {
+    List<ModelMetrics> metrics = new ArrayList<>();
+    metrics.add(teacher(TEACHER_ERRORS));
+    for (Object[] s : SIZES) {
+      String size = (String) s[0];
+      long params = (Long) s[1];
+      long base = (Long) s[2];
+      long dist = (Long) s[3];
+      metrics.add(model(size + "-distilled", ModelMetrics.DISTILLED, size, 20, 0.1, params, dist,
+          1 - (dist + TEACHER_ERRORS) / 2.0 / EXAMPLES, 0.02 + dist / 10_000.0, 60 + params / 5_000.0));
+      metrics.add(model(size + "-baseline", ModelMetrics.BASELINE, size, Double.NaN, 1, params, base,
+          1 - (base + TEACHER_ERRORS) / 1.5 / EXAMPLES, 0.05 + base / 5_000.0, 55 + params / 5_000.0));
+    }
+    return metrics;
+  }
+
+  static RunReport.RunFacts facts() {
+    Map<String, Double> stages = new LinkedHashMap<>();
+    stages.put("import-mnist", 41.5);
+    stages.put("train-teacher", 1830.4);
+    stages.put("soft-labels", 95.3);
+    stages.put("sweep", 2410.0);
+    return new RunReport.RunFacts("r-2026-01-17", "file:/data/runs/r-2026-01-17", "MNIST, 60,000 train / 10,000 test",
+        stages, "distill {\n  temperature = 20\n  alpha = 0.1\n  sizes = [\"30x30\", \"100x100\"]\n}\n");
+  }
+
+  static String gain(long base, long dist) {
+    return String.format(Locale.ROOT, "%,d", base - dist);
+  }
+
+  static String gap(long base, long dist, long teacher) {
+    return String.format(Locale.ROOT, "%.1f%%", 100.0 * (base - dist) / (base - teacher));
+  }
+
+  /** The main table's row for a size, split into trimmed cells (cell 0 is the size). */
+  static List<String> row(String markdown, String first) {
+    List<String> rows = markdown.lines().filter(l -> l.startsWith("| " + first + " |")).toList();
+    assertEquals(1, rows.size(), "one row per size in the main table: " + rows);
+    String line = rows.get(0);
+    return Arrays.stream(line.substring(1, line.length() - 1).split("\\|")).map(String::trim).toList();
+  }
+
+  @Test
+  void writesMarkdownHtmlAndAChartThatShowsTheRun() throws Exception {
+    List<ModelMetrics> metrics = realistic();
+    RunReport.Output out = RunReport.write(dir.resolve("report").toString(), new Configuration(), facts(), metrics);
+
+    Path report = dir.resolve("report");
+    try (Stream<Path> files = Files.list(report)) {
+      assertEquals(Set.of("report.md", "report.html", "accuracy-vs-parameters.png"),
+          new HashSet<>(files.map(p -> p.getFileName().toString()).toList()), "no .crc or temporary files");
+    }
+    assertTrue(out.markdown().endsWith("/report/report.md"), out.markdown());
+    assertTrue(out.chart().startsWith("file:"), out.chart());
+
+    // The chart: the right size, and the plotted series where the chart says they are.
+    BufferedImage png = ImageIO.read(report.resolve("accuracy-vs-parameters.png").toFile());
+    assertEquals(AccuracyChart.WIDTH, png.getWidth());
+    assertEquals(AccuracyChart.HEIGHT, png.getHeight());
+    assertEquals(900, png.getWidth());
+    assertEquals(600, png.getHeight());
+    AccuracyChart chart = AccuracyChart.of(RunReport.summarize(metrics), "any title");
+    List<Point2D> distilled = new ArrayList<>();
+    for (ModelMetrics m : metrics) {
+      Point2D p = chart.pixel(m.parameters(), m.testAccuracy());
+      assertTrue(chart.plotArea().contains(p), m.model() + " is inside the plot: " + p);
+      int expected = switch (m.role()) {
+        case ModelMetrics.DISTILLED -> AccuracyChart.DISTILLED_COLOR.getRGB();
+        case ModelMetrics.BASELINE -> AccuracyChart.BASELINE_COLOR.getRGB();
+        default -> AccuracyChart.TEACHER_COLOR.getRGB();
+      };
+      assertEquals(hex(expected), hex(png.getRGB((int) p.getX(), (int) p.getY())), "marker of " + m.model());
+      if (m.role().equals(ModelMetrics.DISTILLED)) {
+        distilled.add(p);
+      }
+    }
+    distilled.sort((a, b) -> Double.compare(a.getX(), b.getX()));
+    for (int i = 1; i < distilled.size(); i++) { // the line between consecutive distilled students
+      for (double f : new double[] {0.3, 0.5, 0.7}) {
+        double x = distilled.get(i - 1).getX() + f * (distilled.get(i).getX() - distilled.get(i - 1).getX());
+        double y = distilled.get(i - 1).getY() + f * (distilled.get(i).getY() - distilled.get(i - 1).getY());
+        assertTrue(near(png, x, y, AccuracyChart.DISTILLED_COLOR.getRGB()),
+            "the distilled line passes " + x + "," + y);
+      }
+    }
+    assertTrue(count(png, AccuracyChart.DISTILLED_COLOR.getRGB()) > 300, "the distilled line is drawn");
+    assertTrue(count(png, AccuracyChart.BASELINE_COLOR.getRGB()) > 200, "the baseline line is drawn");
+    assertTrue(count(png, AccuracyChart.TEACHER_COLOR.getRGB()) > 40, "the teacher is drawn");
+    assertTrue(distinctColours(png) > 50, "antialiased lines and text: " + distinctColours(png));
+    assertEquals(0xFFFFFFFF, png.getRGB(2, 2), "white background");
+
+    // The Markdown: each size with its numbers, computed here independently.
+    String md = Files.readString(report.resolve("report.md"), StandardCharsets.UTF_8);
+    assertTrue(md.startsWith("# Distillation run r-2026-01-17\n"), md);
+    for (Object[] s : SIZES) {
+      String size = (String) s[0];
+      long base = (Long) s[2];
+      long dist = (Long) s[3];
+      List<String> cells = row(md, size);
+      assertEquals(String.format(Locale.ROOT, "%,d", (Long) s[1]), cells.get(1), size + " parameters");
+      assertTrue(cells.get(2).startsWith(base + " ("), cells.get(2));
+      assertTrue(cells.get(3).startsWith(dist + " (") && cells.get(3).endsWith("T=20, α=0.1"), cells.get(3));
+      assertEquals(gain(base, dist), cells.get(4), size + " gain");
+      assertEquals(gap(base, dist, TEACHER_ERRORS), cells.get(5), size + " gap closed");
+    }
+    assertEquals("62", gain(143, 81));
+    assertEquals("83.8%", gap(143, 81, 69)); // 62 / 74, by hand
+    assertTrue(md.contains("| **teacher 1200x1200** | **2,395,210** | **—** | **69 (99.31%)** |"), md);
+    for (String stage : List.of("import-mnist", "train-teacher", "soft-labels", "sweep")) {
+      assertTrue(md.contains("| " + stage + " |"), stage);
+    }
+    assertTrue(md.contains("| **total** | **4,377.2** | **100.0%** |"), md);
+    assertTrue(md.contains("| Teacher errors | 67 | 69 |"), md);
+    assertTrue(md.contains("| 800x800 student, hard labels | 146 | 143 |"), md);
+    assertTrue(md.contains("| 800x800 student, distilled | 74 (T=20) | 81 (T=20, α=0.1) |"), md);
+    assertTrue(md.contains("| Gap closed | 91.1% | 83.8% |"), md); // Hinton: 72 / 79
+    assertTrue(md.contains("![") && md.contains("](accuracy-vs-parameters.png)"), md);
+    assertTrue(md.contains("```\ndistill {\n  temperature = 20\n"), "the configuration verbatim: " + md);
+    for (ModelMetrics m : metrics) {
+      assertTrue(md.contains("| " + m.model() + " | " + m.role() + " | " + m.size() + " |"), "full table: " + m);
+    }
+
+    // The HTML: the same content, standalone, with the chart beside it.
+    String html = Files.readString(report.resolve("report.html"), StandardCharsets.UTF_8);
+    assertTrue(html.startsWith("<!DOCTYPE html>"), html);
+    assertTrue(html.contains("<img src=\"accuracy-vs-parameters.png\""), html);
+    assertTrue(html.contains("<style>"), html);
+    assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<link")
+        || html.contains("<script"), "no external resources");
+    for (Object[] s : SIZES) {
+      String size = (String) s[0];
+      assertTrue(html.contains("<td>" + size + "</td>"), size);
+      assertTrue(html.contains("<td class=\"num\">" + gap((Long) s[2], (Long) s[3], TEACHER_ERRORS) + "</td>"), size);
+    }
+    assertTrue(html.contains("91.1%") && html.contains("temperature = 20"), html);
+  }
+
+  @Test
+  void htmlAndMarkdownEscapeModelNames() {
+    List<ModelMetrics> metrics = new ArrayList<>(realistic());
+    ModelMetrics d = metrics.get(1);
+    metrics.set(1, new ModelMetrics("30x30-distilled<script>alert('x') & co</script>", d.role(), d.size(),
+        d.temperature(), d.alpha(), d.parameters(), d.serializedBytes(), d.testExamples(), d.testErrors(),
+        d.testAccuracy(), d.teacherAgreement(), d.meanKlToTeacher(), d.latencyP50Millis(), d.latencyP95Millis(),
+        d.throughputPerSecond(), d.trainingSeconds(), d.epochs()));
+    RunReport report = RunReport.of(new RunReport.RunFacts("<b>run</b>", null, null, null, "a = \"<x>\"\n"), metrics);
+    String html = report.html();
+    assertTrue(html.contains("30x30-distilled&lt;script&gt;alert(&#39;x&#39;) &amp; co&lt;/script&gt;"), html);
+    assertFalse(html.contains("<script") || html.contains("<b>"), html);
+    assertTrue(html.contains("<title>Distillation run &lt;b&gt;run&lt;/b&gt;</title>"), html);
+    assertTrue(html.contains("a = &quot;&lt;x&gt;&quot;"), html);
+    String md = report.markdown();
+    assertTrue(md.contains("30x30-distilled\\<script\\>alert('x') \\& co\\</script\\>"), md);
+    assertTrue(md.contains("No stage timings were recorded."), md);
+  }
+
+  @Test
+  void summarizeGivesGainAndGapClosedPerSizeInParameterOrder() {
+    List<ModelMetrics> shuffled = new ArrayList<>(realistic());
+    Collections.reverse(shuffled);
+    RunReport.Summary summary = RunReport.summarize(shuffled);
+    assertEquals(List.of("30x30", "100x100", "300x300", "800x800"), summary.sizeNames());
+    assertEquals("teacher", summary.teacher().orElseThrow().model());
+    assertEquals(EXAMPLES, summary.testExamples());
+    assertEquals(9, summary.models().size());
+    for (Object[] s : SIZES) {
+      RunReport.SizeSummary size = summary.find((String) s[0]).orElseThrow();
+      long base = (Long) s[2];
+      long dist = (Long) s[3];
+      assertEquals(base - dist, size.gain(), size.size());
+      assertEquals((double) (base - dist) / (base - TEACHER_ERRORS), size.gapClosed().getAsDouble(), 1e-12);
+      assertEquals(size.size() + "-distilled", size.distilled().model());
+      assertEquals(size.size() + "-baseline", size.baseline().model());
+    }
+    assertEquals(62.0 / 74.0, summary.find("800x800").orElseThrow().gapClosed().getAsDouble(), 1e-12);
+
+    // A teacher no better than a baseline leaves no gap to close: n/a (denominator 0 for 800x800, < 0 for 300x300).
+    List<ModelMetrics> weakTeacher = new ArrayList<>(realistic());
+    weakTeacher.set(0, teacher(143));
+    RunReport.Summary weak = RunReport.summarize(weakTeacher);
+    assertTrue(weak.find("800x800").orElseThrow().gapClosed().isEmpty());
+    assertEquals("n/a", weak.find("800x800").orElseThrow().gapClosedText());
+    assertEquals(62, weak.find("800x800").orElseThrow().gain(), "the gain does not need the teacher");
+    assertEquals((205.0 - 151) / (205 - 143), weak.find("100x100").orElseThrow().gapClosed().getAsDouble(), 1e-12);
+    List<ModelMetrics> weaker = new ArrayList<>(realistic());
+    weaker.set(0, teacher(170));
+    assertTrue(RunReport.summarize(weaker).find("300x300").orElseThrow().gapClosed().isEmpty());
+    String md = RunReport.of(facts(), weakTeacher).markdown();
+    assertEquals("n/a", row(md, "800x800").get(5), md);
+
+    // Without a teacher every gap closed is n/a; the report still renders.
+    RunReport.Summary none = RunReport.summarize(realistic().subList(1, 9));
+    assertTrue(none.teacher().isEmpty());
+    assertTrue(none.sizes().stream().allMatch(s -> s.gapClosed().isEmpty()));
+    String noTeacher = RunReport.of(facts(), realistic().subList(1, 9)).markdown();
+    assertEquals("n/a", row(noTeacher, "30x30").get(5));
+    assertTrue(noTeacher.contains("| Teacher errors | 67 | — (no teacher) |"), noTeacher);
+  }
+
+  @Test
+  void unpairedStudentsAndDuplicateNamesAreRefusedByName() {
+    List<ModelMetrics> noBaseline = new ArrayList<>(realistic());
+    noBaseline.removeIf(m -> m.model().equals("300x300-baseline"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunReport.summarize(noBaseline));
+    assertTrue(e.getMessage().contains("size 300x300 has a distilled student ('300x300-distilled') but no baseline"),
+        e.getMessage());
+
+    List<ModelMetrics> noDistilled = new ArrayList<>(realistic());
+    noDistilled.removeIf(m -> m.model().equals("100x100-distilled"));
+    e = assertThrows(IllegalArgumentException.class,
+        () -> RunReport.write(dir.toString(), new Configuration(), facts(), noDistilled));
+    assertTrue(e.getMessage().contains("size 100x100 has a baseline student ('100x100-baseline') but no distilled"),
+        e.getMessage());
+    assertFalse(Files.exists(dir.resolve("report.md")), "nothing is written for refused metrics");
+
+    List<ModelMetrics> duplicate = new ArrayList<>(realistic());
+    ModelMetrics b = duplicate.get(2);
+    duplicate.set(2, new ModelMetrics("30x30-distilled", b.role(), b.size(), b.temperature(), b.alpha(),
+        b.parameters(), b.serializedBytes(), b.testExamples(), b.testErrors(), b.testAccuracy(), b.teacherAgreement(),
+        b.meanKlToTeacher(), b.latencyP50Millis(), b.latencyP95Millis(), b.throughputPerSecond(),
+        b.trainingSeconds(), b.epochs()));
+    e = assertThrows(IllegalArgumentException.class, () -> RunReport.summarize(duplicate));
+    assertTrue(e.getMessage().contains("Duplicate model name '30x30-distilled'"), e.getMessage());
+
+    List<ModelMetrics> twoTeachers = new ArrayList<>(realistic());
+    ModelMetrics t = teacher(70);
+    twoTeachers.add(new ModelMetrics("teacher-2", t.role(), t.size(), t.temperature(), t.alpha(), t.parameters(),
+        t.serializedBytes(), t.testExamples(), t.testErrors(), t.testAccuracy(), t.teacherAgreement(),
+        t.meanKlToTeacher(), t.latencyP50Millis(), t.latencyP95Millis(), t.throughputPerSecond(),
+        t.trainingSeconds(), t.epochs()));
+    e = assertThrows(IllegalArgumentException.class, () -> RunReport.summarize(twoTeachers));
+    assertTrue(e.getMessage().contains("two teachers, 'teacher' and 'teacher-2'"), e.getMessage());
+
+    List<ModelMetrics> badRole = new ArrayList<>(realistic());
+    badRole.add(model("x", "student", "8x8", 1, 1, 100, 5000, 0.5, 1, 1));
+    e = assertThrows(IllegalArgumentException.class, () -> RunReport.summarize(badRole));
+    assertTrue(e.getMessage().contains("Model 'x' has role 'student'"), e.getMessage());
+
+    List<ModelMetrics> otherSplit = new ArrayList<>(realistic());
+    ModelMetrics o = otherSplit.get(3);
+    otherSplit.set(3, new ModelMetrics(o.model(), o.role(), o.size(), o.temperature(), o.alpha(), o.parameters(),
+        o.serializedBytes(), 1_000, o.testErrors(), o.testAccuracy(), o.teacherAgreement(), o.meanKlToTeacher(),
+        o.latencyP50Millis(), o.latencyP95Millis(), o.throughputPerSecond(), o.trainingSeconds(), o.epochs()));
+    e = assertThrows(IllegalArgumentException.class, () -> RunReport.summarize(otherSplit));
+    assertTrue(e.getMessage().contains("1000 (100x100-distilled)"), e.getMessage());
+  }
+
+  @Test
+  void rewritesAnEarlierReportOnAFileUri() throws Exception {
+    String uri = dir.resolve("runs/r1/report").toUri().toString(); // file:///...
+    RunReport.write(uri, new Configuration(), facts(), realistic());
+    List<ModelMetrics> oneSize = realistic().subList(0, 3);
+    RunReport.Output out = RunReport.write(uri, new Configuration(), facts(), oneSize);
+    String md = Files.readString(dir.resolve("runs/r1/report/report.md"));
+    assertTrue(md.contains("| 30x30 |") && !md.contains("| 800x800 |"), "the second report replaced the first");
+    try (Stream<Path> files = Files.list(dir.resolve("runs/r1/report"))) {
+      assertEquals(3, files.count());
+    }
+    assertTrue(out.directory().startsWith("file:"), out.directory());
+
+    Files.writeString(dir.resolve("a-file"), "x");
+    Exception e = assertThrows(java.io.UncheckedIOException.class,
+        () -> RunReport.write(dir.resolve("a-file").toString(), new Configuration(), facts(), realistic()));
+    assertTrue(e.getMessage().contains("a-file") && e.getMessage().contains("not a directory"), e.getMessage());
+  }
+
+  static String hex(int rgb) {
+    return String.format("#%06x", rgb & 0xFFFFFF);
+  }
+
+  static boolean near(BufferedImage image, double x, double y, int rgb) {
+    for (int dx = -2; dx <= 2; dx++) {
+      for (int dy = -2; dy <= 2; dy++) {
+        if (image.getRGB((int) Math.round(x) + dx, (int) Math.round(y) + dy) == rgb) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  static int count(BufferedImage image, int rgb) {
+    int n = 0;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        if (image.getRGB(x, y) == rgb) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  static int distinctColours(BufferedImage image) {
+    Set<Integer> colours = new HashSet<>();
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        colours.add(image.getRGB(x, y));
+      }
+    }
+    return colours.size();
+  }
+}

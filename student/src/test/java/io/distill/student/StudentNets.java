@@ -1,0 +1,60 @@
+package io.distill.student;
+
+import io.distill.losses.DistillationLoss;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Adam;
+
+/** Small 784-hidden-10 MLPs (logits out, DistillationLoss α = 1) trained briefly on the driver for the tests. */
+final class StudentNets {
+  private StudentNets() {}
+
+  static MultiLayerNetwork mlp(int hidden, long seed) {
+    MultiLayerNetwork net = uninitialized(hidden, seed);
+    net.init();
+    return net;
+  }
+
+  static MultiLayerNetwork uninitialized() {
+    return uninitialized(8, 1);
+  }
+
+  private static MultiLayerNetwork uninitialized(int hidden, long seed) {
+    return new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .updater(new Adam(1e-3))
+        .weightInit(WeightInit.RELU)
+        .list()
+        .layer(new DenseLayer.Builder().nIn(784).nOut(hidden).activation(Activation.RELU).build())
+        .layer(new OutputLayer.Builder().nIn(hidden).nOut(10).activation(Activation.IDENTITY)
+            .lossFunction(DistillationLoss.hardLabelsOnly()).build())
+        .build());
+  }
+
+  /** Fits {@code net} for {@code epochs} passes over {@code train} in minibatches of 64, labels 20 wide. */
+  static MultiLayerNetwork fit(MultiLayerNetwork net, TestSet train, int epochs) {
+    int n = train.size();
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, n, 20);
+    for (int i = 0; i < n; i++) {
+      labels.putScalar(i, train.label(i), 1.0f);
+    }
+    for (int epoch = 0; epoch < epochs; epoch++) {
+      for (int from = 0; from < n; from += 64) {
+        int to = Math.min(n, from + 64);
+        net.fit(new DataSet(
+            train.features().get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(),
+            labels.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup()));
+      }
+    }
+    return net;
+  }
+}
