@@ -51,6 +51,15 @@ class DistillJobTest {
         List.of("train-teacher", "--data", "d", "--output", "t.zip", "--learning-rate", "0")));
     assertEquals("train-teacher: --learning-rate must be above 0.0, cannot be: 0", rate.getMessage());
     assertEquals(2, DistillJob.run(new String[] {"import-mnist", "--input"}));
+    UsageException temperature = assertThrows(UsageException.class, () -> DistillJob.plan(
+        List.of("soft-labels", "--teacher", "t.zip", "--data", "d", "--output", "o", "--temperature", "-1")));
+    assertEquals("soft-labels: --temperature must be above 0.0, cannot be: -1", temperature.getMessage());
+    UsageException config = assertThrows(UsageException.class,
+        () -> DistillJob.plan(List.of("--set", "students.epochz=3", "--set", "students.alpha=2")));
+    assertTrue(config.getMessage().contains("distill.students.epochz"), config.getMessage());
+    assertTrue(config.getMessage().contains("distill.students.alpha must be in [0, 1], cannot be: 2"),
+        config.getMessage());
+    assertEquals(2, DistillJob.run(new String[] {"--config", dir.resolve("missing.conf").toString()}));
   }
 
   @Test

@@ -190,6 +190,19 @@ class SparkTrainerTest {
         .orElseThrow().epoch());
   }
 
+  /** With a learning rate of 0 the accuracy never improves after epoch 1: patience 2 stops after epoch 3. */
+  @Test
+  void earlyStoppingKeepsTheBestEpoch() {
+    TrainingResult result = SparkTrainer.of(spark).name("early")
+        .network(Networks.mlp(8, new org.nd4j.linalg.learning.config.Sgd(0.0), DistillationLoss.hardLabelsOnly(), 1))
+        .trainingData(EmbeddedMnist.train().where("id < 500")).validationData(EmbeddedMnist.test())
+        .settings(TrainingSettings.builder().epochs(10).workers(2).earlyStoppingPatience(2).build())
+        .execute();
+    assertTrue(result.stoppedEarly());
+    assertEquals(3, result.history().size());
+    assertEquals(1, result.keptEpoch());
+  }
+
   @Test
   void aBadRowIsNamed() {
     Dataset<Row> data = EmbeddedMnist.train().where("id < 50")

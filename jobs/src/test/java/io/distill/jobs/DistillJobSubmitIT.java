@@ -1,0 +1,84 @@
+package io.distill.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distill.dataset.LocalSpark;
+import io.distill.jobs.report.AccuracyChart;
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's first command for real: the shaded distill-job.jar run through Spark's own SparkSubmit
+ * (bin/spark-submit, local[2]) with no job arguments but the run directory, on the embedded default dataset.
+ */
+class DistillJobSubmitIT {
+  @TempDir Path dir;
+
+  @Test
+  void theDefaultRunThroughSparkSubmitProducesACompleteRunDirectory() throws Exception {
+    File project = new File(System.getProperty("distill.project.dir", ".."));
+    Path run = dir.resolve("run");
+    Path log = dir.resolve("spark-submit.log");
+    ProcessBuilder pb = new ProcessBuilder("bash", new File(project, "bin/spark-submit").getAbsolutePath(),
+        "--master", "local[2]", new File(project, "jobs/target/distill-job.jar").getAbsolutePath(),
+        "--set", "run.dir=" + run)
+        .directory(project).redirectErrorStream(true).redirectOutput(log.toFile());
+    Process p = pb.start();
+    boolean finished = p.waitFor(20, TimeUnit.MINUTES);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    assertTrue(finished, "spark-submit did not finish in 20 minutes:\n" + tail(output));
+    assertEquals(0, p.exitValue(), tail(output));
+    assertTrue(output.contains("org.apache.spark.deploy.SparkSubmit") || output.contains("SparkContext"),
+        "ran under Spark: " + tail(output));
+
+    assertTrue(Files.exists(run.resolve("_SUCCESS")));
+    String manifest = Files.readString(run.resolve("manifest.json"));
+    assertTrue(manifest.contains("\"status\" : \"succeeded\""), manifest);
+    for (String stage : List.of("import", "teacher", "soft-labels", "students", "evaluate", "report")) {
+      assertTrue(manifest.contains("\"" + stage + "\""), stage + " missing from the manifest");
+    }
+    SparkSession spark = LocalSpark.session();
+    List<Row> metrics = spark.read().parquet(run.resolve("metrics").toString()).collectAsList();
+    assertEquals(9, metrics.size(), "teacher + 4 sizes x (distilled, baseline)");
+    assertEquals(4, metrics.stream().filter(r -> r.getString(r.fieldIndex("role")).equals("distilled")).count());
+    assertEquals(4, metrics.stream().filter(r -> r.getString(r.fieldIndex("role")).equals("baseline")).count());
+    assertTrue(spark.read().parquet(run.resolve("history").toString()).count() >= 9);
+    for (String f : List.of("report.md", "report.html", "accuracy-vs-parameters.png")) {
+      assertTrue(Files.size(run.resolve("report").resolve(f)) > 0, f);
+    }
+    BufferedImage png = ImageIO.read(run.resolve("report/accuracy-vs-parameters.png").toFile());
+    assertTrue(count(png, AccuracyChart.DISTILLED_COLOR.getRGB()) > 100, "the distilled line is drawn");
+    assertTrue(count(png, AccuracyChart.BASELINE_COLOR.getRGB()) > 100, "the baseline line is drawn");
+    assertTrue(count(png, AccuracyChart.TEACHER_COLOR.getRGB()) > 20, "the teacher point is drawn");
+  }
+
+  private static int count(BufferedImage image, int rgb) {
+    int n = 0;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        if ((image.getRGB(x, y) & 0xffffff) == (rgb & 0xffffff)) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  private static String tail(String s) {
+    return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
+  }
+}
