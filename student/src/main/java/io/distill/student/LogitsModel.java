@@ -172,7 +172,7 @@ public final class LogitsModel {
   }
 
   /** Length of {@code ModelSerializer.writeModel(model, stream, false)}, counted without storing the bytes. */
-  static long serializedSize(Model model) {
+  public static long serializedSize(Model model) {
     CountingOutputStream counter = new CountingOutputStream();
     try {
       ModelSerializer.writeModel(model, counter, false);

@@ -28,6 +28,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import io.distill.losses.DistillationLabels;
+import io.distill.trainer.Nd4jThreads;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -284,11 +285,7 @@ public final class SoftLabelAction {
     }
 
     Iterator<Row> label(Iterator<Row> rows) {
-      if (threads > 0 && Nd4j.getEnvironment().maxMasterThreads() != threads) {
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        Nd4j.factory().blas().setMaxThreads(threads);
-      }
+      Nd4jThreads.limit(threads);
       TeacherModel teacher = ExecutorTeachers.borrow(teacherPath, sha256, conf.value().value());
       TaskContext task = TaskContext.get();
       boolean[] returned = {false};

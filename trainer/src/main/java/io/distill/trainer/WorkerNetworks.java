@@ -6,12 +6,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Networks kept in an executor JVM between rounds, one per concurrently running task, so a round costs a
- * parameter copy rather than building and initialising a network. Keyed by configuration JSON. Also sets the
- * ND4J threads a task may use.
+ * parameter copy rather than building and initialising a network. Keyed by configuration JSON.
  */
 final class WorkerNetworks {
   private static final int MAX_IDLE_PER_CONFIGURATION = 8;
@@ -32,15 +30,6 @@ final class WorkerNetworks {
     Queue<MultiLayerNetwork> idle = IDLE.computeIfAbsent(configurationJson, k -> new ConcurrentLinkedQueue<>());
     if (idle.size() < MAX_IDLE_PER_CONFIGURATION) {
       idle.add(net);
-    }
-  }
-
-  /** Limits ND4J's OpenMP and BLAS threads to the cores the task owns. */
-  static void limitThreads(int threads) {
-    if (threads > 0 && Nd4j.getEnvironment().maxMasterThreads() != threads) {
-      Nd4j.getEnvironment().setMaxThreads(threads);
-      Nd4j.getEnvironment().setMaxMasterThreads(threads);
-      Nd4j.factory().blas().setMaxThreads(threads);
     }
   }
 }

@@ -49,7 +49,7 @@ final class WorkerTasks {
       if (first >= last) {
         return Collections.singletonList(RoundResult.empty()).iterator();
       }
-      WorkerNetworks.limitThreads(threads);
+      Nd4jThreads.limit(threads);
       NetworkState s = state.value();
       MultiLayerNetwork net = WorkerNetworks.borrow(s.configurationJson);
       try {
@@ -97,7 +97,7 @@ final class WorkerTasks {
         return Collections.singletonList(totals).iterator();
       }
       Shard shard = shards.next();
-      WorkerNetworks.limitThreads(threads);
+      Nd4jThreads.limit(threads);
       NetworkState s = state.value();
       MultiLayerNetwork net = WorkerNetworks.borrow(s.configurationJson);
       try {

@@ -4,6 +4,7 @@ import io.distill.losses.DistillationLabels;
 import io.distill.teacher.SoftLabelAction;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherModelFile;
+import io.distill.trainer.Nd4jThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -64,7 +65,7 @@ public final class SoftLabelBenchmark {
       }
     }
     rows = null;
-    setThreads(2);
+    Nd4jThreads.limit(2);
     TeacherModel teacher = TeacherModelFile.load(teacherPath, spark.sparkContext().hadoopConfiguration());
     bareLoop(teacher, x, 10_000); // warm-up
     long start = System.nanoTime();
@@ -126,12 +127,6 @@ public final class SoftLabelBenchmark {
       checksum += z[0][0] + q[0][0];
     }
     return checksum;
-  }
-
-  private static void setThreads(int threads) {
-    Nd4j.getEnvironment().setMaxThreads(threads);
-    Nd4j.getEnvironment().setMaxMasterThreads(threads);
-    Nd4j.factory().blas().setMaxThreads(threads);
   }
 
   private static double gemmGflops() {

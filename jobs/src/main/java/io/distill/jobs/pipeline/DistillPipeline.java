@@ -27,7 +27,6 @@ import io.distill.trainer.EpochStats;
 import io.distill.trainer.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -43,7 +42,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -272,7 +270,7 @@ public final class DistillPipeline {
         TeacherModel t = TeacherModelFile.load((String) teacher.get("model"), hadoop);
         metrics.add(evaluator.evaluate(ModelDescription.teacher((String) teacher.get("configuration"),
                 ((Number) teacher.get("trainingSeconds")).doubleValue(), ((Number) teacher.get("epochs")).intValue()),
-            LogitsModel.of(t::logits, t.parameterCount(), serializedBytes(t.network())), test));
+            LogitsModel.of(t::logits, t.parameterCount(), LogitsModel.serializedSize(t.network())), test));
         List<Map<String, Object>> models = JSON.convertValue(students.get("models"),
             new TypeReference<List<Map<String, Object>>>() {});
         for (Map<String, Object> m : models) {
@@ -396,26 +394,6 @@ public final class DistillPipeline {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the student model " + path + ": " + e.getMessage(), e);
     }
-  }
-
-  private static long serializedBytes(Model net) {
-    long[] count = {0};
-    try (OutputStream out = new OutputStream() {
-      @Override
-      public void write(int b) {
-        count[0]++;
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) {
-        count[0] += len;
-      }
-    }) {
-      ModelSerializer.writeModel(net, out, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return count[0];
   }
 
   private String readText(String path) {
