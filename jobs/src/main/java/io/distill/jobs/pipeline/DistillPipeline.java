@@ -175,8 +175,11 @@ public final class DistillPipeline {
       String fingerprint = HadoopFiles.sha256(t.model(), hadoop);
       return stage("teacher", fingerprint, () -> {
         TeacherModel teacher = TeacherModelFile.load(t.model(), hadoop, shape[0], shape[1]);
-        return outputs("model", t.model(), "fingerprint", fingerprint, "configuration", teacher.toString(),
-            "trainingSeconds", Double.NaN, "epochs", teacher.info().map(i -> i.epochs()).orElse(0),
+        String configuration = teacher.info().map(i -> i.configuration())
+            .orElse(teacher.inputSize() + "-…-" + teacher.numClasses());
+        return outputs("model", t.model(), "fingerprint", fingerprint, "configuration", configuration,
+            "trainingSeconds", teacher.info().map(i -> (Object) i.trainingSeconds()).orElse("unknown"),
+            "epochs", teacher.info().map(i -> i.epochs()).orElse(0),
             "history", List.of());
       });
     }
@@ -269,14 +272,14 @@ public final class DistillPipeline {
         List<ModelMetrics> metrics = new ArrayList<>();
         TeacherModel t = TeacherModelFile.load((String) teacher.get("model"), hadoop);
         metrics.add(evaluator.evaluate(ModelDescription.teacher((String) teacher.get("configuration"),
-                ((Number) teacher.get("trainingSeconds")).doubleValue(), ((Number) teacher.get("epochs")).intValue()),
+                number(teacher.get("trainingSeconds")), ((Number) teacher.get("epochs")).intValue()),
             LogitsModel.of(t::logits, t.parameterCount(), LogitsModel.serializedSize(t.network())), test));
         List<Map<String, Object>> models = JSON.convertValue(students.get("models"),
             new TypeReference<List<Map<String, Object>>>() {});
         for (Map<String, Object> m : models) {
           MultiLayerNetwork net = restore((String) m.get("modelPath"));
           String size = (String) m.get("size");
-          double seconds = ((Number) m.get("trainingSeconds")).doubleValue();
+          double seconds = number(m.get("trainingSeconds"));
           int epochs = ((Number) m.get("epochs")).intValue();
           ModelDescription d = ModelMetrics.DISTILLED.equals(m.get("role"))
               ? ModelDescription.distilled(size, ((Number) m.get("temperature")).doubleValue(),
@@ -411,6 +414,11 @@ public final class DistillPipeline {
     } catch (IOException e) {
       return text;
     }
+  }
+
+  /** A number from a stage record; NaN where it was not known (JSON has no NaN). */
+  private static double number(Object value) {
+    return value instanceof Number n ? n.doubleValue() : Double.NaN;
   }
 
   private static Map<String, Object> outputs(Object... keyValues) {

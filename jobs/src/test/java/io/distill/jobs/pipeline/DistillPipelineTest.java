@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.distill.dataset.LocalSpark;
 import io.distill.jobs.config.RunConfig;
 import io.distill.student.ModelMetrics;
+import io.distill.teacher.TeacherModelFile;
+import io.distill.teacher.TeacherNetworks;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.learning.config.Adam;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,6 +79,24 @@ class DistillPipelineTest {
       assertEquals("ran", ((Map<?, ?>) moreEpochs.stages().get(stage)).get("status"), stage);
     }
     assertEquals(3, moreEpochs.metrics().get(1).epochs());
+  }
+
+  @Test
+  void aGivenTeacherFileIsUsedAsItIs() throws Exception {
+    MultiLayerNetwork net = new MultiLayerNetwork(TeacherNetworks.mlp(784, new int[] {16}, 10, 1.0, 1.0, null,
+        new Adam(1e-3), 1));
+    net.init();
+    String teacher = TeacherModelFile.save(net, dir.resolve("given.zip").toString(), null,
+        LocalSpark.session().sparkContext().hadoopConfiguration());
+    DistillPipeline.Result result = DistillPipeline.of(LocalSpark.session(), config("teacher.model=" + teacher,
+        "students.epochs=1", "students.sizes=[{name=\"4\", hidden=[4]}]")).execute();
+    assertEquals(3, result.metrics().size());
+    ModelMetrics t = result.metrics().get(0);
+    assertEquals("teacher", t.model());
+    assertEquals(net.numParams(), t.parameters());
+    assertTrue(Double.isNaN(t.trainingSeconds()), "a given teacher's training time is unknown");
+    assertFalse(Files.exists(dir.resolve("run/teacher")), "nothing trained");
+    assertTrue(Files.exists(dir.resolve("run/_SUCCESS")));
   }
 
   @Test
