@@ -72,14 +72,40 @@ public final class HadoopFiles {
     }
   }
 
-  /** Writes {@code value} as indented JSON to {@code path}, replacing it. */
-  public static void writeJson(String path, Object value, Configuration conf) {
-    Path p = new Path(path);
-    try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
-      JSON.writeValue(out, value);
+  /** Writes the bytes of a file; may throw IOException. */
+  @FunctionalInterface
+  public interface FileWriter {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Writes a file whole or not at all: to a hidden temporary sibling first, then renamed onto {@code path}
+   * (replacing an earlier file). A reader sees the old file or the new one, never a partial one.
+   */
+  public static void publishFile(String path, Configuration conf, FileWriter writer) {
+    Path target = new Path(path);
+    try {
+      org.apache.hadoop.fs.FileSystem fs = target.getFileSystem(conf);
+      Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
+      try {
+        try (OutputStream out = fs.create(tmp, false)) {
+          writer.write(out);
+        }
+        fs.delete(target, false);
+        if (!fs.rename(tmp, target)) {
+          throw new IOException("could not rename " + tmp + " to " + target);
+        }
+      } finally {
+        fs.delete(tmp, false);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + path + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Writes {@code value} as indented JSON to {@code path}, replacing it whole ({@link #publishFile}). */
+  public static void writeJson(String path, Object value, Configuration conf) {
+    publishFile(path, conf, out -> JSON.writeValue(out, value));
   }
 
   /** The project version this code was built as (from the jar), e.g. "0.1.0-SNAPSHOT". */

@@ -10,13 +10,11 @@ import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -227,19 +225,6 @@ public final class StudentSweep {
   }
 
   private static void writeModel(String target, TrainingResult result, Configuration conf) {
-    Path path = new Path(target);
-    try {
-      FileSystem fs = path.getFileSystem(conf);
-      Path tmp = new Path(path.getParent(), "." + path.getName() + "." + UUID.randomUUID());
-      try (OutputStream out = fs.create(tmp, false)) {
-        ModelSerializer.writeModel(result.network(), out, false);
-      }
-      fs.delete(path, false);
-      if (!fs.rename(tmp, path)) {
-        throw new IOException("could not rename " + tmp + " to " + path);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + target + ": " + e.getMessage(), e);
-    }
+    HadoopFiles.publishFile(target, conf, out -> ModelSerializer.writeModel(result.network(), out, false));
   }
 }

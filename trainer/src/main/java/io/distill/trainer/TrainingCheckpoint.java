@@ -2,17 +2,15 @@ package io.distill.trainer;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import io.distill.dataset.HadoopFiles;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -28,7 +26,7 @@ import org.deeplearning4j.util.ModelSerializer;
  */
 public final class TrainingCheckpoint {
   static final String POINTER = "checkpoint.json";
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final int epoch;
   private final MultiLayerNetwork network;
@@ -90,14 +88,7 @@ public final class TrainingCheckpoint {
       pointer.put("bestEpoch", bestEpoch);
       pointer.put("bestModel", bestModel);
       pointer.put("history", history);
-      Path tmp = new Path(root, "." + POINTER + "." + UUID.randomUUID());
-      try (OutputStream out = fs.create(tmp, false)) {
-        JSON.writeValue(out, pointer);
-      }
-      fs.delete(new Path(root, POINTER), false);
-      if (!fs.rename(tmp, new Path(root, POINTER))) {
-        throw new IOException("could not rename " + tmp + " to " + POINTER);
-      }
+      HadoopFiles.writeJson(new Path(root, POINTER).toString(), pointer, conf);
       for (String old : List.of(String.valueOf(previous.get("model")), String.valueOf(previous.get("bestModel")))) {
         if (!old.equals(model) && !old.equals(bestModel) && !old.equals("null")) {
           fs.delete(new Path(root, old), false);
@@ -141,15 +132,8 @@ public final class TrainingCheckpoint {
     }
   }
 
-  private static void writeModel(FileSystem fs, Path path, MultiLayerNetwork network) throws IOException {
-    Path tmp = new Path(path.getParent(), "." + path.getName() + "." + UUID.randomUUID());
-    try (OutputStream out = fs.create(tmp, false)) {
-      ModelSerializer.writeModel(network, out, true);
-    }
-    fs.delete(path, false);
-    if (!fs.rename(tmp, path)) {
-      throw new IOException("could not rename " + tmp + " to " + path);
-    }
+  private static void writeModel(FileSystem fs, Path path, MultiLayerNetwork network) {
+    HadoopFiles.publishFile(path.toString(), fs.getConf(), out -> ModelSerializer.writeModel(network, out, true));
   }
 
   private static MultiLayerNetwork readModel(FileSystem fs, Path path) throws IOException {

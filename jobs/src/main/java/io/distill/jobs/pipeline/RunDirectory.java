@@ -38,8 +38,14 @@ public final class RunDirectory {
   private final String root;
   private final Configuration conf;
 
+  /** A run directory at {@code root} (any Hadoop FS URI or local path), kept fully qualified. */
   public RunDirectory(String root, Configuration conf) {
-    this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+    Path path = new Path(root);
+    try {
+      this.root = path.getFileSystem(conf).makeQualified(path).toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot reach the run directory " + root + ": " + e.getMessage(), e);
+    }
     this.conf = conf;
   }
 
@@ -76,9 +82,9 @@ public final class RunDirectory {
         new StageRecord(stage, fingerprint, seconds, Instant.now().toString(), new LinkedHashMap<>(outputs)), conf);
   }
 
-  public boolean exists(String relativeOrAbsolute) {
-    Path path = new Path(relativeOrAbsolute.contains(":") || relativeOrAbsolute.startsWith("/")
-        ? relativeOrAbsolute : path(relativeOrAbsolute));
+  /** Whether a file or directory exists (any Hadoop FS URI or local path). */
+  public boolean exists(String location) {
+    Path path = new Path(location);
     try {
       return path.getFileSystem(conf).exists(path);
     } catch (IOException e) {

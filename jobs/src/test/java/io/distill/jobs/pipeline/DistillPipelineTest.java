@@ -28,9 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 class DistillPipelineTest {
   @TempDir Path dir;
 
+  /** A relative run directory (under the module's target/), as users give it: "runs/default". */
+  private final Path runDir = Path.of("target", "pipeline-test-" + java.util.UUID.randomUUID(), "run");
+
   private RunConfig config(String... extra) {
     List<String> overrides = new ArrayList<>(List.of(
-        "run.dir=" + dir.resolve("run"),
+        "run.dir=" + runDir,
         "teacher.hidden=[64]", "teacher.epochs=2", "teacher.learning-rate=0.05",
         "students.epochs=2", "students.sizes=[{name=\"32\", hidden=[32], temperature=4}, {name=\"8\", hidden=[8], temperature=2}]",
         "training.workers=2", "training.batch-size=50"));
@@ -42,7 +45,7 @@ class DistillPipelineTest {
   void runsEveryStageThenReusesWhatDidNotChange() throws Exception {
     SparkSession spark = LocalSpark.session();
     DistillPipeline.Result first = DistillPipeline.of(spark, config()).execute();
-    Path run = dir.resolve("run");
+    Path run = runDir;
     assertTrue(Files.exists(run.resolve("_SUCCESS")));
     for (String p : List.of("manifest.json", "data/train", "teacher/model.zip", "soft-labels/train",
         "soft-labels/test", "students/32-distilled/model.zip", "students/8-baseline/model.zip", "metrics", "history",
@@ -95,8 +98,8 @@ class DistillPipelineTest {
     assertEquals("teacher", t.model());
     assertEquals(net.numParams(), t.parameters());
     assertTrue(Double.isNaN(t.trainingSeconds()), "a given teacher's training time is unknown");
-    assertFalse(Files.exists(dir.resolve("run/teacher")), "nothing trained");
-    assertTrue(Files.exists(dir.resolve("run/_SUCCESS")));
+    assertFalse(Files.exists(runDir.resolve("teacher")), "nothing trained");
+    assertTrue(Files.exists(runDir.resolve("_SUCCESS")));
   }
 
   @Test
@@ -104,6 +107,6 @@ class DistillPipelineTest {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> DistillPipeline.of(LocalSpark.session(), config("stages=[report]")).execute());
     assertTrue(e.getMessage().contains("Stage 'import' is not in distill.stages"), e.getMessage());
-    assertFalse(Files.exists(dir.resolve("run/_SUCCESS")));
+    assertFalse(Files.exists(runDir.resolve("_SUCCESS")));
   }
 }
