@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 
 /** {@code train-teacher}: Hinton's MNIST teacher trained with the Spark trainer, saved as a DL4J model zip. */
 final class TrainTeacherCommand implements Command {
@@ -19,20 +21,26 @@ final class TrainTeacherCommand implements Command {
   public String usage() {
     return String.join("\n",
         "  train-teacher --data DIR --output MODEL.zip [--epochs 10] [--workers 0] [--batch 64] [--averaging 5]",
-        "                [--learning-rate 0.1] [--momentum 0.9] [--seed 42] [--patience 0] [--checkpoint-dir DIR]",
+        "                [--learning-rate 0.1] [--lr-decay 1.0] [--momentum 0.9] [--seed 42] [--patience 0]",
+        "                [--checkpoint-dir DIR]",
         "      Trains 784-1200-1200-10 (dropout, max-norm) on DIR/train, measures DIR/test each epoch, saves",
         "      MODEL.zip and MODEL.zip.json. --workers 0 = Spark's default parallelism; --patience 0 = no",
-        "      early stopping; with --checkpoint-dir, a rerun resumes from the last finished epoch.");
+        "      early stopping; --lr-decay G multiplies the learning rate by G after every epoch; with",
+        "      --checkpoint-dir, a rerun resumes from the last finished epoch.");
   }
 
   @Override
   public Runnable plan(List<String> args) {
     Options o = Options.parse(name(), args, Set.of("data", "output", "epochs", "workers", "batch", "averaging",
-        "learning-rate", "momentum", "seed", "patience", "checkpoint-dir"));
+        "learning-rate", "lr-decay", "momentum", "seed", "patience", "checkpoint-dir"));
     String data = o.required("data");
     String output = o.required("output");
     double learningRate = o.getDouble("learning-rate", TeacherNetworks.DEFAULT_LEARNING_RATE, 0, false);
     double momentum = o.getDouble("momentum", TeacherNetworks.DEFAULT_MOMENTUM, 0, true);
+    double decay = o.getDouble("lr-decay", 1.0, 0, false);
+    if (decay > 1) {
+      throw new UsageException(name() + ": --lr-decay must be in (0, 1], cannot be: " + decay);
+    }
     long seed = o.getInt("seed", 42, 0);
     TrainingSettings settings = TrainingSettings.builder()
         .epochs(o.getInt("epochs", 10, 1))
@@ -46,7 +54,8 @@ final class TrainTeacherCommand implements Command {
     return () -> {
       SparkSession spark = SparkSession.builder().appName("distill: train-teacher").getOrCreate();
       TrainTeacherAction.Result result = TrainTeacherAction.of(spark)
-          .network(TeacherNetworks.hintonMnist(new Nesterovs(learningRate, momentum), seed))
+          .network(TeacherNetworks.hintonMnist(decay == 1.0 ? new Nesterovs(learningRate, momentum)
+              : new Nesterovs(new ExponentialSchedule(ScheduleType.EPOCH, learningRate, decay), momentum), seed))
           .data(data).output(output).settings(settings).execute();
       System.out.printf("Teacher %s: %d test errors out of %d (%.2f%%) after %d epochs, %.0f s -> %s%n",
           result.info().configuration(), result.info().testErrors(), result.info().testExamples(),
