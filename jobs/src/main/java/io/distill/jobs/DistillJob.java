@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The application behind {@code spark-submit distill-job.jar}: sub-commands {@code run} (the whole pipeline),
- * {@code import-mnist}, {@code train-teacher} and {@code soft-labels} (see {@code --help}). With no arguments, or
+ * {@code nightly} (the pipeline into a dated run with a {@code latest} pointer), {@code import-mnist}, {@code train-teacher} and {@code soft-labels} (see {@code --help}). With no arguments, or
  * with only {@code --config/--set/--stages} options, it runs the pipeline (on the embedded dataset by default).
  * Exit codes: 0 success; 2 bad command line (nothing started); 1 the job failed (one-line reason on stderr).
  */
@@ -15,7 +15,8 @@ public final class DistillJob {
   private static final Logger LOG = LoggerFactory.getLogger(DistillJob.class);
 
   static final List<Command> COMMANDS =
-      List.of(new RunCommand(), new ImportMnistCommand(), new TrainTeacherCommand(), new SoftLabelsCommand());
+      List.of(new RunCommand(), new NightlyCommand(), new ImportMnistCommand(), new TrainTeacherCommand(),
+          new SoftLabelsCommand());
 
   private DistillJob() {}
 
