@@ -37,6 +37,17 @@ flags=(
   -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true
 )
 
+# wait_for LOG PATTERN WHAT: wait up to 60 s for PATTERN in LOG; on time-out stop everything and fail naming WHAT.
+wait_for() {
+  for _ in $(seq 1 60); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 1
+  done
+  echo "standalone-cluster: $3 (see $1)" >&2
+  stop >/dev/null
+  exit 1
+}
+
 start() {
   local workers=${1:-2} cores=${2:-1} memory=${3:-3g}
   stop >/dev/null 2>&1 || true
@@ -51,12 +62,7 @@ start() {
   nohup java -Xmx512m "${flags[@]}" -cp "$cp" org.apache.spark.deploy.master.Master \
     --host 127.0.0.1 --port "$port" --webui-port 0 > "$state/logs/master.log" 2>&1 &
   echo $! > "$state/master.pid"
-  for _ in $(seq 1 60); do
-    grep -q "I have been elected leader" "$state/logs/master.log" 2>/dev/null && break
-    sleep 1
-  done
-  grep -q "I have been elected leader" "$state/logs/master.log" || {
-    echo "standalone-cluster: the master did not start (see $state/logs/master.log)" >&2; stop; exit 1; }
+  wait_for "$state/logs/master.log" "I have been elected leader" "the master did not start"
   for i in $(seq 1 "$workers"); do
     mkdir -p "$state/worker-$i"
     nohup java -Xmx512m "${flags[@]}" -cp "$cp" org.apache.spark.deploy.worker.Worker "$url" \
@@ -65,12 +71,7 @@ start() {
     echo $! > "$state/worker-$i.pid"
   done
   for i in $(seq 1 "$workers"); do
-    for _ in $(seq 1 60); do
-      grep -q "Successfully registered with master" "$state/logs/worker-$i.log" 2>/dev/null && break
-      sleep 1
-    done
-    grep -q "Successfully registered with master" "$state/logs/worker-$i.log" || {
-      echo "standalone-cluster: worker $i did not register (see $state/logs/worker-$i.log)" >&2; stop; exit 1; }
+    wait_for "$state/logs/worker-$i.log" "Successfully registered with master" "worker $i did not register"
   done
   echo "$url"
 }

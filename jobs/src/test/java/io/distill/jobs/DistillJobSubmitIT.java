@@ -7,11 +7,9 @@ import io.distill.dataset.LocalSpark;
 import io.distill.jobs.report.AccuracyChart;
 import java.awt.image.BufferedImage;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -27,23 +25,15 @@ class DistillJobSubmitIT {
 
   @Test
   void theDefaultRunThroughSparkSubmitProducesACompleteRunDirectory() throws Exception {
-    File project = new File(System.getProperty("distill.project.dir", ".."));
+    File project = Processes.PROJECT;
     Path run = dir.resolve("run");
-    Path log = dir.resolve("spark-submit.log");
-    ProcessBuilder pb = new ProcessBuilder("bash", new File(project, "bin/spark-submit").getAbsolutePath(),
-        "--master", "local[2]", new File(project, "jobs/target/distill-job.jar").getAbsolutePath(),
-        "--set", "run.dir=" + run)
-        .directory(project).redirectErrorStream(true).redirectOutput(log.toFile());
-    Process p = pb.start();
-    boolean finished = p.waitFor(20, TimeUnit.MINUTES);
-    if (!finished) {
-      p.destroyForcibly();
-    }
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    assertTrue(finished, "spark-submit did not finish in 20 minutes:\n" + tail(output));
-    assertEquals(0, p.exitValue(), tail(output));
+    Processes.Result submit = Processes.run(dir.resolve("spark-submit.log"), 20, java.util.Map.of(), List.of("bash",
+        new File(project, "bin/spark-submit").getAbsolutePath(), "--master", "local[2]",
+        new File(project, "jobs/target/distill-job.jar").getAbsolutePath(), "--set", "run.dir=" + run));
+    String output = submit.output();
+    assertEquals(0, submit.exitCode(), submit.tail());
     assertTrue(output.contains("org.apache.spark.deploy.SparkSubmit") || output.contains("SparkContext"),
-        "ran under Spark: " + tail(output));
+        "ran under Spark: " + submit.tail());
 
     assertTrue(Files.exists(run.resolve("_SUCCESS")));
     String manifest = Files.readString(run.resolve("manifest.json"));
@@ -76,9 +66,5 @@ class DistillJobSubmitIT {
       }
     }
     return n;
-  }
-
-  private static String tail(String s) {
-    return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
   }
 }

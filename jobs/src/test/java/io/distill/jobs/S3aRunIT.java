@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,31 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
  * neither in the logs nor in the manifest.
  */
 class S3aRunIT {
-  private static final File PROJECT = new File(System.getProperty("distill.project.dir", ".."));
+  private static final File PROJECT = Processes.PROJECT;
   private static final String ACCESS = "distill-test-access";
   private static final String SECRET = "distill-test-secret-5f2c9e1a";
 
   @TempDir Path dir;
 
-  private record Result(int exitCode, String output) {}
-
-  private Result run(long minutes, Map<String, String> env, List<String> command) throws Exception {
-    Path log = Files.createTempFile(dir, "cmd", ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).directory(PROJECT).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    boolean finished = p.waitFor(minutes, TimeUnit.MINUTES);
-    if (!finished) {
-      p.destroyForcibly();
-    }
-    String out = Files.readString(log, StandardCharsets.UTF_8);
-    assertTrue(finished, String.join(" ", command) + " did not finish:\n" + tail(out));
-    return new Result(p.exitValue(), out);
+  private Processes.Result run(long minutes, Map<String, String> env, List<String> command) throws Exception {
+    return Processes.run(Files.createTempFile(dir, "cmd", ".log"), minutes, env, command);
   }
 
   /** A signed S3 request with curl: the HTTP status, and the body as text (empty for uploads and binaries). */
-  private Result s3(String endpoint, String method, String key, Path upload) throws Exception {
+  private Processes.Result s3(String endpoint, String method, String key, Path upload) throws Exception {
     boolean text = upload == null && (key.endsWith(".json") || key.endsWith(".md"));
     List<String> curl = new ArrayList<>(List.of("curl", "-s", "-w", "\n%{http_code}", "--aws-sigv4",
         "aws:amz:us-east-1:s3", "--user", ACCESS + ":" + SECRET, "-H", "x-amz-content-sha256:UNSIGNED-PAYLOAD",
@@ -60,10 +46,10 @@ class S3aRunIT {
       curl.addAll(List.of("-o", "/dev/null"));
     }
     curl.add(endpoint + "/" + key);
-    Result r = run(1, Map.of(), curl);
+    Processes.Result r = run(1, Map.of(), curl);
     assertEquals(0, r.exitCode(), "curl " + method + " " + key + ": " + r.output());
     int split = r.output().lastIndexOf('\n');
-    return new Result(Integer.parseInt(r.output().substring(split + 1).trim()), r.output().substring(0, split));
+    return new Processes.Result(Integer.parseInt(r.output().substring(split + 1).trim()), r.output().substring(0, split));
   }
 
   @Test
@@ -108,13 +94,13 @@ class S3aRunIT {
           "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1", "--set", "students.epochs=1",
           "--set", "students.sizes=[{name=\"8\", hidden=[8]}]"));
       Map<String, String> credentials = Map.of("AWS_ACCESS_KEY_ID", ACCESS, "AWS_SECRET_ACCESS_KEY", SECRET);
-      Result first = run(10, credentials, submit);
-      assertEquals(0, first.exitCode(), tail(first.output()));
-      assertTrue(first.output().contains("report: s3a://distill/runs/r1/report/report.html"), tail(first.output()));
+      Processes.Result first = run(10, credentials, submit);
+      assertEquals(0, first.exitCode(), first.tail());
+      assertTrue(first.output().contains("report: s3a://distill/runs/r1/report/report.html"), first.tail());
       assertFalse(first.output().contains(SECRET), "the secret key appears in the log");
 
       assertEquals(200, s3(endpoint, "GET", "distill/runs/r1/_SUCCESS", null).exitCode());
-      Result manifest = s3(endpoint, "GET", "distill/runs/r1/manifest.json", null);
+      Processes.Result manifest = s3(endpoint, "GET", "distill/runs/r1/manifest.json", null);
       assertEquals(200, manifest.exitCode());
       assertTrue(manifest.output().contains("\"status\" : \"succeeded\""), manifest.output());
       assertTrue(manifest.output().contains("s3a://distill/data/mnist"), manifest.output());
@@ -125,12 +111,12 @@ class S3aRunIT {
         assertEquals(200, s3(endpoint, "GET", "distill/runs/r1/" + key, null).exitCode(), key);
       }
 
-      Result again = run(10, credentials, submit);
-      assertEquals(0, again.exitCode(), tail(again.output()));
+      Processes.Result again = run(10, credentials, submit);
+      assertEquals(0, again.exitCode(), again.tail());
       for (String stage : List.of("import", "teacher", "soft-labels", "students", "evaluate", "report")) {
         assertTrue(again.output().contains(stage + "={seconds=0.0, status=reused}")
             || again.output().contains(stage + "={status=reused, seconds=0.0}"), stage + " reused:\n"
-            + tail(again.output()));
+            + again.tail());
       }
       assertTrue(again.output().contains("8-distilled") && again.output().contains("8-baseline"),
           "metrics read back from s3a");
@@ -140,9 +126,5 @@ class S3aRunIT {
         server.destroyForcibly();
       }
     }
-  }
-
-  private static String tail(String s) {
-    return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
   }
 }

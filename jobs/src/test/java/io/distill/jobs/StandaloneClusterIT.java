@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,22 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 class StandaloneClusterIT {
   @TempDir Path dir;
 
-  private static final File PROJECT = new File(System.getProperty("distill.project.dir", ".."));
-
   private static String run(Path log, long minutes, java.util.Map<String, String> env, String... command)
       throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(PROJECT).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    boolean finished = p.waitFor(minutes, TimeUnit.MINUTES);
-    if (!finished) {
-      p.destroyForcibly();
-    }
-    String out = Files.readString(log, StandardCharsets.UTF_8);
-    assertTrue(finished, String.join(" ", command) + " did not finish:\n" + tail(out));
-    assertEquals(0, p.exitValue(), String.join(" ", command) + ":\n" + tail(out));
-    return out;
+    Processes.Result r = Processes.run(log, minutes, env, List.of(command));
+    assertEquals(0, r.exitCode(), String.join(" ", command) + ":\n" + r.tail());
+    return r.output();
   }
 
   @Test
@@ -46,15 +33,15 @@ class StandaloneClusterIT {
     Path state = dir.resolve("cluster");
     java.util.Map<String, String> env = java.util.Map.of("DISTILL_CLUSTER_DIR", state.toString(),
         "SPARK_MASTER_PORT", "7178");
-    String script = new File(PROJECT, "deploy/standalone-cluster.sh").getAbsolutePath();
+    String script = new File(Processes.PROJECT, "deploy/standalone-cluster.sh").getAbsolutePath();
     try {
       String url = run(dir.resolve("start.log"), 3, env, "bash", script, "start", "2", "1", "3g").trim();
       assertEquals("spark://127.0.0.1:7178", url.substring(url.lastIndexOf('\n') + 1));
       Path runDir = dir.resolve("run");
-      run(dir.resolve("submit.log"), 15, env, "bash", new File(PROJECT, "bin/spark-submit").getAbsolutePath(),
+      run(dir.resolve("submit.log"), 15, env, "bash", new File(Processes.PROJECT, "bin/spark-submit").getAbsolutePath(),
           "--master", "spark://127.0.0.1:7178", "--conf", "spark.executor.memory=2g",
           "--conf", "spark.executor.cores=1", "--conf", "spark.executorEnv.OMP_WAIT_POLICY=PASSIVE",
-          new File(PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(),
+          new File(Processes.PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(),
           "--set", "run.dir=" + runDir, "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
           "--set", "students.epochs=1", "--set", "students.sizes=[{name=\"8\", hidden=[8]}]",
           "--set", "training.workers=2");
@@ -78,9 +65,5 @@ class StandaloneClusterIT {
     } finally {
       run(dir.resolve("stop.log"), 2, env, "bash", script, "stop");
     }
-  }
-
-  private static String tail(String s) {
-    return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
   }
 }

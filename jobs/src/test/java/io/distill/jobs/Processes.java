@@ -1,0 +1,45 @@
+package io.distill.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a command of the project (spark-submit, scripts, curl) the way a user would, for the integration tests. */
+final class Processes {
+  /** The project root, as surefire/failsafe give it. */
+  static final File PROJECT = new File(System.getProperty("distill.project.dir", ".."));
+
+  private Processes() {}
+
+  /** Exit code and combined stdout/stderr of a finished command. */
+  record Result(int exitCode, String output) {
+    /** The last 6,000 characters, for assertion messages. */
+    String tail() {
+      return output.length() > 6000 ? output.substring(output.length() - 6000) : output;
+    }
+  }
+
+  /**
+   * Runs {@code command} in the project root with {@code env} added, its output going to {@code log}; fails the test
+   * when it does not finish in {@code minutes} (the process is killed).
+   */
+  static Result run(Path log, long minutes, Map<String, String> env, List<String> command) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(PROJECT).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    boolean finished = p.waitFor(minutes, TimeUnit.MINUTES);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    Result result = new Result(finished ? p.exitValue() : -1, Files.readString(log, StandardCharsets.UTF_8));
+    assertTrue(finished, String.join(" ", command) + " did not finish in " + minutes + " min:\n" + result.tail());
+    return result;
+  }
+}
