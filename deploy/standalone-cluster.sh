@@ -20,8 +20,13 @@ cp_file="$root/deploy/spark-runtime/target/classpath.txt"
 classpath() {
   if [ ! -s "$cp_file" ] || [ "$root/deploy/spark-runtime/pom.xml" -nt "$cp_file" ]; then
     mkdir -p "$(dirname "$cp_file")"
-    mvn -q -B -f "$root/deploy/spark-runtime/pom.xml" dependency:build-classpath \
-      -Dmdep.includeScope=runtime -Dmdep.outputFile="$cp_file" >&2
+    # Maven's output (and its terminal escape codes) go to a log, shown only if resolving fails.
+    if ! mvn -q -B -f "$root/deploy/spark-runtime/pom.xml" dependency:build-classpath \
+      -Dmdep.includeScope=runtime -Dmdep.outputFile="$cp_file" > "$cp_file.log" 2>&1; then
+      cat "$cp_file.log" >&2
+      echo "standalone-cluster: could not resolve the Spark jars with Maven" >&2
+      exit 1
+    fi
   fi
   cat "$cp_file"
 }

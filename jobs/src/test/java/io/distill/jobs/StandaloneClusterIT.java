@@ -35,8 +35,9 @@ class StandaloneClusterIT {
         "SPARK_MASTER_PORT", "7178");
     String script = new File(Processes.PROJECT, "deploy/standalone-cluster.sh").getAbsolutePath();
     try {
-      String url = run(dir.resolve("start.log"), 3, env, "bash", script, "start", "2", "1", "3g").trim();
-      assertEquals("spark://127.0.0.1:7178", url.substring(url.lastIndexOf('\n') + 1));
+      String started = run(dir.resolve("start.log"), 3, env, "bash", script, "start", "2", "1", "3g");
+      assertTrue(started.lines().anyMatch(l -> l.equals("spark://127.0.0.1:7178")), "the script prints the master URL"
+          + " on a line of its own:\n" + started);
       Path runDir = dir.resolve("run");
       run(dir.resolve("submit.log"), 15, env, "bash", new File(Processes.PROJECT, "bin/spark-submit").getAbsolutePath(),
           "--master", "spark://127.0.0.1:7178", "--conf", "spark.executor.memory=2g",
