@@ -79,24 +79,48 @@ public final class HadoopFiles {
   }
 
   /**
-   * Writes a file whole or not at all: to a hidden temporary sibling first, then renamed onto {@code path}
-   * (replacing an earlier file). A reader sees the old file or the new one, never a partial one.
+   * Writes a file whole or not at all: to a hidden temporary sibling first, then renamed onto {@code path}. An
+   * earlier file is moved aside first and put back if the rename fails, so a reader sees the old file or the new
+   * one, never a partial one and never none.
    */
   public static void publishFile(String path, Configuration conf, FileWriter writer) {
+    publishFile(path, conf, false, writer);
+  }
+
+  /**
+   * As {@link #publishFile(String, Configuration, FileWriter)}; with {@code withoutChecksum}, on a checksummed file
+   * system (file://) the file is written without its {@code .crc} companion, for files people may edit by hand
+   * (a hand edit would otherwise make every later read fail its checksum).
+   */
+  public static void publishFile(String path, Configuration conf, boolean withoutChecksum, FileWriter writer) {
     Path target = new Path(path);
     try {
       org.apache.hadoop.fs.FileSystem fs = target.getFileSystem(conf);
+      org.apache.hadoop.fs.FileSystem out = withoutChecksum && fs instanceof org.apache.hadoop.fs.ChecksumFileSystem c
+          ? c.getRawFileSystem() : fs;
       Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
+      Path previous = null;
       try {
-        try (OutputStream out = fs.create(tmp, false)) {
-          writer.write(out);
+        try (OutputStream stream = out.create(tmp, false)) {
+          writer.write(stream);
         }
-        fs.delete(target, false);
-        if (!fs.rename(tmp, target)) {
+        if (fs.exists(target)) {
+          previous = new Path(target.getParent(), "." + target.getName() + ".old-" + java.util.UUID.randomUUID());
+          if (!fs.rename(target, previous)) { // through fs: a .crc companion moves along
+            throw new IOException("could not move the earlier " + target + " aside");
+          }
+        }
+        if (!out.rename(tmp, target)) {
+          if (previous != null) {
+            fs.rename(previous, target);
+          }
           throw new IOException("could not rename " + tmp + " to " + target);
         }
+        if (previous != null) {
+          fs.delete(previous, false);
+        }
       } finally {
-        fs.delete(tmp, false);
+        out.delete(tmp, false);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + path + ": " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package io.distill.teacher;
 
+import io.distill.dataset.HadoopFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.FilterOutputStream;
@@ -14,13 +15,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.ChecksumFileSystem;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -125,16 +124,20 @@ public final class TeacherModelFile {
       if (fs.exists(sidecar) && !fs.delete(sidecar, false)) { // also deletes a .crc of it, if any
         throw new IOException("cannot delete the earlier sidecar " + sidecar);
       }
-      publish(fs, target, out -> ModelSerializer.writeModel(network, new KeepOpen(out), true));
+      HadoopFiles.publishFile(target.toString(), conf,
+          out -> ModelSerializer.writeModel(network, new KeepOpen(out), true));
       if (info != null) {
         byte[] json = info.toJson().getBytes(StandardCharsets.UTF_8);
         // Without a .crc (on checksummed file systems such as file://), so people can edit the JSON by hand.
-        publish(rawOf(fs), sidecar, out -> out.write(json));
+        HadoopFiles.publishFile(sidecar.toString(), conf, true, out -> out.write(json));
       }
       LOG.info("Saved teacher ({} parameters) to {}", network.numParams(), target);
       return target.toString();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot save teacher to " + target + ": " + e.getMessage(), e);
+    } catch (UncheckedIOException e) { // from HadoopFiles.publishFile: same message as any other write failure
+      throw new UncheckedIOException("Cannot save teacher to " + target + ": " + e.getCause().getMessage(),
+          e.getCause());
     }
   }
 
@@ -304,51 +307,6 @@ public final class TeacherModelFile {
     return info;
   }
 
-  /** The file system under a checksummed one (file:// is a LocalFileSystem over RawLocalFileSystem), else itself. */
-  private static FileSystem rawOf(FileSystem fs) {
-    return fs instanceof ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : fs;
-  }
-
-  private interface Writer {
-    void write(OutputStream out) throws IOException;
-  }
-
-  /** Writes a hidden temporary sibling of {@code target}, then renames it onto {@code target}. */
-  private static void publish(FileSystem fs, Path target, Writer writer) throws IOException {
-    Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
-    boolean done = false;
-    try {
-      try (FSDataOutputStream out = fs.create(temporary, false)) {
-        writer.write(out);
-      }
-      Path previous = null;
-      if (fs.exists(target)) {
-        previous = new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
-        if (!fs.rename(target, previous)) {
-          throw new IOException("could not move the earlier " + target + " aside to " + previous);
-        }
-      }
-      if (!fs.rename(temporary, target)) {
-        if (previous != null) {
-          fs.rename(previous, target);
-        }
-        throw new IOException("could not rename " + temporary + " to " + target);
-      }
-      done = true;
-      if (previous != null && !fs.delete(previous, false)) {
-        LOG.warn("Could not delete the replaced file {}", previous);
-      }
-    } finally {
-      if (!done) {
-        try {
-          fs.delete(temporary, false);
-        } catch (IOException e) {
-          LOG.warn("Could not delete the temporary file {}: {}", temporary, e.getMessage());
-        }
-      }
-    }
-  }
-
   /** Lets ModelSerializer close its zip stream without closing the FileSystem stream under it. */
   private static final class KeepOpen extends FilterOutputStream {
     KeepOpen(OutputStream out) {
@@ -371,5 +329,10 @@ public final class TeacherModelFile {
       throw new IllegalArgumentException("A teacher path must not be blank, cannot be: "
           + (path == null ? "null" : "\"" + path + "\""));
     }
+  }
+
+  /** The file system under a checksummed one (file:// is a LocalFileSystem over RawLocalFileSystem), else itself. */
+  private static FileSystem rawOf(FileSystem fs) {
+    return fs instanceof ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : fs;
   }
 }

@@ -1,6 +1,5 @@
 package io.distill.jobs.pipeline;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.dataset.HadoopFiles;
 import java.io.IOException;
@@ -103,15 +102,6 @@ public final class RunDirectory {
 
   public void writeManifest(Map<String, Object> manifest) {
     HadoopFiles.writeJson(path(MANIFEST), manifest, conf);
-  }
-
-  public Map<String, Object> readManifest() {
-    Path path = new Path(path(MANIFEST));
-    try (InputStream in = path.getFileSystem(conf).open(path)) {
-      return JSON.readValue(in, new TypeReference<Map<String, Object>>() {});
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + path + ": " + e.getMessage(), e);
-    }
   }
 
   /** Marks the run complete: the last thing a successful run writes. */

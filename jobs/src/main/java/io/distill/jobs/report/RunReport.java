@@ -1,5 +1,6 @@
 package io.distill.jobs.report;
 
+import io.distill.dataset.HadoopFiles;
 import io.distill.student.ModelMetrics;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -20,12 +21,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.ChecksumFileSystem;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -256,39 +254,19 @@ public final class RunReport {
         throw new IOException("cannot create the directory");
       }
       // Without .crc companions on file://: the report is for people (and hand-editing a checksummed file breaks it).
-      FileSystem raw = fs instanceof ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : fs;
-      Path mdPath = publish(fs, raw, dir, MARKDOWN_FILE, md);
-      Path htmlPath = publish(fs, raw, dir, HTML_FILE, page);
-      Path pngPath = publish(fs, raw, dir, CHART_FILE, png);
+      Path mdPath = publish(conf, dir, MARKDOWN_FILE, md);
+      Path htmlPath = publish(conf, dir, HTML_FILE, page);
+      Path pngPath = publish(conf, dir, CHART_FILE, png);
       return new Output(dir.toString(), mdPath.toString(), htmlPath.toString(), pngPath.toString());
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write the run report to " + directory + ": " + e.getMessage(), e);
     }
   }
 
-  private static Path publish(FileSystem fs, FileSystem raw, Path dir, String name, byte[] bytes) throws IOException {
+  private static Path publish(Configuration conf, Path dir, String name, byte[] bytes) {
     Path target = new Path(dir, name);
-    Path temporary = new Path(dir, "." + name + ".tmp-" + UUID.randomUUID());
-    try {
-      try (FSDataOutputStream out = raw.create(temporary, false)) {
-        out.write(bytes);
-      }
-      if (fs.exists(target) && !fs.delete(target, false)) { // through fs: also deletes a stale .crc of it
-        throw new IOException("cannot replace the earlier " + target);
-      }
-      if (!raw.rename(temporary, target)) {
-        throw new IOException("cannot rename " + temporary + " to " + target);
-      }
-      return target;
-    } finally {
-      try {
-        if (raw.exists(temporary)) {
-          raw.delete(temporary, false);
-        }
-      } catch (IOException ignored) {
-        // the original failure, if any, is the one to report
-      }
-    }
+    HadoopFiles.publishFile(target.toString(), conf, true, out -> out.write(bytes));
+    return target;
   }
 
   private String title() {
