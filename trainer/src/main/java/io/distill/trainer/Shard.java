@@ -35,6 +35,11 @@ final class Shard implements Serializable {
 
   /** The rows {@code order[from..to)} as a DataSet (copies). */
   DataSet batch(int[] order, int from, int to) {
+    return batch(order, from, to, null, null);
+  }
+
+  /** The rows {@code order[from..to)} as a DataSet (copies), their features jittered when {@code jitter} is set. */
+  DataSet batch(int[] order, int from, int to, InputJitter jitter, java.util.SplittableRandom random) {
     int n = to - from;
     float[] x = new float[n * featureCount];
     float[] y = new float[n * labelWidth];
@@ -42,6 +47,9 @@ final class Shard implements Serializable {
       int row = order[from + i];
       System.arraycopy(features, row * featureCount, x, i * featureCount, featureCount);
       System.arraycopy(labels, row * labelWidth, y, i * labelWidth, labelWidth);
+    }
+    if (jitter != null) {
+      jitter.apply(x, n, random);
     }
     return new DataSet(Nd4j.create(x, new long[] {n, featureCount}, 'c'), Nd4j.create(y, new long[] {n, labelWidth}, 'c'));
   }

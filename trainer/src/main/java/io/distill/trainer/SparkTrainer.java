@@ -153,6 +153,11 @@ public final class SparkTrainer {
     MultiLayerConfiguration conf = copyWithUpdater(configuration, settings);
     String json = conf.toJson();
     LabelLayout layout = LabelLayout.of(conf, softLabelsColumn, softLabelsAreLogits);
+    if (settings.jitter() != null && settings.jitter().pixels() != layout.features()) {
+      throw new IllegalArgumentException("Input jitter is set for " + settings.jitter().width() + " x "
+          + settings.jitter().height() + " = " + settings.jitter().pixels() + "-pixel images, but the network takes "
+          + layout.features() + " features");
+    }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int workers = settings.workers() > 0 ? settings.workers() : jsc.defaultParallelism();
     int threads = settings.threadsPerTask() > 0 ? settings.threadsPerTask()
@@ -247,7 +252,7 @@ public final class SparkTrainer {
         Broadcast<NetworkState> broadcast = jsc.broadcast(state);
         RoundResult result = shards
             .mapPartitionsWithIndex(new WorkerTasks.Round(broadcast, epoch - 1, round, period, batch,
-                settings.seed(), settings.shuffle(), threads), false)
+                settings.seed(), settings.shuffle(), threads, settings.jitter()), false)
             .treeAggregate(RoundResult.empty(), RoundResult::merge, RoundResult::merge,
                 settings.treeAggregateDepth());
         broadcast.destroy();

@@ -26,6 +26,7 @@ public final class TrainingSettings implements Serializable {
   private final String checkpointDir;
   private final int treeAggregateDepth;
   private final boolean shuffle;
+  private final InputJitter jitter;
 
   private TrainingSettings(Builder b) {
     this.epochs = b.epochs;
@@ -39,6 +40,7 @@ public final class TrainingSettings implements Serializable {
     this.checkpointDir = b.checkpointDir;
     this.treeAggregateDepth = b.treeAggregateDepth;
     this.shuffle = b.shuffle;
+    this.jitter = b.jitter;
   }
 
   public static Builder builder() {
@@ -59,6 +61,7 @@ public final class TrainingSettings implements Serializable {
     b.checkpointDir = checkpointDir;
     b.treeAggregateDepth = treeAggregateDepth;
     b.shuffle = shuffle;
+    b.jitter = jitter;
     return b;
   }
 
@@ -120,13 +123,19 @@ public final class TrainingSettings implements Serializable {
     return shuffle;
   }
 
+  /** Random translation of the training images (never of validation data), or null for none (the default). */
+  public InputJitter jitter() {
+    return jitter;
+  }
+
   @Override
   public String toString() {
     return "epochs=" + epochs + ", batchSizePerWorker=" + batchSizePerWorker + ", averagingPeriod="
         + (averagingPeriod == ONCE_PER_EPOCH ? "once per epoch" : averagingPeriod) + ", workers="
         + (workers == 0 ? "default parallelism" : workers) + ", seed=" + seed
         + (updater == null ? "" : ", updater=" + updater)
-        + (earlyStoppingPatience == 0 ? "" : ", earlyStoppingPatience=" + earlyStoppingPatience);
+        + (earlyStoppingPatience == 0 ? "" : ", earlyStoppingPatience=" + earlyStoppingPatience)
+        + (jitter == null ? "" : ", " + jitter);
   }
 
   /** Builder with defaults: 10 epochs, batch 64, average every 5 steps, default parallelism, seed 42. */
@@ -142,8 +151,15 @@ public final class TrainingSettings implements Serializable {
     private String checkpointDir;
     private int treeAggregateDepth = 2;
     private boolean shuffle = true;
+    private InputJitter jitter;
 
     private Builder() {}
+
+    /** Jitter the training images (see {@link InputJitter}); null = none. */
+    public Builder jitter(InputJitter value) {
+      this.jitter = value;
+      return this;
+    }
 
     public Builder shuffle(boolean value) {
       this.shuffle = value;

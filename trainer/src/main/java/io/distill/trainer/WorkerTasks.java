@@ -25,9 +25,10 @@ final class WorkerTasks {
     private final long seed;
     private final boolean shuffle;
     private final int threads;
+    private final InputJitter jitter;
 
     Round(Broadcast<NetworkState> state, int epoch, int round, int period, int batchSize, long seed,
-        boolean shuffle, int threads) {
+        boolean shuffle, int threads, InputJitter jitter) {
       this.state = state;
       this.epoch = epoch;
       this.round = round;
@@ -36,6 +37,7 @@ final class WorkerTasks {
       this.seed = seed;
       this.shuffle = shuffle;
       this.threads = threads;
+      this.jitter = jitter;
     }
 
     @Override
@@ -56,11 +58,13 @@ final class WorkerTasks {
         s.applyTo(net);
         Nd4j.getRandom().setSeed(Shard.orderSeed(seed, epoch, partition) + 7919L * round);
         int[] order = shard.order(Shard.orderSeed(seed, epoch, partition), shuffle);
+        java.util.SplittableRandom shifts = new java.util.SplittableRandom(Shard.orderSeed(seed, epoch, partition)
+            ^ (0x5DEECE66DL * (round + 1)));
         double lossSum = 0;
         long examples = 0;
         for (int b = first; b < last; b++) {
           int from = b * batchSize;
-          DataSet batch = shard.batch(order, from, Math.min(from + batchSize, shard.rows));
+          DataSet batch = shard.batch(order, from, Math.min(from + batchSize, shard.rows), jitter, shifts);
           net.fit(batch);
           lossSum += net.score() * batch.numExamples();
           examples += batch.numExamples();
