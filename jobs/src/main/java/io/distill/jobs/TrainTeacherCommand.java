@@ -2,6 +2,7 @@ package io.distill.jobs;
 
 import io.distill.teacher.TeacherNetworks;
 import io.distill.teacher.TrainTeacherAction;
+import io.distill.trainer.InputJitter;
 import io.distill.trainer.TrainingSettings;
 import java.util.List;
 import java.util.Set;
@@ -22,17 +23,18 @@ final class TrainTeacherCommand implements Command {
     return String.join("\n",
         "  train-teacher --data DIR --output MODEL.zip [--epochs 10] [--workers 0] [--batch 64] [--averaging 5]",
         "                [--learning-rate 0.1] [--lr-decay 1.0] [--momentum 0.9] [--seed 42] [--patience 0]",
-        "                [--checkpoint-dir DIR]",
+        "                [--jitter 0] [--checkpoint-dir DIR]",
         "      Trains 784-1200-1200-10 (dropout, max-norm) on DIR/train, measures DIR/test each epoch, saves",
         "      MODEL.zip and MODEL.zip.json. --workers 0 = Spark's default parallelism; --patience 0 = no",
-        "      early stopping; --lr-decay G multiplies the learning rate by G after every epoch; with",
+        "      early stopping; --lr-decay G multiplies the learning rate by G after every epoch; --jitter P",
+        "      shifts each training image by up to P pixels along each axis, afresh every epoch; with",
         "      --checkpoint-dir, a rerun resumes from the last finished epoch.");
   }
 
   @Override
   public Runnable plan(List<String> args) {
     Options o = Options.parse(name(), args, Set.of("data", "output", "epochs", "workers", "batch", "averaging",
-        "learning-rate", "lr-decay", "momentum", "seed", "patience", "checkpoint-dir"));
+        "learning-rate", "lr-decay", "momentum", "seed", "patience", "checkpoint-dir", "jitter"));
     String data = o.required("data");
     String output = o.required("output");
     double learningRate = o.getDouble("learning-rate", TeacherNetworks.DEFAULT_LEARNING_RATE, 0, false);
@@ -50,6 +52,8 @@ final class TrainTeacherCommand implements Command {
         .seed(seed)
         .earlyStoppingPatience(o.getInt("patience", 0, 0))
         .checkpointDir(o.get("checkpoint-dir", null))
+        .jitter(o.getInt("jitter", 0, 0) == 0 ? null
+            : InputJitter.square(TeacherNetworks.MNIST_INPUTS, o.getInt("jitter", 0, 0)))
         .build();
     return () -> {
       SparkSession spark = SparkSession.builder().appName("distill: train-teacher").getOrCreate();

@@ -5,9 +5,10 @@ import java.util.regex.Pattern;
 
 /**
  * One student size of a sweep: its name, its shape — hidden layer sizes of an MLP, or a DL4J MultiLayerConfiguration
- * JSON for any other shape — and the temperature and α its distilled student is trained with.
+ * JSON for any other shape — the temperature and α its distilled student is trained with, and the random seed of
+ * both its models (null: the sweep's training settings' seed).
  */
-public record StudentSpec(String name, int[] hidden, String dl4jJson, double temperature, double alpha) {
+public record StudentSpec(String name, int[] hidden, String dl4jJson, double temperature, double alpha, Long seed) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
   public StudentSpec {
@@ -45,7 +46,8 @@ public record StudentSpec(String name, int[] hidden, String dl4jJson, double tem
   @Override
   public boolean equals(Object o) {
     return o instanceof StudentSpec s && s.name.equals(name) && Arrays.equals(s.hidden, hidden)
-        && java.util.Objects.equals(s.dl4jJson, dl4jJson) && s.temperature == temperature && s.alpha == alpha;
+        && java.util.Objects.equals(s.dl4jJson, dl4jJson) && s.temperature == temperature && s.alpha == alpha
+        && java.util.Objects.equals(s.seed, seed);
   }
 
   @Override
@@ -56,6 +58,6 @@ public record StudentSpec(String name, int[] hidden, String dl4jJson, double tem
   @Override
   public String toString() {
     return name + (hidden != null ? " " + Arrays.toString(hidden) : " (DL4J JSON)") + ", T=" + temperature
-        + ", alpha=" + alpha;
+        + ", alpha=" + alpha + (seed == null ? "" : ", seed=" + seed);
   }
 }

@@ -145,9 +145,9 @@ public final class StudentSweep {
     double t = distilled ? spec.temperature() : Double.NaN;
     double alpha = distilled ? spec.alpha() : 1.0;
     DistillationLoss loss = distilled ? new DistillationLoss(alpha, t) : DistillationLoss.hardLabelsOnly();
+    long seed = spec.seed() != null ? spec.seed() : settings.seed();
     MultiLayerConfiguration conf = spec.hidden() != null
-        ? StudentNetworks.mlp(inputs, spec.hidden(), classes, inputRetain, hiddenRetain, learningRate, loss,
-            settings.seed())
+        ? StudentNetworks.mlp(inputs, spec.hidden(), classes, inputRetain, hiddenRetain, learningRate, loss, seed)
         : StudentNetworks.fromJson(spec.dl4jJson(), "of student " + spec.name(), loss);
     String dir = output + "/" + model;
     String fingerprint = fingerprint(conf, spec);
@@ -162,7 +162,7 @@ public final class StudentSweep {
     // Checkpoints belong to one set of inputs: a changed spec or dataset starts afresh.
     String checkpoints = dir + "/checkpoints-" + fingerprint.substring(0, 16);
     deleteStaleCheckpoints(dir, checkpoints, hadoop);
-    TrainingSettings modelSettings = settings.toBuilder().checkpointDir(checkpoints).build();
+    TrainingSettings modelSettings = settings.toBuilder().checkpointDir(checkpoints).seed(seed).build();
     Dataset<Row> train = spark.read().parquet(trainingData);
     SparkTrainer trainer = SparkTrainer.of(spark).name("student " + model).network(conf)
         .trainingData(train, trainingData).settings(modelSettings).resume(true);

@@ -28,7 +28,7 @@ class StudentSweepTest {
     EmbeddedMnist.train().where("id < 1000").selectExpr("id", "features", "label",
             "transform(sequence(0, 9), k -> CAST(IF(k = label, 5.0, 0.0) AS FLOAT)) AS teacher_logits")
         .write().parquet(soft);
-    List<StudentSpec> specs = List.of(new StudentSpec("tiny", new int[] {16}, null, 2.5, 0.3));
+    List<StudentSpec> specs = List.of(new StudentSpec("tiny", new int[] {16}, null, 2.5, 0.3, null));
     TrainingSettings settings = TrainingSettings.builder().epochs(1).workers(2).batchSizePerWorker(50).build();
     String out = dir.resolve("students").toString();
 

@@ -84,6 +84,7 @@ public final class TrainTeacherAction {
         .trainingData(spark.read().parquet(trainPath), trainPath)
         .validationData(test, testPath)
         .settings(settings)
+        .resume(settings.checkpointDir() != null)
         .execute();
     long testExamples = test.count();
     double accuracy = training.history().stream().filter(e -> e.epoch() == training.keptEpoch()).findFirst()

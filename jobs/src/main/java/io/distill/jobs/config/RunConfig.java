@@ -105,16 +105,21 @@ public record RunConfig(
     d.put("teacher", map("model", teacher.model(), "hidden", teacher.hidden(),
         "input-retain", teacher.inputRetain(), "hidden-retain", teacher.hiddenRetain(),
         "max-norm", teacher.maxNorm(), "learning-rate", teacher.learningRate(), "momentum", teacher.momentum(),
-        "epochs", teacher.epochs()));
-    d.put("soft-labels", map("temperature", softLabels.temperature(), "batch-size", softLabels.batchSize()));
+        "epochs", teacher.epochs(), "lr-decay", teacher.lrDecay(), "jitter", teacher.jitter()));
+    d.put("soft-labels", map("temperature", softLabels.temperature(), "batch-size", softLabels.batchSize(),
+        "transfer-copies", softLabels.transferCopies(), "transfer-jitter", softLabels.transferJitter()));
     List<Object> sizes = new ArrayList<>();
     for (StudentSize s : students.sizes()) {
-      sizes.add(s.mlp()
+      Map<String, Object> size = new LinkedHashMap<>(s.mlp()
           ? map("name", s.name(), "hidden", s.hidden(), "temperature", s.temperature(), "alpha", s.alpha())
           : map("name", s.name(), "dl4j-json", s.dl4jJson(), "temperature", s.temperature(), "alpha", s.alpha()));
+      if (s.seed() != null) {
+        size.put("seed", s.seed());
+      }
+      sizes.add(Collections.unmodifiableMap(size));
     }
     d.put("students", map("alpha", students.alpha(), "temperature", students.temperature(),
-        "learning-rate", students.learningRate(), "epochs", students.epochs(),
+        "learning-rate", students.learningRate(), "lr-decay", students.lrDecay(), "epochs", students.epochs(),
         "input-retain", students.inputRetain(), "hidden-retain", students.hiddenRetain(),
         "sizes", Collections.unmodifiableList(sizes)));
     d.put("training", map("workers", training.workers(), "batch-size", training.batchSize(),
@@ -215,6 +220,8 @@ public record RunConfig(
    * @param learningRate SGD learning rate, above 0
    * @param momentum momentum, in [0, 1)
    * @param epochs passes over the training data, at least 1
+   * @param lrDecay factor applied to the learning rate after every epoch, in (0, 1] (1 = constant)
+   * @param jitter largest random shift in pixels of the training images along each axis, 0 = none
    */
   public record Teacher(
       String model,
@@ -224,7 +231,9 @@ public record RunConfig(
       Double maxNorm,
       double learningRate,
       double momentum,
-      int epochs) {
+      int epochs,
+      double lrDecay,
+      int jitter) {
     public Teacher {
       hidden = List.copyOf(hidden);
     }
@@ -240,8 +249,10 @@ public record RunConfig(
    *
    * @param temperature the temperature the soft labels are stored at (the logits are stored too), above 0
    * @param batchSize examples per teacher inference call, at least 1
+   * @param transferCopies jittered copies of each training image added to the transfer set, 0 = none
+   * @param transferJitter largest shift in pixels of those copies along each axis, at least 1
    */
-  public record SoftLabels(double temperature, int batchSize) {}
+  public record SoftLabels(double temperature, int batchSize, int transferCopies, int transferJitter) {}
 
   /**
    * {@code distill.students}: the sweep and the settings every student shares.
@@ -249,6 +260,7 @@ public record RunConfig(
    * @param alpha default weight of the hard-label term for distilled students, in [0, 1]
    * @param temperature default distillation temperature, above 0
    * @param learningRate Adam learning rate, above 0
+   * @param lrDecay factor applied to the learning rate after every epoch, in (0, 1] (1 = constant)
    * @param epochs passes over the training data per student, at least 1
    * @param inputRetain dropout retain probability of the input, in (0, 1]
    * @param hiddenRetain dropout retain probability of the hidden layers, in (0, 1]
@@ -258,6 +270,7 @@ public record RunConfig(
       double alpha,
       double temperature,
       double learningRate,
+      double lrDecay,
       int epochs,
       double inputRetain,
       double hiddenRetain,
@@ -275,8 +288,10 @@ public record RunConfig(
    * @param dl4jJson path to a DL4J MultiLayerConfiguration JSON for any other shape, or null
    * @param temperature this size's distillation temperature (the size's own, else students.temperature)
    * @param alpha this size's hard-label weight (the size's own, else students.alpha)
+   * @param seed this size's random seed, or null for training.seed
    */
-  public record StudentSize(String name, List<Integer> hidden, String dl4jJson, double temperature, double alpha) {
+  public record StudentSize(String name, List<Integer> hidden, String dl4jJson, double temperature, double alpha,
+      Long seed) {
     public StudentSize {
       Objects.requireNonNull(name, "name");
       if ((hidden == null) == (dl4jJson == null)) {

@@ -40,16 +40,17 @@ final class RunConfigLoader {
     KEYS.put("distill.run", List.of("dir"));
     KEYS.put("distill.data", List.of("input", "rows-per-partition"));
     KEYS.put("distill.teacher", List.of("model", "hidden", "input-retain", "hidden-retain", "max-norm",
-        "learning-rate", "momentum", "epochs"));
-    KEYS.put("distill.soft-labels", List.of("temperature", "batch-size"));
-    KEYS.put("distill.students", List.of("alpha", "temperature", "learning-rate", "epochs", "input-retain",
+        "learning-rate", "momentum", "epochs", "lr-decay", "jitter"));
+    KEYS.put("distill.soft-labels", List.of("temperature", "batch-size", "transfer-copies", "transfer-jitter"));
+    KEYS.put("distill.students", List.of("alpha", "temperature", "learning-rate", "lr-decay", "epochs",
+        "input-retain",
         "hidden-retain", "sizes"));
     KEYS.put("distill.training", List.of("workers", "batch-size", "averaging-period", "seed"));
     KEYS.put("distill.evaluation", List.of("latency-calls", "throughput-batch"));
   }
 
   /** The keys of one {@code distill.students.sizes} object. */
-  static final List<String> SIZE_KEYS = List.of("name", "hidden", "dl4j-json", "temperature", "alpha");
+  static final List<String> SIZE_KEYS = List.of("name", "hidden", "dl4j-json", "temperature", "alpha", "seed");
 
   private static final String SIZES_PATH = "distill.students.sizes[]";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
@@ -252,8 +253,10 @@ final class RunConfigLoader {
     Double learningRate = number(s.get("learning-rate"), s.path("learning-rate"), Range.POSITIVE, false);
     Double momentum = number(s.get("momentum"), s.path("momentum"), Range.MOMENTUM, false);
     Long epochs = integer(s.get("epochs"), s.path("epochs"), 1, Integer.MAX_VALUE);
+    Double lrDecay = number(s.get("lr-decay"), s.path("lr-decay"), Range.RETAIN, false);
+    Long jitter = integer(s.get("jitter"), s.path("jitter"), 0, 13);
     return problems.size() > before ? null : new RunConfig.Teacher(model, hidden, inputRetain, hiddenRetain,
-        maxNorm, learningRate, momentum, epochs.intValue());
+        maxNorm, learningRate, momentum, epochs.intValue(), lrDecay, jitter.intValue());
   }
 
   private RunConfig.SoftLabels softLabels(ConfigObject d) {
@@ -264,7 +267,10 @@ final class RunConfigLoader {
     }
     Double temperature = number(s.get("temperature"), s.path("temperature"), Range.POSITIVE, false);
     Long batch = integer(s.get("batch-size"), s.path("batch-size"), 1, Integer.MAX_VALUE);
-    return problems.size() > before ? null : new RunConfig.SoftLabels(temperature, batch.intValue());
+    Long copies = integer(s.get("transfer-copies"), s.path("transfer-copies"), 0, 100);
+    Long jitter = integer(s.get("transfer-jitter"), s.path("transfer-jitter"), 1, 13);
+    return problems.size() > before ? null : new RunConfig.SoftLabels(temperature, batch.intValue(),
+        copies.intValue(), jitter.intValue());
   }
 
   private RunConfig.Students students(ConfigObject d) {
@@ -276,6 +282,7 @@ final class RunConfigLoader {
     Double alpha = number(s.get("alpha"), s.path("alpha"), Range.UNIT, false);
     Double temperature = number(s.get("temperature"), s.path("temperature"), Range.POSITIVE, false);
     Double learningRate = number(s.get("learning-rate"), s.path("learning-rate"), Range.POSITIVE, false);
+    Double lrDecay = number(s.get("lr-decay"), s.path("lr-decay"), Range.RETAIN, false);
     Long epochs = integer(s.get("epochs"), s.path("epochs"), 1, Integer.MAX_VALUE);
     Double inputRetain = number(s.get("input-retain"), s.path("input-retain"), Range.RETAIN, false);
     Double hiddenRetain = number(s.get("hidden-retain"), s.path("hidden-retain"), Range.RETAIN, false);
@@ -286,14 +293,14 @@ final class RunConfigLoader {
     List<RunConfig.StudentSize> sizes = new ArrayList<>();
     for (StudentDraft x : drafts) {
       sizes.add(new RunConfig.StudentSize(x.name, x.hidden, x.dl4jJson,
-          x.temperature != null ? x.temperature : temperature, x.alpha != null ? x.alpha : alpha));
+          x.temperature != null ? x.temperature : temperature, x.alpha != null ? x.alpha : alpha, x.seed));
     }
-    return new RunConfig.Students(alpha, temperature, learningRate, epochs.intValue(), inputRetain, hiddenRetain,
-        sizes);
+    return new RunConfig.Students(alpha, temperature, learningRate, lrDecay, epochs.intValue(), inputRetain,
+        hiddenRetain, sizes);
   }
 
   private record StudentDraft(String name, List<Integer> hidden, String dl4jJson, Double temperature,
-      Double alpha) {}
+      Double alpha, Long seed) {}
 
   private List<StudentDraft> sizes(ConfigValue v, String path) {
     String expected = "a non-empty list of student sizes ({name=..., hidden=[...]} or {name=..., dl4j-json=...})";
@@ -343,7 +350,9 @@ final class RunConfigLoader {
       Double temperature = t == null ? null : number(t, at + ".temperature", Range.POSITIVE, false);
       ConfigValue a = present(o.get("alpha"));
       Double alpha = a == null ? null : number(a, at + ".alpha", Range.UNIT, false);
-      drafts.add(new StudentDraft(name, hidden, json, temperature, alpha));
+      ConfigValue sd = present(o.get("seed"));
+      Long seed = sd == null ? null : integer(sd, at + ".seed", Long.MIN_VALUE, Long.MAX_VALUE);
+      drafts.add(new StudentDraft(name, hidden, json, temperature, alpha, seed));
     }
     return drafts;
   }

@@ -23,7 +23,9 @@ import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.teacher.TeacherNetworks;
 import io.distill.teacher.TrainTeacherAction;
+import io.distill.teacher.TransferSetAction;
 import io.distill.trainer.EpochStats;
+import io.distill.trainer.InputJitter;
 import io.distill.trainer.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +47,10 @@ import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -185,13 +190,18 @@ public final class DistillPipeline {
     }
     MultiLayerConfiguration conf = TeacherNetworks.mlp(shape[0], t.hidden().stream().mapToInt(Integer::intValue)
             .toArray(), shape[1], t.inputRetain(), t.hiddenRetain(), t.maxNorm(),
-        new Nesterovs(t.learningRate(), t.momentum()), config.training().seed());
-    TrainingSettings settings = trainingSettings(t.epochs());
+        t.lrDecay() == 1.0 ? new Nesterovs(t.learningRate(), t.momentum())
+            : new Nesterovs(new ExponentialSchedule(ScheduleType.EPOCH, t.learningRate(), t.lrDecay()), t.momentum()),
+        config.training().seed());
+    TrainingSettings settings = trainingSettings(t.epochs()).toBuilder()
+        .jitter(t.jitter() == 0 ? null : InputJitter.square(shape[0], t.jitter())).build();
     String fingerprint = HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + data.get("fingerprint"));
     return stage("teacher", fingerprint, () -> {
       String model = run.path("teacher/model.zip");
       TrainTeacherAction.Result result = TrainTeacherAction.of(spark).network(conf).data((String) data.get("dir"))
-          .output(model).settings(settings).execute();
+          .output(model).settings(settings.toBuilder()
+              .checkpointDir(run.path("teacher/checkpoints-" + fingerprint.substring(0, 16))).build())
+          .execute();
       return outputs("model", result.modelPath(), "fingerprint", HadoopFiles.sha256(result.modelPath(), hadoop),
           "configuration", result.info().configuration(), "trainingSeconds", result.info().trainingSeconds(),
           "epochs", result.info().epochs(), "history", result.training().history());
@@ -201,12 +211,21 @@ public final class DistillPipeline {
   private Map<String, Object> softLabelStage(Map<String, Object> data, Map<String, Object> teacher) {
     RunConfig.SoftLabels s = config.softLabels();
     String fingerprint = HadoopFiles.sha256Hex(teacher.get("fingerprint") + "|" + data.get("fingerprint") + "|"
-        + s.temperature() + "|" + s.batchSize());
+        + s.temperature() + "|" + s.batchSize() + (s.transferCopies() == 0 ? ""
+            : "|transfer " + s.transferCopies() + " x " + s.transferJitter() + "px, seed " + config.training().seed()));
     return stage("soft-labels", fingerprint, () -> {
       Map<String, Object> out = new LinkedHashMap<>();
       for (String split : List.of(DatasetSchema.TRAIN, DatasetSchema.TEST)) {
+        String input = (String) data.get(split);
+        if (split.equals(DatasetSchema.TRAIN) && s.transferCopies() > 0) {
+          TransferSetAction.Result transfer = TransferSetAction.of(spark).data(input)
+              .output(run.path("transfer/" + split)).copies(s.transferCopies()).maxShift(s.transferJitter())
+              .seed(config.training().seed()).execute();
+          input = transfer.outputPath();
+          out.put("transferRows", transfer.rows());
+        }
         SoftLabelAction.Result r = SoftLabelAction.of(spark).teacher((String) teacher.get("model"))
-            .data((String) data.get(split)).output(run.path("soft-labels/" + split))
+            .data(input).output(run.path("soft-labels/" + split))
             .temperature(s.temperature()).batchSize(s.batchSize()).execute();
         out.put(split, r.outputPath());
       }
@@ -222,9 +241,11 @@ public final class DistillPipeline {
     for (RunConfig.StudentSize size : s.sizes()) {
       specs.add(new StudentSpec(size.name(),
           size.mlp() ? size.hidden().stream().mapToInt(Integer::intValue).toArray() : null,
-          size.mlp() ? null : readText(size.dl4jJson()), size.temperature(), size.alpha()));
+          size.mlp() ? null : readText(size.dl4jJson()), size.temperature(), size.alpha(), size.seed()));
     }
-    TrainingSettings settings = trainingSettings(s.epochs());
+    TrainingSettings settings = s.lrDecay() == 1.0 ? trainingSettings(s.epochs())
+        : trainingSettings(s.epochs()).toBuilder()
+            .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, s.learningRate(), s.lrDecay()))).build();
     String fingerprint = HadoopFiles.sha256Hex(soft.get("fingerprint") + "|" + specs + "|" + settings + "|"
         + s.learningRate() + "|" + s.inputRetain() + "|" + s.hiddenRetain());
     return stage("students", fingerprint, () -> {

@@ -32,14 +32,14 @@ class RunConfigTest {
     assertEquals(new RunConfig.Run("runs/default"), c.run());
     assertEquals(new RunConfig.Data("embedded", 10000), c.data());
     assertTrue(c.data().embedded());
-    assertEquals(new RunConfig.Teacher(null, List.of(1200, 1200), 0.8, 0.5, 3.5, 0.1, 0.9, 3), c.teacher());
+    assertEquals(new RunConfig.Teacher(null, List.of(1200, 1200), 0.8, 0.5, 3.5, 0.1, 0.9, 3, 1.0, 0), c.teacher());
     assertTrue(c.teacher().trained());
-    assertEquals(new RunConfig.SoftLabels(4.0, 256), c.softLabels());
-    assertEquals(new RunConfig.Students(0.1, 8.0, 0.001, 3, 1.0, 1.0, List.of(
-        new RunConfig.StudentSize("800x800", List.of(800, 800), null, 20, 0.1),
-        new RunConfig.StudentSize("300x300", List.of(300, 300), null, 8, 0.1),
-        new RunConfig.StudentSize("100x100", List.of(100, 100), null, 8, 0.1),
-        new RunConfig.StudentSize("30x30", List.of(30, 30), null, 3, 0.1))), c.students());
+    assertEquals(new RunConfig.SoftLabels(4.0, 256, 0, 2), c.softLabels());
+    assertEquals(new RunConfig.Students(0.1, 8.0, 0.001, 1.0, 3, 1.0, 1.0, List.of(
+        new RunConfig.StudentSize("800x800", List.of(800, 800), null, 20, 0.1, null),
+        new RunConfig.StudentSize("300x300", List.of(300, 300), null, 8, 0.1, null),
+        new RunConfig.StudentSize("100x100", List.of(100, 100), null, 8, 0.1, null),
+        new RunConfig.StudentSize("30x30", List.of(30, 30), null, 3, 0.1, null))), c.students());
     assertEquals(new RunConfig.Training(0, 64, 5, 42L), c.training());
     assertEquals(new RunConfig.Evaluation(200, 256), c.evaluation());
     assertEquals(RunConfig.STAGES, c.stages());
@@ -55,11 +55,14 @@ class RunConfigTest {
     assertEquals("../shared/datasets/mnist", c.data().input());
     assertFalse(c.data().embedded());
     assertEquals("runs/mnist", c.run().dir());
-    assertEquals(20, c.teacher().epochs());
-    assertEquals(10, c.students().epochs());
+    assertEquals(50, c.teacher().epochs());
+    assertEquals(0.95, c.teacher().lrDecay());
+    assertEquals(2, c.teacher().jitter());
+    assertEquals(20, c.students().epochs());
     assertEquals(2, c.training().workers());
     RunConfig defaults = RunConfig.defaults();
-    assertEquals(defaults.students().sizes(), c.students().sizes());
+    assertEquals(List.of("800x800-s1", "800x800-s2", "800x800-s3", "300x300", "100x100", "30x30-s1", "30x30-s2",
+        "30x30-s3"), c.students().sizes().stream().map(RunConfig.StudentSize::name).toList());
     assertEquals(defaults.stages(), c.stages());
   }
 
@@ -95,6 +98,22 @@ class RunConfigTest {
   }
 
   @Test
+  void scheduleJitterTransferSetAndSeedsAreRead() throws java.io.IOException {
+    RunConfig c = RunConfig.load(null, List.of("teacher.lr-decay=0.95", "teacher.jitter=2", "students.lr-decay=0.9",
+        "soft-labels.transfer-copies=3", "soft-labels.transfer-jitter=1",
+        "students.sizes=[{name=a-s1, hidden=[10], seed=1}, {name=a-s2, hidden=[10], seed=2}, {name=b, hidden=[5]}]"));
+    assertEquals(0.95, c.teacher().lrDecay());
+    assertEquals(2, c.teacher().jitter());
+    assertEquals(0.9, c.students().lrDecay());
+    assertEquals(new RunConfig.SoftLabels(4.0, 256, 3, 1), c.softLabels());
+    assertEquals(java.util.Arrays.asList(1L, 2L, null),
+        c.students().sizes().stream().map(RunConfig.StudentSize::seed).toList());
+    java.nio.file.Path file = dir.resolve("resolved.conf");
+    java.nio.file.Files.writeString(file, c.resolved());
+    assertEquals(c, RunConfig.load(file.toString(), List.of()), "the effective config loads back");
+  }
+
+  @Test
   void overrideValuesAreHoconWithPlainStringsAsTheFallback() {
     RunConfig c = RunConfig.load(null, List.of(
         "students.sizes=[{name=a,hidden=[10]}, {name=cnn, dl4j-json=\"conf/cnn.json\", temperature=2, alpha=0.5}]",
@@ -105,8 +124,8 @@ class RunConfigTest {
         "soft-labels.temperature=\"2.5\"",
         "evaluation.latency-calls=${distill.soft-labels.batch-size}"));
     assertEquals(List.of(
-        new RunConfig.StudentSize("a", List.of(10), null, 8.0, 0.1),
-        new RunConfig.StudentSize("cnn", null, "conf/cnn.json", 2.0, 0.5)), c.students().sizes());
+        new RunConfig.StudentSize("a", List.of(10), null, 8.0, 0.1, null),
+        new RunConfig.StudentSize("cnn", null, "conf/cnn.json", 2.0, 0.5, null)), c.students().sizes());
     assertTrue(c.students().sizes().get(0).mlp());
     assertFalse(c.students().sizes().get(1).mlp());
     assertEquals("/data/mnist#1", c.data().input(), "a # that HOCON would read as a comment stays");

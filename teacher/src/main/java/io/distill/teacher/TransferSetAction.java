@@ -1,0 +1,163 @@
+package io.distill.teacher;
+
+import io.distill.dataset.AtomicDirectoryCommit;
+import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.HadoopFiles;
+import io.distill.trainer.InputJitter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * Builds a <b>transfer set</b> for distillation: the labelled training images plus {@code copies} jittered copies of
+ * each (every copy shifted by a random whole number of pixels in {@code [-maxShift, maxShift]} along each axis, see
+ * {@link InputJitter}), keeping each image's hard label. The soft-label job then labels every row with the teacher,
+ * so the students see the teacher's answers on images it was never shown exactly (Hinton et al. 2015, section 3).
+ *
+ * <p>Row ids: the originals keep theirs; copy {@code k} of the row with id {@code i} gets {@code k × stride + i},
+ * {@code stride} = the largest input id + 1, so ids stay unique. The shift of each copy is seeded by
+ * {@code (seed, i, k)}: a rerun writes the same rows.
+ *
+ * <p>Cost: one aggregation to find the largest id, one narrow pass writing {@code (1 + copies) ×} the input's rows
+ * (no shuffle; the output has the input's partitioning), one count to check the result. Published atomically
+ * (hidden temporary directory, then rename); a failure publishes nothing.
+ */
+public final class TransferSetAction {
+  private final SparkSession spark;
+  private String dataPath;
+  private String output;
+  private int copies = 1;
+  private int maxShift = 2;
+  private long seed = 42;
+
+  private TransferSetAction(SparkSession spark) {
+    this.spark = spark;
+  }
+
+  public static TransferSetAction of(SparkSession spark) {
+    if (spark == null) {
+      throw new IllegalArgumentException("spark session cannot be null");
+    }
+    return new TransferSetAction(spark);
+  }
+
+  /** The labelled dataset to copy (Parquet with id, features, label; square images). */
+  public TransferSetAction data(String path) {
+    this.dataPath = path;
+    return this;
+  }
+
+  /** Where the transfer set goes; replaced whole when it exists. */
+  public TransferSetAction output(String path) {
+    this.output = path;
+    return this;
+  }
+
+  /** Jittered copies per image, besides the original; default 1. */
+  public TransferSetAction copies(int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException("copies must be at least 1, cannot be: " + value);
+    }
+    this.copies = value;
+    return this;
+  }
+
+  /** Largest shift in pixels along each axis; default 2. */
+  public TransferSetAction maxShift(int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException("maxShift must be at least 1, cannot be: " + value);
+    }
+    this.maxShift = value;
+    return this;
+  }
+
+  public TransferSetAction seed(long value) {
+    this.seed = value;
+    return this;
+  }
+
+  /** Writes the transfer set and returns where it is and how many rows it has. */
+  public Result execute() {
+    if (dataPath == null || output == null) {
+      throw new IllegalStateException("data(path) and output(path) must be set before execute()");
+    }
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    spark.sparkContext().setJobGroup("transfer-set", String.format("Transfer set: %s + %d jittered cop%s (±%d px)",
+        dataPath, copies, copies == 1 ? "y" : "ies", maxShift), false);
+    AtomicDirectoryCommit commit = null;
+    try {
+      Dataset<Row> input = spark.read().parquet(dataPath);
+      DatasetSchema.requireLabelledDataset(input.schema(), dataPath);
+      Row stats = input.agg(functions.count(functions.lit(1)), functions.max(DatasetSchema.ID),
+          functions.max(functions.size(functions.col(DatasetSchema.FEATURES)))).first();
+      long rows = stats.getLong(0);
+      if (rows == 0) {
+        throw new IllegalArgumentException("Dataset " + dataPath + " is empty: no rows to build a transfer set from");
+      }
+      long stride = stats.getLong(1) + 1;
+      InputJitter jitter = InputJitter.square(stats.getInt(2), maxShift);
+      int n = copies;
+      long s = seed;
+      String source = dataPath;
+      JavaRDD<Row> rowsOut = input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL)
+          .javaRDD().flatMap(r -> {
+            long id = r.getLong(0);
+            float[] image = features(r, source, jitter.pixels());
+            List<Row> out = new ArrayList<>(n + 1);
+            out.add(r);
+            for (int k = 1; k <= n; k++) {
+              SplittableRandom random = new SplittableRandom(s * 0x9E3779B97F4A7C15L + id * 1_000_003L + k);
+              out.add(RowFactory.create(k * stride + id, jitter.jittered(image, random), r.get(2)));
+            }
+            return out.iterator();
+          });
+      commit = AtomicDirectoryCommit.begin(output, hadoop);
+      spark.createDataFrame(rowsOut, DatasetSchema.SCHEMA).write().mode(SaveMode.Overwrite)
+          .parquet(commit.temporaryPath());
+      long written = spark.read().parquet(commit.temporaryPath()).count();
+      long expected = rows * (1 + copies);
+      if (written != expected) {
+        throw new IllegalStateException("Transfer set: wrote " + written + " rows, expected " + expected
+            + "; nothing published");
+      }
+      commit.commit();
+      return new Result(commit.targetPath(), rows, written);
+    } catch (Exception e) {
+      if (commit != null) {
+        commit.abort();
+      }
+      throw HadoopFiles.userError(e);
+    } finally {
+      spark.sparkContext().clearJobGroup();
+    }
+  }
+
+  private static float[] features(Row r, String dataset, int pixels) {
+    List<Object> values = r.getList(1);
+    if (values.size() != pixels) {
+      throw new IllegalArgumentException("Dataset " + dataset + ", row id " + r.getLong(0) + ": field features has "
+          + values.size() + " values, expected " + pixels);
+    }
+    float[] x = new float[pixels];
+    for (int i = 0; i < pixels; i++) {
+      Object v = values.get(i);
+      if (v == null) {
+        throw new IllegalArgumentException("Dataset " + dataset + ", row id " + r.getLong(0) + ": features[" + i
+            + "] is null");
+      }
+      x[i] = ((Number) v).floatValue();
+    }
+    return x;
+  }
+
+  /** The published transfer set: its path, the input's rows and the rows written (input × (1 + copies)). */
+  public record Result(String outputPath, long inputRows, long rows) {}
+}
