@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes a directory all at once: everything is written under a hidden temporary sibling
  * ({@code <parent>/.<name>.tmp-<uuid>}) and {@link #commit()} renames it onto the target, replacing an earlier
- * output; {@link #abort()} deletes it. Readers see the old output or the new one, never a partial one.
+ * output; {@link #abort()} deletes it (and the parent directory, when {@link #begin} created it and nothing else was
+ * put there since), so a failed write leaves no trace. Readers see the old output or the new one, never a partial
+ * one.
  *
  * <p>Directory rename is atomic on HDFS and local file systems. On object stores (s3a://) a rename is a copy,
  * so the swap is not atomic there; readers should rely on a completion marker written last.
@@ -23,12 +25,14 @@ public final class AtomicDirectoryCommit {
   private final FileSystem fs;
   private final Path target;
   private final Path temporary;
+  private final boolean createdParent;
   private boolean finished;
 
-  private AtomicDirectoryCommit(FileSystem fs, Path target, Path temporary) {
+  private AtomicDirectoryCommit(FileSystem fs, Path target, Path temporary, boolean createdParent) {
     this.fs = fs;
     this.target = target;
     this.temporary = temporary;
+    this.createdParent = createdParent;
   }
 
   /**
@@ -45,10 +49,11 @@ public final class AtomicDirectoryCommit {
         throw new IllegalArgumentException("Cannot publish to the root of a file system: " + target);
       }
       Path temporary = new Path(parent, "." + qualified.getName() + ".tmp-" + UUID.randomUUID());
+      boolean createdParent = !fs.exists(parent);
       if (!fs.mkdirs(temporary)) {
         throw new IOException("mkdirs returned false");
       }
-      return new AtomicDirectoryCommit(fs, qualified, temporary);
+      return new AtomicDirectoryCommit(fs, qualified, temporary, createdParent);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot create a temporary directory beside " + target + " (is the location writable?): " + e.getMessage(),
@@ -95,7 +100,10 @@ public final class AtomicDirectoryCommit {
     }
   }
 
-  /** Deletes the temporary directory; the target is left as it was. Safe to call after a failed commit. */
+  /**
+   * Deletes the temporary directory, and the parent directory when {@link #begin} created it and it is now empty; the
+   * target is left as it was. Safe to call after a failed commit.
+   */
   public void abort() {
     if (finished) {
       return;
@@ -105,6 +113,15 @@ public final class AtomicDirectoryCommit {
       fs.delete(temporary, true);
     } catch (IOException e) {
       LOG.warn("Could not delete the temporary directory {}: {}", temporary, e.getMessage());
+      return;
+    }
+    Path parent = temporary.getParent();
+    try {
+      if (createdParent && fs.listStatus(parent).length == 0) {
+        fs.delete(parent, false);
+      }
+    } catch (IOException e) {
+      LOG.debug("Left the directory {} in place: {}", parent, e.getMessage());
     }
   }
 }

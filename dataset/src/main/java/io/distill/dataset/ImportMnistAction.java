@@ -122,7 +122,7 @@ public final class ImportMnistAction {
       LOG.info("Imported {} into {}: train {} rows, test {} rows in {} s", source.directory(), result.outputPath(),
           splits.get(DatasetSchema.TRAIN).rows(), splits.get(DatasetSchema.TEST).rows(), String.format("%.1f", seconds));
       return result;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
       commit.abort();
       throw e;
     }

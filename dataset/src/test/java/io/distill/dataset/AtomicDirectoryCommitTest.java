@@ -48,6 +48,17 @@ class AtomicDirectoryCommitTest {
   }
 
   @Test
+  void abortRemovesTheParentItCreatedButNoneThatWasThere() throws IOException {
+    AtomicDirectoryCommit.begin(dir.resolve("new-parent/out").toString(), conf).abort();
+    assertEquals(List.of(), names(dir));
+
+    Files.createDirectories(dir.resolve("kept"));
+    AtomicDirectoryCommit.begin(dir.resolve("kept/out").toString(), conf).abort();
+    assertEquals(List.of("kept"), names(dir));
+    assertEquals(List.of(), names(dir.resolve("kept")));
+  }
+
+  @Test
   void unwritableLocationIsNamed() throws IOException {
     Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
     UncheckedIOException e = assertThrows(UncheckedIOException.class,

@@ -2,6 +2,7 @@ package io.distill.jobs;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,13 +48,36 @@ public final class DistillJob {
       return 0;
     }
     try {
+      boundS3aRetries();
       job.run();
       return 0;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // not only RuntimeException: Spark rethrows its checked SparkException undeclared
       LOG.error("Job failed", e);
       System.err.println("distill-job: FAILED: " + oneLine(e));
       return 1;
     }
+  }
+
+  /**
+   * S3A's own defaults retry an unreachable endpoint for minutes (20 SDK attempts inside each of 7 S3A retries);
+   * these bound it to a few attempts and seconds, then the job fails naming the path. Each is only a default:
+   * {@code --conf spark.hadoop.fs.s3a.<key>=...} given to spark-submit wins (SparkConf reads these system properties
+   * when the session is built).
+   */
+  static final Map<String, String> S3A_RETRY_DEFAULTS = Map.of(
+      "spark.hadoop.fs.s3a.attempts.maximum", "3",
+      "spark.hadoop.fs.s3a.retry.limit", "3",
+      "spark.hadoop.fs.s3a.retry.interval", "500ms",
+      "spark.hadoop.fs.s3a.retry.throttle.limit", "3",
+      "spark.hadoop.fs.s3a.connection.establish.timeout", "5000",
+      "spark.hadoop.fs.s3a.connection.timeout", "30000");
+
+  private static void boundS3aRetries() {
+    S3A_RETRY_DEFAULTS.forEach((key, value) -> {
+      if (System.getProperty(key) == null) {
+        System.setProperty(key, value);
+      }
+    });
   }
 
   /** Parses and validates the command line; returns the work to do (null for --help). */

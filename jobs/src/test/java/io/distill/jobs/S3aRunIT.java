@@ -52,6 +52,38 @@ class S3aRunIT {
     return new Processes.Result(Integer.parseInt(r.output().substring(split + 1).trim()), r.output().substring(0, split));
   }
 
+  /** An S3 endpoint nobody listens on: a few bounded retries, then one line naming the path, exit 1, nothing left. */
+  @Test
+  void anUnreachableEndpointFailsAfterBoundedRetries() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort(); // closed again: connections to it are refused
+    }
+    List<String> submit = List.of("bash", new File(PROJECT, "bin/spark-submit").getAbsolutePath(),
+        "--master", "local[2]",
+        "--conf", "spark.hadoop.fs.s3a.endpoint=http://127.0.0.1:" + port,
+        "--conf", "spark.hadoop.fs.s3a.path.style.access=true",
+        "--conf", "spark.hadoop.fs.s3a.connection.ssl.enabled=false",
+        "--conf", "spark.hadoop.fs.s3a.aws.credentials.provider="
+            + "com.amazonaws.auth.EnvironmentVariableCredentialsProvider",
+        new File(PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(),
+        "--set", "run.dir=s3a://distill/runs/unreachable", "--set", "teacher.hidden=[8]", "--set", "teacher.epochs=1",
+        "--set", "students.epochs=1", "--set", "students.sizes=[{name=\"8\", hidden=[8]}]");
+    long started = System.nanoTime();
+    Processes.Result r = run(10, Map.of("AWS_ACCESS_KEY_ID", ACCESS, "AWS_SECRET_ACCESS_KEY", SECRET), submit);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    assertEquals(1, r.exitCode(), r.tail());
+    List<String> failed = r.output().lines().filter(l -> l.startsWith("distill-job: FAILED: ")).toList();
+    assertEquals(1, failed.size(), r.tail());
+    String message = failed.get(0);
+    assertTrue(message.contains("s3a://distill/runs/unreachable"), "names the path: " + message);
+    assertTrue(seconds < 240, "bounded retries: failed after " + seconds + " s");
+    ReliabilityTable.record("S3 endpoint unreachable (run.dir on s3a://, connection refused)",
+        "bounded retries, then a one-line error naming the path, exit 1",
+        String.format("exit 1 after %.0f s (spark-submit start included): %s", seconds,
+            message.substring("distill-job: FAILED: ".length())), "-", "0");
+  }
+
   @Test
   void aWholeRunOnS3aThenReadBack() throws Exception {
     int port;

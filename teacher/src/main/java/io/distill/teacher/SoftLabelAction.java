@@ -43,10 +43,10 @@ import org.slf4j.LoggerFactory;
  * <p>The driver checks everything it can before the job: the temperature, the teacher file (it must load), and that
  * the teacher's input size equals the features' length. Then each task borrows a teacher from its executor JVM
  * (read from the file once per JVM, see {@link ExecutorTeachers}) and runs it over its rows in minibatches of
- * {@link #batchSize}, with ND4J limited to {@code spark.task.cpus} threads. A bad row (wrong length, NaN/Inf) fails
- * the job naming the row. The output is written to a hidden temporary directory, its row count checked against the
- * input's, and only then renamed into place; on any failure nothing is published, and a rerun replaces an earlier
- * output whole.
+ * {@link #batchSize}, with ND4J limited to {@code spark.task.cpus} threads. A bad row (features of the wrong length or
+ * with NaN/Inf, a label outside the teacher's classes [0, K)) fails the job naming the dataset, row id and field.
+ * The output is written to a hidden temporary directory, its row count checked against the input's, and only then
+ * renamed into place; on any failure nothing is published, and a rerun replaces an earlier output whole.
  *
  * <p>Cost: one read of the input, one forward pass per row (2 × parameters flops for an MLP), one write; no
  * shuffle; parallelism is the input's partitioning ({@link #partitions} repartitions first, one shuffle).
@@ -175,8 +175,9 @@ public final class SoftLabelAction {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       LongAccumulator done = spark.sparkContext().longAccumulator("soft-label rows");
       Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(hadoopConf));
-      Labeller labeller = new Labeller(teacherPath, sha256, dataPath, (int) teacher.inputSize(), temperature,
-          batchSize, topK, spark.sparkContext().getConf().getInt("spark.task.cpus", 1), conf, done);
+      Labeller labeller = new Labeller(teacherPath, sha256, dataPath, (int) teacher.inputSize(),
+          (int) teacher.numClasses(), temperature, batchSize, topK,
+          spark.sparkContext().getConf().getInt("spark.task.cpus", 1), conf, done);
       Dataset<Row> source = input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
       if (partitions > 0) {
         source = source.repartition(partitions);
@@ -263,6 +264,7 @@ public final class SoftLabelAction {
     private final String sha256;
     private final String dataset;
     private final int features;
+    private final int classes;
     private final double temperature;
     private final int batchSize;
     private final int topK;
@@ -270,12 +272,13 @@ public final class SoftLabelAction {
     private final Broadcast<SerializableConfiguration> conf;
     private final LongAccumulator done;
 
-    Labeller(String teacherPath, String sha256, String dataset, int features, double temperature, int batchSize,
-        int topK, int threads, Broadcast<SerializableConfiguration> conf, LongAccumulator done) {
+    Labeller(String teacherPath, String sha256, String dataset, int features, int classes, double temperature,
+        int batchSize, int topK, int threads, Broadcast<SerializableConfiguration> conf, LongAccumulator done) {
       this.teacherPath = teacherPath;
       this.sha256 = sha256;
       this.dataset = dataset;
       this.features = features;
+      this.classes = classes;
       this.temperature = temperature;
       this.batchSize = batchSize;
       this.topK = topK;
@@ -332,6 +335,15 @@ public final class SoftLabelAction {
             Row r = rows.next();
             x[batch.size()] = RowChecks.finiteFloats(r.getList(1), features, dataset, r.getLong(0),
                 DatasetSchema.FEATURES);
+            if (r.isNullAt(2)) {
+              throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: %s is null", dataset,
+                  r.getLong(0), DatasetSchema.LABEL));
+            }
+            int label = r.getInt(2);
+            if (label < 0 || label >= classes) {
+              throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: %s %d is outside [0, %d)",
+                  dataset, r.getLong(0), DatasetSchema.LABEL, label, classes));
+            }
             batch.add(r);
           }
           int n = batch.size();

@@ -31,8 +31,8 @@ import org.apache.spark.sql.SparkSession;
  *
  * The run directory is the one the same configuration arguments give the pipeline.
  *
- * Students are grouped by shape (their {@code hidden} list in the run's configuration), so sizes listed several
- * times under different names and seeds form one row with their mean and sample standard deviation.
+ * Students are grouped by shape (their {@code hidden} list in the run's configuration), temperature and α, so sizes
+ * listed several times under different names and seeds form one row with their mean and sample standard deviation.
  */
 public final class QualityBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -76,8 +76,7 @@ public final class QualityBenchmark {
     Row teacher = null;
     Map<String, Group> groups = new LinkedHashMap<>();
     for (JsonNode s : sizes.values()) {
-      String shape = shape(s);
-      groups.putIfAbsent(shape, new Group(shape, hidden(s), s.path("temperature").asDouble(),
+      groups.putIfAbsent(key(s), new Group(shape(s), hidden(s), s.path("temperature").asDouble(),
           s.path("alpha").asDouble(), new ArrayList<>(), new ArrayList<>()));
     }
     for (Row r : rows) {
@@ -91,7 +90,7 @@ public final class QualityBenchmark {
         throw new IllegalArgumentException("metrics row " + r.getAs("model") + " names size " + r.getAs("size")
             + ", which the run's configuration does not list");
       }
-      Group g = groups.get(shape(size));
+      Group g = groups.get(key(size));
       ("distilled".equals(role) ? g.distilled : g.baselines).add(r);
     }
     if (teacher == null) {
@@ -142,14 +141,15 @@ public final class QualityBenchmark {
           "")));
       md.append(row("**" + g.shape + " distilled**", fmt(g.temperature), fmt(g.alpha), g.distilled, d, closed,
           HINTON.getOrDefault(g.shape + " distilled", "")));
+      String label = g.shape + " (T=" + fmt(g.temperature) + ", α=" + fmt(g.alpha) + ")";
       targets.add(check(mean(d) < mean(b), String.format("%s: distilled (%.1f) fewer errors than baseline (%.1f)",
-          g.shape, mean(d), mean(b))));
+          label, mean(d), mean(b))));
       if (g.hidden.equals(List.of(800, 800)) || g.hidden.equals(List.of(300, 300))) {
-        targets.add(check(gap > 0 && (mean(b) - mean(d)) / gap >= 0.5, g.shape + ": closes ≥ 50 % of the"
+        targets.add(check(gap > 0 && (mean(b) - mean(d)) / gap >= 0.5, label + ": closes ≥ 50 % of the"
             + " baseline→teacher gap: " + closed));
       }
       if (g.hidden.equals(List.of(800, 800))) {
-        targets.add(check(mean(d) <= 90, String.format("800x800 distilled ≤ 90 errors: %.1f", mean(d))));
+        targets.add(check(mean(d) <= 90, String.format("%s distilled ≤ 90 errors: %.1f", label, mean(d))));
       }
     }
     md.append("\nGap closed = (baseline − distilled) / (baseline − teacher), on the means. Spread = sample standard"
@@ -190,6 +190,11 @@ public final class QualityBenchmark {
 
   private static String check(boolean met, String what) {
     return (met ? "**met**: " : "**not met**: ") + what;
+  }
+
+  /** Sizes differing only in name and seed are one group. */
+  private static String key(JsonNode size) {
+    return shape(size) + "|" + size.path("temperature").asDouble() + "|" + size.path("alpha").asDouble();
   }
 
   private static String shape(JsonNode size) {

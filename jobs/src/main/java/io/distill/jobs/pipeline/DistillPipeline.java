@@ -121,7 +121,7 @@ public final class DistillPipeline {
       run.markSuccess();
       LOG.info("Run {} succeeded: {} models; stages {}", run.root(), metrics.size(), stageTimes);
       return new Result(run.root(), metrics, Map.copyOf(stageTimes));
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
       manifest.put("stages", stageTimes);
       manifest.put("status", "failed");
       manifest.put("error", String.valueOf(e.getMessage()));
@@ -179,7 +179,8 @@ public final class DistillPipeline {
     if (!t.trained()) {
       String fingerprint = HadoopFiles.sha256(t.model(), hadoop);
       return stage("teacher", fingerprint, () -> {
-        TeacherModel teacher = TeacherModelFile.load(t.model(), hadoop, shape[0], shape[1]);
+        TeacherModel teacher = TeacherModelFile.load(t.model(), hadoop);
+        requireFits(teacher, (String) data.get("train"), shape);
         String configuration = teacher.info().map(i -> i.configuration())
             .orElse(teacher.inputSize() + "-…-" + teacher.numClasses());
         return outputs("model", t.model(), "fingerprint", fingerprint, "configuration", configuration,
@@ -198,10 +199,10 @@ public final class DistillPipeline {
     String fingerprint = HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + data.get("fingerprint"));
     return stage("teacher", fingerprint, () -> {
       String model = run.path("teacher/model.zip");
+      String checkpoints = run.path("teacher/checkpoints-" + fingerprint.substring(0, 16));
       TrainTeacherAction.Result result = TrainTeacherAction.of(spark).network(conf).data((String) data.get("dir"))
-          .output(model).settings(settings.toBuilder()
-              .checkpointDir(run.path("teacher/checkpoints-" + fingerprint.substring(0, 16))).build())
-          .execute();
+          .output(model).settings(settings.toBuilder().checkpointDir(checkpoints).build()).execute();
+      run.delete("teacher/checkpoints-" + fingerprint.substring(0, 16)); // the model is saved: no resume needed
       return outputs("model", result.modelPath(), "fingerprint", HadoopFiles.sha256(result.modelPath(), hadoop),
           "configuration", result.info().configuration(), "trainingSeconds", result.info().trainingSeconds(),
           "epochs", result.info().epochs(), "history", result.training().history());
@@ -394,13 +395,35 @@ public final class DistillPipeline {
     return new int[] {r.getInt(0), r.getInt(1) + 1};
   }
 
+  /**
+   * A given teacher must take the dataset's features and predict exactly its classes; a label the teacher has no
+   * class for is named with its row.
+   */
+  private void requireFits(TeacherModel teacher, String dataset, int[] shape) {
+    if (teacher.inputSize() != shape[0]) {
+      throw new IllegalArgumentException(String.format("Teacher %s takes %d inputs but the features of dataset %s"
+          + " have %d values", teacher.path(), teacher.inputSize(), dataset, shape[0]));
+    }
+    if (shape[1] > teacher.numClasses()) {
+      Row r = spark.read().parquet(dataset).select(DatasetSchema.ID, DatasetSchema.LABEL)
+          .where(functions.col(DatasetSchema.LABEL).geq(teacher.numClasses())).orderBy(DatasetSchema.ID).first();
+      throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: label %d is outside [0, %d): teacher"
+          + " %s predicts %d classes", dataset, r.getLong(0), r.getInt(1), teacher.numClasses(), teacher.path(),
+          teacher.numClasses()));
+    }
+    if (shape[1] < teacher.numClasses()) {
+      throw new IllegalArgumentException(String.format("Teacher %s predicts %d classes but the labels of dataset %s"
+          + " are in [0, %d)", teacher.path(), teacher.numClasses(), dataset, shape[1]));
+    }
+  }
+
   private String writeTable(List<Row> rows, org.apache.spark.sql.types.StructType schema, String relative) {
     AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(run.path(relative), hadoop);
     try {
       spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.Overwrite).parquet(commit.temporaryPath());
       commit.commit();
       return commit.targetPath();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // also Spark's undeclared SparkException
       commit.abort();
       throw e;
     }

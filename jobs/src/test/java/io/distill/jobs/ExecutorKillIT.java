@@ -1,0 +1,243 @@
+package io.distill.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distill.dataset.LocalSpark;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Executor JVMs killed with SIGKILL in the middle of work on a real standalone cluster (deploy/standalone-cluster.sh,
+ * two workers of one core on 127.0.0.1): once while students train, once while the teacher labels data. The
+ * application must finish, Spark must rerun the lost tasks (on the relaunched executor or the surviving one), the
+ * students' accuracy must equal an undisturbed run's within noise, and the soft labels must hold exactly one row per
+ * input id. The cluster is stopped whatever happens; every case is recorded in the reliability table.
+ */
+class ExecutorKillIT {
+  private static final String PORT = "7179";
+  private static final String MASTER = "spark://127.0.0.1:" + PORT;
+  private static final List<String> SMALL = List.of("--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
+      "--set", "students.epochs=6", "--set", "students.sizes=[{name=\"64\", hidden=[64]}]",
+      "--set", "training.workers=2");
+
+  @TempDir Path dir;
+
+  private Path state;
+  private Map<String, String> env;
+
+  private List<String> submit(String... args) {
+    List<String> c = new ArrayList<>(List.of("bash", new File(Processes.PROJECT, "bin/spark-submit").getAbsolutePath(),
+        "--master", MASTER, "--conf", "spark.executor.memory=2g", "--conf", "spark.executor.cores=1",
+        "--conf", "spark.executorEnv.OMP_WAIT_POLICY=PASSIVE",
+        new File(Processes.PROJECT, "jobs/target/distill-job.jar").getAbsolutePath()));
+    c.addAll(List.of(args));
+    return c;
+  }
+
+  private void cluster(String action, String... args) throws Exception {
+    List<String> c = new ArrayList<>(List.of("bash",
+        new File(Processes.PROJECT, "deploy/standalone-cluster.sh").getAbsolutePath(), action));
+    c.addAll(List.of(args));
+    Processes.Result r = Processes.run(dir.resolve(action + ".log"), 3, env, c);
+    assertEquals(0, r.exitCode(), r.tail());
+  }
+
+  @Test
+  void killedExecutorsLoseNoWorkAndNoRows() throws Exception {
+    state = dir.resolve("cluster");
+    env = Map.of("DISTILL_CLUSTER_DIR", state.toString(), "SPARK_MASTER_PORT", PORT);
+    cluster("start", "2", "1", "3g");
+    try {
+      Path cleanRun = dir.resolve("clean");
+      List<String> clean = new ArrayList<>(List.of("--set", "run.dir=" + cleanRun));
+      clean.addAll(SMALL);
+      Processes.Result a = Processes.run(dir.resolve("clean.log"), 15, Map.of(), submit(clean.toArray(String[]::new)));
+      assertEquals(0, a.exitCode(), a.tail());
+
+      trainingSurvivesAKilledExecutor(cleanRun);
+      softLabelsSurviveAKilledExecutor(cleanRun);
+    } finally {
+      cluster("stop");
+    }
+  }
+
+  private void trainingSurvivesAKilledExecutor(Path cleanRun) throws Exception {
+    Path run = dir.resolve("disturbed");
+    Path log = dir.resolve("disturbed.log");
+    List<String> args = new ArrayList<>(List.of("--set", "run.dir=" + run));
+    args.addAll(SMALL);
+    Set<Path> before = executorDirs();
+    Process driver = Processes.start(log, Map.of(), submit(args.toArray(String[]::new)));
+    try {
+      Path students = run.resolve("students/64-distilled");
+      Processes.await(600, "the distilled student's first epoch checkpoint", log,
+          () -> exists(students, "epoch-0001.zip") && driver.isAlive());
+      long killed = killExecutor(before, false);
+      assertTrue(driver.waitFor(15, TimeUnit.MINUTES), "the disturbed run finished");
+      String output = Files.readString(log);
+      assertEquals(0, driver.exitValue(), output.substring(Math.max(0, output.length() - 6000)));
+      assertTrue(output.contains("Lost executor") || output.contains("ExecutorLostFailure")
+          || output.contains("Removed executor"), "the driver saw the executor go:\n" + grep(output, "xecutor"));
+      int retried = countRetries(output);
+      Map<String, Double> undisturbed = accuracies(cleanRun);
+      Map<String, Double> disturbed = accuracies(run);
+      assertEquals(undisturbed.keySet(), disturbed.keySet());
+      StringBuilder observed = new StringBuilder("exit 0; executor pid " + killed + " killed after epoch 1 of "
+          + "64-distilled; " + retried + " task attempt(s) rerun;");
+      for (String model : undisturbed.keySet()) {
+        double d = Math.abs(undisturbed.get(model) - disturbed.get(model));
+        // 1,000 test images: 2 points = 20 images, far above the run-to-run noise of this setup.
+        assertTrue(d <= 0.02, model + ": accuracy " + disturbed.get(model) + " vs undisturbed "
+            + undisturbed.get(model));
+        observed.append(String.format(" %s %.1f %% (undisturbed %.1f %%);", model, 100 * disturbed.get(model),
+            100 * undisturbed.get(model)));
+      }
+      assertTrue(Files.exists(run.resolve("_SUCCESS")));
+      ReliabilityTable.record("executor JVM killed (SIGKILL) mid-training, standalone cluster",
+          "application completes, lost tasks rerun, accuracy within noise of an undisturbed run",
+          observed.toString(), "5000 train rows", count(run.resolve("soft-labels/train")) + " rows trained on");
+    } finally {
+      if (driver.isAlive()) {
+        Processes.killTree(driver.toHandle());
+      }
+    }
+  }
+
+  private void softLabelsSurviveAKilledExecutor(Path cleanRun) throws Exception {
+    Path out = dir.resolve("soft-labels");
+    Path log = dir.resolve("soft-labels.log");
+    String input = cleanRun.resolve("data/train").toString();
+    // A wide (untrained) teacher, batch 1 and 8 tasks make the inference last long enough to be caught mid-way.
+    org.deeplearning4j.nn.multilayer.MultiLayerNetwork wide = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
+        io.distill.teacher.TeacherNetworks.mlp(784, new int[] {3000, 3000}, 10, 1.0, 1.0, null,
+            new org.nd4j.linalg.learning.config.Adam(1e-3), 7));
+    wide.init();
+    String teacher = io.distill.teacher.TeacherModelFile.save(wide, dir.resolve("wide-teacher.zip").toString(), null,
+        LocalSpark.session().sparkContext().hadoopConfiguration());
+    Set<Path> before = executorDirs();
+    Process job = Processes.start(log, Map.of(), submit("soft-labels", "--teacher", teacher, "--data", input,
+        "--output", out.toString(),
+        "--temperature", "4", "--batch", "1", "--partitions", "8"));
+    try {
+      long killed = killExecutor(before, true);
+      assertTrue(job.waitFor(10, TimeUnit.MINUTES), "the soft-label job finished");
+      String output = Files.readString(log);
+      assertEquals(0, job.exitValue(), output.substring(Math.max(0, output.length() - 6000)));
+      SparkSession spark = LocalSpark.session();
+      Dataset<Row> labels = spark.read().parquet(out.toString());
+      long rows = labels.count();
+      long ids = labels.select("id").distinct().count();
+      long in = spark.read().parquet(input).count();
+      long missing = spark.read().parquet(input).select("id").except(labels.select("id")).count();
+      assertEquals(in, rows, "one row per input row");
+      assertEquals(in, ids, "no duplicate ids");
+      assertEquals(0, missing, "no input id missing");
+      ReliabilityTable.record("executor JVM killed (SIGKILL) mid-inference (soft-labels), standalone cluster",
+          "job completes; exactly one output row per input id",
+          "exit 0; executor pid " + killed + " killed while labelling; " + countRetries(output)
+              + " task attempt(s) rerun; " + ids + " distinct ids, 0 missing, 0 duplicated",
+          in + "", rows + "");
+    } finally {
+      if (job.isAlive()) {
+        Processes.killTree(job.toHandle());
+      }
+    }
+  }
+
+  /**
+   * Kills one executor JVM of the cluster that was not running before ({@code before}: the executor work dirs then),
+   * once it has loaded ND4J when {@code afterNd4j} (so it is doing the teacher's work), else at once; returns its pid.
+   */
+  private long killExecutor(Set<Path> before, boolean afterNd4j) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      for (Map.Entry<Path, ProcessHandle> e : executors().entrySet()) {
+        boolean fresh = !before.contains(e.getKey()) || !afterNd4j;
+        Path stderr = e.getKey().resolve("stderr");
+        if (fresh && (!afterNd4j || Files.exists(stderr) && Files.readString(stderr).contains("Loaded [CpuBackend]"))) {
+          long pid = e.getValue().pid();
+          Processes.killTree(e.getValue());
+          return pid;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no executor of the cluster to kill in " + state);
+  }
+
+  /** Live executor JVMs of this cluster, by their work directory (worker-N/app-…/K). */
+  private Map<Path, ProcessHandle> executors() {
+    Map<Path, ProcessHandle> found = new HashMap<>();
+    ProcessHandle.allProcesses().forEach(p -> {
+      try {
+        Path cwd = Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd"));
+        if (cwd.startsWith(state) && cwd.getFileName().toString().matches("\\d+")
+            && cwd.getParent().getFileName().toString().startsWith("app-") && p.isAlive()) {
+          found.put(cwd, p);
+        }
+      } catch (IOException | UnsupportedOperationException ignored) {
+        // gone, or not ours to read
+      }
+    });
+    return found;
+  }
+
+  private Set<Path> executorDirs() throws IOException {
+    try (Stream<Path> s = Files.walk(state, 3)) {
+      return s.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().startsWith("app-"))
+          .collect(Collectors.toSet());
+    }
+  }
+
+  private static boolean exists(Path root, String name) {
+    if (!Files.isDirectory(root)) {
+      return false;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.anyMatch(p -> p.getFileName().toString().equals(name));
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return false; // a checkpoint directory being renamed under us
+    }
+  }
+
+  /** Task attempts after the first ("task 3.1 in stage …"), i.e. tasks Spark ran again. */
+  private static int countRetries(String driverLog) {
+    return (int) driverLog.lines().filter(l -> l.contains("Starting task") && l.matches(".*task \\d+\\.[1-9].*"))
+        .count();
+  }
+
+  private static String grep(String text, String word) {
+    return text.lines().filter(l -> l.contains(word)).limit(20).collect(Collectors.joining("\n"));
+  }
+
+  private static long count(Path parquet) {
+    return LocalSpark.session().read().parquet(parquet.toString()).count();
+  }
+
+  /** Test accuracy per student model in a run's metrics table. */
+  private static Map<String, Double> accuracies(Path run) {
+    Map<String, Double> result = new java.util.TreeMap<>();
+    for (Row r : LocalSpark.session().read().parquet(run.resolve("metrics").toString()).collectAsList()) {
+      if (!"teacher".equals(r.getAs("role"))) {
+        result.put(r.getAs("model"), r.<Double>getAs("test_accuracy"));
+      }
+    }
+    return result;
+  }
+}
