@@ -199,10 +199,10 @@ public final class DistillPipeline {
     String fingerprint = HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + data.get("fingerprint"));
     return stage("teacher", fingerprint, () -> {
       String model = run.path("teacher/model.zip");
-      String checkpoints = run.path("teacher/checkpoints-" + fingerprint.substring(0, 16));
+      String checkpoints = "teacher/checkpoints-" + fingerprint.substring(0, 16);
       TrainTeacherAction.Result result = TrainTeacherAction.of(spark).network(conf).data((String) data.get("dir"))
-          .output(model).settings(settings.toBuilder().checkpointDir(checkpoints).build()).execute();
-      run.delete("teacher/checkpoints-" + fingerprint.substring(0, 16)); // the model is saved: no resume needed
+          .output(model).settings(settings.toBuilder().checkpointDir(run.path(checkpoints)).build()).execute();
+      run.delete(checkpoints); // the model is saved: no resume needed
       return outputs("model", result.modelPath(), "fingerprint", HadoopFiles.sha256(result.modelPath(), hadoop),
           "configuration", result.info().configuration(), "trainingSeconds", result.info().trainingSeconds(),
           "epochs", result.info().epochs(), "history", result.training().history());
