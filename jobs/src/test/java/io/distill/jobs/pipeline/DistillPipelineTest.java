@@ -103,6 +103,32 @@ class DistillPipelineTest {
   }
 
   @Test
+  void jitterScheduleTransferSetAndSeedsReachTheirStages() throws Exception {
+    SparkSession spark = LocalSpark.session();
+    DistillPipeline.Result result = DistillPipeline.of(spark, config("teacher.hidden=[16]", "teacher.epochs=1",
+        "teacher.jitter=2", "teacher.lr-decay=0.5", "soft-labels.transfer-copies=1", "students.epochs=1",
+        "students.lr-decay=0.5", "students.sizes=[{name=s1, hidden=[8], seed=1}, {name=s2, hidden=[8], seed=2}]"))
+        .execute();
+    assertEquals(5, result.metrics().size());
+    assertEquals(10_000, spark.read().parquet(runDir.resolve("transfer/train").toString()).count(),
+        "the 5,000 training images and one jittered copy of each");
+    assertEquals(10_000, spark.read().parquet(runDir.resolve("soft-labels/train").toString()).count(),
+        "the students learn from the whole transfer set");
+    assertEquals(10_000, spark.read().parquet(runDir.resolve("soft-labels/train").toString()).select("id")
+        .distinct().count());
+    try (var files = Files.list(runDir.resolve("teacher"))) {
+      assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("checkpoints-")),
+          "the teacher's checkpoints are deleted once its model is saved");
+    }
+    byte[] a = Files.readAllBytes(runDir.resolve("students/s1-baseline/model.zip"));
+    byte[] b = Files.readAllBytes(runDir.resolve("students/s2-baseline/model.zip"));
+    assertFalse(java.util.Arrays.equals(a, b), "two seeds, two different networks");
+    String manifest = Files.readString(runDir.resolve("manifest.json"));
+    assertTrue(manifest.contains("\"jitter\" : 2") && manifest.contains("\"transfer-copies\" : 1")
+        && manifest.contains("\"seed\" : 2"), manifest);
+  }
+
+  @Test
   void aStageLeftOutWithoutEarlierOutputIsNamed() {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> DistillPipeline.of(LocalSpark.session(), config("stages=[report]")).execute());
