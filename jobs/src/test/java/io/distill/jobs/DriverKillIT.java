@@ -15,14 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,7 +55,7 @@ class DriverKillIT {
     try {
       Processes.await(600, "a-distilled done and a-baseline past its second epoch", killedLog,
           () -> Files.exists(run.resolve("students/a-distilled/done.json"))
-              && has(run.resolve("students/a-baseline"), "epoch-0002.zip"));
+              && RunOutputs.containsFile(run.resolve("students/a-baseline"), "epoch-0002.zip"));
       Processes.killTree(driver.toHandle());
     } finally {
       if (driver.isAlive()) {
@@ -103,8 +100,8 @@ class DriverKillIT {
     Set<String> resumedFiles = structure(run);
     Set<String> cleanFiles = structure(root.resolve("night-clean"));
     assertEquals(cleanFiles, resumedFiles, "the resumed run has the files of a clean run");
-    Map<String, Double> a = accuracies(run);
-    Map<String, Double> b = accuracies(root.resolve("night-clean"));
+    Map<String, Double> a = RunOutputs.accuracies(run);
+    Map<String, Double> b = RunOutputs.accuracies(root.resolve("night-clean"));
     assertEquals(b.keySet(), a.keySet());
     StringBuilder acc = new StringBuilder();
     for (String model : a.keySet()) {
@@ -125,17 +122,6 @@ class DriverKillIT {
     return JSON.readTree(run.resolve("manifest.json").toFile());
   }
 
-  private static boolean has(Path root, String name) {
-    if (!Files.isDirectory(root)) {
-      return false;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      return s.anyMatch(p -> p.getFileName().toString().equals(name));
-    } catch (IOException | java.io.UncheckedIOException e) {
-      return false; // a directory renamed while we looked
-    }
-  }
-
   private static int lastCheckpoint(Path model) throws IOException {
     try (Stream<Path> s = Files.walk(model)) {
       return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("epoch-\\d{4}\\.zip"))
@@ -151,13 +137,5 @@ class DriverKillIT {
           .map(p -> p.replaceAll("part-(\\d+)-[0-9a-f-]+(-c\\d+)?", "part-$1"))
           .collect(Collectors.toCollection(TreeSet::new));
     }
-  }
-
-  private static Map<String, Double> accuracies(Path run) {
-    Map<String, Double> result = new TreeMap<>();
-    for (Row r : LocalSpark.session().read().parquet(run.resolve("metrics").toString()).collectAsList()) {
-      result.put(r.getAs("model"), r.<Double>getAs("test_accuracy"));
-    }
-    return result;
   }
 }

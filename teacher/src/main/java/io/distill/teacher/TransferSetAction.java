@@ -3,6 +3,7 @@ package io.distill.teacher;
 import io.distill.dataset.AtomicDirectoryCommit;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.HadoopFiles;
+import io.distill.dataset.RowChecks;
 import io.distill.trainer.InputJitter;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,7 +111,8 @@ public final class TransferSetAction {
       JavaRDD<Row> rowsOut = input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL)
           .javaRDD().flatMap(r -> {
             long id = r.getLong(0);
-            float[] image = features(r, source, jitter.pixels());
+            float[] image = RowChecks.finiteFloats(r.getList(1), jitter.pixels(), source, id,
+                DatasetSchema.FEATURES);
             List<Row> out = new ArrayList<>(n + 1);
             out.add(r);
             for (int k = 1; k <= n; k++) {
@@ -138,24 +140,6 @@ public final class TransferSetAction {
     } finally {
       spark.sparkContext().clearJobGroup();
     }
-  }
-
-  private static float[] features(Row r, String dataset, int pixels) {
-    List<Object> values = r.getList(1);
-    if (values.size() != pixels) {
-      throw new IllegalArgumentException("Dataset " + dataset + ", row id " + r.getLong(0) + ": field features has "
-          + values.size() + " values, expected " + pixels);
-    }
-    float[] x = new float[pixels];
-    for (int i = 0; i < pixels; i++) {
-      Object v = values.get(i);
-      if (v == null) {
-        throw new IllegalArgumentException("Dataset " + dataset + ", row id " + r.getLong(0) + ": features[" + i
-            + "] is null");
-      }
-      x[i] = ((Number) v).floatValue();
-    }
-    return x;
   }
 
   /** The published transfer set: its path, the input's rows and the rows written (input × (1 + copies)). */

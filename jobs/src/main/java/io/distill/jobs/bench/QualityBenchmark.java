@@ -3,6 +3,8 @@ package io.distill.jobs.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.jobs.config.ConfigArguments;
+import io.distill.jobs.config.RunConfig;
+import io.distill.jobs.pipeline.RunDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
@@ -39,8 +42,6 @@ public final class QualityBenchmark {
   /** Hinton, Vinyals &amp; Dean (2015), MNIST test errors out of 10,000. */
   private static final Map<String, String> HINTON = Map.of("teacher", "67", "800x800 baseline", "146",
       "800x800 distilled", "74 (T=20)");
-  private static final List<String> STAGES = List.of("import", "teacher", "soft-labels", "students", "evaluate",
-      "report");
 
   private QualityBenchmark() {}
 
@@ -62,7 +63,7 @@ public final class QualityBenchmark {
 
   static String report(SparkSession spark, String runDir, String title, String command) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    JsonNode manifest = readJson(runDir + "/manifest.json", hadoop);
+    JsonNode manifest = readJson(runDir + "/" + RunDirectory.MANIFEST, hadoop);
     if (!"succeeded".equals(manifest.path("status").asText())) {
       throw new IllegalArgumentException("Run " + runDir + " has not succeeded (status "
           + manifest.path("status").asText("missing") + "): no table from a partial run");
@@ -161,12 +162,12 @@ public final class QualityBenchmark {
     }
     md.append("\nWall time per stage (as it ran, from `_stages/`):\n\n| stage | seconds |\n|---|---:|\n");
     double total = 0;
-    for (String stage : STAGES) {
-      String path = runDir + "/_stages/" + stage + ".json";
-      if (exists(path, hadoop)) {
-        double s = readJson(path, hadoop).path("seconds").asDouble();
-        total += s;
-        md.append(String.format("| %s | %,.0f |%n", stage, s));
+    RunDirectory run = new RunDirectory(runDir, hadoop);
+    for (String stage : RunConfig.STAGES) {
+      Optional<RunDirectory.StageRecord> record = run.stage(stage);
+      if (record.isPresent()) {
+        total += record.get().seconds();
+        md.append(String.format("| %s | %,.0f |%n", stage, record.get().seconds()));
       }
     }
     md.append(String.format("| **total** | **%,.0f** |%n", total));
@@ -244,15 +245,6 @@ public final class QualityBenchmark {
 
   private static String fmt(double v) {
     return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
-  }
-
-  private static boolean exists(String path, Configuration hadoop) {
-    try {
-      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-      return p.getFileSystem(hadoop).exists(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static JsonNode readJson(String path, Configuration hadoop) {
