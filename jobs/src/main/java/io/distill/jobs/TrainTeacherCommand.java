@@ -7,9 +7,6 @@ import io.distill.trainer.TrainingSettings;
 import java.util.List;
 import java.util.Set;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.learning.config.Nesterovs;
-import org.nd4j.linalg.schedule.ExponentialSchedule;
-import org.nd4j.linalg.schedule.ScheduleType;
 
 /** {@code train-teacher}: Hinton's MNIST teacher trained with the Spark trainer, saved as a DL4J model zip. */
 final class TrainTeacherCommand implements Command {
@@ -44,6 +41,7 @@ final class TrainTeacherCommand implements Command {
       throw new UsageException(name() + ": --lr-decay must be in (0, 1], cannot be: " + decay);
     }
     long seed = o.getInt("seed", 42, 0);
+    int jitter = o.getInt("jitter", 0, 0);
     TrainingSettings settings = TrainingSettings.builder()
         .epochs(o.getInt("epochs", 10, 1))
         .workers(o.getInt("workers", 0, 0))
@@ -52,14 +50,12 @@ final class TrainTeacherCommand implements Command {
         .seed(seed)
         .earlyStoppingPatience(o.getInt("patience", 0, 0))
         .checkpointDir(o.get("checkpoint-dir", null))
-        .jitter(o.getInt("jitter", 0, 0) == 0 ? null
-            : InputJitter.square(TeacherNetworks.MNIST_INPUTS, o.getInt("jitter", 0, 0)))
+        .jitter(jitter == 0 ? null : InputJitter.square(TeacherNetworks.MNIST_INPUTS, jitter))
         .build();
     return () -> {
       SparkSession spark = SparkSession.builder().appName("distill: train-teacher").getOrCreate();
       TrainTeacherAction.Result result = TrainTeacherAction.of(spark)
-          .network(TeacherNetworks.hintonMnist(decay == 1.0 ? new Nesterovs(learningRate, momentum)
-              : new Nesterovs(new ExponentialSchedule(ScheduleType.EPOCH, learningRate, decay), momentum), seed))
+          .network(TeacherNetworks.hintonMnist(TeacherNetworks.nesterov(learningRate, momentum, decay), seed))
           .data(data).output(output).settings(settings).execute();
       System.out.printf("Teacher %s: %d test errors out of %d (%.2f%%) after %d epochs, %.0f s -> %s%n",
           result.info().configuration(), result.info().testErrors(), result.info().testExamples(),

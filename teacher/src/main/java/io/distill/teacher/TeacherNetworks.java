@@ -16,6 +16,8 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 
 /**
  * Builders of DL4J {@link MultiLayerConfiguration}s for teacher networks: fully connected ReLU networks with
@@ -71,6 +73,15 @@ public final class TeacherNetworks {
    */
   public static IUpdater defaultUpdater() {
     return new Nesterovs(DEFAULT_LEARNING_RATE, DEFAULT_MOMENTUM);
+  }
+
+  /**
+   * SGD with Nesterov momentum whose learning rate is multiplied by {@code decayPerEpoch} after every epoch (an
+   * exponential schedule on DL4J's epoch counter); a decay of 1 gives a constant rate.
+   */
+  public static IUpdater nesterov(double learningRate, double momentum, double decayPerEpoch) {
+    return decayPerEpoch == 1.0 ? new Nesterovs(learningRate, momentum)
+        : new Nesterovs(new ExponentialSchedule(ScheduleType.EPOCH, learningRate, decayPerEpoch), momentum);
   }
 
   /**

@@ -48,7 +48,6 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.slf4j.Logger;
@@ -191,8 +190,7 @@ public final class DistillPipeline {
     }
     MultiLayerConfiguration conf = TeacherNetworks.mlp(shape[0], t.hidden().stream().mapToInt(Integer::intValue)
             .toArray(), shape[1], t.inputRetain(), t.hiddenRetain(), t.maxNorm(),
-        t.lrDecay() == 1.0 ? new Nesterovs(t.learningRate(), t.momentum())
-            : new Nesterovs(new ExponentialSchedule(ScheduleType.EPOCH, t.learningRate(), t.lrDecay()), t.momentum()),
+        TeacherNetworks.nesterov(t.learningRate(), t.momentum(), t.lrDecay()),
         config.training().seed());
     TrainingSettings settings = trainingSettings(t.epochs()).toBuilder()
         .jitter(t.jitter() == 0 ? null : InputJitter.square(shape[0], t.jitter())).build();
