@@ -10,8 +10,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Helpers for the labels {@link DistillationLoss} reads: building the {@code [mb, 2K]} label matrix (hard one-hot
- * label in columns {@code [0, K)}, teacher probabilities in {@code [K, 2K)}), taking it apart again, and computing a
- * numerically stable softmax at a temperature from logits (how the teacher's soft probabilities are made).
+ * label in columns {@code [0, K)}, teacher logits in {@code [K, 2K)}), taking it apart again, and <b>the</b>
+ * numerically stable softmax at a temperature, {@code softmax(z / T)}: how a teacher's soft labels are made from its
+ * logits, for ND4J arrays and for plain float rows alike (the project's one declaration of it).
  *
  * <p>All methods check shapes and fail with an {@link IllegalArgumentException} that names them; none modifies its
  * arguments.
@@ -26,7 +27,7 @@ public final class DistillationLabels {
      * {@link DistillationLoss}.
      *
      * @param oneHot            {@code [mb, K]} one-hot hard labels (any numeric type)
-     * @param softProbabilities {@code [mb, K]} teacher probabilities at the loss's temperature (floating point)
+     * @param softProbabilities {@code [mb, K]} teacher logits (floating point)
      * @return a new {@code [mb, 2K]} array in the data type of {@code softProbabilities}
      */
     public static INDArray concat(INDArray oneHot, INDArray softProbabilities) {
@@ -50,7 +51,7 @@ public final class DistillationLabels {
         return labels.get(columns(0, k));
     }
 
-    /** The teacher-probability half, columns {@code [K, 2K)}, of {@code [mb, 2K]} distillation labels (a view). */
+    /** The teacher-logits half, columns {@code [K, 2K)}, of {@code [mb, 2K]} distillation labels (a view). */
     public static INDArray softPart(INDArray labels) {
         long k = halfWidth(labels);
         return labels.get(columns(k, 2 * k));
@@ -85,6 +86,38 @@ public final class DistillationLabels {
                     + temperature);
         }
         return logSoftmax(temperature == 1.0 ? logits : logits.div(temperature));
+    }
+
+    /**
+     * {@code log softmax(z / T)} of {@code k} values of a float row starting at {@code from}, in double precision,
+     * computed stably; NaN values give NaN.
+     */
+    public static double[] logSoftmax(float[] z, int from, int k, double temperature) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < k; j++) {
+            double v = z[from + j] / temperature;
+            max = Double.isNaN(v) ? Double.NaN : Math.max(max, v);
+        }
+        double sum = 0;
+        for (int j = 0; j < k; j++) {
+            sum += Math.exp(z[from + j] / temperature - max);
+        }
+        double logSum = max + Math.log(sum);
+        double[] out = new double[k];
+        for (int j = 0; j < k; j++) {
+            out[j] = z[from + j] / temperature - logSum;
+        }
+        return out;
+    }
+
+    /** {@code softmax(z / T)} of a whole float row, computed stably in double, returned as floats. */
+    public static float[] softmax(float[] z, double temperature) {
+        double[] log = logSoftmax(z, 0, z.length, temperature);
+        float[] p = new float[z.length];
+        for (int j = 0; j < p.length; j++) {
+            p[j] = (float) Math.exp(log[j]);
+        }
+        return p;
     }
 
     /** Stable row-wise log-softmax of a 2-d floating-point array; returns a new array. */

@@ -24,27 +24,32 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *   CE = −Σ_k y_k log s_k,               s = softmax(z)
  *   KL =  Σ_k p_k (log p_k − log q_k),   q = softmax(z / T),   with 0 · log 0 = 0
  * </pre>
- * where {@code y} is the one-hot hard label, {@code p} the teacher's soft probabilities at temperature {@code T},
- * and the {@code T²} factor keeps the soft term's gradient on the same scale as the hard term's as {@code T} varies.
- * The log-softmaxes are computed stably (the row maximum is subtracted before exponentiating).
+ * where {@code y} is the one-hot hard label, {@code p = softmax(v / T)} the teacher's probabilities at temperature
+ * {@code T} computed here from the teacher's logits {@code v}, and the {@code T²} factor keeps the soft term's
+ * gradient on the same scale as the hard term's as {@code T} varies. The temperature is applied in the loss, so one
+ * stored set of teacher logits serves students distilled at any {@code T}. The log-softmaxes are computed stably
+ * (the row maximum is subtracted before exponentiating).
  *
  * <h2>Label layout</h2>
  * Labels are {@code 2K} columns wide: columns {@code [0, K)} hold the hard label {@code y}, columns
- * {@code [K, 2K)} the teacher's probabilities {@code p}. {@link DistillationLabels#concat} builds them.
- * DL4J's output layers pass labels of any width through to the loss; this class checks the width itself.
+ * {@code [K, 2K)} the teacher's logits {@code v} (any per-row shift of them gives the same {@code p}, so
+ * log-probabilities work too). {@link DistillationLabels#concat} builds them. With {@code α = 1} the labels may also
+ * be just the {@code K} columns of {@code y}. DL4J's output layers pass labels of any width through to the loss; this
+ * class checks the width itself.
  *
  * <h2>Gradient</h2>
  * The exact analytic gradient with respect to the logits is
  * <pre>
- *   dL/dz_j = α · ((Σ_k y_k) s_j − y_j) + (1 − α) · T · ((Σ_k p_k) q_j − p_j)
+ *   dL/dz_j = α · ((Σ_k y_k) s_j − y_j) + (1 − α) · T · (q_j − p_j)
  * </pre>
- * (the sums are 1 for proper labels, but are kept so the gradient is exact for any input). It is chained through
+ * (the sum of y is 1 for a proper one-hot label, but is kept so the gradient is exact for any input; p sums to 1 by
+ * construction). It is chained through
  * the layer's activation function, so a non-identity activation is treated as producing the logits. A softmax
  * activation is refused: this loss applies the softmax itself.
  *
  * <h2>Special cases</h2>
- * {@code α = 1} is plain softmax cross-entropy on the hard labels; the soft half of the labels is then not read
- * (but must still be present: the width is always {@code 2K}). {@code α = 0} is pure distillation.
+ * {@code α = 1} is plain softmax cross-entropy on the hard labels; the soft half of the labels, if present, is then
+ * not read. {@code α = 0} is pure distillation.
  *
  * <h2>Minibatch and masks</h2>
  * {@link #computeScore} sums the per-example losses and, with {@code average = true}, divides by the number of
@@ -55,8 +60,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *
  * <h2>Cost</h2>
  * Linear in the number of logits: a handful of element-wise ND4J ops and row reductions over the {@code [mb, K]}
- * logits (one log-softmax per term, plus one log over the teacher probabilities for the score's teacher-entropy
- * part). Computations run in the data type of {@code preOutput}.
+ * logits (one log-softmax per term, plus one over the teacher's logits). Computations run in the data type of {@code preOutput}.
  *
  * <p>Instances are immutable and serialize to DL4J's JSON configuration as {@code alpha} and {@code temperature}.
  */
@@ -72,8 +76,8 @@ public final class DistillationLoss implements ILossFunction {
 
     /**
      * @param alpha       weight of the hard-label cross-entropy, in {@code [0, 1]}; the soft term gets {@code 1 − α}
-     * @param temperature the distillation temperature {@code T}, positive and finite; the teacher's probabilities
-     *                    in the labels must have been computed at this temperature
+     * @param temperature the distillation temperature {@code T}, positive and finite, at which both the teacher's
+     *                    logits in the labels and the student's are softened
      * @throws IllegalArgumentException if {@code alpha} or {@code temperature} is out of range
      */
     @JsonCreator
@@ -155,7 +159,7 @@ public final class DistillationLoss implements ILossFunction {
                     + " activation; use Activation.IDENTITY on the output layer (the loss applies the softmax"
                     + " itself, at temperature 1 for the hard labels and T for the teacher's probabilities)");
         }
-        checkShapes(labels, preOutput);
+        checkShapes(labels, preOutput, alpha);
         INDArray exampleMask = perExampleMask(mask, preOutput);
 
         DataType dataType = preOutput.dataType();
@@ -182,21 +186,22 @@ public final class DistillationLoss implements ILossFunction {
         }
 
         if (alpha < 1.0) {
-            INDArray p = allLabels.get(DistillationLabels.columns(k, 2 * k));
+            INDArray teacherLogits = allLabels.get(DistillationLabels.columns(k, 2 * k));
+            INDArray logP = DistillationLabels.logSoftmaxAtTemperature(teacherLogits, temperature);
+            INDArray p = Transforms.exp(logP, true);
             INDArray logQ = temperature == 1.0 && logSoftmax != null
                     ? logSoftmax
                     : DistillationLabels.logSoftmax(logits.div(temperature));
             double softWeight = 1.0 - alpha;
             if (wantScores) {
-                // KL = sum_k p_k log p_k - p_k log q_k; log(p + [p == 0]) makes 0 log 0 exactly 0.
-                INDArray logP = Transforms.log(p.add(p.eq(0.0).castTo(dataType)), false);
-                INDArray kl = logP.muli(p).subi(p.mul(logQ)).sum(true, 1);
+                // KL = sum_k p_k (log p_k - log q_k); a p_k that underflows to 0 contributes 0.
+                INDArray kl = logP.sub(logQ).muli(p).sum(true, 1);
                 scores = accumulate(scores, kl.muli(softWeight * temperature * temperature));
             }
             if (wantGradient) {
-                // (1 - alpha) * T * ((sum p) q - p)
+                // (1 - alpha) * T * (q - p)
                 INDArray q = Transforms.exp(logQ, true);
-                dLdz = accumulate(dLdz, q.muliColumnVector(p.sum(true, 1)).subi(p).muli(softWeight * temperature));
+                dLdz = accumulate(dLdz, q.subi(p).muli(softWeight * temperature));
             }
         }
 
@@ -217,15 +222,17 @@ public final class DistillationLoss implements ILossFunction {
         return sum == null ? term : sum.addi(term);
     }
 
-    private static void checkShapes(INDArray labels, INDArray preOutput) {
+    private static void checkShapes(INDArray labels, INDArray preOutput, double alpha) {
         if (preOutput.rank() != 2) {
             throw new IllegalArgumentException("DistillationLoss: expected 2-d output activations [minibatch, K], got"
                     + " shape " + Arrays.toString(preOutput.shape()));
         }
         long k = preOutput.size(1);
-        if (labels.rank() != 2 || labels.size(1) != 2 * k) {
+        boolean hardOnly = alpha == 1.0 && labels.rank() == 2 && labels.size(1) == k;
+        if (!hardOnly && (labels.rank() != 2 || labels.size(1) != 2 * k)) {
             throw new IllegalArgumentException("DistillationLoss: labels must be 2K = " + 2 * k + " columns wide"
-                    + " (one-hot hard label, then the teacher's soft probabilities) for K = " + k + " outputs, got "
+                    + " (one-hot hard label, then the teacher's logits) for K = " + k + " outputs"
+                    + (alpha == 1.0 ? " (or K wide: hard labels only)" : "") + ", got "
                     + (labels.rank() == 2 ? labels.size(1) : "shape " + Arrays.toString(labels.shape())));
         }
         if (labels.size(0) != preOutput.size(0)) {

@@ -32,6 +32,17 @@ class DistillationLabelsTest {
     }
 
     @Test
+    void floatRowSoftmaxMatchesTheArrayOne() {
+        float[] z = {3f, -1f, 0.5f, 2f};
+        INDArray expected = DistillationLabels.softmaxAtTemperature(Nd4j.create(new float[][] {z}), 2.5);
+        assertArrayEquals(expected.toFloatVector(), DistillationLabels.softmax(z, 2.5), 1e-7f);
+        double[] log = DistillationLabels.logSoftmax(new float[] {9f, 3f, -1f, 0.5f, 2f}, 1, 4, 2.5);
+        for (int j = 0; j < 4; j++) {
+            assertEquals(Math.log(expected.getDouble(0, j)), log[j], 1e-6);
+        }
+    }
+
+    @Test
     void concatRefusesMismatchedShapes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DistillationLabels.concat(Nd4j.zeros(DataType.DOUBLE, 4, 3), Nd4j.zeros(DataType.DOUBLE, 4, 5)));

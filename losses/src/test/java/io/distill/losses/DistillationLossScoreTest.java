@@ -65,7 +65,8 @@ class DistillationLossScoreTest {
         int mb = 6;
         int k = 10;
         INDArray z = matrix(randomLogits(random, mb, k, 3.0));
-        INDArray teacher = DistillationLabels.softmaxAtTemperature(z, temperature);
+        // The teacher's logits shifted by a constant per row: the same distribution at every temperature.
+        INDArray teacher = z.addColumnVector(Nd4j.create(new double[][] {{1}, {-2}, {0.5}, {7}, {0}, {-3}}));
         INDArray labels = DistillationLabels.concat(matrix(randomOneHot(random, mb, k)), teacher);
         DistillationLoss loss = new DistillationLoss(0.0, temperature);
 
@@ -75,11 +76,11 @@ class DistillationLossScoreTest {
     }
 
     @Test
-    void zeroTeacherProbabilitiesContributeNothing() {
-        // 0 · log 0 = 0: exact zeros in p must not turn the score into NaN.
+    void teacherProbabilitiesThatUnderflowContributeNothing() {
+        // A teacher logit far below the others: its probability underflows to 0 and must not turn the score into NaN.
         double[][] z = {{1.0, -2.0, 0.5}, {0.0, 0.0, 3.0}};
         double[][] y = {{1, 0, 0}, {0, 0, 1}};
-        double[][] p = {{0.7, 0.3, 0.0}, {0.0, 0.0, 1.0}};
+        double[][] p = {{0.7, 0.3, -1e6}, {-1e6, -1e6, 1.0}};
         DistillationLoss loss = new DistillationLoss(0.25, 2.0);
 
         INDArray scores = loss.computeScoreArray(matrix(concat(y, p)), matrix(z), IDENTITY, null);
@@ -94,7 +95,7 @@ class DistillationLossScoreTest {
     void largeLogitsStayFinite() {
         double[][] z = {{1000.0, -1000.0, 0.0}, {-5000.0, -5001.0, -4999.0}};
         double[][] y = {{0, 1, 0}, {1, 0, 0}};
-        double[][] p = {{0.2, 0.3, 0.5}, {0.1, 0.1, 0.8}};
+        double[][] p = {{2000.0, 0.3, -2000.0}, {0.1, 0.1, 0.8}};
         DistillationLoss loss = new DistillationLoss(0.5, 3.0);
 
         INDArray scores = loss.computeScoreArray(matrix(concat(y, p)), matrix(z), IDENTITY, null);
@@ -105,7 +106,7 @@ class DistillationLossScoreTest {
         assertTrue(Double.isFinite(gradient.sumNumber().doubleValue()), gradient::toString);
     }
 
-    /** α = 1 is DL4J's softmax cross-entropy on the first K columns; the soft half is not even read. */
+    /** α = 1 is DL4J's softmax cross-entropy on the first K columns; the soft half is not even read (nor needed). */
     @ParameterizedTest(name = "masked={0}")
     @ValueSource(booleans = {false, true})
     void hardLabelsOnlyEqualsLossMcxentWithSoftmax(boolean masked) {
@@ -130,6 +131,9 @@ class DistillationLossScoreTest {
         INDArray expectedGradient = mcxent.computeGradient(y, z.dup(), softmax, mask);
         INDArray gradient = loss.computeGradient(labels, z, IDENTITY, mask);
         assertTrue(expectedGradient.equalsWithEps(gradient, 1e-12), () -> expectedGradient + "\nvs\n" + gradient);
+        // K-wide labels (no soft half at all) are the same loss.
+        assertEquals(loss.computeScore(labels, z, IDENTITY, mask, true), loss.computeScore(y, z, IDENTITY, mask, true));
+        assertTrue(gradient.equalsWithEps(loss.computeGradient(y, z, IDENTITY, mask), 1e-15));
     }
 
     @Test

@@ -104,7 +104,7 @@ class DistillationLossSerializationTest {
             hard.putScalar(i, argmax.getInt(i), 1.0);
         }
         DataSet train = new DataSet(features,
-                DistillationLabels.concat(hard, DistillationLabels.softmaxAtTemperature(teacherLogits, temperature)));
+                DistillationLabels.concat(hard, teacherLogits));
 
         MultiLayerNetwork net = new MultiLayerNetwork(configuration(new DistillationLoss(0.5, temperature)));
         net.init();

@@ -62,13 +62,14 @@ class DistillationLossValidationTest {
         DistillationLoss loss = new DistillationLoss(0.5, 2.0);
         for (long width : new long[] {10, 19, 21}) {
             INDArray labels = Nd4j.rand(DataType.DOUBLE, 3, width);
-            String expected = "labels must be 2K = 20 columns wide (one-hot hard label, then the teacher's soft"
-                    + " probabilities) for K = 10 outputs, got " + width;
+            String expected = "labels must be 2K = 20 columns wide (one-hot hard label, then the teacher's logits)"
+                    + " for K = 10 outputs, got " + width;
             assertAll(everyEntryPoint(loss, labels, preOutput, IDENTITY, null, expected));
         }
-        // alpha = 1 ignores the soft half but still requires it to be there.
-        assertAll(everyEntryPoint(DistillationLoss.hardLabelsOnly(), Nd4j.rand(DataType.DOUBLE, 3, 10), preOutput,
-                IDENTITY, null, "2K = 20 columns wide"));
+        // alpha = 1 takes the hard labels alone (K wide) or with a soft half (2K wide), nothing else.
+        assertAll(everyEntryPoint(DistillationLoss.hardLabelsOnly(), Nd4j.rand(DataType.DOUBLE, 3, 13), preOutput,
+                IDENTITY, null, "2K = 20 columns wide (one-hot hard label, then the teacher's logits) for K = 10"
+                        + " outputs (or K wide: hard labels only), got 13"));
     }
 
     @Test

@@ -29,13 +29,9 @@ final class TestData {
         return y;
     }
 
-    /** Teacher probabilities: softmax at temperature T of fresh random logits. */
+    /** Teacher logits: fresh random logits (the loss softens them at its own temperature). */
     static double[][] randomTeacher(Random random, int rows, int k, double temperature) {
-        double[][] p = randomLogits(random, rows, k, 3.0);
-        for (int i = 0; i < rows; i++) {
-            p[i] = softmax(p[i], temperature);
-        }
-        return p;
+        return randomLogits(random, rows, k, 3.0);
     }
 
     static double[][] concat(double[][] a, double[][] b) {
@@ -77,17 +73,19 @@ final class TestData {
         return out;
     }
 
-    /** alpha * CE(y, softmax(z)) + (1 - alpha) * T^2 * KL(p || softmax(z / T)), with 0 log 0 = 0, by loops. */
-    static double referenceLoss(double[] z, double[] y, double[] p, double alpha, double temperature) {
+    /**
+     * alpha * CE(y, softmax(z)) + (1 - alpha) * T^2 * KL(p || softmax(z / T)) with p = softmax(v / T) of the teacher
+     * logits v, by loops.
+     */
+    static double referenceLoss(double[] z, double[] y, double[] v, double alpha, double temperature) {
         double[] logS = logSoftmax(z, 1.0);
         double[] logQ = logSoftmax(z, temperature);
+        double[] logP = logSoftmax(v, temperature);
         double crossEntropy = 0.0;
         double kl = 0.0;
         for (int j = 0; j < z.length; j++) {
             crossEntropy -= y[j] * logS[j];
-            if (p[j] != 0.0) {
-                kl += p[j] * (Math.log(p[j]) - logQ[j]);
-            }
+            kl += Math.exp(logP[j]) * (logP[j] - logQ[j]);
         }
         return alpha * crossEntropy + (1.0 - alpha) * temperature * temperature * kl;
     }

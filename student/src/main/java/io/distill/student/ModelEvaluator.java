@@ -1,204 +1,88 @@
 package io.distill.student;
 
+import io.distill.trainer.Nd4jThreads;
 import java.util.Arrays;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Measures a trained model on the test split, on the driver, and returns its {@link ModelMetrics} row.
+ * Puts one model's {@link ModelMetrics} row together: its test-split scores (computed on the executors by
+ * {@link TestScores}), its size, and its speed measured here, in the driver JVM, on a bounded sample of test rows.
  *
- * <h2>What is measured</h2>
+ * <h2>Speed</h2>
+ * Timed with ND4J limited to {@link Builder#threads} thread(s) (default 1, so that models are compared on equal
+ * terms whatever else the machine runs), after warm-up, as medians over repeats:
  * <ul>
- *   <li><b>Errors and accuracy</b>: the predicted class is the argmax of the model's logits (its output layer is
- *       identity, so DL4J's {@code evaluate()}, which refuses identity outputs, is not used); errors are the examples
- *       whose prediction differs from the label; accuracy {@code 1 − errors / n}. A logit row containing NaN predicts
- *       no class: it counts as an error and as a disagreement. Ties go to the lowest class index.</li>
- *   <li><b>Teacher agreement</b>: the share of examples where the model's argmax equals the argmax of the test set's
- *       teacher logits.</li>
- *   <li><b>Mean KL to the teacher</b>: {@code (1/n) Σ_i Σ_k p_ik (log p_ik − log q_ik)} with {@code p = softmax}(teacher
- *       logits) and {@code q = softmax}(model logits), both at T = 1, in nats; computed in double precision from
- *       stable log-softmaxes ({@code z − max − log Σ exp(z − max)}), with {@code 0 · log 0 = 0} (terms whose teacher
- *       probability underflows to 0 are skipped). Rounding can make an example's value a hair below 0; it is
- *       clamped to 0.</li>
- *   <li><b>Parameters and bytes</b>: {@link LogitsModel#parameters()} and {@link LogitsModel#serializedBytes()}
- *       ({@code numParams()} and the length of the DL4J zip without updater state for a network).</li>
  *   <li><b>Latency</b>: {@link Builder#latencyWarmupCalls} untimed single-example calls, then
- *       {@link Builder#latencyCalls} single-example calls ({@code output(x_i, false)} on a {@code [1, d]} row, cycling
- *       through the test set), each timed with {@code System.nanoTime()}. p50 and p95 are <em>nearest-rank</em>
- *       percentiles: with the {@code N} times sorted ascending, the {@code p}-th percentile is the
- *       {@code ⌈p/100 · N⌉}-th smallest (so p50 of 1,000 calls is the 500th, p95 the 950th). Reported in ms.</li>
- *   <li><b>Throughput</b>: the test set split into batches of {@link Builder#throughputBatch} rows (the last may be
- *       smaller), one untimed warm-up pass over all of them, then {@link Builder#throughputPasses} timed passes;
- *       throughput = examples run / wall seconds of the timed passes.</li>
+ *       {@link Builder#latencyCalls} single-example calls ({@code [1, d]} rows cycling through the sample), each timed
+ *       with {@code System.nanoTime()}. p50 and p95 are <em>nearest-rank</em> percentiles (the
+ *       {@code ⌈p/100 · N⌉}-th smallest). Reported in ms.</li>
+ *   <li><b>Throughput</b>: the sample cut into batches of {@link Builder#throughputBatch} rows; one untimed pass,
+ *       then {@link Builder#repeats} timed passes; throughput is the <em>median</em> pass's examples per second.</li>
  * </ul>
- * Latency and throughput time the model's forward call only: rows and batches are copied out of the feature matrix
- * before the clock starts. They are measured <b>on the driver, with whatever ND4J/OpenMP threads the driver process
- * has</b> (this class changes no thread settings); compare timings only between models measured in the same process
- * on the same machine, and note {@code OMP_NUM_THREADS} and {@code OMP_WAIT_POLICY} beside them.
+ * Rows are copied out before the clock starts; only the model's forward call is timed.
  *
  * <h2>Cost</h2>
- * For a test set of {@code n} examples: one inference pass at {@link Builder#evaluationBatch} rows per call, plus
- * {@code O(n·K)} double arithmetic for the argmaxes and KL; {@code latencyWarmupCalls + latencyCalls} single-example
- * calls (plus a copy of at most {@code latencyCalls} rows); {@code 1 + throughputPasses} passes at
- * {@code throughputBatch} (plus one copy of the features); one serialization of the network into a stream that only
- * counts bytes (nothing is written to disk). With the defaults that is about 4 inference passes over the test set
- * and 1,020 single-example calls. Nothing runs on Spark executors.
- *
- * <p>Immutable and reusable; build with {@link #builder()}. Every setter checks its value and says what it got. Not
- * for use from several threads on the same network.
+ * {@code latencyWarmupCalls + latencyCalls} single-example calls and {@code 1 + repeats} passes over the sample; one
+ * serialization of the network into a counting stream (nothing is written). Immutable; build with
+ * {@link #builder()}; every setter checks its value and says what it got.
  */
 public final class ModelEvaluator {
   private final int latencyCalls;
   private final int latencyWarmupCalls;
   private final int throughputBatch;
-  private final int throughputPasses;
-  private final int evaluationBatch;
+  private final int repeats;
+  private final int threads;
 
   private ModelEvaluator(Builder b) {
     this.latencyCalls = b.latencyCalls;
     this.latencyWarmupCalls = b.latencyWarmupCalls;
     this.throughputBatch = b.throughputBatch;
-    this.throughputPasses = b.throughputPasses;
-    this.evaluationBatch = b.evaluationBatch;
+    this.repeats = b.repeats;
+    this.threads = b.threads;
   }
 
-  /** Settings with defaults: 1,000 latency calls after 20 warm-up calls, throughput at batch 256 over 1 pass,
-   * evaluation at batch 1,024. */
+  /** Defaults: 1,000 latency calls after 50 warm-up calls, throughput at batch 256, median of 5, 1 thread. */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** An evaluator with the default settings. */
-  public static ModelEvaluator defaults() {
-    return builder().build();
-  }
+  /** A model's speed on the sample. */
+  public record Speed(double latencyP50Millis, double latencyP95Millis, double throughputPerSecond) {}
 
   /**
-   * Evaluates a multi-layer network in one call with the default settings but the given latency calls and throughput
-   * batch.
+   * The metrics row of a model.
    *
-   * @see #evaluate(ModelDescription, LogitsModel, TestSet)
+   * @param scores its test-split sums from {@link TestScores}
+   * @param sample test rows {@code [n, d]} to time the model on (a bounded sample, e.g. 1,024 rows)
    */
-  public static ModelMetrics evaluate(String model, String role, String size, double temperature, double alpha,
-      MultiLayerNetwork net, TestSet test, double trainingSeconds, int epochs, int latencyCalls,
-      int throughputBatch) {
-    return builder().latencyCalls(latencyCalls).throughputBatch(throughputBatch).build()
-        .evaluate(new ModelDescription(model, role, size, temperature, alpha, trainingSeconds, epochs),
-            LogitsModel.of(net), test);
+  public ModelMetrics evaluate(ModelDescription description, LogitsModel model, TestScores.Totals scores,
+      INDArray sample) {
+    if (description == null || model == null || scores == null || sample == null) {
+      throw new IllegalArgumentException("ModelEvaluator: description, model, scores and sample must not be null");
+    }
+    if (model.inputSize() >= 0 && model.inputSize() != sample.size(1)) {
+      throw new IllegalArgumentException("ModelEvaluator: cannot evaluate " + description.model() + ": the network"
+          + " takes " + model.inputSize() + " input features, the test rows have " + sample.size(1));
+    }
+    Speed speed = speed(model, sample);
+    long n = scores.examples();
+    return new ModelMetrics(description.model(), description.role(), description.size(), description.temperature(),
+        description.alpha(), model.parameters(), model.serializedBytes(), n, scores.errors(),
+        1.0 - (double) scores.errors() / n, (double) scores.agreements() / n, scores.klSum() / n,
+        speed.latencyP50Millis(), speed.latencyP95Millis(), speed.throughputPerSecond(), description.trainingSeconds(),
+        description.epochs());
   }
 
-  /** Evaluates a multi-layer network. */
-  public ModelMetrics evaluate(ModelDescription description, MultiLayerNetwork net, TestSet test) {
-    return evaluate(description, LogitsModel.of(net), test);
-  }
-
-  /**
-   * Measures {@code model} on {@code test} (see the class comment).
-   *
-   * @param description the descriptive columns of the row
-   * @param model       the model; its logits must have as many columns as the teacher logits
-   * @param test        the test split, with teacher logits
-   * @throws IllegalArgumentException if an argument is null, the test set has no teacher logits, the model's input
-   *                                  width (when known) is not the test set's, the model's number of outputs is not
-   *                                  the teacher's, or a label is not below that number
-   */
-  public ModelMetrics evaluate(ModelDescription description, LogitsModel model, TestSet test) {
-    if (description == null || model == null || test == null) {
-      throw new IllegalArgumentException("ModelEvaluator: description, model and test set must not be null");
-    }
-    String name = description.model();
-    if (!test.hasTeacherLogits()) {
-      throw new IllegalArgumentException("ModelEvaluator: cannot evaluate " + name + ": the test set has no teacher"
-          + " logits (give them with TestSet.withTeacherLogits before evaluating)");
-    }
-    if (model.inputSize() >= 0 && model.inputSize() != test.inputWidth()) {
-      throw new IllegalArgumentException("ModelEvaluator: cannot evaluate " + name + ": the network takes "
-          + model.inputSize() + " input features, the test set has " + test.inputWidth());
-    }
-    int classes = test.numClasses();
-    for (int i = 0; i < test.size(); i++) {
-      if (test.label(i) >= classes) {
-        throw new IllegalArgumentException("ModelEvaluator: cannot evaluate " + name + ": example id " + test.id(i)
-            + " has label " + test.label(i) + ", outside the teacher's " + classes + " classes [0, " + classes + ")");
-      }
-    }
-    INDArray x = model.inputType() == null || model.inputType() == DataType.FLOAT
-        ? test.features() : test.features().castTo(model.inputType());
-
-    Quality quality = quality(name, model, x, test);
+  /** Latency and throughput of {@code model} on {@code sample} (see the class comment). */
+  public Speed speed(LogitsModel model, INDArray sample) {
+    INDArray x = model.inputType() == null || model.inputType() == sample.dataType() ? sample
+        : sample.castTo(model.inputType());
+    Nd4jThreads.limit(threads);
     double[] latency = latencyMillis(model, x);
-    double throughput = throughput(model, x);
-    long bytes = model.serializedBytes();
-    long n = test.size();
-    return new ModelMetrics(name, description.role(), description.size(), description.temperature(),
-        description.alpha(), model.parameters(), bytes, n, quality.errors, 1.0 - (double) quality.errors / n,
-        (double) quality.agreements / n, quality.klSum / n, latency[0], latency[1], throughput,
-        description.trainingSeconds(), description.epochs());
-  }
-
-  /** Single-example calls timed. */
-  public int latencyCalls() {
-    return latencyCalls;
-  }
-
-  /** Untimed single-example calls before the timed ones. */
-  public int latencyWarmupCalls() {
-    return latencyWarmupCalls;
-  }
-
-  /** Rows per call when measuring throughput. */
-  public int throughputBatch() {
-    return throughputBatch;
-  }
-
-  /** Timed passes over the test set when measuring throughput. */
-  public int throughputPasses() {
-    return throughputPasses;
-  }
-
-  /** Rows per call when computing accuracy, agreement and KL. */
-  public int evaluationBatch() {
-    return evaluationBatch;
-  }
-
-  @Override
-  public String toString() {
-    return "latencyCalls=" + latencyCalls + ", latencyWarmupCalls=" + latencyWarmupCalls + ", throughputBatch="
-        + throughputBatch + ", throughputPasses=" + throughputPasses + ", evaluationBatch=" + evaluationBatch;
-  }
-
-  private record Quality(long errors, long agreements, double klSum) {
-  }
-
-  private Quality quality(String name, LogitsModel model, INDArray x, TestSet test) {
-    float[][] teacher = test.teacherLogits().toFloatMatrix();
-    int n = test.size();
-    long errors = 0;
-    long agreements = 0;
-    double klSum = 0;
-    for (int from = 0; from < n; from += evaluationBatch) {
-      int to = Math.min(n, from + evaluationBatch);
-      INDArray out = model.logits(x.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()));
-      if (out.size(1) != teacher[0].length) {
-        throw new IllegalArgumentException("ModelEvaluator: cannot evaluate " + name + ": the model outputs "
-            + out.size(1) + " logits per example, the teacher logits have " + teacher[0].length);
-      }
-      float[][] z = (out.dataType() == DataType.FLOAT ? out : out.castTo(DataType.FLOAT)).toFloatMatrix();
-      for (int r = 0; r < z.length; r++) {
-        int i = from + r;
-        int predicted = argmax(z[r]);
-        if (predicted != test.label(i)) {
-          errors++;
-        }
-        if (predicted >= 0 && predicted == argmax(teacher[i])) {
-          agreements++;
-        }
-        klSum += klDivergence(teacher[i], z[r]);
-      }
-    }
-    return new Quality(errors, agreements, klSum);
+    return new Speed(latency[0], latency[1], throughput(model, x));
   }
 
   private double[] latencyMillis(LogitsModel model, INDArray x) {
@@ -236,75 +120,34 @@ public final class ModelEvaluator {
     for (INDArray batch : batches) {
       sink += model.forward(batch).getDouble(0);
     }
-    long nanos = 0;
-    for (int pass = 0; pass < throughputPasses; pass++) {
+    double[] rates = new double[repeats];
+    for (int pass = 0; pass < repeats; pass++) {
+      long start = System.nanoTime();
       for (INDArray batch : batches) {
-        long start = System.nanoTime();
-        INDArray out = model.forward(batch);
-        nanos += System.nanoTime() - start;
-        sink += out.getDouble(0);
+        sink += model.forward(batch).getDouble(0);
       }
+      rates[pass] = n / (Math.max(System.nanoTime() - start, 1) / 1e9);
     }
     Blackhole.consume(sink);
-    return (double) n * throughputPasses / (Math.max(nanos, 1) / 1e9);
+    Arrays.sort(rates);
+    return rates[repeats / 2];
   }
 
-  /**
-   * The {@code p}-th nearest-rank percentile of ascending {@code sorted}: the {@code ⌈p/100 · N⌉}-th smallest
-   * (1-based), at least the smallest.
-   */
+  /** The {@code p}-th nearest-rank percentile of ascending {@code sorted}: the {@code ⌈p/100 · N⌉}-th smallest. */
   static long nearestRank(long[] sorted, double p) {
     int rank = (int) Math.ceil(p / 100.0 * sorted.length);
     return sorted[Math.max(1, Math.min(sorted.length, rank)) - 1];
   }
 
-  /** Index of the largest value, the lowest on ties; -1 if the row contains NaN. */
-  static int argmax(float[] z) {
-    int best = 0;
-    for (int k = 0; k < z.length; k++) {
-      if (Float.isNaN(z[k])) {
-        return -1;
-      }
-      if (z[k] > z[best]) {
-        best = k;
-      }
-    }
-    return best;
+  /** A FLOAT matrix of feature rows, for {@link #evaluate}'s sample. */
+  public static INDArray sample(float[][] rows) {
+    return Nd4j.create(rows).castTo(DataType.FLOAT);
   }
 
-  /**
-   * KL(softmax(teacher) ‖ softmax(model)) in nats, in double precision from stable log-softmaxes, skipping classes
-   * whose teacher probability is 0; clamped at 0 from below; NaN if the model's logits contain NaN.
-   */
-  static double klDivergence(float[] teacher, float[] model) {
-    double[] logP = logSoftmax(teacher);
-    double[] logQ = logSoftmax(model);
-    double kl = 0;
-    for (int k = 0; k < logP.length; k++) {
-      double p = Math.exp(logP[k]);
-      if (p > 0) {
-        kl += p * (logP[k] - logQ[k]);
-      }
-    }
-    return kl < 0 ? 0 : kl;
-  }
-
-  /** Row log-softmax {@code z − max − log Σ exp(z − max)} in double. */
-  static double[] logSoftmax(float[] z) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : z) {
-      max = Double.isNaN(v) ? Double.NaN : Math.max(max, v);
-    }
-    double sum = 0;
-    for (float v : z) {
-      sum += Math.exp(v - max);
-    }
-    double logSum = Math.log(sum);
-    double[] out = new double[z.length];
-    for (int k = 0; k < z.length; k++) {
-      out[k] = z[k] - max - logSum;
-    }
-    return out;
+  @Override
+  public String toString() {
+    return "latencyCalls=" + latencyCalls + ", latencyWarmupCalls=" + latencyWarmupCalls + ", throughputBatch="
+        + throughputBatch + ", repeats=" + repeats + ", threads=" + threads;
   }
 
   /** Keeps results of timed calls observably used. */
@@ -319,10 +162,10 @@ public final class ModelEvaluator {
   /** Settings of a {@link ModelEvaluator}, with defaults; every setter checks its value. */
   public static final class Builder {
     private int latencyCalls = 1000;
-    private int latencyWarmupCalls = 20;
+    private int latencyWarmupCalls = 50;
     private int throughputBatch = 256;
-    private int throughputPasses = 1;
-    private int evaluationBatch = 1024;
+    private int repeats = 5;
+    private int threads = 1;
 
     private Builder() {}
 
@@ -332,7 +175,7 @@ public final class ModelEvaluator {
       return this;
     }
 
-    /** Untimed single-example calls first, at least 0; default 20. */
+    /** Untimed single-example calls first, at least 0; default 50. */
     public Builder latencyWarmupCalls(int value) {
       this.latencyWarmupCalls = atLeast("latencyWarmupCalls", value, 0);
       return this;
@@ -344,15 +187,15 @@ public final class ModelEvaluator {
       return this;
     }
 
-    /** Timed passes over the test set for throughput, at least 1; default 1. */
-    public Builder throughputPasses(int value) {
-      this.throughputPasses = atLeast("throughputPasses", value, 1);
+    /** Timed passes over the sample for throughput, whose median is reported; at least 1, default 5. */
+    public Builder repeats(int value) {
+      this.repeats = atLeast("repeats", value, 1);
       return this;
     }
 
-    /** Rows per call for accuracy, agreement and KL, at least 1; default 1,024. */
-    public Builder evaluationBatch(int value) {
-      this.evaluationBatch = atLeast("evaluationBatch", value, 1);
+    /** ND4J threads while timing, at least 1; default 1. */
+    public Builder threads(int value) {
+      this.threads = atLeast("threads", value, 1);
       return this;
     }
 

@@ -1,16 +1,14 @@
 package io.distill.student;
 
 import io.distill.losses.DistillationLoss;
+import io.distill.trainer.LogitsOutput;
 import java.util.Objects;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.learning.config.Adam;
 
 /**
@@ -65,34 +63,9 @@ public final class StudentNetworks {
     return list.layer(out.build()).build();
   }
 
-  /**
-   * A DL4J configuration given as JSON (any shape DL4J builds: MLP, small CNN with an input type, …) with its output
-   * layer's activation set to identity and its loss to {@code loss}.
-   *
-   * @throws IllegalArgumentException when the JSON does not parse or the last layer is not an output layer
-   */
+  /** A DL4J configuration given as JSON with its output layer made logits trained with {@code loss}. */
   public static MultiLayerConfiguration fromJson(String json, String source, DistillationLoss loss) {
-    MultiLayerConfiguration conf;
-    try {
-      conf = MultiLayerConfiguration.fromJson(json);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("Student configuration " + source + " is not a DL4J MultiLayerConfiguration"
-          + " JSON: " + e.getMessage(), e);
-    }
-    return withLoss(conf, source, loss);
-  }
-
-  /** A copy of {@code conf} whose output layer emits logits and is trained with {@code loss}. */
-  public static MultiLayerConfiguration withLoss(MultiLayerConfiguration conf, String source, DistillationLoss loss) {
-    MultiLayerConfiguration copy = conf.clone();
-    Layer last = copy.getConf(copy.getConfs().size() - 1).getLayer();
-    if (!(last instanceof BaseOutputLayer)) {
-      throw new IllegalArgumentException("Student configuration " + source + ": the last layer must be an output"
-          + " layer, got " + last.getClass().getSimpleName());
-    }
-    ((BaseOutputLayer) last).setLossFn(loss);
-    ((BaseOutputLayer) last).setActivationFn(new ActivationIdentity());
-    return copy;
+    return LogitsOutput.fromJson(json, source, loss);
   }
 
   private static void requireRetain(String name, double value) {

@@ -6,6 +6,8 @@ import io.distill.dataset.HadoopFiles;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.EpochStats;
 import io.distill.trainer.SparkTrainer;
+import io.distill.trainer.TeacherSignal;
+import io.distill.trainer.TrainingData;
 import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
 import java.io.IOException;
@@ -15,6 +17,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -27,14 +34,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a sweep of students on a soft-label dataset: for every {@link StudentSpec}, a distilled student
- * (DistillationLoss(α, T) on the hard labels and the teacher's logits at T) and a baseline of the same shape on the
- * hard labels only (α = 1), with the same epochs, seed and training settings. Each model goes to
+ * Trains a sweep of students: for every {@link StudentSpec}, a distilled student (DistillationLoss(α, T) on the hard
+ * labels and the teacher's logits, softened at T in the loss) and a baseline of the same shape on the hard labels only
+ * (α = 1), with the same rows, epochs, seed, augmentation and training settings. Each model goes to
  * {@code <output>/<model>/model.zip}, its history to {@code <output>/<model>/done.json}, written last.
  *
- * <p>Reruns are cheap: a model whose {@code done.json} records the same inputs (spec, settings, data fingerprint)
+ * <p>The training and validation rows are packed once ({@link TrainingData}: features, hard labels and the teacher's
+ * logits joined by id from the soft labels) and shared by every model of the sweep. Up to
+ * {@link #concurrentStudents} models train at once, each in its own Spark scheduler pool ({@code students-<slot>}),
+ * for clusters with more executors than one small student can use.
+ *
+ * <p>Reruns are cheap: a model whose {@code done.json} records the same inputs (network, settings, data fingerprint)
  * is not trained again, and a model interrupted mid-training resumes from its last epoch checkpoint
- * ({@code <output>/<model>/checkpoints-<fingerprint>}, deleted once the model is done). Cost: one {@link SparkTrainer} run per model, one after the other.
+ * ({@code <output>/<model>/checkpoints-<fingerprint>}, deleted once the model is done). Cost: one pack of the data
+ * (one shuffle) when anything is to be trained, then one {@link SparkTrainer} run per model.
  */
 public final class StudentSweep {
   private static final Logger LOG = LoggerFactory.getLogger(StudentSweep.class);
@@ -44,9 +57,18 @@ public final class StudentSweep {
 
   private final SparkSession spark;
   private List<StudentSpec> specs = List.of();
-  private String trainingData;
-  private String validationData;
-  private String teacherLogitsColumn = "teacher_logits";
+  private Dataset<Row> trainingData;
+  private String trainingName;
+  private Dataset<Row> trainingSoft;
+  private String trainingSoftName;
+  private Dataset<Row> validationData;
+  private String validationName;
+  private Dataset<Row> validationSoft;
+  private String validationSoftName;
+  private TeacherSignal teacher = TeacherSignal.logits("teacher_logits");
+  private int concurrentStudents = 1;
+  private TrainingData trainingPack;
+  private TrainingData validationPack;
   private int inputs;
   private int classes;
   private double learningRate = 1e-3;
@@ -75,15 +97,49 @@ public final class StudentSweep {
     return this;
   }
 
-  /** Soft-label dataset to train on (id, features, label, teacher_logits). */
-  public StudentSweep trainingData(String path) {
-    this.trainingData = path;
+  /**
+   * The rows to train on (id, features, label), with a name for messages; the teacher's columns come from
+   * {@link #trainingSoftLabels} or, without it, from these rows.
+   */
+  public StudentSweep trainingData(Dataset<Row> rows, String name) {
+    this.trainingData = rows;
+    this.trainingName = name;
     return this;
   }
 
-  /** Optional dataset measured after every epoch. */
-  public StudentSweep validationData(String path) {
-    this.validationData = path;
+  /** The teacher's outputs for the training rows, keyed by id (the soft-label job's output). */
+  public StudentSweep trainingSoftLabels(Dataset<Row> soft, String name) {
+    this.trainingSoft = soft;
+    this.trainingSoftName = name;
+    return this;
+  }
+
+  /** The teacher's outputs for the validation rows, keyed by id. */
+  public StudentSweep validationSoftLabels(Dataset<Row> soft, String name) {
+    this.validationSoft = soft;
+    this.validationSoftName = name;
+    return this;
+  }
+
+  /** Where the teacher's outputs are and in which form; default logits in {@code teacher_logits}. */
+  public StudentSweep teacher(TeacherSignal value) {
+    this.teacher = value;
+    return this;
+  }
+
+  /** Models trained at once (each with the settings' workers); default 1. */
+  public StudentSweep concurrentStudents(int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException("concurrentStudents must be at least 1, cannot be: " + value);
+    }
+    this.concurrentStudents = value;
+    return this;
+  }
+
+  /** Optional rows measured after every epoch (validation rows, never the test split), with a name. */
+  public StudentSweep validationData(Dataset<Row> rows, String name) {
+    this.validationData = rows;
+    this.validationName = name;
     return this;
   }
 
@@ -126,18 +182,87 @@ public final class StudentSweep {
   /** Trains (or finds) every model; distilled and baseline of each size in spec order. */
   public List<TrainedStudent> execute() {
     if (trainingData == null || output == null) {
-      throw new IllegalStateException("trainingData(path) and output(path) must be set before execute()");
+      throw new IllegalStateException("trainingData(rows, name) and output(path) must be set before execute()");
     }
     if (inputs < 1 || classes < 2) {
       throw new IllegalStateException("shape(inputs, classes) must be set before execute(), got " + inputs + ", "
           + classes);
     }
-    List<TrainedStudent> trained = new ArrayList<>();
+    List<Callable<TrainedStudent>> jobs = new ArrayList<>();
     for (StudentSpec spec : specs) {
-      trained.add(trainOrFind(spec, true));
-      trained.add(trainOrFind(spec, false));
+      jobs.add(() -> trainOrFind(spec, true));
+      jobs.add(() -> trainOrFind(spec, false));
     }
-    return trained;
+    ExecutorService pool = Executors.newFixedThreadPool(concurrentStudents, r -> {
+      Thread t = new Thread(r, "student-sweep");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<TrainedStudent>> futures = new ArrayList<>();
+      for (int i = 0; i < jobs.size(); i++) {
+        Callable<TrainedStudent> job = jobs.get(i);
+        String schedulerPool = "students-" + (i % concurrentStudents);
+        futures.add(pool.submit(() -> {
+          spark.sparkContext().setLocalProperty("spark.scheduler.pool", schedulerPool);
+          try {
+            return job.call();
+          } finally {
+            spark.sparkContext().setLocalProperty("spark.scheduler.pool", null);
+          }
+        }));
+      }
+      List<TrainedStudent> trained = new ArrayList<>();
+      for (Future<TrainedStudent> f : futures) {
+        trained.add(result(f, futures));
+      }
+      return trained;
+    } finally {
+      pool.shutdownNow();
+      synchronized (this) {
+        if (trainingPack != null) {
+          trainingPack.close();
+          trainingPack = null;
+        }
+        if (validationPack != null) {
+          validationPack.close();
+          validationPack = null;
+        }
+      }
+    }
+  }
+
+  private static TrainedStudent result(Future<TrainedStudent> f, List<Future<TrainedStudent>> all) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while training the sweep", e);
+    } catch (ExecutionException e) {
+      all.forEach(o -> o.cancel(true));
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(cause.getMessage(), cause);
+    }
+  }
+
+  /** The shared packs, made on first need (no model to train, no shuffle). */
+  private synchronized TrainingData trainingPack() {
+    if (trainingPack == null) {
+      int workers = settings.workers() > 0 ? settings.workers()
+          : spark.sparkContext().defaultParallelism();
+      TrainingData.Packer p = TrainingData.pack(spark).rows(trainingData, trainingName).teacher(teacher)
+          .features(inputs).classes(classes).workers(workers);
+      trainingPack = (trainingSoft != null ? p.softLabels(trainingSoft, trainingSoftName) : p).execute();
+      if (validationData != null) {
+        TrainingData.Packer v = TrainingData.pack(spark).rows(validationData, validationName).teacher(teacher)
+            .features(inputs).classes(classes).workers(workers);
+        validationPack = (validationSoft != null ? v.softLabels(validationSoft, validationSoftName) : v).execute();
+      }
+    }
+    return trainingPack;
   }
 
   private TrainedStudent trainOrFind(StudentSpec spec, boolean distilled) {
@@ -163,14 +288,11 @@ public final class StudentSweep {
     String checkpoints = dir + "/checkpoints-" + fingerprint.substring(0, 16);
     deleteStaleCheckpoints(dir, checkpoints, hadoop);
     TrainingSettings modelSettings = settings.toBuilder().checkpointDir(checkpoints).seed(seed).build();
-    Dataset<Row> train = spark.read().parquet(trainingData);
+    TrainingData packed = trainingPack();
     SparkTrainer trainer = SparkTrainer.of(spark).name("student " + model).network(conf)
-        .trainingData(train, trainingData).settings(modelSettings).resume(true);
-    if (distilled) {
-      trainer.teacherLogitsColumn(teacherLogitsColumn);
-    }
-    if (validationData != null) {
-      trainer.validationData(spark.read().parquet(validationData), validationData);
+        .trainingData(packed).settings(modelSettings).resume(true);
+    if (validationPack != null) {
+      trainer.validationData(validationPack);
     }
     TrainingResult result = trainer.execute();
     writeModel(dir + "/" + MODEL, result, hadoop);
@@ -186,8 +308,8 @@ public final class StudentSweep {
   }
 
   private String fingerprint(MultiLayerConfiguration conf, StudentSpec spec) {
-    return HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + spec + "|" + trainingData + "|"
-        + validationData + "|" + dataFingerprint);
+    return HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + spec + "|" + trainingName + "|"
+        + validationName + "|" + teacher + "|" + dataFingerprint);
   }
 
   private static void deleteStaleCheckpoints(String dir, String keep, Configuration conf) {

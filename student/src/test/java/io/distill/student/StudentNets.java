@@ -40,21 +40,41 @@ final class StudentNets {
         .build());
   }
 
-  /** Fits {@code net} for {@code epochs} passes over {@code train} in minibatches of 64, labels 20 wide. */
-  static MultiLayerNetwork fit(MultiLayerNetwork net, TestSet train, int epochs) {
-    int n = train.size();
-    INDArray labels = Nd4j.zeros(DataType.FLOAT, n, 20);
+  /** Fits {@code net} for {@code epochs} passes over the rows in minibatches of 64, K-wide one-hot labels. */
+  static MultiLayerNetwork fit(MultiLayerNetwork net, INDArray features, int[] labels, int epochs) {
+    int n = labels.length;
+    INDArray y = Nd4j.zeros(DataType.FLOAT, n, 10);
     for (int i = 0; i < n; i++) {
-      labels.putScalar(i, train.label(i), 1.0f);
+      y.putScalar(i, labels[i], 1.0f);
     }
     for (int epoch = 0; epoch < epochs; epoch++) {
       for (int from = 0; from < n; from += 64) {
         int to = Math.min(n, from + 64);
-        net.fit(new DataSet(
-            train.features().get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(),
-            labels.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup()));
+        net.fit(new DataSet(features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(),
+            y.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup()));
       }
     }
     return net;
+  }
+
+  /** Rows (id, features, label) of a dataset in id order: ids, a FLOAT feature matrix and the labels. */
+  record Rows(long[] ids, INDArray features, int[] labels) {
+    static Rows of(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> data) {
+      java.util.List<org.apache.spark.sql.Row> rows = data.select("id", "features", "label").orderBy("id")
+          .collectAsList();
+      long[] ids = new long[rows.size()];
+      float[][] x = new float[rows.size()][];
+      int[] labels = new int[rows.size()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = rows.get(i).getLong(0);
+        java.util.List<Float> f = rows.get(i).getList(1);
+        x[i] = new float[f.size()];
+        for (int j = 0; j < x[i].length; j++) {
+          x[i][j] = f.get(j);
+        }
+        labels[i] = rows.get(i).getInt(2);
+      }
+      return new Rows(ids, Nd4j.create(x), labels);
+    }
   }
 }

@@ -58,7 +58,7 @@ class StudentNetworksTest {
   void badJsonAndBadArgumentsAreNamed() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> StudentNetworks.fromJson("{not json", "conf/bad.json", DistillationLoss.hardLabelsOnly()));
-    assertTrue(e.getMessage().startsWith("Student configuration conf/bad.json is not a DL4J"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("Configuration conf/bad.json is not a DL4J"), e.getMessage());
     assertEquals("hidden[1] must be at least 1, cannot be: 0", assertThrows(IllegalArgumentException.class,
         () -> StudentNetworks.mlp(784, new int[] {10, 0}, 10, 1, 1, 1e-3, DistillationLoss.hardLabelsOnly(), 1))
         .getMessage());

@@ -32,7 +32,7 @@ class StudentSweepTest {
     TrainingSettings settings = TrainingSettings.builder().epochs(1).workers(2).batchSizePerWorker(50).build();
     String out = dir.resolve("students").toString();
 
-    List<TrainedStudent> first = StudentSweep.of(spark).specs(specs).trainingData(soft).shape(784, 10)
+    List<TrainedStudent> first = StudentSweep.of(spark).specs(specs).trainingData(spark.read().parquet(soft), soft).shape(784, 10)
         .settings(settings).output(out).execute();
     assertEquals(List.of("tiny-distilled", "tiny-baseline"), first.stream().map(TrainedStudent::model).toList());
     assertTrue(first.stream().allMatch(TrainedStudent::trainedNow));
@@ -47,12 +47,12 @@ class StudentSweepTest {
     assertEquals(784 * 16 + 16 + 16 * 10 + 10, baseline.numParams());
     assertTrue(Files.exists(dir.resolve("students/tiny-baseline/done.json")));
 
-    List<TrainedStudent> again = StudentSweep.of(spark).specs(specs).trainingData(soft).shape(784, 10)
+    List<TrainedStudent> again = StudentSweep.of(spark).specs(specs).trainingData(spark.read().parquet(soft), soft).shape(784, 10)
         .settings(settings).output(out).execute();
     assertTrue(again.stream().noneMatch(TrainedStudent::trainedNow), "same inputs: nothing retrained");
     assertEquals(first.get(0).history(), again.get(0).history());
 
-    List<TrainedStudent> changed = StudentSweep.of(spark).specs(specs).trainingData(soft).shape(784, 10)
+    List<TrainedStudent> changed = StudentSweep.of(spark).specs(specs).trainingData(spark.read().parquet(soft), soft).shape(784, 10)
         .settings(settings.toBuilder().seed(7).build()).output(out).execute();
     assertTrue(changed.stream().allMatch(TrainedStudent::trainedNow), "a changed seed retrains");
     assertFalse(changed.get(0).history().equals(first.get(0).history()));

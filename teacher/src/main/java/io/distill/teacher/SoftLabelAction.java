@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a teacher over a labelled dataset as a Spark job and publishes its soft labels as Parquet: one row per input
- * row with {@code id, features, label}, the teacher's logits and softmax(logits / T) — or, with {@link #topK}, only
- * the k largest probabilities and their classes (see {@link SoftLabelSchema}) — plus {@code _manifest.json}
- * (teacher path and sha256, temperature, dataset, rows, created-at, code version, seconds).
+ * row with its {@code id}, the teacher's logits and softmax(logits / T) — or, with {@link #topK}, only the k largest
+ * probabilities and their classes (see {@link SoftLabelSchema}) — plus {@code _manifest.json} (teacher path and
+ * sha256, temperature, dataset, rows, created-at, code version, seconds). The features are not copied: a trainer
+ * joins the soft labels back to the rows by id. The rows are read in Spark's internal format and copied straight into
+ * the teacher's minibatches ({@link TeacherInference}).
  *
  * <p>The driver checks everything it can before the job: the temperature, the teacher file (it must load), and that
  * the teacher's input size equals the features' length. Then each task borrows a teacher from its executor JVM
@@ -48,11 +50,14 @@ import org.slf4j.LoggerFactory;
  * The output is written to a hidden temporary directory, its row count checked against the input's, and only then
  * renamed into place; on any failure nothing is published, and a rerun replaces an earlier output whole.
  *
- * <p>Cost: one read of the input, one forward pass per row (2 × parameters flops for an MLP), one write; no
- * shuffle; parallelism is the input's partitioning ({@link #partitions} repartitions first, one shuffle).
+ * <p>Cost: one read of the input, one forward pass per row (2 × parameters flops for an MLP), one write of
+ * {@code 8 + 8·K} bytes a row before compression ({@code 8 + 8·k} with top-k); no shuffle; parallelism is the input's
+ * partitioning ({@link #partitions} repartitions first, one shuffle).
  */
 public final class SoftLabelAction {
   private static final Logger LOG = LoggerFactory.getLogger(SoftLabelAction.class);
+  /** Seconds between progress lines in the log. */
+  private static final long PROGRESS_SECONDS = 10;
 
   private final SparkSession spark;
   private String teacherPath;
@@ -62,7 +67,6 @@ public final class SoftLabelAction {
   private int batchSize = 256;
   private int topK = 0;
   private int partitions = 0;
-  private long progressSeconds = 10;
 
   private SoftLabelAction(SparkSession spark) {
     this.spark = spark;
@@ -129,15 +133,6 @@ public final class SoftLabelAction {
     return this;
   }
 
-  /** Seconds between progress lines in the log; default 10. */
-  public SoftLabelAction progressSeconds(long seconds) {
-    if (seconds < 1) {
-      throw new IllegalArgumentException("progressSeconds must be at least 1, cannot be: " + seconds);
-    }
-    this.progressSeconds = seconds;
-    return this;
-  }
-
   public Result execute() {
     require(teacherPath, "teacher(path)");
     require(dataPath, "data(path)");
@@ -175,14 +170,14 @@ public final class SoftLabelAction {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       LongAccumulator done = spark.sparkContext().longAccumulator("soft-label rows");
       Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(hadoopConf));
-      Labeller labeller = new Labeller(teacherPath, sha256, dataPath, (int) teacher.inputSize(),
+      TeacherInference inference = new TeacherInference(teacherPath, sha256, dataPath, (int) teacher.inputSize(),
           (int) teacher.numClasses(), temperature, batchSize, topK,
           spark.sparkContext().getConf().getInt("spark.task.cpus", 1), conf, done);
       Dataset<Row> source = input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
       if (partitions > 0) {
         source = source.repartition(partitions);
       }
-      JavaRDD<Row> labelled = source.javaRDD().mapPartitions(labeller::label);
+      JavaRDD<Row> labelled = source.queryExecution().toRdd().toJavaRDD().mapPartitions(inference::label);
 
       commit = AtomicDirectoryCommit.begin(output, hadoopConf);
       spark.sparkContext().setJobDescription(String.format("Soft labels at T=%s for %,d rows of %s with teacher %s%s",
@@ -240,7 +235,7 @@ public final class SoftLabelAction {
       double seconds = (System.nanoTime() - started) / 1e9;
       LOG.info("Soft labels: {} / {} rows ({}%), {} rows/s", n, total, String.format("%.0f", 100.0 * n / total),
           String.format("%.0f", n / seconds));
-    }, progressSeconds, progressSeconds, TimeUnit.SECONDS);
+    }, PROGRESS_SECONDS, PROGRESS_SECONDS, TimeUnit.SECONDS);
     return timer;
   }
 
@@ -254,132 +249,6 @@ public final class SoftLabelAction {
   public record Result(String outputPath, long rows, double seconds, String teacherSha256, long teacherParameters) {
     public double rowsPerSecond() {
       return rows / seconds;
-    }
-  }
-
-  /** The per-partition work, shipped to the tasks. */
-  private static final class Labeller implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    private final String teacherPath;
-    private final String sha256;
-    private final String dataset;
-    private final int features;
-    private final int classes;
-    private final double temperature;
-    private final int batchSize;
-    private final int topK;
-    private final int threads;
-    private final Broadcast<SerializableConfiguration> conf;
-    private final LongAccumulator done;
-
-    Labeller(String teacherPath, String sha256, String dataset, int features, int classes, double temperature,
-        int batchSize, int topK, int threads, Broadcast<SerializableConfiguration> conf, LongAccumulator done) {
-      this.teacherPath = teacherPath;
-      this.sha256 = sha256;
-      this.dataset = dataset;
-      this.features = features;
-      this.classes = classes;
-      this.temperature = temperature;
-      this.batchSize = batchSize;
-      this.topK = topK;
-      this.threads = threads;
-      this.conf = conf;
-      this.done = done;
-    }
-
-    Iterator<Row> label(Iterator<Row> rows) {
-      Nd4jThreads.limit(threads);
-      TeacherModel teacher = ExecutorTeachers.borrow(teacherPath, sha256, conf.value().value());
-      TaskContext task = TaskContext.get();
-      boolean[] returned = {false};
-      Runnable giveBack = () -> {
-        if (!returned[0]) {
-          returned[0] = true;
-          ExecutorTeachers.giveBack(teacherPath, sha256, teacher);
-        }
-      };
-      if (task != null) {
-        task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> giveBack.run());
-      }
-      return new Iterator<>() {
-        private final List<Row> out = new ArrayList<>();
-        private int next;
-
-        @Override
-        public boolean hasNext() {
-          if (next < out.size()) {
-            return true;
-          }
-          out.clear();
-          next = 0;
-          if (!rows.hasNext()) {
-            giveBack.run();
-            return false;
-          }
-          labelBatch();
-          return true;
-        }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
-          }
-          return out.get(next++);
-        }
-
-        private void labelBatch() {
-          List<Row> batch = new ArrayList<>(batchSize);
-          float[][] x = new float[batchSize][];
-          while (batch.size() < batchSize && rows.hasNext()) {
-            Row r = rows.next();
-            x[batch.size()] = RowChecks.finiteFloats(r.getList(1), features, dataset, r.getLong(0),
-                DatasetSchema.FEATURES);
-            if (r.isNullAt(2)) {
-              throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: %s is null", dataset,
-                  r.getLong(0), DatasetSchema.LABEL));
-            }
-            int label = r.getInt(2);
-            if (label < 0 || label >= classes) {
-              throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: %s %d is outside [0, %d)",
-                  dataset, r.getLong(0), DatasetSchema.LABEL, label, classes));
-            }
-            batch.add(r);
-          }
-          int n = batch.size();
-          INDArray input = Nd4j.create(n == batchSize ? x : java.util.Arrays.copyOf(x, n));
-          INDArray logits = teacher.logits(input);
-          float[][] z = logits.toFloatMatrix();
-          float[][] p = DistillationLabels.softmaxAtTemperature(logits, temperature).toFloatMatrix();
-          for (int i = 0; i < n; i++) {
-            Row r = batch.get(i);
-            if (topK > 0) {
-              int[] top = topIndices(p[i]);
-              float[] values = new float[topK];
-              for (int k = 0; k < topK; k++) {
-                values[k] = p[i][top[k]];
-              }
-              out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), top, values));
-            } else {
-              out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), z[i], p[i]));
-            }
-          }
-          done.add(n);
-        }
-
-        private int[] topIndices(float[] probabilities) {
-          Integer[] order = new Integer[probabilities.length];
-          for (int k = 0; k < order.length; k++) {
-            order[k] = k;
-          }
-          java.util.Arrays.sort(order, (a, b) -> Float.compare(probabilities[b], probabilities[a]));
-          int[] top = new int[topK];
-          for (int k = 0; k < topK; k++) {
-            top[k] = order[k];
-          }
-          return top;
-        }
-      };
     }
   }
 }

@@ -20,9 +20,9 @@ import java.util.Objects;
  *   "datasetPath" : "file:/runs/mnist/data/train",
  *   "configuration" : "784-1200-1200-10",
  *   "epochs" : 60,
- *   "testAccuracy" : 0.9893,
- *   "testErrors" : 107,
- *   "testExamples" : 10000,
+ *   "validationAccuracy" : 0.9893,
+ *   "validationErrors" : 107,
+ *   "validationExamples" : 10000,
  *   "parameterCount" : 2395210,
  *   "trainingSeconds" : 1234.5,
  *   "createdAt" : "2025-01-31T12:00:00Z"
@@ -32,15 +32,15 @@ import java.util.Objects;
  * @param datasetPath     the training data the teacher was fitted on (any URI; not blank)
  * @param configuration   a short summary of the network, e.g. the layer sizes {@code "784-1200-1200-10"} (not blank)
  * @param epochs          passes over the training data, at least 0
- * @param testAccuracy    accuracy on the test split, in [0, 1]
- * @param testErrors      misclassified test examples, in [0, testExamples]
- * @param testExamples    test examples evaluated, at least 0
+ * @param validationAccuracy    accuracy on the validation split, in [0, 1]
+ * @param validationErrors      misclassified validation examples, in [0, validationExamples]
+ * @param validationExamples    validation examples evaluated, at least 0
  * @param parameterCount  parameters of the network, at least 1
  * @param trainingSeconds wall-clock training time, finite and at least 0
  * @param createdAt       when the teacher was saved
  */
-public record TeacherInfo(String datasetPath, String configuration, int epochs, double testAccuracy,
-                          long testErrors, long testExamples, long parameterCount, double trainingSeconds,
+public record TeacherInfo(String datasetPath, String configuration, int epochs, double validationAccuracy,
+                          long validationErrors, long validationExamples, long parameterCount, double trainingSeconds,
                           Instant createdAt) {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -57,15 +57,15 @@ public record TeacherInfo(String datasetPath, String configuration, int epochs, 
     if (epochs < 0) {
       throw new IllegalArgumentException("TeacherInfo: epochs must be at least 0, cannot be: " + epochs);
     }
-    if (!(testAccuracy >= 0.0 && testAccuracy <= 1.0)) {
-      throw new IllegalArgumentException("TeacherInfo: testAccuracy must be in [0, 1], cannot be: " + testAccuracy);
+    if (!(validationAccuracy >= 0.0 && validationAccuracy <= 1.0)) {
+      throw new IllegalArgumentException("TeacherInfo: validationAccuracy must be in [0, 1], cannot be: " + validationAccuracy);
     }
-    if (testExamples < 0) {
-      throw new IllegalArgumentException("TeacherInfo: testExamples must be at least 0, cannot be: " + testExamples);
+    if (validationExamples < 0) {
+      throw new IllegalArgumentException("TeacherInfo: validationExamples must be at least 0, cannot be: " + validationExamples);
     }
-    if (testErrors < 0 || testErrors > testExamples) {
-      throw new IllegalArgumentException("TeacherInfo: testErrors must be in [0, testExamples = " + testExamples
-          + "], cannot be: " + testErrors);
+    if (validationErrors < 0 || validationErrors > validationExamples) {
+      throw new IllegalArgumentException("TeacherInfo: validationErrors must be in [0, validationExamples = " + validationExamples
+          + "], cannot be: " + validationErrors);
     }
     if (parameterCount < 1) {
       throw new IllegalArgumentException("TeacherInfo: parameterCount must be at least 1, cannot be: "
@@ -84,9 +84,9 @@ public record TeacherInfo(String datasetPath, String configuration, int epochs, 
     node.put("datasetPath", datasetPath);
     node.put("configuration", configuration);
     node.put("epochs", epochs);
-    node.put("testAccuracy", testAccuracy);
-    node.put("testErrors", testErrors);
-    node.put("testExamples", testExamples);
+    node.put("validationAccuracy", validationAccuracy);
+    node.put("validationErrors", validationErrors);
+    node.put("validationExamples", validationExamples);
     node.put("parameterCount", parameterCount);
     node.put("trainingSeconds", trainingSeconds);
     node.put("createdAt", createdAt.toString());
@@ -127,7 +127,7 @@ public record TeacherInfo(String datasetPath, String configuration, int epochs, 
       throw new IllegalArgumentException("field 'epochs' is too large: " + epochs);
     }
     return new TeacherInfo(text(node, "datasetPath"), text(node, "configuration"), (int) epochs,
-        number(node, "testAccuracy"), integer(node, "testErrors"), integer(node, "testExamples"),
+        number(node, "validationAccuracy"), integer(node, "validationErrors"), integer(node, "validationExamples"),
         integer(node, "parameterCount"), number(node, "trainingSeconds"), created);
   }
 

@@ -1,15 +1,14 @@
 package io.distill.teacher;
 
 import io.distill.losses.DistillationLoss;
+import io.distill.trainer.LogitsOutput;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.StringJoiner;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.constraint.MaxNormConstraint;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
-import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -162,28 +161,6 @@ public final class TeacherNetworks {
   }
 
   /**
-   * The layer sizes of a network of feed-forward layers, input first: {@code "784-1200-1200-10"}.
-   *
-   * @throws IllegalArgumentException if a layer is not a feed-forward layer (no nIn/nOut)
-   */
-  public static String layerSizes(MultiLayerConfiguration conf) {
-    Objects.requireNonNull(conf, "conf");
-    StringJoiner sizes = new StringJoiner("-");
-    for (int i = 0; i < conf.getConfs().size(); i++) {
-      Layer layer = conf.getConf(i).getLayer();
-      if (!(layer instanceof FeedForwardLayer ff)) {
-        throw new IllegalArgumentException("layerSizes: layer " + i + " is a " + layer.getClass().getSimpleName()
-            + ", not a feed-forward layer with nIn and nOut");
-      }
-      if (i == 0) {
-        sizes.add(Long.toString(ff.getNIn()));
-      }
-      sizes.add(Long.toString(ff.getNOut()));
-    }
-    return sizes.toString();
-  }
-
-  /**
    * Parameters of a network of feed-forward layers: {@code Σ (nIn · nOut + nOut)} for dense and output layers (equal
    * to {@code MultiLayerNetwork.numParams()} once built, without allocating it).
    */
@@ -194,6 +171,17 @@ public final class TeacherNetworks {
       count += conf.getConf(i).getLayer().initializer().numParams(conf.getConf(i));
     }
     return count;
+  }
+
+  /**
+   * A teacher of any DL4J shape from a MultiLayerConfiguration JSON (e.g. the CNN in {@code conf/teacher-cnn.json}):
+   * its output layer is made to emit logits and trained with {@link DistillationLoss#hardLabelsOnly()}; its layers,
+   * updater and regularisation are the JSON's own.
+   *
+   * @param source names the JSON in messages (its path)
+   */
+  public static MultiLayerConfiguration fromJson(String json, String source) {
+    return LogitsOutput.fromJson(json, "of teacher " + source, DistillationLoss.hardLabelsOnly());
   }
 
   private static void regularise(FeedForwardLayer.Builder<?> layer, double retain, Double maxNorm) {

@@ -1,6 +1,9 @@
 package io.distill.teacher;
 
 import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.ValidationSplit;
+import io.distill.trainer.EpochStats;
+import io.distill.trainer.LogitsOutput;
 import io.distill.trainer.SparkTrainer;
 import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
@@ -14,9 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains a teacher on hard labels with the {@link SparkTrainer} and saves it with {@link TeacherModelFile}: the
- * DL4J model zip at {@link #output}, and {@code <output>.json} beside it (data, layer sizes, epochs, test
- * accuracy and errors, parameters, training seconds). The data is an imported dataset directory: its
- * {@code train/} split is trained on and its {@code test/} split measured after every epoch.
+ * DL4J model zip at {@link #output}, and {@code <output>.json} beside it (data, shape, epochs, validation accuracy and
+ * errors, parameters, training seconds). The teacher is fitted on the training rows and measured on the validation
+ * rows after every epoch; the epoch with the best validation accuracy is the one kept (the test split is never
+ * read here: it is measured once, by the evaluation).
  *
  * <p>Cost: that of the trainer (see {@link SparkTrainer}) plus one write of the model. Without a network, it
  * trains Hinton et al.'s MNIST teacher ({@link TeacherNetworks#hintonMnist(long)}).
@@ -26,7 +30,10 @@ public final class TrainTeacherAction {
 
   private final SparkSession spark;
   private MultiLayerConfiguration network;
-  private String data;
+  private Dataset<Row> training;
+  private String trainingName = "training data";
+  private Dataset<Row> validation;
+  private String validationName = "validation data";
   private String output;
   private TrainingSettings settings = TrainingSettings.builder().build();
 
@@ -47,9 +54,30 @@ public final class TrainTeacherAction {
     return this;
   }
 
-  /** An imported dataset directory holding {@code train/} and {@code test/} (see ImportMnistAction). */
-  public TrainTeacherAction data(String directory) {
-    this.data = directory;
+  /**
+   * The {@code train/} split of an imported dataset directory, with {@code validationRows} of it held out as the
+   * validation rows (stratified, chosen by {@code seed}; see {@link ValidationSplit}). Its {@code test/} split is not
+   * read.
+   */
+  public TrainTeacherAction data(String directory, long validationRows, long seed) {
+    String path = directory + "/" + DatasetSchema.TRAIN;
+    Dataset<Row> train = spark.read().parquet(path);
+    ValidationSplit split = ValidationSplit.compute(train, path, validationRows, seed);
+    trainingData(split.training(train), path + " (training rows)");
+    return validationRows == 0 ? this : validationData(split.validation(train), path + " (validation rows)");
+  }
+
+  /** The rows the teacher is fitted on (id, features, label), with a name (e.g. its path) for messages. */
+  public TrainTeacherAction trainingData(Dataset<Row> rows, String name) {
+    this.training = rows;
+    this.trainingName = name;
+    return this;
+  }
+
+  /** The rows measured after every epoch, to pick the epoch kept; none: the last epoch is kept. */
+  public TrainTeacherAction validationData(Dataset<Row> rows, String name) {
+    this.validation = rows;
+    this.validationName = name;
     return this;
   }
 
@@ -68,35 +96,35 @@ public final class TrainTeacherAction {
   }
 
   public Result execute() {
-    if (data == null || data.isBlank()) {
-      throw new IllegalStateException("No data set: call data(directory) before execute()");
+    if (training == null) {
+      throw new IllegalStateException("No training data set: call trainingData(rows, name) before execute()");
     }
     if (output == null || output.isBlank()) {
       throw new IllegalStateException("No output set: call output(path) before execute()");
     }
     MultiLayerConfiguration conf = network != null ? network : TeacherNetworks.hintonMnist(settings.seed());
-    String trainPath = data + "/" + DatasetSchema.TRAIN;
-    String testPath = data + "/" + DatasetSchema.TEST;
-    Dataset<Row> test = spark.read().parquet(testPath);
-    TrainingResult training = SparkTrainer.of(spark)
+    SparkTrainer trainer = SparkTrainer.of(spark)
         .name("teacher")
         .network(conf)
-        .trainingData(spark.read().parquet(trainPath), trainPath)
-        .validationData(test, testPath)
-        .settings(settings)
-        .resume(settings.checkpointDir() != null)
-        .execute();
-    long testExamples = test.count();
-    double accuracy = training.history().stream().filter(e -> e.epoch() == training.keptEpoch()).findFirst()
-        .orElse(training.lastEpoch()).validationAccuracy();
-    long errors = Math.round((1 - accuracy) * testExamples);
-    TeacherInfo info = new TeacherInfo(trainPath, TeacherNetworks.layerSizes(conf), training.keptEpoch(),
-        accuracy, errors, testExamples, training.parameterCount(), training.seconds(), Instant.now());
-    String saved = TeacherModelFile.save(training.network(), output, info, spark.sparkContext().hadoopConfiguration());
-    LOG.info("Teacher {} trained in {} s: {} test errors out of {} ({}), saved to {}", info.configuration(),
-        String.format("%.0f", training.seconds()), errors, testExamples,
+        .trainingData(training, trainingName)
+        .settings(validation == null ? settings : settings.toBuilder().keepBestEpoch(true).build())
+        .resume(settings.checkpointDir() != null);
+    if (validation != null) {
+      trainer.validationData(validation, validationName);
+    }
+    TrainingResult result = trainer.execute();
+    EpochStats kept = result.history().stream().filter(e -> e.epoch() == result.keptEpoch()).findFirst()
+        .orElse(result.lastEpoch());
+    long examples = validation == null ? 0 : validation.count();
+    double accuracy = validation == null ? 0 : kept.validationAccuracy();
+    long errors = Math.round((1 - accuracy) * examples);
+    TeacherInfo info = new TeacherInfo(trainingName, LogitsOutput.describe(conf), result.keptEpoch(),
+        accuracy, errors, examples, result.parameterCount(), result.seconds(), Instant.now());
+    String saved = TeacherModelFile.save(result.network(), output, info, spark.sparkContext().hadoopConfiguration());
+    LOG.info("Teacher {} trained in {} s: epoch {} kept, {} validation errors out of {} ({}), saved to {}",
+        info.configuration(), String.format("%.0f", result.seconds()), result.keptEpoch(), errors, examples,
         String.format("%.2f%%", 100 * accuracy), saved);
-    return new Result(saved, info, training);
+    return new Result(saved, info, result);
   }
 
   /** The saved teacher: where it is, its sidecar, and the training history. */

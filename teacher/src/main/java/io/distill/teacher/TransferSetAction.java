@@ -34,6 +34,7 @@ import org.apache.spark.sql.functions;
 public final class TransferSetAction {
   private final SparkSession spark;
   private String dataPath;
+  private Dataset<Row> dataRows;
   private String output;
   private int copies = 1;
   private int maxShift = 2;
@@ -53,6 +54,13 @@ public final class TransferSetAction {
   /** The labelled dataset to copy (Parquet with id, features, label; square images). */
   public TransferSetAction data(String path) {
     this.dataPath = path;
+    return this;
+  }
+
+  /** Rows to copy (id, features, label; square images) already read, e.g. the training rows of a split. */
+  public TransferSetAction data(Dataset<Row> rows, String name) {
+    this.dataRows = rows;
+    this.dataPath = name;
     return this;
   }
 
@@ -95,7 +103,7 @@ public final class TransferSetAction {
         dataPath, copies, copies == 1 ? "y" : "ies", maxShift), false);
     AtomicDirectoryCommit commit = null;
     try {
-      Dataset<Row> input = spark.read().parquet(dataPath);
+      Dataset<Row> input = dataRows != null ? dataRows : spark.read().parquet(dataPath);
       DatasetSchema.requireLabelledDataset(input.schema(), dataPath);
       Row stats = input.agg(functions.count(functions.lit(1)), functions.max(DatasetSchema.ID),
           functions.max(functions.size(functions.col(DatasetSchema.FEATURES)))).first();

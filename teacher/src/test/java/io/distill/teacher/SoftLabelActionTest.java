@@ -80,7 +80,7 @@ class SoftLabelActionTest {
     assertEquals(input.count(), soft.count());
     assertEquals(0, input.select("id").except(soft.select("id")).count());
     assertEquals(soft.count(), soft.select("id").distinct().count());
-    assertEquals(List.of("id", "features", "label", "teacher_logits", "soft_labels"), List.of(soft.columns()));
+    assertEquals(List.of("id", "teacher_logits", "soft_labels"), List.of(soft.columns()));
 
     // Every row's soft labels sum to 1.
     Row sums = soft.select(functions.aggregate(functions.col("soft_labels"), functions.lit(0.0),
@@ -91,7 +91,8 @@ class SoftLabelActionTest {
 
     // A sample of rows: logits from the teacher on the driver, softmax(z / T) computed here in doubles.
     TeacherModel teacher = TeacherModelFile.load(teacherPath, SPARK.sparkContext().hadoopConfiguration());
-    List<Row> sample = soft.where("id % 97 = 0").orderBy("id").collectAsList();
+    List<Row> sample = soft.join(input, "id").where("id % 97 = 0").orderBy("id")
+        .select("id", "features", "label", "teacher_logits", "soft_labels").collectAsList();
     assertTrue(sample.size() >= 10);
     float[][] x = new float[sample.size()][];
     for (int i = 0; i < x.length; i++) {
@@ -153,18 +154,31 @@ class SoftLabelActionTest {
     }
   }
 
+  /** A rerun replaces the output whole; top-3 keeps the three largest probabilities and their classes. */
   @Test
   void rerunReplacesTheOutputAndTopKKeepsTheLargestProbabilities() {
     String out = dir.resolve("soft").toString();
+    String full = dir.resolve("full").toString();
+    label(testPath, full, 2.0);
     label(testPath, out, 2.0);
     SoftLabelAction.of(SPARK).teacher(teacherPath).data(testPath).output(out).temperature(2.0).topK(3).execute();
     Dataset<Row> top = SPARK.read().parquet(out);
-    assertEquals(List.of("id", "features", "label", "top_k_indices", "top_k_probabilities"), List.of(top.columns()));
+    assertEquals(List.of("id", "top_k_indices", "top_k_probabilities"), List.of(top.columns()));
     assertEquals(1000, top.count());
-    for (Row r : top.limit(50).collectAsList()) {
-      float[] p = floats(r.getList(4));
-      assertEquals(3, p.length);
-      assertTrue(p[0] >= p[1] && p[1] >= p[2] && p[0] + p[1] + p[2] <= 1 + 1e-5);
+    List<Row> rows = top.join(SPARK.read().parquet(full), "id").limit(100).collectAsList();
+    for (Row r : rows) {
+      List<Integer> indices = r.getList(1);
+      float[] p = floats(r.getList(2));
+      float[] all = floats(r.getList(4));
+      Integer[] order = new Integer[all.length];
+      for (int k = 0; k < order.length; k++) {
+        order[k] = k;
+      }
+      java.util.Arrays.sort(order, (a, b) -> Float.compare(all[b], all[a]));
+      assertEquals(List.of(order[0], order[1], order[2]), indices, "id " + r.getLong(0));
+      for (int k = 0; k < 3; k++) {
+        assertEquals(all[indices.get(k)], p[k], 1e-6, "id " + r.getLong(0));
+      }
     }
   }
 

@@ -490,9 +490,9 @@ class TeacherModelFileTest {
   void teacherInfoRoundTripsThroughJsonAndChecksItsFields() {
     TeacherInfo info = info(1234);
     assertEquals(info, TeacherInfo.fromJson(info.toJson()));
-    TeacherNetworksTest.assertMessage("TeacherInfo: testErrors must be in [0, testExamples = 80], cannot be: 81",
+    TeacherNetworksTest.assertMessage("TeacherInfo: validationErrors must be in [0, validationExamples = 80], cannot be: 81",
         () -> new TeacherInfo("d", "c", 1, 0.5, 81, 80, 10, 1.0, Instant.EPOCH));
-    TeacherNetworksTest.assertMessage("TeacherInfo: testAccuracy must be in [0, 1], cannot be: 1.5",
+    TeacherNetworksTest.assertMessage("TeacherInfo: validationAccuracy must be in [0, 1], cannot be: 1.5",
         () -> new TeacherInfo("d", "c", 1, 1.5, 0, 80, 10, 1.0, Instant.EPOCH));
     TeacherNetworksTest.assertMessage("TeacherInfo: datasetPath must not be blank, cannot be: \" \"",
         () -> new TeacherInfo(" ", "c", 1, 0.5, 0, 80, 10, 1.0, Instant.EPOCH));

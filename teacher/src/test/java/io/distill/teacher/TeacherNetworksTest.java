@@ -53,7 +53,7 @@ class TeacherNetworksTest {
   void hintonMnistIs784x1200x1200x10WithDropoutAndMaxNorm() {
     MultiLayerConfiguration conf = TeacherNetworks.hintonMnist(42);
 
-    assertEquals("784-1200-1200-10", TeacherNetworks.layerSizes(conf));
+    assertEquals("784-1200-1200-10", io.distill.trainer.LogitsOutput.describe(conf));
     assertEquals(3, conf.getConfs().size());
     assertInstanceOf(DenseLayer.class, layer(conf, 0));
     assertInstanceOf(DenseLayer.class, layer(conf, 1));
@@ -104,7 +104,7 @@ class TeacherNetworksTest {
   @Test
   void mlpWithoutRegularisationHasNoDropoutOrConstraints() {
     MultiLayerConfiguration conf = TeacherNetworks.mlp(5, new int[] {4, 3}, 2, 1.0, 1.0, null, new Sgd(0.1), 1);
-    assertEquals("5-4-3-2", TeacherNetworks.layerSizes(conf));
+    assertEquals("5-4-3-2", io.distill.trainer.LogitsOutput.describe(conf));
     for (int i = 0; i < 3; i++) {
       assertNull(layer(conf, i).getIDropout(), "dropout of layer " + i);
       List<LayerConstraint> constraints = layer(conf, i).getConstraints();
@@ -115,7 +115,7 @@ class TeacherNetworksTest {
   @Test
   void mlpWithoutHiddenLayersPutsInputDropoutOnTheOutputLayer() {
     MultiLayerConfiguration conf = TeacherNetworks.mlp(6, new int[0], 3, 0.9, 0.5, 2.0, new Sgd(0.1), 1);
-    assertEquals("6-3", TeacherNetworks.layerSizes(conf));
+    assertEquals("6-3", io.distill.trainer.LogitsOutput.describe(conf));
     assertEquals(1, conf.getConfs().size());
     assertEquals(0.9, retain(conf, 0));
     assertEquals(2.0, maxNorm(conf, 0).getMaxNorm());

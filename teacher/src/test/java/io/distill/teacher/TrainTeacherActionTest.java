@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.dataset.EmbeddedMnist;
 import io.distill.dataset.LocalSpark;
+import io.distill.dataset.ValidationSplit;
 import io.distill.trainer.TrainingSettings;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -23,11 +25,13 @@ class TrainTeacherActionTest {
   @Test
   void trainsSavesAndReloadsATeacherWhoseSidecarMatchesItsOutputs() {
     SparkSession spark = LocalSpark.session();
-    String data = EmbeddedMnist.imported().outputPath();
+    Dataset<Row> train = EmbeddedMnist.train();
+    ValidationSplit split = ValidationSplit.compute(train, "slice/train", 500, 1);
     String model = dir.resolve("teacher.zip").toString();
     TrainTeacherAction.Result result = TrainTeacherAction.of(spark)
         .network(TeacherNetworks.mlp(784, new int[] {64}, 10, 1.0, 1.0, null, new Adam(2e-3), 3))
-        .data(data).output(model)
+        .trainingData(split.training(train), "slice/train (fit)")
+        .validationData(split.validation(train), "slice/train (validation)").output(model)
         .settings(TrainingSettings.builder().epochs(2).workers(2).batchSizePerWorker(32).averagingPeriod(4).build())
         .execute();
     assertEquals(2, result.training().history().size());
@@ -36,12 +40,12 @@ class TrainTeacherActionTest {
     TeacherInfo info = teacher.info().orElseThrow();
     assertEquals(result.info(), info);
     assertEquals("784-64-10", info.configuration());
-    assertEquals(1000, info.testExamples());
-    assertEquals(2, info.epochs());
+    assertEquals(500, info.validationExamples());
+    assertEquals(result.training().keptEpoch(), info.epochs());
     assertEquals(784 * 64 + 64 + 64 * 10 + 10, info.parameterCount());
 
-    // The sidecar's test errors are what the reloaded teacher gets wrong on the test split, counted here.
-    List<Row> test = spark.read().parquet(data + "/test").orderBy("id").collectAsList();
+    // The sidecar's validation errors are what the reloaded teacher gets wrong on the validation rows, counted here.
+    List<Row> test = split.validation(train).orderBy("id").collectAsList();
     float[][] x = new float[test.size()][];
     for (int i = 0; i < x.length; i++) {
       List<Float> f = test.get(i).getList(1);
@@ -58,8 +62,8 @@ class TrainTeacherActionTest {
         errors++;
       }
     }
-    assertEquals(info.testErrors(), errors);
-    assertTrue(info.testAccuracy() > 0.85, "accuracy " + info.testAccuracy());
+    assertEquals(info.validationErrors(), errors);
+    assertTrue(info.validationAccuracy() > 0.85, "accuracy " + info.validationAccuracy());
     assertArrayEquals(result.training().network().output(features, false).ravel().toFloatVector(),
         logits.ravel().toFloatVector(), "the reloaded teacher's logits are the trained network's outputs");
   }

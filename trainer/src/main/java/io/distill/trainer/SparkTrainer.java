@@ -4,7 +4,6 @@ import io.distill.dataset.HadoopFiles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -20,26 +19,29 @@ import org.slf4j.LoggerFactory;
 /**
  * Trains a DL4J network data-parallel on Spark executors by synchronous parameter averaging.
  *
- * <p>The training data is packed into one cached shard per worker (one shuffle, once). Every round the driver
- * broadcasts the network's parameters <em>and updater state</em> (momentum, Adam moments) with its iteration
- * counter; each worker loads them into a network kept in its executor JVM, fits {@code averagingPeriod}
- * minibatches of its shard, and returns its parameters and updater state, which treeAggregate sums and the
- * driver averages. Each epoch every worker visits its rows in a fresh seeded order. With one worker and an
- * averaging period of 1 this is exactly a local {@code fit} over the same minibatches.
+ * <p>The data is a {@link TrainingData}: bounded blocks, persisted (spilling to disk when they do not fit in
+ * memory), dealt to the workers; given as a {@code Dataset}, it is packed here (one shuffle) and released at the
+ * end, and given as a {@code TrainingData} it is shared with other trainings (a sweep packs once). Every round the
+ * driver broadcasts the network's parameters <em>and updater state</em> (momentum, Adam moments) with its iteration
+ * counter; each worker loads them into a network kept in its executor JVM, fits {@code averagingPeriod} minibatches
+ * of its blocks (see {@link RoundPlan}: a fresh seeded block and row order every epoch), and returns its parameters
+ * and updater state, which treeAggregate sums and the driver averages. A round's task reads only the blocks its
+ * minibatches come from ({@link BlockGroupRDD}). With one worker and an averaging period of 1 this is exactly a local
+ * {@code fit} over the same minibatches.
  *
  * <p>Cost per round: a broadcast of 4 × (parameters + updater state) bytes and a treeAggregate of the same per
  * worker (one Spark job, no shuffle); a round per {@code averagingPeriod} minibatches, so a longer period means
- * fewer jobs and less traffic but more drift between workers. Validation is one more job per epoch. ND4J
- * threads per task follow {@code spark.task.cpus} unless {@link TrainingSettings#threadsPerTask()} says
- * otherwise. Each Spark job runs under the job group {@code train-<name>} with a description naming the epoch
- * and round.
+ * fewer jobs and less traffic but more drift between workers. Each block is deserialized about once per epoch on
+ * the executor that holds it. Validation is one more job per epoch. ND4J threads per task follow
+ * {@code spark.task.cpus} unless {@link TrainingSettings#threadsPerTask()} says otherwise. Each Spark job runs under
+ * the job group {@code train-<name>} with a description naming the epoch and round.
  *
  * <pre>{@code
  * TrainingResult result = SparkTrainer.of(spark)
  *     .name("teacher")
  *     .network(conf)
- *     .trainingData(spark.read().parquet(".../train"))
- *     .validationData(spark.read().parquet(".../test"))
+ *     .trainingData(spark.read().parquet(".../train"), ".../train")
+ *     .validationData(validationRows, "validation rows")
  *     .settings(TrainingSettings.builder().epochs(20).workers(2).build())
  *     .execute();
  * }</pre>
@@ -52,10 +54,11 @@ public final class SparkTrainer {
   private MultiLayerConfiguration configuration;
   private Dataset<Row> training;
   private String trainingName = "training data";
+  private TrainingData trainingPack;
   private Dataset<Row> validation;
   private String validationName = "validation data";
-  private String softLabelsColumn;
-  private boolean softLabelsAreLogits;
+  private TrainingData validationPack;
+  private TeacherSignal teacher = TeacherSignal.none();
   private TrainingSettings settings = TrainingSettings.builder().build();
   private boolean resume;
 
@@ -85,43 +88,56 @@ public final class SparkTrainer {
     return this;
   }
 
-  /** Rows with id, features, label (and the soft-labels column when distilling). */
+  /** Rows with id, features, label (and the teacher's columns when distilling), packed for this training. */
   public SparkTrainer trainingData(Dataset<Row> data) {
-    this.training = data;
-    return this;
+    return trainingData(data, trainingName);
   }
 
   /** As {@link #trainingData(Dataset)}, with a name (e.g. its path) for error messages. */
   public SparkTrainer trainingData(Dataset<Row> data, String dataName) {
+    this.training = data;
     this.trainingName = dataName;
-    return trainingData(data);
+    this.trainingPack = null;
+    return this;
+  }
+
+  /** Data already packed (e.g. once for a whole sweep); not released by this trainer. */
+  public SparkTrainer trainingData(TrainingData data) {
+    this.trainingPack = data;
+    this.training = null;
+    return this;
   }
 
   /** Optional data to measure accuracy and loss on after every epoch. */
   public SparkTrainer validationData(Dataset<Row> data) {
-    this.validation = data;
-    return this;
+    return validationData(data, validationName);
   }
 
   public SparkTrainer validationData(Dataset<Row> data, String dataName) {
+    this.validation = data;
     this.validationName = dataName;
-    return validationData(data);
+    this.validationPack = null;
+    return this;
   }
 
-  /** The column with the teacher's probabilities (array&lt;float&gt; of K), for a DistillationLoss network. */
-  public SparkTrainer softLabelsColumn(String column) {
-    this.softLabelsColumn = column;
-    this.softLabelsAreLogits = false;
+  /** Validation data already packed; not released by this trainer. */
+  public SparkTrainer validationData(TrainingData data) {
+    this.validationPack = data;
+    this.validation = null;
     return this;
   }
 
   /**
-   * The column with the teacher's logits (array&lt;float&gt; of K), for a DistillationLoss network: soft labels are
-   * softmax(logits / T) at the loss's T, so one soft-label dataset serves every temperature.
+   * The column with the teacher's logits (array&lt;float&gt; of K) in the datasets given as {@code Dataset}s, for a
+   * DistillationLoss network: the loss softens them at its own T, so one soft-label dataset serves every temperature.
    */
   public SparkTrainer teacherLogitsColumn(String column) {
-    this.softLabelsColumn = column;
-    this.softLabelsAreLogits = true;
+    return teacher(TeacherSignal.logits(column));
+  }
+
+  /** Where the datasets given as {@code Dataset}s hold the teacher's outputs (see {@link TeacherSignal}). */
+  public SparkTrainer teacher(TeacherSignal value) {
+    this.teacher = value == null ? TeacherSignal.none() : value;
     return this;
   }
 
@@ -143,8 +159,8 @@ public final class SparkTrainer {
     if (configuration == null) {
       throw new IllegalStateException("No network set: call network(conf) before execute()");
     }
-    if (training == null) {
-      throw new IllegalStateException("No training data set: call trainingData(dataset) before execute()");
+    if (training == null && trainingPack == null) {
+      throw new IllegalStateException("No training data set: call trainingData(...) before execute()");
     }
     if (resume && settings.checkpointDir() == null) {
       throw new IllegalStateException("resume(true) needs a checkpointDir in the training settings");
@@ -152,51 +168,73 @@ public final class SparkTrainer {
     long started = System.nanoTime();
     MultiLayerConfiguration conf = copyWithUpdater(configuration, settings);
     String json = conf.toJson();
-    LabelLayout layout = LabelLayout.of(conf, softLabelsColumn, softLabelsAreLogits);
+    LabelLayout layout = LabelLayout.of(conf);
     if (settings.jitter() != null && settings.jitter().pixels() != layout.features()) {
       throw new IllegalArgumentException("Input jitter is set for " + settings.jitter().width() + " x "
           + settings.jitter().height() + " = " + settings.jitter().pixels() + "-pixel images, but the network takes "
           + layout.features() + " features");
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int workers = settings.workers() > 0 ? settings.workers() : jsc.defaultParallelism();
     int threads = settings.threadsPerTask() > 0 ? settings.threadsPerTask()
         : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
     String group = "train-" + name;
-
-    JavaRDD<Shard> shards = null;
-    JavaRDD<Shard> validationShards = null;
-    spark.sparkContext().setJobGroup(group, "Training " + name + ": caching " + workers + " shards", false);
+    TrainingData train = null;
+    TrainingData valid = null;
+    spark.sparkContext().setJobGroup(group, "Training " + name + ": packing the data", false);
     try {
-      shards = TrainingShards.pack(training, trainingName, layout, workers);
-      List<Integer> sizes = shards.map(s -> s.rows).collect();
-      long rows = sizes.stream().mapToLong(Integer::longValue).sum();
-      if (rows == 0) {
-        throw new IllegalArgumentException("Training data " + trainingName + " is empty");
+      if (layout.readsTeacher() && (trainingPack != null ? !trainingPack.teacher().present() : !teacher.present())) {
+        throw new IllegalArgumentException("The network's loss " + lossName(conf) + " needs the teacher's soft"
+            + " labels (alpha < 1), but the training data " + (trainingPack != null ? trainingPack.name()
+            : trainingName) + " has none");
       }
-      if (validation != null) {
-        spark.sparkContext().setJobDescription("Training " + name + ": caching validation data");
-        validationShards = TrainingShards.pack(validation, validationName, layout, workers);
-        validationShards.count();
+      int workers = trainingPack != null ? trainingPack.workers()
+          : settings.workers() > 0 ? settings.workers() : jsc.defaultParallelism();
+      train = trainingPack != null ? requireFits(trainingPack, layout) : pack(training, trainingName, layout, workers);
+      if (validationPack != null) {
+        valid = requireFits(validationPack, layout);
+      } else if (validation != null) {
+        valid = pack(validation, validationName, layout, workers);
       }
-      LOG.info("Training {}: {} rows in {} shards {}, {} ND4J thread(s) per task; {}", name, rows, workers, sizes,
-          threads, settings);
-      return train(jsc, conf, json, layout, shards, sizes, validationShards, threads, started);
+      LOG.info("Training {}: {}, {} ND4J thread(s) per task; {}", name, train, threads, settings);
+      return train(jsc, conf, json, layout, train, valid, threads, started);
     } catch (Exception e) {
       throw HadoopFiles.userError(e);
     } finally {
-      if (shards != null) {
-        TrainingShards.release(shards);
+      if (train != null && trainingPack == null) {
+        train.close();
       }
-      if (validationShards != null) {
-        TrainingShards.release(validationShards);
+      if (valid != null && validationPack == null) {
+        valid.close();
       }
       spark.sparkContext().clearJobGroup();
     }
   }
 
+  private TrainingData pack(Dataset<Row> data, String dataName, LabelLayout layout, int workers) {
+    return TrainingData.pack(spark).rows(data, dataName).teacher(layout.readsTeacher() ? teacher : TeacherSignal.none())
+        .features(layout.features()).classes(layout.classes()).workers(workers).execute();
+  }
+
+  private static TrainingData requireFits(TrainingData data, LabelLayout layout) {
+    if (data.features() != layout.features() || data.classes() != layout.classes()) {
+      throw new IllegalArgumentException("The network takes " + layout.features() + " features and predicts "
+          + layout.classes() + " classes, but " + data.name() + " was packed for " + data.features() + " features"
+          + " and " + data.classes() + " classes");
+    }
+    if (layout.readsTeacher() && !data.teacher().present()) {
+      throw new IllegalArgumentException("The network's loss needs the teacher's soft labels, but " + data.name()
+          + " has none");
+    }
+    return data;
+  }
+
+  private static String lossName(MultiLayerConfiguration conf) {
+    return ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer) conf.getConf(conf.getConfs().size() - 1).getLayer())
+        .getLossFn().toString();
+  }
+
   private TrainingResult train(JavaSparkContext jsc, MultiLayerConfiguration conf, String json, LabelLayout layout,
-      JavaRDD<Shard> shards, List<Integer> sizes, JavaRDD<Shard> validationShards, int threads, long started) {
+      TrainingData data, TrainingData validationData, int threads, long started) {
     List<EpochStats> history = new ArrayList<>();
     NetworkState state;
     NetworkState best = null;
@@ -232,12 +270,7 @@ public final class SparkTrainer {
     }
 
     int batch = settings.batchSizePerWorker();
-    int maxBatches = 0;
-    for (int size : sizes) {
-      maxBatches = Math.max(maxBatches, (size + batch - 1) / batch);
-    }
-    int period = Math.min(settings.averagingPeriod(), maxBatches);
-    int rounds = (maxBatches + period - 1) / period;
+    int[] blockRows = data.blockRows();
     boolean stoppedEarly = false;
     int epochsWithoutImprovement = 0;
 
@@ -245,16 +278,24 @@ public final class SparkTrainer {
       long epochStart = System.nanoTime();
       double lossSum = 0;
       long examples = 0;
+      RoundPlan plan = RoundPlan.of(blockRows, data.workers(), batch, settings.averagingPeriod(), settings.seed(),
+          epoch - 1, settings.shuffle());
+      int rounds = plan.rounds();
       for (int round = 0; round < rounds; round++) {
         spark.sparkContext().setJobDescription(String.format("Training %s: epoch %d/%d, round %d/%d (%d workers x"
-            + " up to %d minibatches of %d)", name, epoch, settings.epochs(), round + 1, rounds, sizes.size(),
-            period, batch));
+            + " up to %d minibatches of %d)", name, epoch, settings.epochs(), round + 1, rounds, data.workers(),
+            plan.period(), batch));
+        RoundPlan.Segment[][] segments = new RoundPlan.Segment[data.workers()][];
+        int[][] groups = new int[data.workers()][];
+        for (int w = 0; w < segments.length; w++) {
+          segments[w] = plan.segments(w, round);
+          groups[w] = java.util.Arrays.stream(segments[w]).mapToInt(RoundPlan.Segment::block).toArray();
+        }
         Broadcast<NetworkState> broadcast = jsc.broadcast(state);
-        RoundResult result = shards
-            .mapPartitionsWithIndex(new WorkerTasks.Round(broadcast, epoch - 1, round, period, batch,
+        RoundResult result = new BlockGroupRDD(data.rdd().rdd(), groups).toJavaRDD()
+            .mapPartitionsWithIndex(new WorkerTasks.Round(broadcast, segments, layout, epoch - 1, round, batch,
                 settings.seed(), settings.shuffle(), threads, settings.jitter()), false)
-            .treeAggregate(RoundResult.empty(), RoundResult::merge, RoundResult::merge,
-                settings.treeAggregateDepth());
+            .treeAggregate(RoundResult.empty(), RoundResult::merge, RoundResult::merge, 2);
         broadcast.destroy();
         if (result.workers == 0) {
           continue;
@@ -268,10 +309,10 @@ public final class SparkTrainer {
 
       double accuracy = Double.NaN;
       double validationLoss = Double.NaN;
-      if (validationShards != null) {
+      if (validationData != null) {
         spark.sparkContext().setJobDescription(
             String.format("Training %s: validating after epoch %d/%d", name, epoch, settings.epochs()));
-        double[] totals = evaluate(jsc, validationShards, state, threads, layout.classes());
+        double[] totals = evaluate(jsc, validationData, state, layout, threads);
         accuracy = totals[0] / totals[2];
         validationLoss = totals[1] / totals[2];
       }
@@ -283,7 +324,7 @@ public final class SparkTrainer {
       if (!Double.isNaN(accuracy) && accuracy > bestAccuracy) {
         bestAccuracy = accuracy;
         bestEpoch = epoch;
-        best = settings.earlyStoppingPatience() > 0 ? state : null;
+        best = settings.keepBestEpoch() ? state : null;
         epochsWithoutImprovement = 0;
       } else {
         epochsWithoutImprovement++;
@@ -302,18 +343,18 @@ public final class SparkTrainer {
         break;
       }
     }
-    boolean keepBest = settings.earlyStoppingPatience() > 0 && best != null;
+    boolean keepBest = settings.keepBestEpoch() && best != null;
     NetworkState kept = keepBest ? best : state;
     int keptEpoch = keepBest ? bestEpoch : history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
     return new TrainingResult(network(conf, kept), history, keptEpoch, stoppedEarly,
         (System.nanoTime() - started) / 1e9);
   }
 
-  private static double[] evaluate(JavaSparkContext jsc, JavaRDD<Shard> shards, NetworkState state, int threads,
-      int classes) {
+  private static double[] evaluate(JavaSparkContext jsc, TrainingData data, NetworkState state, LabelLayout layout,
+      int threads) {
     Broadcast<NetworkState> broadcast = jsc.broadcast(state);
     try {
-      return shards.mapPartitionsWithIndex(new WorkerTasks.Evaluate(broadcast, threads, classes), false)
+      return data.rdd().mapPartitionsWithIndex(new WorkerTasks.Evaluate(broadcast, layout, threads), false)
           .reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
     } finally {
       broadcast.destroy();

@@ -24,9 +24,9 @@ public final class TrainingSettings implements Serializable {
   private final IUpdater updater;
   private final int earlyStoppingPatience;
   private final String checkpointDir;
-  private final int treeAggregateDepth;
   private final boolean shuffle;
   private final InputJitter jitter;
+  private final boolean keepBestEpoch;
 
   private TrainingSettings(Builder b) {
     this.epochs = b.epochs;
@@ -38,9 +38,9 @@ public final class TrainingSettings implements Serializable {
     this.updater = b.updater;
     this.earlyStoppingPatience = b.earlyStoppingPatience;
     this.checkpointDir = b.checkpointDir;
-    this.treeAggregateDepth = b.treeAggregateDepth;
     this.shuffle = b.shuffle;
     this.jitter = b.jitter;
+    this.keepBestEpoch = b.keepBestEpoch;
   }
 
   public static Builder builder() {
@@ -59,9 +59,9 @@ public final class TrainingSettings implements Serializable {
     b.updater = updater;
     b.earlyStoppingPatience = earlyStoppingPatience;
     b.checkpointDir = checkpointDir;
-    b.treeAggregateDepth = treeAggregateDepth;
     b.shuffle = shuffle;
     b.jitter = jitter;
+    b.keepBestEpoch = keepBestEpoch;
     return b;
   }
 
@@ -110,17 +110,20 @@ public final class TrainingSettings implements Serializable {
     return checkpointDir;
   }
 
-  /** Depth of the treeAggregate that sums the workers' parameters; default 2. */
-  public int treeAggregateDepth() {
-    return treeAggregateDepth;
-  }
-
   /**
    * Whether each worker visits its rows in a fresh seeded order every epoch (default true); when false, rows are
    * visited in id order.
    */
   public boolean shuffle() {
     return shuffle;
+  }
+
+  /**
+   * Whether the network returned is the one of the epoch with the best validation accuracy (the last epoch's
+   * otherwise); always so with early stopping. Default false.
+   */
+  public boolean keepBestEpoch() {
+    return keepBestEpoch || earlyStoppingPatience > 0;
   }
 
   /** Random translation of the training images (never of validation data), or null for none (the default). */
@@ -135,7 +138,7 @@ public final class TrainingSettings implements Serializable {
         + (workers == 0 ? "default parallelism" : workers) + ", seed=" + seed
         + (updater == null ? "" : ", updater=" + updater)
         + (earlyStoppingPatience == 0 ? "" : ", earlyStoppingPatience=" + earlyStoppingPatience)
-        + (jitter == null ? "" : ", " + jitter);
+        + (jitter == null ? "" : ", " + jitter) + (keepBestEpoch ? ", keepBestEpoch" : "");
   }
 
   /** Builder with defaults: 10 epochs, batch 64, average every 5 steps, default parallelism, seed 42. */
@@ -149,11 +152,17 @@ public final class TrainingSettings implements Serializable {
     private IUpdater updater;
     private int earlyStoppingPatience = 0;
     private String checkpointDir;
-    private int treeAggregateDepth = 2;
     private boolean shuffle = true;
     private InputJitter jitter;
+    private boolean keepBestEpoch;
 
     private Builder() {}
+
+    /** Return the best validation epoch's network rather than the last one's. */
+    public Builder keepBestEpoch(boolean value) {
+      this.keepBestEpoch = value;
+      return this;
+    }
 
     /** Jitter the training images (see {@link InputJitter}); null = none. */
     public Builder jitter(InputJitter value) {
@@ -211,11 +220,6 @@ public final class TrainingSettings implements Serializable {
         throw new IllegalArgumentException("checkpointDir cannot be blank (use null for no checkpoints)");
       }
       this.checkpointDir = value;
-      return this;
-    }
-
-    public Builder treeAggregateDepth(int value) {
-      this.treeAggregateDepth = atLeast("treeAggregateDepth", value, 1);
       return this;
     }
 

@@ -2,6 +2,7 @@ package io.distill.trainer;
 
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.SplittableRandom;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -9,30 +10,54 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The code that runs inside Spark tasks: one training round on a shard, and evaluation of a shard. */
+/** The code that runs inside Spark tasks: one training round of one worker, and evaluation of blocks. */
 final class WorkerTasks {
   private WorkerTasks() {}
 
-  /** Fits minibatches {@code [round × period, (round+1) × period)} of this epoch's order on one shard. */
-  static final class Round implements Function2<Integer, Iterator<Shard>, Iterator<RoundResult>> {
+  /** The minibatch of rows {@code order[from..to)} of a block, labels laid out as {@code layout} says. */
+  static DataSet minibatch(Block block, int[] order, int from, int to, LabelLayout layout, InputJitter jitter,
+      SplittableRandom random) {
+    int n = to - from;
+    int f = block.features;
+    int width = layout.width();
+    float[] x = new float[n * f];
+    float[] y = new float[n * width];
+    for (int i = 0; i < n; i++) {
+      int row = order[from + i];
+      block.features(row, x, i * f);
+      y[i * width + block.labels[row]] = 1f;
+      if (layout.readsTeacher()) {
+        block.teacherLogits(row, y, i * width + layout.classes());
+      }
+    }
+    if (jitter != null) {
+      jitter.apply(x, n, random);
+    }
+    return new DataSet(Nd4j.create(x, new long[] {n, f}, 'c'), Nd4j.create(y, new long[] {n, width}, 'c'));
+  }
+
+  /** Fits one worker's minibatches of one round (see {@link RoundPlan}) on the blocks its task reads. */
+  static final class Round implements Function2<Integer, Iterator<Block>, Iterator<RoundResult>> {
     private static final long serialVersionUID = 1L;
 
     private final Broadcast<NetworkState> state;
+    private final RoundPlan.Segment[][] segments;
+    private final LabelLayout layout;
     private final int epoch;
     private final int round;
-    private final int period;
     private final int batchSize;
     private final long seed;
     private final boolean shuffle;
     private final int threads;
     private final InputJitter jitter;
 
-    Round(Broadcast<NetworkState> state, int epoch, int round, int period, int batchSize, long seed,
-        boolean shuffle, int threads, InputJitter jitter) {
+    Round(Broadcast<NetworkState> state, RoundPlan.Segment[][] segments, LabelLayout layout, int epoch, int round,
+        int batchSize, long seed, boolean shuffle, int threads, InputJitter jitter) {
       this.state = state;
+      this.segments = segments;
+      this.layout = layout;
       this.epoch = epoch;
       this.round = round;
-      this.period = period;
       this.batchSize = batchSize;
       this.seed = seed;
       this.shuffle = shuffle;
@@ -41,14 +66,9 @@ final class WorkerTasks {
     }
 
     @Override
-    public Iterator<RoundResult> call(Integer partition, Iterator<Shard> shards) {
-      if (!shards.hasNext()) {
-        return Collections.singletonList(RoundResult.empty()).iterator();
-      }
-      Shard shard = shards.next();
-      int first = round * period;
-      int last = Math.min(first + period, shard.batches(batchSize));
-      if (first >= last) {
+    public Iterator<RoundResult> call(Integer worker, Iterator<Block> blocks) {
+      RoundPlan.Segment[] mine = segments[worker];
+      if (mine.length == 0) {
         return Collections.singletonList(RoundResult.empty()).iterator();
       }
       Nd4jThreads.limit(threads);
@@ -56,22 +76,32 @@ final class WorkerTasks {
       MultiLayerNetwork net = WorkerNetworks.borrow(s.configurationJson);
       try {
         s.applyTo(net);
-        Nd4j.getRandom().setSeed(Shard.orderSeed(seed, epoch, partition) + 7919L * round);
-        int[] order = shard.order(Shard.orderSeed(seed, epoch, partition), shuffle);
-        java.util.SplittableRandom shifts = new java.util.SplittableRandom(Shard.orderSeed(seed, epoch, partition)
-            ^ (0x5DEECE66DL * (round + 1)));
+        Nd4j.getRandom().setSeed(RoundPlan.seed(seed, epoch, worker, round));
         double lossSum = 0;
         long examples = 0;
-        for (int b = first; b < last; b++) {
-          int from = b * batchSize;
-          DataSet batch = shard.batch(order, from, Math.min(from + batchSize, shard.rows), jitter, shifts);
-          net.fit(batch);
-          lossSum += net.score() * batch.numExamples();
-          examples += batch.numExamples();
+        int minibatches = 0;
+        for (RoundPlan.Segment segment : mine) {
+          Block block = blocks.next();
+          if (block.index != segment.block()) {
+            throw new IllegalStateException("round " + round + " of worker " + worker + " expected block "
+                + segment.block() + ", got " + block.index);
+          }
+          int[] order = block.order(RoundPlan.seed(seed, epoch, block.index, 0x0DE5L), shuffle);
+          for (int m = segment.from(); m < segment.to(); m++) {
+            int from = m * batchSize;
+            SplittableRandom shifts = jitter == null ? null
+                : new SplittableRandom(RoundPlan.seed(seed, epoch, block.index, 0x7177E5L + m));
+            DataSet batch = minibatch(block, order, from, Math.min(from + batchSize, block.rows), layout, jitter,
+                shifts);
+            net.fit(batch);
+            lossSum += net.score() * batch.numExamples();
+            examples += batch.numExamples();
+            minibatches++;
+          }
         }
         INDArray updater = net.getUpdater().getStateViewArray();
         return Collections.singletonList(RoundResult.of(net.params().toFloatVector(),
-            updater == null ? new float[0] : updater.toFloatVector(), lossSum, examples, last - first,
+            updater == null ? new float[0] : updater.toFloatVector(), lossSum, examples, minibatches,
             net.getLayerWiseConfigurations().getIterationCount())).iterator();
       } finally {
         WorkerNetworks.giveBack(s.configurationJson, net);
@@ -79,46 +109,47 @@ final class WorkerTasks {
     }
   }
 
-  /** Correct predictions (argmax of the first K outputs vs the hard class), summed loss and examples. */
-  static final class Evaluate implements Function2<Integer, Iterator<Shard>, Iterator<double[]>> {
+  /** Correct predictions (argmax of the K logits vs the hard label), summed loss and examples, over blocks. */
+  static final class Evaluate implements Function2<Integer, Iterator<Block>, Iterator<double[]>> {
     private static final long serialVersionUID = 1L;
     private static final int BATCH = 512;
 
     private final Broadcast<NetworkState> state;
+    private final LabelLayout layout;
     private final int threads;
-    private final int classes;
 
-    Evaluate(Broadcast<NetworkState> state, int threads, int classes) {
+    Evaluate(Broadcast<NetworkState> state, LabelLayout layout, int threads) {
       this.state = state;
+      this.layout = layout;
       this.threads = threads;
-      this.classes = classes;
     }
 
     @Override
-    public Iterator<double[]> call(Integer partition, Iterator<Shard> shards) {
+    public Iterator<double[]> call(Integer partition, Iterator<Block> blocks) {
       double[] totals = new double[3]; // correct, loss sum, examples
-      if (!shards.hasNext()) {
+      if (!blocks.hasNext()) {
         return Collections.singletonList(totals).iterator();
       }
-      Shard shard = shards.next();
       Nd4jThreads.limit(threads);
       NetworkState s = state.value();
       MultiLayerNetwork net = WorkerNetworks.borrow(s.configurationJson);
       try {
         s.applyTo(net);
-        int[] order = shard.order(0, false);
-        for (int from = 0; from < shard.rows; from += BATCH) {
-          int to = Math.min(from + BATCH, shard.rows);
-          DataSet batch = shard.batch(order, from, to);
-          INDArray output = net.output(batch.getFeatures(), false);
-          float[][] out = output.toFloatMatrix();
-          for (int i = 0; i < to - from; i++) {
-            if (argmax(out[i], 0, classes) == shard.classes[from + i]) {
-              totals[0]++;
+        while (blocks.hasNext()) {
+          Block block = blocks.next();
+          int[] order = block.order(0, false);
+          for (int from = 0; from < block.rows; from += BATCH) {
+            int to = Math.min(from + BATCH, block.rows);
+            DataSet batch = minibatch(block, order, from, to, layout, null, null);
+            float[][] out = net.output(batch.getFeatures(), false).toFloatMatrix();
+            for (int i = 0; i < to - from; i++) {
+              if (argmax(out[i], 0, layout.classes()) == block.labels[from + i]) {
+                totals[0]++;
+              }
             }
+            totals[1] += net.score(batch, false) * (to - from);
+            totals[2] += to - from;
           }
-          totals[1] += net.score(batch, false) * (to - from);
-          totals[2] += to - from;
         }
         return Collections.singletonList(totals).iterator();
       } finally {

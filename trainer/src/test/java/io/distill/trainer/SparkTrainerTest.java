@@ -10,7 +10,6 @@ import io.distill.dataset.LocalSpark;
 import io.distill.losses.DistillationLoss;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -55,14 +54,14 @@ class SparkTrainerTest {
 
     MultiLayerNetwork local = new MultiLayerNetwork(conf.clone());
     local.init();
-    List<DataSet> batches = batchesInIdOrder(EmbeddedMnist.train(), conf, 32);
+    List<DataSet> batches = Minibatches.inIdOrder(EmbeddedMnist.train(), 10, 32);
     for (int epoch = 0; epoch < 5; epoch++) {
       java.util.Collections.shuffle(batches, new java.util.Random(epoch));
       for (DataSet b : batches) {
         local.fit(b);
       }
     }
-    DataSet test = batchesInIdOrder(EmbeddedMnist.test(), conf, 1000).get(0);
+    DataSet test = Minibatches.inIdOrder(EmbeddedMnist.test(), 10, 1000).get(0);
     double localAccuracy = accuracy(local.output(test.getFeatures(), false), test.getLabels());
     assertTrue(accuracy >= localAccuracy - 0.02,
         "distributed " + accuracy + " is more than 2 points below the local fit's " + localAccuracy);
@@ -80,17 +79,6 @@ class SparkTrainerTest {
       }
     }
     return (double) correct / out.length;
-  }
-
-  /** Minibatches of a single shard in id order, as the trainer builds them with shuffle off. */
-  private static List<DataSet> batchesInIdOrder(Dataset<Row> data, MultiLayerConfiguration conf, int batch) {
-    Shard shard = TrainingShards.pack(data, "test", LabelLayout.of(conf, null), 1).collect().get(0);
-    int[] order = shard.order(0, false);
-    List<DataSet> batches = new java.util.ArrayList<>();
-    for (int from = 0; from < shard.rows; from += batch) {
-      batches.add(shard.batch(order, from, Math.min(from + batch, shard.rows)));
-    }
-    return batches;
   }
 
   @Test
@@ -117,7 +105,7 @@ class SparkTrainerTest {
 
     MultiLayerNetwork local = new MultiLayerNetwork(conf.clone());
     local.init();
-    List<DataSet> batches = batchesInIdOrder(data, conf, 64);
+    List<DataSet> batches = Minibatches.inIdOrder(data, 10, 64);
     for (int epoch = 0; epoch < 2; epoch++) {
       for (DataSet b : batches) {
         local.fit(b);
@@ -126,6 +114,34 @@ class SparkTrainerTest {
     assertClose(local.params(), result.network().params(), 1e-5, "parameters");
     assertClose(local.getUpdater().getStateViewArray(), result.network().getUpdater().getStateViewArray(), 1e-5,
         "updater state");
+  }
+
+  /**
+   * One worker whose data spans many blocks (1 MB each), averaging every 3 minibatches (rounds that cross blocks):
+   * exactly a local fit over the blocks' minibatches in order, so nothing is lost or repeated between rounds.
+   */
+  @Test
+  void oneWorkerOverManyBlocksEqualsALocalFit() {
+    Dataset<Row> data = EmbeddedMnist.train().where("id < 1500");
+    MultiLayerConfiguration conf = Networks.mlp(16, new Nesterovs(0.05, 0.9), DistillationLoss.hardLabelsOnly(), 3);
+    try (TrainingData packed = TrainingData.pack(spark).rows(data, "many-blocks").features(784).classes(10)
+        .workers(1).blockBytes(1 << 20).execute()) {
+      assertTrue(packed.blocks() >= 4, "blocks: " + packed.blocks());
+      TrainingResult result = SparkTrainer.of(spark).name("blocks").network(conf).trainingData(packed)
+          .settings(TrainingSettings.builder().epochs(2).batchSizePerWorker(100).averagingPeriod(3).shuffle(false)
+              .threadsPerTask(1).build())
+          .execute();
+      MultiLayerNetwork local = new MultiLayerNetwork(conf.clone());
+      local.init();
+      List<DataSet> batches = Minibatches.ofBlocks(new java.util.ArrayList<>(packed.rdd().collect()),
+          LabelLayout.of(conf), 100);
+      for (int epoch = 0; epoch < 2; epoch++) {
+        for (DataSet b : batches) {
+          local.fit(b);
+        }
+      }
+      assertClose(local.params(), result.network().params(), 1e-5, "parameters");
+    }
   }
 
   /**
@@ -141,20 +157,24 @@ class SparkTrainerTest {
             .shuffle(false).threadsPerTask(1).build())
         .execute();
 
-    JavaRDD<Shard> shards = TrainingShards.pack(data, "test", LabelLayout.of(conf, null), 2);
-    List<Shard> both = shards.collect();
+    List<Block> both;
+    try (TrainingData packed = TrainingData.pack(spark).rows(data, "test").features(784).classes(10).workers(2)
+        .execute()) {
+      both = packed.rdd().collect();
+    }
     INDArray params = null;
     INDArray state = null;
-    for (Shard shard : both) {
+    for (Block block : both) {
       MultiLayerNetwork local = new MultiLayerNetwork(conf.clone());
       local.init();
-      local.fit(shard.batch(shard.order(0, false), 0, shard.rows));
+      local.fit(WorkerTasks.minibatch(block, block.order(0, false), 0, block.rows, LabelLayout.of(conf), null, null));
       params = params == null ? local.params().dup() : params.addi(local.params());
       state = state == null ? local.getUpdater().getStateViewArray().dup()
           : state.addi(local.getUpdater().getStateViewArray());
     }
     assertEquals(2, both.size());
     assertTrue(both.get(0).rows > 0 && both.get(1).rows > 0);
+    assertEquals(200, both.get(0).rows + both.get(1).rows);
     assertClose(params.divi(2), result.network().params(), 1e-5, "parameters");
     assertClose(state.divi(2), result.network().getUpdater().getStateViewArray(), 1e-5, "updater state");
     assertTrue(result.network().getUpdater().getStateViewArray().amaxNumber().doubleValue() > 0,
@@ -190,17 +210,33 @@ class SparkTrainerTest {
         .orElseThrow().epoch());
   }
 
-  /** With a learning rate of 0 the accuracy never improves after epoch 1: patience 2 stops after epoch 3. */
+  /**
+   * SGD at 0.1 for two epochs, then at 50 (the network blows up): validation accuracy falls after epoch 2, patience 2
+   * stops after epoch 4, and the network returned is epoch 2's, not the last one's.
+   */
   @Test
   void earlyStoppingKeepsTheBestEpoch() {
+    org.nd4j.linalg.schedule.ISchedule lr = new org.nd4j.linalg.schedule.MapSchedule.Builder(
+        org.nd4j.linalg.schedule.ScheduleType.EPOCH).add(0, 0.1).add(1, 0.1).add(2, 50.0).build();
+    Dataset<Row> validation = EmbeddedMnist.test();
     TrainingResult result = SparkTrainer.of(spark).name("early")
-        .network(Networks.mlp(8, new org.nd4j.linalg.learning.config.Sgd(0.0), DistillationLoss.hardLabelsOnly(), 1))
-        .trainingData(EmbeddedMnist.train().where("id < 500")).validationData(EmbeddedMnist.test())
+        .network(Networks.mlp(16, new org.nd4j.linalg.learning.config.Sgd(lr), DistillationLoss.hardLabelsOnly(), 1))
+        .trainingData(EmbeddedMnist.train().where("id < 2000")).validationData(validation)
         .settings(TrainingSettings.builder().epochs(10).workers(2).earlyStoppingPatience(2).build())
         .execute();
     assertTrue(result.stoppedEarly());
-    assertEquals(3, result.history().size());
-    assertEquals(1, result.keptEpoch());
+    assertEquals(4, result.history().size());
+    int best = 0;
+    for (int i = 1; i < result.history().size(); i++) {
+      best = result.history().get(i).validationAccuracy() > result.history().get(best).validationAccuracy() ? i : best;
+    }
+    assertEquals(result.history().get(best).epoch(), result.keptEpoch());
+    assertTrue(result.keptEpoch() <= 2, result.history().toString());
+    DataSet test = Minibatches.inIdOrder(validation, 10, 1000).get(0);
+    double kept = accuracy(result.network().output(test.getFeatures(), false), test.getLabels());
+    assertEquals(result.history().get(best).validationAccuracy(), kept, 1e-9, "the kept network is the best epoch's");
+    assertTrue(kept > result.lastEpoch().validationAccuracy() + 0.2, "the last epoch is much worse: "
+        + result.history());
   }
 
   @Test
@@ -216,7 +252,7 @@ class SparkTrainerTest {
 
   /**
    * A "teacher" whose logits are 6 × one-hot(label): with α = 0 the student sees no hard label at all, so reaching
-   * > 85 % means it learned from the soft labels the trainer derived from the logits at the loss's T.
+   * > 85 % means it learned from the teacher's logits, which the loss softens at its own T.
    */
   @Test
   void distillsFromATeacherLogitsColumnAtTheLossTemperature() {
@@ -225,15 +261,19 @@ class SparkTrainerTest {
             "transform(sequence(0, 9), k -> CAST(IF(k = label, 6.0, 0.0) AS FLOAT)) AS teacher_logits");
     MultiLayerConfiguration conf = Networks.mlp(64, new Adam(2e-3), new DistillationLoss(0.0, 3.0), 9);
 
-    Shard shard = TrainingShards.pack(withLogits.where("id < 10"), "logits", LabelLayout.of(conf, "teacher_logits",
-        true), 1).collect().get(0);
-    double off = 1 / (9 + Math.exp(6.0 / 3.0));
-    double on = Math.exp(6.0 / 3.0) * off;
-    for (int row = 0; row < shard.rows; row++) {
+    LabelLayout layout = LabelLayout.of(conf);
+    List<Block> blocks;
+    try (TrainingData packed = TrainingData.pack(spark).rows(withLogits.where("id < 10"), "logits")
+        .teacher(TeacherSignal.logits("teacher_logits")).features(784).classes(10).execute()) {
+      blocks = packed.rdd().collect();
+    }
+    DataSet batch = Minibatches.ofBlocks(new java.util.ArrayList<>(blocks), layout, 10).get(0);
+    float[][] labels = batch.getLabels().toFloatMatrix();
+    for (int row = 0; row < labels.length; row++) {
+      int label = blocks.get(0).labels[row];
       for (int k = 0; k < 10; k++) {
-        double expected = k == shard.classes[row] ? on : off;
-        assertEquals(expected, shard.labels[row * 20 + 10 + k], 1e-6, "row " + row + " class " + k);
-        assertEquals(k == shard.classes[row] ? 1f : 0f, shard.labels[row * 20 + k]);
+        assertEquals(k == label ? 1f : 0f, labels[row][k], "hard label, row " + row + " class " + k);
+        assertEquals(k == label ? 6f : 0f, labels[row][10 + k], "teacher logit, row " + row + " class " + k);
       }
     }
 

@@ -101,13 +101,14 @@ public record RunConfig(
   public Map<String, Object> asMap() {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("run", map("dir", run.dir()));
-    d.put("data", map("input", data.input(), "rows-per-partition", data.rowsPerPartition()));
-    d.put("teacher", map("model", teacher.model(), "hidden", teacher.hidden(),
+    d.put("data", map("input", data.input(), "rows-per-partition", data.rowsPerPartition(),
+        "validation-rows", data.validationRows(), "validation-seed", data.validationSeed()));
+    d.put("teacher", map("model", teacher.model(), "dl4j-json", teacher.dl4jJson(), "hidden", teacher.hidden(),
         "input-retain", teacher.inputRetain(), "hidden-retain", teacher.hiddenRetain(),
         "max-norm", teacher.maxNorm(), "learning-rate", teacher.learningRate(), "momentum", teacher.momentum(),
         "epochs", teacher.epochs(), "lr-decay", teacher.lrDecay(), "jitter", teacher.jitter()));
     d.put("soft-labels", map("temperature", softLabels.temperature(), "batch-size", softLabels.batchSize(),
-        "transfer-copies", softLabels.transferCopies(), "transfer-jitter", softLabels.transferJitter()));
+        "top-k", softLabels.topK(), "transfer-copies", softLabels.transferCopies(), "transfer-jitter", softLabels.transferJitter()));
     List<Object> sizes = new ArrayList<>();
     for (StudentSize s : students.sizes()) {
       Map<String, Object> size = new LinkedHashMap<>(s.mlp()
@@ -123,7 +124,8 @@ public record RunConfig(
         "input-retain", students.inputRetain(), "hidden-retain", students.hiddenRetain(),
         "sizes", Collections.unmodifiableList(sizes)));
     d.put("training", map("workers", training.workers(), "batch-size", training.batchSize(),
-        "averaging-period", training.averagingPeriod(), "seed", training.seed()));
+        "averaging-period", training.averagingPeriod(), "seed", training.seed(),
+        "concurrent-students", training.concurrentStudents()));
     d.put("evaluation", map("latency-calls", evaluation.latencyCalls(),
         "throughput-batch", evaluation.throughputBatch()));
     d.put("stages", stages);
@@ -197,8 +199,10 @@ public record RunConfig(
    * @param input {@value RunConfig#EMBEDDED}, a directory of the four MNIST IDX files (gzip or raw), or an
    *     imported Parquet directory with {@code train/} and {@code test/}
    * @param rowsPerPartition rows per Parquet partition written by the import, at least 1
+   * @param validationRows rows of the training split held out for validation (stratified by label), at least 0
+   * @param validationSeed the seed choosing those rows
    */
-  public record Data(String input, int rowsPerPartition) {
+  public record Data(String input, int rowsPerPartition, long validationRows, long validationSeed) {
     public Data {
       Objects.requireNonNull(input, "input");
     }
@@ -213,6 +217,8 @@ public record RunConfig(
    * {@code distill.teacher}.
    *
    * @param model an existing DL4J model zip to use as the teacher, or null to train one
+   * @param dl4jJson a DL4J MultiLayerConfiguration JSON of the teacher to train (any shape), or null for the MLP of
+   *     the keys below
    * @param hidden hidden-layer widths, each at least 1, at least one layer
    * @param inputRetain dropout retain probability of the input, in (0, 1]
    * @param hiddenRetain dropout retain probability of the hidden layers, in (0, 1]
@@ -225,6 +231,7 @@ public record RunConfig(
    */
   public record Teacher(
       String model,
+      String dl4jJson,
       List<Integer> hidden,
       double inputRetain,
       double hiddenRetain,
@@ -249,10 +256,11 @@ public record RunConfig(
    *
    * @param temperature the temperature the soft labels are stored at (the logits are stored too), above 0
    * @param batchSize examples per teacher inference call, at least 1
+   * @param topK keep only the k largest probabilities (and their classes) per row, 0 = the full logits
    * @param transferCopies jittered copies of each training image added to the transfer set, 0 = none
    * @param transferJitter largest shift in pixels of those copies along each axis, at least 1
    */
-  public record SoftLabels(double temperature, int batchSize, int transferCopies, int transferJitter) {}
+  public record SoftLabels(double temperature, int batchSize, int topK, int transferCopies, int transferJitter) {}
 
   /**
    * {@code distill.students}: the sweep and the settings every student shares.
@@ -313,8 +321,9 @@ public record RunConfig(
    * @param batchSize minibatch size per worker, at least 1
    * @param averagingPeriod minibatches between parameter averagings, at least 1
    * @param seed random seed
+   * @param concurrentStudents students of the sweep trained at once, at least 1
    */
-  public record Training(int workers, int batchSize, int averagingPeriod, long seed) {}
+  public record Training(int workers, int batchSize, int averagingPeriod, long seed, int concurrentStudents) {}
 
   /**
    * {@code distill.evaluation}.

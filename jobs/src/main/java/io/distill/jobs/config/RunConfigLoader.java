@@ -38,14 +38,16 @@ final class RunConfigLoader {
     KEYS.put("distill",
         List.of("run", "data", "teacher", "soft-labels", "students", "training", "evaluation", "stages"));
     KEYS.put("distill.run", List.of("dir"));
-    KEYS.put("distill.data", List.of("input", "rows-per-partition"));
-    KEYS.put("distill.teacher", List.of("model", "hidden", "input-retain", "hidden-retain", "max-norm",
+    KEYS.put("distill.data", List.of("input", "rows-per-partition", "validation-rows", "validation-seed"));
+    KEYS.put("distill.teacher", List.of("model", "dl4j-json", "hidden", "input-retain", "hidden-retain", "max-norm",
         "learning-rate", "momentum", "epochs", "lr-decay", "jitter"));
-    KEYS.put("distill.soft-labels", List.of("temperature", "batch-size", "transfer-copies", "transfer-jitter"));
+    KEYS.put("distill.soft-labels", List.of("temperature", "batch-size", "top-k", "transfer-copies",
+        "transfer-jitter"));
     KEYS.put("distill.students", List.of("alpha", "temperature", "learning-rate", "lr-decay", "epochs",
         "input-retain",
         "hidden-retain", "sizes"));
-    KEYS.put("distill.training", List.of("workers", "batch-size", "averaging-period", "seed"));
+    KEYS.put("distill.training", List.of("workers", "batch-size", "averaging-period", "seed",
+        "concurrent-students"));
     KEYS.put("distill.evaluation", List.of("latency-calls", "throughput-batch"));
   }
 
@@ -236,7 +238,10 @@ final class RunConfigLoader {
     }
     String input = string(s.get("input"), s.path("input"), false);
     Long rows = integer(s.get("rows-per-partition"), s.path("rows-per-partition"), 1, Integer.MAX_VALUE);
-    return problems.size() > before ? null : new RunConfig.Data(input, rows.intValue());
+    Long validationRows = integer(s.get("validation-rows"), s.path("validation-rows"), 0, Long.MAX_VALUE);
+    Long validationSeed = integer(s.get("validation-seed"), s.path("validation-seed"), Long.MIN_VALUE, Long.MAX_VALUE);
+    return problems.size() > before ? null
+        : new RunConfig.Data(input, rows.intValue(), validationRows, validationSeed);
   }
 
   private RunConfig.Teacher teacher(ConfigObject d) {
@@ -246,6 +251,11 @@ final class RunConfigLoader {
       return null;
     }
     String model = string(s.get("model"), s.path("model"), true);
+    String dl4jJson = string(s.get("dl4j-json"), s.path("dl4j-json"), true);
+    if (model != null && dl4jJson != null) {
+      problems.add(s.path("model") + " and " + s.path("dl4j-json") + " cannot both be set: a given teacher (model) is"
+          + " not trained, a DL4J JSON teacher is");
+    }
     List<Integer> hidden = intList(s.get("hidden"), s.path("hidden"), false);
     Double inputRetain = number(s.get("input-retain"), s.path("input-retain"), Range.RETAIN, false);
     Double hiddenRetain = number(s.get("hidden-retain"), s.path("hidden-retain"), Range.RETAIN, false);
@@ -255,7 +265,7 @@ final class RunConfigLoader {
     Long epochs = integer(s.get("epochs"), s.path("epochs"), 1, Integer.MAX_VALUE);
     Double lrDecay = number(s.get("lr-decay"), s.path("lr-decay"), Range.RETAIN, false);
     Long jitter = integer(s.get("jitter"), s.path("jitter"), 0, 13);
-    return problems.size() > before ? null : new RunConfig.Teacher(model, hidden, inputRetain, hiddenRetain,
+    return problems.size() > before ? null : new RunConfig.Teacher(model, dl4jJson, hidden, inputRetain, hiddenRetain,
         maxNorm, learningRate, momentum, epochs.intValue(), lrDecay, jitter.intValue());
   }
 
@@ -267,10 +277,11 @@ final class RunConfigLoader {
     }
     Double temperature = number(s.get("temperature"), s.path("temperature"), Range.POSITIVE, false);
     Long batch = integer(s.get("batch-size"), s.path("batch-size"), 1, Integer.MAX_VALUE);
+    Long topK = integer(s.get("top-k"), s.path("top-k"), 0, Integer.MAX_VALUE);
     Long copies = integer(s.get("transfer-copies"), s.path("transfer-copies"), 0, 100);
     Long jitter = integer(s.get("transfer-jitter"), s.path("transfer-jitter"), 1, 13);
     return problems.size() > before ? null : new RunConfig.SoftLabels(temperature, batch.intValue(),
-        copies.intValue(), jitter.intValue());
+        topK.intValue(), copies.intValue(), jitter.intValue());
   }
 
   private RunConfig.Students students(ConfigObject d) {
@@ -367,8 +378,10 @@ final class RunConfigLoader {
     Long batch = integer(s.get("batch-size"), s.path("batch-size"), 1, Integer.MAX_VALUE);
     Long period = integer(s.get("averaging-period"), s.path("averaging-period"), 1, Integer.MAX_VALUE);
     Long seed = integer(s.get("seed"), s.path("seed"), Long.MIN_VALUE, Long.MAX_VALUE);
+    Long concurrent = integer(s.get("concurrent-students"), s.path("concurrent-students"), 1, Integer.MAX_VALUE);
     return problems.size() > before ? null
-        : new RunConfig.Training(workers.intValue(), batch.intValue(), period.intValue(), seed);
+        : new RunConfig.Training(workers.intValue(), batch.intValue(), period.intValue(), seed,
+            concurrent.intValue());
   }
 
   private RunConfig.Evaluation evaluation(ConfigObject d) {

@@ -7,6 +7,7 @@ import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.HadoopFiles;
 import io.distill.dataset.ImportMnistAction;
 import io.distill.dataset.MnistFiles;
+import io.distill.dataset.ValidationSplit;
 import io.distill.jobs.config.RunConfig;
 import io.distill.jobs.report.RunReport;
 import io.distill.student.LogitsModel;
@@ -15,7 +16,7 @@ import io.distill.student.ModelEvaluator;
 import io.distill.student.ModelMetrics;
 import io.distill.student.StudentSpec;
 import io.distill.student.StudentSweep;
-import io.distill.student.TestSet;
+import io.distill.student.TestScores;
 import io.distill.student.TrainedStudent;
 import io.distill.teacher.SoftLabelAction;
 import io.distill.teacher.SoftLabelSchema;
@@ -26,6 +27,8 @@ import io.distill.teacher.TrainTeacherAction;
 import io.distill.teacher.TransferSetAction;
 import io.distill.trainer.EpochStats;
 import io.distill.trainer.InputJitter;
+import io.distill.trainer.TeacherSignal;
+import io.distill.trainer.TrainingData;
 import io.distill.trainer.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +50,8 @@ import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
@@ -69,6 +74,10 @@ import org.slf4j.LoggerFactory;
 public final class DistillPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(DistillPipeline.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The soft labels of the transfer set (training rows and their jittered copies), beside train and test. */
+  private static final String TRANSFER = "transfer";
+  /** Test rows the models are timed on in the evaluate stage. */
+  private static final int TIMING_SAMPLE = 1024;
 
   private final SparkSession spark;
   private final RunConfig config;
@@ -103,14 +112,14 @@ public final class DistillPipeline {
     run.writeManifest(manifest);
     try {
       Map<String, Object> data = importStage();
-      manifest.put("data", Map.of("train", data.get("train"), "test", data.get("test"),
-          "sha256", data.get("fingerprint")));
+      manifest.put("data", outputs("train", data.get("train"), "test", data.get("test"),
+          "sha256", data.get("fingerprint"), "rows", data.get("sizes")));
       Map<String, Object> teacher = teacherStage(data);
       manifest.put("teacher", Map.of("model", teacher.get("model"), "sha256", teacher.get("fingerprint")));
       Map<String, Object> soft = softLabelStage(data, teacher);
       Map<String, Object> students = studentStage(data, teacher, soft);
-      Map<String, Object> evaluated = evaluateStage(teacher, soft, students);
-      reportStage(evaluated);
+      Map<String, Object> evaluated = evaluateStage(data, teacher, soft, students);
+      reportStage(data, evaluated);
       List<ModelMetrics> metrics = readMetrics((String) evaluated.get("metrics"));
       manifest.put("stages", stageTimes);
       manifest.put("models", metrics.size());
@@ -157,7 +166,42 @@ public final class DistillPipeline {
       fingerprint = HadoopFiles.sha256Hex(hashes.toString());
       work = () -> importIdx(files, fingerprint);
     }
-    return stage("import", fingerprint, work);
+    return withSplit(stage("import", fingerprint, work));
+  }
+
+  /**
+   * The validation split carved from the imported training split (stage "split", recorded like the others): the
+   * thresholds that tell validation rows from training rows, and the three split sizes.
+   */
+  private Map<String, Object> withSplit(Map<String, Object> data) {
+    RunConfig.Data d = config.data();
+    String fingerprint = HadoopFiles.sha256Hex(data.get("fingerprint") + "|validation " + d.validationRows() + " seed "
+        + d.validationSeed());
+    Map<String, Object> split = stage("split", "import", fingerprint, () -> {
+      spark.sparkContext().setJobGroup("split", "Carving " + d.validationRows() + " validation rows from "
+          + data.get("train"), false);
+      try {
+        org.apache.spark.sql.Dataset<Row> train = spark.read().parquet((String) data.get("train"));
+        ValidationSplit v = ValidationSplit.compute(train, (String) data.get("train"), d.validationRows(),
+            d.validationSeed());
+        long trainRows = train.count();
+        long testRows = spark.read().parquet((String) data.get("test")).count();
+        return outputs("split", v, "trainingRows", trainRows - v.rows(), "validationRows", v.rows(),
+            "testRows", testRows, "fingerprint", fingerprint);
+      } finally {
+        spark.sparkContext().clearJobGroup();
+      }
+    });
+    Map<String, Object> out = new LinkedHashMap<>(data);
+    out.put("split", JSON.convertValue(split.get("split"), ValidationSplit.class));
+    out.put("splitFingerprint", split.get("fingerprint"));
+    out.put("sizes", outputs("training", split.get("trainingRows"), "validation", split.get("validationRows"),
+        "test", split.get("testRows")));
+    return out;
+  }
+
+  private static ValidationSplit split(Map<String, Object> data) {
+    return (ValidationSplit) data.get("split");
   }
 
   private Map<String, Object> importIdx(MnistFiles files, String fingerprint) {
@@ -188,17 +232,23 @@ public final class DistillPipeline {
             "history", List.of());
       });
     }
-    MultiLayerConfiguration conf = TeacherNetworks.mlp(shape[0], t.hidden().stream().mapToInt(Integer::intValue)
-            .toArray(), shape[1], t.inputRetain(), t.hiddenRetain(), t.maxNorm(),
-        TeacherNetworks.nesterov(t.learningRate(), t.momentum(), t.lrDecay()),
-        config.training().seed());
+    MultiLayerConfiguration conf = t.dl4jJson() != null ? TeacherNetworks.fromJson(readText(t.dl4jJson()), t.dl4jJson())
+        : TeacherNetworks.mlp(shape[0], t.hidden().stream().mapToInt(Integer::intValue).toArray(), shape[1],
+            t.inputRetain(), t.hiddenRetain(), t.maxNorm(),
+            TeacherNetworks.nesterov(t.learningRate(), t.momentum(), t.lrDecay()), config.training().seed());
     TrainingSettings settings = trainingSettings(t.epochs()).toBuilder()
         .jitter(t.jitter() == 0 ? null : InputJitter.square(shape[0], t.jitter())).build();
-    String fingerprint = HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + data.get("fingerprint"));
+    // Everything the trained teacher depends on, and nothing else (so that unrelated changes reuse it).
+    String fingerprint = HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + data.get("fingerprint")
+        + "|" + data.get("splitFingerprint"));
     return stage("teacher", fingerprint, () -> {
       String model = run.path("teacher/model.zip");
       String checkpoints = "teacher/checkpoints-" + fingerprint.substring(0, 16);
-      TrainTeacherAction.Result result = TrainTeacherAction.of(spark).network(conf).data((String) data.get("dir"))
+      org.apache.spark.sql.Dataset<Row> train = spark.read().parquet((String) data.get("train"));
+      String name = (String) data.get("train");
+      TrainTeacherAction.Result result = TrainTeacherAction.of(spark).network(conf)
+          .trainingData(split(data).training(train), name + " (training rows)")
+          .validationData(split(data).validation(train), name + " (validation rows)")
           .output(model).settings(settings.toBuilder().checkpointDir(run.path(checkpoints)).build()).execute();
       run.delete(checkpoints); // the model is saved: no resume needed
       return outputs("model", result.modelPath(), "fingerprint", HadoopFiles.sha256(result.modelPath(), hadoop),
@@ -210,22 +260,28 @@ public final class DistillPipeline {
   private Map<String, Object> softLabelStage(Map<String, Object> data, Map<String, Object> teacher) {
     RunConfig.SoftLabels s = config.softLabels();
     String fingerprint = HadoopFiles.sha256Hex(teacher.get("fingerprint") + "|" + data.get("fingerprint") + "|"
-        + s.temperature() + "|" + s.batchSize() + (s.transferCopies() == 0 ? ""
+        + data.get("splitFingerprint") + "|" + s.temperature() + "|" + s.batchSize() + (s.topK() == 0 ? ""
+        : "|top " + s.topK()) + (s.transferCopies() == 0 ? ""
             : "|transfer " + s.transferCopies() + " x " + s.transferJitter() + "px, seed " + config.training().seed()));
     return stage("soft-labels", fingerprint, () -> {
       Map<String, Object> out = new LinkedHashMap<>();
-      for (String split : List.of(DatasetSchema.TRAIN, DatasetSchema.TEST)) {
-        String input = (String) data.get(split);
-        if (split.equals(DatasetSchema.TRAIN) && s.transferCopies() > 0) {
-          TransferSetAction.Result transfer = TransferSetAction.of(spark).data(input)
-              .output(run.path("transfer/" + split)).copies(s.transferCopies()).maxShift(s.transferJitter())
-              .seed(config.training().seed()).execute();
-          input = transfer.outputPath();
-          out.put("transferRows", transfer.rows());
-        }
+      List<String> splits = new ArrayList<>(List.of(DatasetSchema.TRAIN, DatasetSchema.TEST));
+      if (s.transferCopies() > 0) {
+        // The transfer set copies the training rows only: no jittered copy of a validation image is trained on.
+        String train = (String) data.get(DatasetSchema.TRAIN);
+        TransferSetAction.Result transfer = TransferSetAction.of(spark)
+            .data(split(data).training(spark.read().parquet(train)), train + " (training rows)")
+            .output(run.path("transfer/" + DatasetSchema.TRAIN)).copies(s.transferCopies())
+            .maxShift(s.transferJitter()).seed(config.training().seed()).execute();
+        out.put("transferRows", transfer.rows());
+        out.put("transferData", transfer.outputPath());
+        splits.add(TRANSFER);
+      }
+      for (String split : splits) {
+        String input = split.equals(TRANSFER) ? (String) out.get("transferData") : (String) data.get(split);
         SoftLabelAction.Result r = SoftLabelAction.of(spark).teacher((String) teacher.get("model"))
             .data(input).output(run.path("soft-labels/" + split))
-            .temperature(s.temperature()).batchSize(s.batchSize()).execute();
+            .temperature(s.temperature()).batchSize(s.batchSize()).topK(s.topK()).execute();
         out.put(split, r.outputPath());
       }
       out.put("fingerprint", fingerprint);
@@ -245,12 +301,26 @@ public final class DistillPipeline {
     TrainingSettings settings = s.lrDecay() == 1.0 ? trainingSettings(s.epochs())
         : trainingSettings(s.epochs()).toBuilder()
             .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, s.learningRate(), s.lrDecay()))).build();
-    String fingerprint = HadoopFiles.sha256Hex(soft.get("fingerprint") + "|" + specs + "|" + settings + "|"
+    String fingerprint = HadoopFiles.sha256Hex(soft.get("fingerprint") + "|" + data.get("splitFingerprint") + "|"
+        + specs + "|" + settings + "|"
         + s.learningRate() + "|" + s.inputRetain() + "|" + s.hiddenRetain());
     return stage("students", fingerprint, () -> {
       int[] shape = shape((String) data.get("train"));
+      String trainPath = (String) data.get(DatasetSchema.TRAIN);
+      org.apache.spark.sql.Dataset<Row> train = spark.read().parquet(trainPath);
+      String softTrainPath = (String) soft.get(DatasetSchema.TRAIN);
+      String transferPath = (String) soft.get("transferData");
+      // Features and labels from the data, the teacher's outputs joined by id from the soft labels.
+      org.apache.spark.sql.Dataset<Row> trainingRows = transferPath != null ? spark.read().parquet(transferPath)
+          : split(data).training(train);
+      String trainingName = transferPath != null ? transferPath : trainPath + " (training rows)";
+      String trainingSoft = transferPath != null ? (String) soft.get(TRANSFER) : softTrainPath;
       List<TrainedStudent> trained = StudentSweep.of(spark).specs(specs)
-          .trainingData((String) soft.get(DatasetSchema.TRAIN)).validationData((String) soft.get(DatasetSchema.TEST))
+          .trainingData(trainingRows, trainingName)
+          .trainingSoftLabels(spark.read().parquet(trainingSoft), trainingSoft)
+          .validationData(split(data).validation(train), trainPath + " (validation rows)")
+          .validationSoftLabels(spark.read().parquet(softTrainPath), softTrainPath)
+          .teacher(teacherSignal()).concurrentStudents(config.training().concurrentStudents())
           .shape(shape[0], shape[1]).learningRate(s.learningRate()).dropout(s.inputRetain(), s.hiddenRetain())
           .settings(settings).output(run.path("students")).dataFingerprint((String) soft.get("fingerprint"))
           .execute();
@@ -276,58 +346,92 @@ public final class DistillPipeline {
     });
   }
 
-  private Map<String, Object> evaluateStage(Map<String, Object> teacher, Map<String, Object> soft,
-      Map<String, Object> students) {
+  private Map<String, Object> evaluateStage(Map<String, Object> data, Map<String, Object> teacher,
+      Map<String, Object> soft, Map<String, Object> students) {
     RunConfig.Evaluation e = config.evaluation();
     String fingerprint = HadoopFiles.sha256Hex(students.get("fingerprint") + "|" + teacher.get("fingerprint") + "|"
         + e.latencyCalls() + "|" + e.throughputBatch());
     return stage("evaluate", fingerprint, () -> {
       spark.sparkContext().setJobGroup("evaluate", "Evaluating the teacher and every student on the test split",
           false);
-      try {
-        TestSet test = TestSet.of(spark.read().parquet((String) soft.get(DatasetSchema.TEST)),
-            SoftLabelSchema.TEACHER_LOGITS);
-        ModelEvaluator evaluator = ModelEvaluator.builder().latencyCalls(e.latencyCalls())
-            .throughputBatch(e.throughputBatch()).build();
-        List<ModelMetrics> metrics = new ArrayList<>();
-        TeacherModel t = TeacherModelFile.load((String) teacher.get("model"), hadoop);
-        metrics.add(evaluator.evaluate(ModelDescription.teacher((String) teacher.get("configuration"),
-                number(teacher.get("trainingSeconds")), ((Number) teacher.get("epochs")).intValue()),
-            LogitsModel.of(t::logits, t.parameterCount(), LogitsModel.serializedSize(t.network())), test));
-        List<Map<String, Object>> models = JSON.convertValue(students.get("models"),
-            new TypeReference<List<Map<String, Object>>>() {});
-        for (Map<String, Object> m : models) {
-          MultiLayerNetwork net = restore((String) m.get("modelPath"));
-          String size = (String) m.get("size");
-          double seconds = number(m.get("trainingSeconds"));
-          int epochs = ((Number) m.get("epochs")).intValue();
-          ModelDescription d = ModelMetrics.DISTILLED.equals(m.get("role"))
-              ? ModelDescription.distilled(size, ((Number) m.get("temperature")).doubleValue(),
-                  ((Number) m.get("alpha")).doubleValue(), seconds, epochs)
-              : ModelDescription.baseline(size, seconds, epochs);
-          ModelMetrics row = evaluator.evaluate(d, net, test);
-          LOG.info("Evaluated {}: {} errors / {}, agreement {}, {} parameters", row.model(), row.testErrors(),
-              row.testExamples(), String.format("%.4f", row.teacherAgreement()), row.parameters());
-          metrics.add(row);
-        }
-        String path = writeTable(metrics.stream().map(RecordRows::toRow).toList(),
-            RecordRows.schema(ModelMetrics.class), "metrics");
-        return outputs("metrics", path, "models", metrics.size());
+      String testPath = (String) data.get(DatasetSchema.TEST);
+      String softTestPath = (String) soft.get(DatasetSchema.TEST);
+      int[] shape = shape((String) data.get(DatasetSchema.TRAIN));
+      List<Map<String, Object>> models = JSON.convertValue(students.get("models"),
+          new TypeReference<List<Map<String, Object>>>() {});
+      Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
+      for (Map<String, Object> m : models) {
+        nets.put((String) m.get("model"), restore((String) m.get("modelPath")));
+      }
+      Map<String, TestScores.Totals> scores;
+      try (TrainingData test = TrainingData.pack(spark).rows(spark.read().parquet(testPath), testPath)
+          .softLabels(spark.read().parquet(softTestPath), softTestPath).teacher(teacherSignal())
+          .features(shape[0]).classes(shape[1]).workers(spark.sparkContext().defaultParallelism()).execute()) {
+        scores = TestScores.of(spark, test, nets, spark.sparkContext().getConf().getInt("spark.task.cpus", 1));
       } finally {
         spark.sparkContext().clearJobGroup();
       }
+      INDArray sample = sample(testPath, shape[0]);
+      ModelEvaluator evaluator = ModelEvaluator.builder().latencyCalls(e.latencyCalls())
+          .throughputBatch(e.throughputBatch()).build();
+      List<ModelMetrics> metrics = new ArrayList<>();
+      TeacherModel t = TeacherModelFile.load((String) teacher.get("model"), hadoop);
+      metrics.add(evaluator.evaluate(ModelDescription.teacher((String) teacher.get("configuration"),
+              number(teacher.get("trainingSeconds")), ((Number) teacher.get("epochs")).intValue()),
+          LogitsModel.of(t::logits, t.parameterCount(), LogitsModel.serializedSize(t.network())),
+          scores.get(TestScores.TEACHER), sample));
+      for (Map<String, Object> m : models) {
+        String size = (String) m.get("size");
+        double seconds = number(m.get("trainingSeconds"));
+        int epochs = ((Number) m.get("epochs")).intValue();
+        ModelDescription d = ModelMetrics.DISTILLED.equals(m.get("role"))
+            ? ModelDescription.distilled(size, ((Number) m.get("temperature")).doubleValue(),
+                ((Number) m.get("alpha")).doubleValue(), seconds, epochs)
+            : ModelDescription.baseline(size, seconds, epochs);
+        ModelMetrics row = evaluator.evaluate(d, LogitsModel.of(nets.get((String) m.get("model"))),
+            scores.get((String) m.get("model")), sample);
+        LOG.info("Evaluated {}: {} errors / {}, agreement {}, {} parameters", row.model(), row.testErrors(),
+            row.testExamples(), String.format("%.4f", row.teacherAgreement()), row.parameters());
+        metrics.add(row);
+      }
+      String path = writeTable(metrics.stream().map(RecordRows::toRow).toList(),
+          RecordRows.schema(ModelMetrics.class), "metrics");
+      return outputs("metrics", path, "models", metrics.size());
     });
   }
 
-  private Map<String, Object> reportStage(Map<String, Object> evaluated) {
-    String fingerprint = HadoopFiles.sha256Hex(evaluated + "|" + config.resolved());
+  /** Where the soft labels hold the teacher's outputs: logits, or the top-k at the soft-label temperature. */
+  private TeacherSignal teacherSignal() {
+    RunConfig.SoftLabels s = config.softLabels();
+    return s.topK() > 0 ? TeacherSignal.topK(SoftLabelSchema.TOP_K_INDICES, SoftLabelSchema.TOP_K_PROBABILITIES,
+        s.temperature()) : TeacherSignal.logits(SoftLabelSchema.TEACHER_LOGITS);
+  }
+
+  /** Up to {@value #TIMING_SAMPLE} test rows' features, to time the models on (a bounded sample). */
+  private INDArray sample(String testPath, int features) {
+    List<Row> rows = spark.read().parquet(testPath).select(DatasetSchema.FEATURES).limit(TIMING_SAMPLE)
+        .collectAsList();
+    float[][] x = new float[rows.size()][];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = io.distill.dataset.RowChecks.finiteFloats(rows.get(i).getList(0), features, testPath, i,
+          DatasetSchema.FEATURES);
+    }
+    return Nd4j.create(x);
+  }
+
+  private Map<String, Object> reportStage(Map<String, Object> data, Map<String, Object> evaluated) {
+    Map<?, ?> sizes = (Map<?, ?>) data.get("sizes");
+    String dataset = String.format("%s: %,d training, %,d validation (held out of the training split), %,d test rows",
+        config.data().input(), ((Number) sizes.get("training")).longValue(),
+        ((Number) sizes.get("validation")).longValue(), ((Number) sizes.get("test")).longValue());
+    String fingerprint = HadoopFiles.sha256Hex(evaluated + "|" + config.resolved() + "|" + dataset);
     return stage("report", fingerprint, () -> {
       Map<String, Double> seconds = new LinkedHashMap<>();
       for (String s : RunConfig.STAGES) {
         run.stage(s).ifPresent(r -> seconds.put(s, r.seconds()));
       }
       String dir = run.root();
-      RunReport.RunFacts facts = new RunReport.RunFacts(new Path(dir).getName(), dir, config.data().input(), seconds,
+      RunReport.RunFacts facts = new RunReport.RunFacts(new Path(dir).getName(), dir, dataset, seconds,
           config.resolved());
       RunReport.write(run.path("report"), hadoop, facts, readMetrics((String) evaluated.get("metrics")));
       return outputs("report", run.path("report"));
@@ -338,8 +442,14 @@ public final class DistillPipeline {
 
   /** Runs, reuses, or (when left out of distill.stages) looks up a stage. */
   private Map<String, Object> stage(String name, String fingerprint, Supplier<Map<String, Object>> work) {
+    return stage(name, name, fingerprint, work);
+  }
+
+  /** As above, for a step recorded as {@code name} that runs as part of the configured stage {@code partOf}. */
+  private Map<String, Object> stage(String name, String partOf, String fingerprint,
+      Supplier<Map<String, Object>> work) {
     Optional<RunDirectory.StageRecord> record = run.stage(name);
-    if (!config.runs(name)) {
+    if (!config.runs(partOf)) {
       if (record.isEmpty()) {
         throw new IllegalStateException("Stage '" + name + "' is not in distill.stages and " + run.root()
             + " has no earlier output of it: add it to the stages");

@@ -30,17 +30,17 @@ class RunConfigTest {
   void defaultsAreTheDocumentedValues() {
     RunConfig c = RunConfig.load(null, List.of());
     assertEquals(new RunConfig.Run("runs/default"), c.run());
-    assertEquals(new RunConfig.Data("embedded", 10000), c.data());
+    assertEquals(new RunConfig.Data("embedded", 10000, 500, 1), c.data());
     assertTrue(c.data().embedded());
-    assertEquals(new RunConfig.Teacher(null, List.of(1200, 1200), 0.8, 0.5, 3.5, 0.1, 0.9, 3, 1.0, 0), c.teacher());
+    assertEquals(new RunConfig.Teacher(null, null, List.of(1200, 1200), 0.8, 0.5, 3.5, 0.1, 0.9, 3, 1.0, 0), c.teacher());
     assertTrue(c.teacher().trained());
-    assertEquals(new RunConfig.SoftLabels(4.0, 256, 0, 2), c.softLabels());
+    assertEquals(new RunConfig.SoftLabels(4.0, 256, 0, 0, 2), c.softLabels());
     assertEquals(new RunConfig.Students(0.1, 8.0, 0.001, 1.0, 3, 1.0, 1.0, List.of(
         new RunConfig.StudentSize("800x800", List.of(800, 800), null, 20, 0.1, null),
         new RunConfig.StudentSize("300x300", List.of(300, 300), null, 8, 0.1, null),
         new RunConfig.StudentSize("100x100", List.of(100, 100), null, 8, 0.1, null),
         new RunConfig.StudentSize("30x30", List.of(30, 30), null, 3, 0.1, null))), c.students());
-    assertEquals(new RunConfig.Training(0, 64, 5, 42L), c.training());
+    assertEquals(new RunConfig.Training(0, 64, 5, 42L, 1), c.training());
     assertEquals(new RunConfig.Evaluation(200, 256), c.evaluation());
     assertEquals(RunConfig.STAGES, c.stages());
     assertEquals(List.of("import", "teacher", "soft-labels", "students", "evaluate", "report"), c.stages());
@@ -55,8 +55,9 @@ class RunConfigTest {
     assertEquals("../shared/datasets/mnist", c.data().input());
     assertFalse(c.data().embedded());
     assertEquals("runs/mnist", c.run().dir());
-    assertEquals(50, c.teacher().epochs());
-    assertEquals(0.95, c.teacher().lrDecay());
+    assertEquals(5000, c.data().validationRows());
+    assertEquals("conf/teacher-cnn.json", c.teacher().dl4jJson());
+    assertEquals(30, c.teacher().epochs());
     assertEquals(2, c.teacher().jitter());
     assertEquals(20, c.students().epochs());
     assertEquals(2, c.training().workers());
@@ -105,7 +106,7 @@ class RunConfigTest {
     assertEquals(0.95, c.teacher().lrDecay());
     assertEquals(2, c.teacher().jitter());
     assertEquals(0.9, c.students().lrDecay());
-    assertEquals(new RunConfig.SoftLabels(4.0, 256, 3, 1), c.softLabels());
+    assertEquals(new RunConfig.SoftLabels(4.0, 256, 0, 3, 1), c.softLabels());
     assertEquals(java.util.Arrays.asList(1L, 2L, null),
         c.students().sizes().stream().map(RunConfig.StudentSize::seed).toList());
     java.nio.file.Path file = dir.resolve("resolved.conf");

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import io.distill.dataset.ValidationSplit;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,12 +111,16 @@ class DistillPipelineTest {
         "students.lr-decay=0.5", "students.sizes=[{name=s1, hidden=[8], seed=1}, {name=s2, hidden=[8], seed=2}]"))
         .execute();
     assertEquals(5, result.metrics().size());
-    assertEquals(10_000, spark.read().parquet(runDir.resolve("transfer/train").toString()).count(),
-        "the 5,000 training images and one jittered copy of each");
-    assertEquals(10_000, spark.read().parquet(runDir.resolve("soft-labels/train").toString()).count(),
+    assertEquals(9_000, spark.read().parquet(runDir.resolve("transfer/train").toString()).count(),
+        "the 4,500 training rows (the 500 validation rows held out) and one jittered copy of each");
+    assertEquals(9_000, spark.read().parquet(runDir.resolve("soft-labels/transfer").toString()).count(),
         "the students learn from the whole transfer set");
-    assertEquals(10_000, spark.read().parquet(runDir.resolve("soft-labels/train").toString()).select("id")
+    assertEquals(9_000, spark.read().parquet(runDir.resolve("soft-labels/transfer").toString()).select("id")
         .distinct().count());
+    assertEquals(0, spark.read().parquet(runDir.resolve("transfer/train").toString()).join(
+        ValidationSplit.compute(spark.read().parquet(runDir.resolve("data/train").toString()), "train", 500, 1)
+            .validation(spark.read().parquet(runDir.resolve("data/train").toString())), "id").count(),
+        "no validation row is in the transfer set");
     try (var files = Files.list(runDir.resolve("teacher"))) {
       assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("checkpoints-")),
           "the teacher's checkpoints are deleted once its model is saved");

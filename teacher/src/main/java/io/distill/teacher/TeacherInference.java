@@ -1,0 +1,158 @@
+package io.distill.teacher;
+
+import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.RowChecks;
+import io.distill.losses.DistillationLabels;
+import io.distill.trainer.Nd4jThreads;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.SerializableConfiguration;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The per-partition work of the soft-label job: rows of (id, features, label) in Spark's internal format (features
+ * copied straight into the minibatch, no per-value boxing) go through the executor's teacher in minibatches, and
+ * out come rows of the {@link SoftLabelSchema}: id plus the teacher's logits and soft labels, or the top-k. Every
+ * row is checked (features of the wrong length or with NaN/Inf, a label outside the teacher's classes) and a bad one
+ * fails the task naming the dataset, row id and field.
+ */
+final class TeacherInference implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String teacherPath;
+  private final String sha256;
+  private final String dataset;
+  private final int features;
+  private final int classes;
+  private final double temperature;
+  private final int batchSize;
+  private final int topK;
+  private final int threads;
+  private final Broadcast<SerializableConfiguration> conf;
+  private final LongAccumulator done;
+
+  TeacherInference(String teacherPath, String sha256, String dataset, int features, int classes, double temperature,
+      int batchSize, int topK, int threads, Broadcast<SerializableConfiguration> conf, LongAccumulator done) {
+    this.teacherPath = teacherPath;
+    this.sha256 = sha256;
+    this.dataset = dataset;
+    this.features = features;
+    this.classes = classes;
+    this.temperature = temperature;
+    this.batchSize = batchSize;
+    this.topK = topK;
+    this.threads = threads;
+    this.conf = conf;
+    this.done = done;
+  }
+
+  Iterator<Row> label(Iterator<InternalRow> rows) {
+    Nd4jThreads.limit(threads);
+    TeacherModel teacher = ExecutorTeachers.borrow(teacherPath, sha256, conf.value().value());
+    TaskContext task = TaskContext.get();
+    boolean[] returned = {false};
+    Runnable giveBack = () -> {
+      if (!returned[0]) {
+        returned[0] = true;
+        ExecutorTeachers.giveBack(teacherPath, sha256, teacher);
+      }
+    };
+    if (task != null) {
+      task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> giveBack.run());
+    }
+    float[] x = new float[batchSize * features];
+    long[] ids = new long[batchSize];
+    return new Iterator<>() {
+      private final List<Row> out = new ArrayList<>(batchSize);
+      private int next;
+
+      @Override
+      public boolean hasNext() {
+        if (next < out.size()) {
+          return true;
+        }
+        out.clear();
+        next = 0;
+        if (!rows.hasNext()) {
+          giveBack.run();
+          return false;
+        }
+        labelBatch();
+        return true;
+      }
+
+      @Override
+      public Row next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return out.get(next++);
+      }
+
+      private void labelBatch() {
+        int n = 0;
+        while (n < batchSize && rows.hasNext()) {
+          InternalRow r = rows.next();
+          long id = r.getLong(0);
+          RowChecks.finiteFloats(r.isNullAt(1) ? null : r.getArray(1), false, features, dataset, id,
+              DatasetSchema.FEATURES, x, n * features);
+          if (r.isNullAt(2)) {
+            throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: %s is null", dataset, id,
+                DatasetSchema.LABEL));
+          }
+          int label = r.getInt(2);
+          if (label < 0 || label >= classes) {
+            throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: %s %d is outside [0, %d)",
+                dataset, id, DatasetSchema.LABEL, label, classes));
+          }
+          ids[n++] = id;
+        }
+        INDArray input = Nd4j.create(n == batchSize ? x : java.util.Arrays.copyOf(x, n * features),
+            new long[] {n, features}, 'c');
+        INDArray logits = teacher.logits(input);
+        float[][] z = logits.toFloatMatrix();
+        float[][] p = DistillationLabels.softmaxAtTemperature(logits, temperature).toFloatMatrix();
+        for (int i = 0; i < n; i++) {
+          if (topK > 0) {
+            int[] top = topIndices(p[i]);
+            float[] values = new float[topK];
+            for (int k = 0; k < topK; k++) {
+              values[k] = p[i][top[k]];
+            }
+            out.add(RowFactory.create(ids[i], top, values));
+          } else {
+            out.add(RowFactory.create(ids[i], z[i], p[i]));
+          }
+        }
+        done.add(n);
+      }
+
+      /** Indices of the k largest probabilities, largest first (lowest index first among equals). */
+      private int[] topIndices(float[] probabilities) {
+        int[] top = new int[topK];
+        java.util.Arrays.fill(top, -1);
+        for (int c = 0; c < probabilities.length; c++) {
+          int pos = topK;
+          while (pos > 0 && (top[pos - 1] < 0 || probabilities[c] > probabilities[top[pos - 1]])) {
+            pos--;
+          }
+          if (pos < topK) {
+            System.arraycopy(top, pos, top, pos + 1, topK - pos - 1);
+            top[pos] = c;
+          }
+        }
+        return top;
+      }
+    };
+  }
+}

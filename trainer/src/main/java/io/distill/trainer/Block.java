@@ -1,0 +1,190 @@
+package io.distill.trainer;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * A bounded run of training rows packed into primitive arrays, one Spark partition of a {@link TrainingData}: the
+ * rows' ids, features (row-major, {@code rows × features}), hard labels and, when the dataset has a teacher, its
+ * outputs (K logits per row, or the top-k probabilities and classes; see {@link TeacherSignal}). A block's size is
+ * bounded by {@link TrainingData}'s block bytes, so every index inside it is an {@code int}; rows are counted in
+ * {@code long} outside it. Immutable once built; safe to share between the tasks of one executor.
+ */
+final class Block implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  final int index;
+  final int rows;
+  final int features;
+  final int classes;
+  final long[] ids;
+  final float[] x;
+  final int[] labels;
+  final TeacherSignal.Kind teacher;
+  final float[] logits;
+  final int k;
+  final int[] topIndices;
+  final float[] topProbabilities;
+  final double topTemperature;
+
+  private Block(Builder b) {
+    this.index = b.index;
+    this.rows = b.rows;
+    this.features = b.features;
+    this.classes = b.classes;
+    // Trimmed to the rows (no copy when the builder guessed the row count exactly).
+    this.ids = b.ids.length == b.rows ? b.ids : Arrays.copyOf(b.ids, b.rows);
+    this.x = b.x.length == b.rows * b.features ? b.x : Arrays.copyOf(b.x, b.rows * b.features);
+    this.labels = b.labels.length == b.rows ? b.labels : Arrays.copyOf(b.labels, b.rows);
+    this.teacher = b.teacher;
+    this.logits = b.logits == null || b.logits.length == b.rows * b.classes ? b.logits
+        : Arrays.copyOf(b.logits, b.rows * b.classes);
+    this.k = b.k;
+    this.topIndices = b.topIndices == null || b.topIndices.length == b.rows * b.k ? b.topIndices
+        : Arrays.copyOf(b.topIndices, b.rows * b.k);
+    this.topProbabilities = b.topProbabilities == null || b.topProbabilities.length == b.rows * b.k
+        ? b.topProbabilities : Arrays.copyOf(b.topProbabilities, b.rows * b.k);
+    this.topTemperature = b.topTemperature;
+  }
+
+  /** Bytes one row takes in a block. */
+  static long rowBytes(int features, int classes, TeacherSignal.Kind teacher, int k) {
+    long teacherBytes = switch (teacher) {
+      case NONE -> 0L;
+      case LOGITS -> 4L * classes;
+      case TOP_K -> 8L * k;
+    };
+    return 8 + 4L * features + 4 + teacherBytes;
+  }
+
+  /** Whether the rows carry the teacher's outputs. */
+  boolean hasTeacher() {
+    return teacher != TeacherSignal.Kind.NONE;
+  }
+
+  /** Copies the features of {@code row} into {@code out[offset, offset + features)}. */
+  void features(int row, float[] out, int offset) {
+    System.arraycopy(x, row * features, out, offset, features);
+  }
+
+  /** Writes the teacher's K logits (or top-k pseudo-logits) of {@code row} into {@code out[offset..]}. */
+  void teacherLogits(int row, float[] out, int offset) {
+    if (teacher == TeacherSignal.Kind.LOGITS) {
+      System.arraycopy(logits, row * classes, out, offset, classes);
+    } else if (teacher == TeacherSignal.Kind.TOP_K) {
+      TeacherSignal.pseudoLogits(topIndices, topProbabilities, row * k, k, classes, topTemperature, out, offset);
+    } else {
+      throw new IllegalStateException("block " + index + " has no teacher outputs");
+    }
+  }
+
+  /** The rows in stored (id) order, or a permutation of them seeded by {@code seed}. */
+  int[] order(long seed, boolean shuffle) {
+    int[] order = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      order[i] = i;
+    }
+    if (shuffle) {
+      SplittableRandom random = new SplittableRandom(seed);
+      for (int i = rows - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+    }
+    return order;
+  }
+
+  /** Number of minibatches of {@code batchSize} in one pass (the last may be smaller). */
+  int batches(int batchSize) {
+    return (rows + batchSize - 1) / batchSize;
+  }
+
+  /** Accumulates rows, growing its arrays as needed (starting from the expected row count). */
+  static final class Builder {
+    private final int index;
+    private final int features;
+    private final int classes;
+    private final TeacherSignal.Kind teacher;
+    private final int k;
+    private final double topTemperature;
+    private int rows;
+    private long[] ids;
+    private float[] x;
+    private int[] labels;
+    private float[] logits;
+    private int[] topIndices;
+    private float[] topProbabilities;
+
+    Builder(int index, int features, int classes, TeacherSignal.Kind teacher, int k, double topTemperature,
+        int expectedRows) {
+      this.index = index;
+      this.features = features;
+      this.classes = classes;
+      this.teacher = teacher;
+      this.k = k;
+      this.topTemperature = topTemperature;
+      int capacity = Math.max(16, expectedRows);
+      ids = new long[capacity];
+      x = new float[Math.multiplyExact(capacity, features)];
+      labels = new int[capacity];
+      if (teacher == TeacherSignal.Kind.LOGITS) {
+        logits = new float[Math.multiplyExact(capacity, classes)];
+      } else if (teacher == TeacherSignal.Kind.TOP_K) {
+        topIndices = new int[Math.multiplyExact(capacity, k)];
+        topProbabilities = new float[Math.multiplyExact(capacity, k)];
+      }
+    }
+
+    int rows() {
+      return rows;
+    }
+
+    /** Top-k values per row (0 without top-k teacher outputs). */
+    int k() {
+      return k;
+    }
+
+    /** Makes room for one more row and returns its index; the caller fills {@link #x} and the rest. */
+    int add(long id, int label) {
+      if (rows == ids.length) {
+        int capacity = Math.multiplyExact(ids.length, 2);
+        ids = Arrays.copyOf(ids, capacity);
+        x = Arrays.copyOf(x, Math.multiplyExact(capacity, features));
+        labels = Arrays.copyOf(labels, capacity);
+        if (logits != null) {
+          logits = Arrays.copyOf(logits, Math.multiplyExact(capacity, classes));
+        }
+        if (topIndices != null) {
+          topIndices = Arrays.copyOf(topIndices, Math.multiplyExact(capacity, k));
+          topProbabilities = Arrays.copyOf(topProbabilities, Math.multiplyExact(capacity, k));
+        }
+      }
+      ids[rows] = id;
+      labels[rows] = label;
+      return rows++;
+    }
+
+    float[] x() {
+      return x;
+    }
+
+    float[] logits() {
+      return logits;
+    }
+
+    int[] topIndices() {
+      return topIndices;
+    }
+
+    float[] topProbabilities() {
+      return topProbabilities;
+    }
+
+    Block build() {
+      return new Block(this);
+    }
+  }
+}
