@@ -1,50 +1,94 @@
 package io.distill.jobs;
 
-import java.util.Arrays;
+import io.distill.dataset.HadoopFiles;
+import io.distill.jobs.config.Params;
+import io.distill.jobs.config.RunConfig;
+import io.distill.jobs.pipeline.DistillPipeline;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
  * The application behind {@code spark-submit distill-job.jar}: sub-commands {@code run} (the whole pipeline),
- * {@code nightly} (the pipeline into a dated run with a {@code latest} pointer), {@code import-mnist}, {@code train-teacher} and {@code soft-labels} (see {@code --help}). With no arguments, or
- * with only {@code --config/--set/--stages} options, it runs the pipeline (on the embedded dataset by default).
+ * {@code nightly} (the pipeline into a dated run with a {@code latest} pointer), {@code import-mnist},
+ * {@code train-teacher} and {@code soft-labels} (see {@code --help}); with no command, or only the run-configuration
+ * options, it runs the pipeline (on the embedded dataset by default). The command line is parsed with picocli;
+ * options that are run-configuration parameters are made from their {@link Params} declarations.
  * Exit codes: 0 success; 2 bad command line (nothing started); 1 the job failed (one-line reason on stderr).
  */
-public final class DistillJob {
+@Command(name = "distill-job.jar", mixinStandardHelpOptions = true, versionProvider = DistillJob.Version.class,
+    subcommands = {RunCommand.class, NightlyCommand.class, ImportMnistCommand.class, TrainTeacherCommand.class,
+        SoftLabelsCommand.class},
+    description = {"Knowledge distillation on Spark: a teacher's soft labels to Parquet, a sweep of DL4J students"
+        + " trained data-parallel on the executors beside hard-label baselines, and a report of what each keeps.",
+        "With no command: the whole pipeline (`run`), by default on the MNIST slice embedded in the jar."},
+    footer = {"", "Exit codes: 0 success, 1 the job failed (one line on stderr), 2 bad command line."})
+public final class DistillJob implements JobCommand {
   private static final Logger LOG = LoggerFactory.getLogger(DistillJob.class);
 
-  static final List<Command> COMMANDS =
-      List.of(new RunCommand(), new NightlyCommand(), new ImportMnistCommand(), new TrainTeacherCommand(),
-          new SoftLabelsCommand());
-
-  private DistillJob() {}
-
-  static String usage() {
-    StringBuilder b = new StringBuilder("usage: spark-submit distill-job.jar [command] [--option value ...]\n");
-    for (Command c : COMMANDS) {
-      b.append(c.usage()).append('\n');
-    }
-    return b.append("  (no command) runs the pipeline: with no arguments on the embedded dataset.").toString();
-  }
+  @Mixin ConfigOptions config = new ConfigOptions();
+  @Mixin Verbosity verbosity = new Verbosity();
 
   public static void main(String[] args) {
     System.exit(run(args));
+  }
+
+  @Override
+  public Runnable plan() {
+    RunConfig c = config.load();
+    return () -> {
+      SparkSession spark = Sessions.create("distill: run " + c.get(Params.RUN_DIR), verbosity.verbose());
+      RunCommand.print(DistillPipeline.of(spark, c).execute());
+    };
+  }
+
+  /** The command line, with the options each sub-command takes from the run configuration's parameters. */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new DistillJob());
+    cl.setOverwrittenOptionsAllowed(true); // --set and --stages repeat (each call applies in order)
+    Map<String, ParamOptions> params = Map.of("import-mnist", ImportMnistCommand.PARAMS,
+        "train-teacher", TrainTeacherCommand.PARAMS, "soft-labels", SoftLabelsCommand.PARAMS);
+    params.forEach((name, options) -> options.addTo(cl.getSubcommands().get(name).getCommandSpec()));
+    return cl;
+  }
+
+  /** Parses and validates a command line; returns the work to do, or null after printing --help or --version. */
+  static Runnable plan(List<String> args) {
+    CommandLine cl = commandLine();
+    ParseResult parsed;
+    try {
+      parsed = cl.parseArgs(args.toArray(new String[0]));
+    } catch (ParameterException e) {
+      throw new UsageException(e.getMessage() + " (see `distill-job.jar "
+          + (e.getCommandLine().getParent() == null ? "" : e.getCommandLine().getCommandName() + " ") + "--help`)");
+    }
+    if (CommandLine.printHelpIfRequested(parsed)) {
+      return null;
+    }
+    ParseResult leaf = parsed;
+    while (leaf.hasSubcommand()) {
+      leaf = leaf.subcommand();
+    }
+    return ((JobCommand) leaf.commandSpec().userObject()).plan();
   }
 
   /** Runs a command line and returns the process exit code. */
   static int run(String[] args) {
     Runnable job;
     try {
-      job = plan(Arrays.asList(args));
+      job = plan(List.of(args));
     } catch (UsageException e) {
-      System.err.println("distill-job: " + e.getMessage());
-      System.err.println(usage());
+      e.getMessage().lines().forEach(line -> System.err.println("distill-job: " + line));
       return 2;
     }
     if (job == null) {
-      System.out.println(usage());
       return 0;
     }
     try {
@@ -52,7 +96,7 @@ public final class DistillJob {
       job.run();
       return 0;
     } catch (Exception e) { // not only RuntimeException: Spark rethrows its checked SparkException undeclared
-      LOG.error("Job failed", e);
+      LOG.debug("Job failed", e);
       System.err.println("distill-job: FAILED: " + oneLine(e));
       return 1;
     }
@@ -81,23 +125,6 @@ public final class DistillJob {
     });
   }
 
-  /** Parses and validates the command line; returns the work to do (null for --help). */
-  static Runnable plan(List<String> args) {
-    if (args.isEmpty() || args.get(0).startsWith("--") && !args.get(0).equals("--help")) {
-      return COMMANDS.get(0).plan(args);
-    }
-    String name = args.get(0);
-    if (List.of("-h", "--help", "help").contains(name)) {
-      return null;
-    }
-    for (Command c : COMMANDS) {
-      if (c.name().equals(name)) {
-        return c.plan(args.subList(1, args.size()));
-      }
-    }
-    throw new UsageException("unknown command '" + name + "'");
-  }
-
   /** The first line of the innermost message worth showing, without ND4J's or Spark's stack. */
   static String oneLine(Throwable e) {
     Throwable t = e;
@@ -107,5 +134,13 @@ public final class DistillJob {
     String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  /** {@code --version}: the project version this jar was built as. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"distill-job " + HadoopFiles.codeVersion()};
+    }
   }
 }

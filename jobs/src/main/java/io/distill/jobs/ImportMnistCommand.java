@@ -3,36 +3,38 @@ package io.distill.jobs;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.ImportMnistAction;
 import io.distill.dataset.MnistFiles;
+import io.distill.jobs.config.Params;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Set;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code import-mnist}: the four MNIST IDX files → Parquet {@code train/} and {@code test/}. */
-final class ImportMnistCommand implements Command {
+@Command(name = "import-mnist", mixinStandardHelpOptions = true, description = {"MNIST IDX files (gz or raw) in DIR -> Parquet OUTPUT/train,"
+    + " OUTPUT/test, OUTPUT/import.json."})
+final class ImportMnistCommand implements JobCommand {
   static final String DEFAULT_OUTPUT = "runs/default/data";
+  static final ParamOptions PARAMS = new ParamOptions().add("--rows-per-partition", Params.DATA_ROWS_PER_PARTITION);
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--input", paramLabel = "DIR", description = "The IDX files; default: the MNIST slice embedded in"
+      + " the jar.")
+  String input = MnistFiles.EMBEDDED_DIR;
+
+  @Option(names = "--output", paramLabel = "DIR", description = "Default: " + DEFAULT_OUTPUT + ".")
+  String output = DEFAULT_OUTPUT;
+
+  @Mixin Verbosity verbosity = new Verbosity();
 
   @Override
-  public String name() {
-    return "import-mnist";
-  }
-
-  @Override
-  public String usage() {
-    return String.join("\n",
-        "  import-mnist [--input DIR] [--output DIR] [--rows-per-partition N]",
-        "      MNIST IDX files (gz or raw) in DIR -> Parquet OUTPUT/train, OUTPUT/test, OUTPUT/import.json.",
-        "      Defaults: the MNIST slice embedded in the jar; " + DEFAULT_OUTPUT + "; 10000.");
-  }
-
-  @Override
-  public Runnable plan(List<String> args) {
-    Options options = Options.parse(name(), args, Set.of("input", "output", "rows-per-partition"));
-    String input = options.get("input", MnistFiles.EMBEDDED_DIR);
-    String output = options.get("output", DEFAULT_OUTPUT);
-    int rowsPerPartition = options.getInt("rows-per-partition", 10_000, 1);
+  public Runnable plan() {
+    int rowsPerPartition = PARAMS.get(spec, "--rows-per-partition", Params.DATA_ROWS_PER_PARTITION);
     return () -> {
-      SparkSession spark = SparkSession.builder().appName("distill: import-mnist").getOrCreate();
+      SparkSession spark = Sessions.create("distill: import-mnist", verbosity.verbose());
       MnistFiles files = MnistFiles.in(input, spark.sparkContext().hadoopConfiguration());
       ImportMnistAction.Result result = ImportMnistAction.of(spark)
           .source(files).output(output).rowsPerPartition(rowsPerPartition).execute();

@@ -1,41 +1,51 @@
 package io.distill.jobs;
 
+import io.distill.jobs.config.Params;
 import io.distill.teacher.SoftLabelAction;
-import java.util.List;
-import java.util.Set;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code soft-labels}: a teacher's logits and softmax(logits / T) for every row of a dataset, as Parquet. */
-final class SoftLabelsCommand implements Command {
-  @Override
-  public String name() {
-    return "soft-labels";
-  }
+/** {@code soft-labels}: a teacher's logits and softmax(logits / T) for every row of a dataset, as Parquet by id. */
+@Command(name = "soft-labels", mixinStandardHelpOptions = true, description = {"Runs the teacher over DATASET (Parquet id, features, label) and"
+    + " publishes DIR with id, teacher_logits, soft_labels (or top_k_indices, top_k_probabilities with --top-k K)"
+    + " and DIR/_manifest.json."})
+final class SoftLabelsCommand implements JobCommand {
+  static final ParamOptions PARAMS = new ParamOptions()
+      .add("--temperature", Params.SOFT_LABELS_TEMPERATURE)
+      .add("--batch", Params.SOFT_LABELS_BATCH_SIZE)
+      .add("--top-k", Params.SOFT_LABELS_TOP_K);
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--teacher", paramLabel = "MODEL.zip", required = true, description = "The teacher (DL4J zip).")
+  String teacher;
+
+  @Option(names = "--data", paramLabel = "DATASET", required = true, description = "Parquet id, features, label.")
+  String data;
+
+  @Option(names = "--output", paramLabel = "DIR", required = true, description = "Where the soft labels go.")
+  String output;
+
+  @Option(names = "--partitions", paramLabel = "N", description = "Repartition the input into N tasks first;"
+      + " 0 (default) keeps its partitioning.")
+  int partitions;
+
+  @Mixin Verbosity verbosity = new Verbosity();
 
   @Override
-  public String usage() {
-    return String.join("\n",
-        "  soft-labels --teacher MODEL.zip --data DATASET --output DIR --temperature T [--batch 256] [--top-k 0]",
-        "              [--partitions 0]",
-        "      Runs the teacher over DATASET (Parquet id, features, label) and publishes DIR with id, features,",
-        "      label, teacher_logits, soft_labels (or top_k_indices, top_k_probabilities with --top-k K) and",
-        "      DIR/_manifest.json. --partitions 0 keeps the input's partitioning.");
-  }
-
-  @Override
-  public Runnable plan(List<String> args) {
-    Options o = Options.parse(name(), args, Set.of("teacher", "data", "output", "temperature", "batch", "top-k",
-        "partitions"));
-    String teacher = o.required("teacher");
-    String data = o.required("data");
-    String output = o.required("output");
-    o.required("temperature");
-    double temperature = o.getDouble("temperature", Double.NaN, 0, false);
-    int batch = o.getInt("batch", 256, 1);
-    int topK = o.getInt("top-k", 0, 0);
-    int partitions = o.getInt("partitions", 0, 0);
+  public Runnable plan() {
+    double temperature = PARAMS.get(spec, "--temperature", Params.SOFT_LABELS_TEMPERATURE);
+    int batch = PARAMS.get(spec, "--batch", Params.SOFT_LABELS_BATCH_SIZE);
+    int topK = PARAMS.get(spec, "--top-k", Params.SOFT_LABELS_TOP_K);
+    if (partitions < 0) {
+      throw new UsageException("soft-labels: --partitions must be at least 0, cannot be: " + partitions);
+    }
     return () -> {
-      SparkSession spark = SparkSession.builder().appName("distill: soft-labels").getOrCreate();
+      SparkSession spark = Sessions.create("distill: soft-labels", verbosity.verbose());
       SoftLabelAction.Result result = SoftLabelAction.of(spark).teacher(teacher).data(data).output(output)
           .temperature(temperature).batchSize(batch).topK(topK).partitions(partitions).execute();
       System.out.printf("Soft labels at T=%s: %d rows in %.1f s (%.0f rows/s) -> %s%n", temperature, result.rows(),

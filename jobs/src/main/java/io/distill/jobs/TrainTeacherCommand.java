@@ -1,82 +1,119 @@
 package io.distill.jobs;
 
+import io.distill.dataset.DatasetSchema;
+import io.distill.jobs.config.Params;
 import io.distill.teacher.TeacherNetworks;
 import io.distill.teacher.TrainTeacherAction;
 import io.distill.trainer.InputJitter;
 import io.distill.trainer.TrainingSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code train-teacher}: Hinton's MNIST teacher trained with the Spark trainer, saved as a DL4J model zip. */
-final class TrainTeacherCommand implements Command {
+/**
+ * {@code train-teacher}: a teacher trained with the Spark trainer on an imported dataset's training rows (its
+ * validation rows held out and measured every epoch, the best epoch kept), saved as a DL4J model zip with its
+ * sidecar. Its options are the run configuration's teacher, training and split parameters, with their defaults.
+ */
+@Command(name = "train-teacher", mixinStandardHelpOptions = true, description = {"Trains the MLP teacher (teacher.hidden, dropout, max-norm), or the"
+    + " network of a DL4J JSON configuration, on DIR/train less --validation-rows rows held out (stratified by"
+    + " label), measures those after every epoch, keeps the best epoch and saves MODEL.zip and MODEL.zip.json;"
+    + " DIR/test is not read. With --checkpoint-dir, a rerun resumes from the last finished epoch."})
+final class TrainTeacherCommand implements JobCommand {
+  static final ParamOptions PARAMS = new ParamOptions()
+      .add("--dl4j-json", Params.TEACHER_DL4J_JSON)
+      .add("--hidden", Params.TEACHER_HIDDEN)
+      .add("--input-retain", Params.TEACHER_INPUT_RETAIN)
+      .add("--hidden-retain", Params.TEACHER_HIDDEN_RETAIN)
+      .add("--max-norm", Params.TEACHER_MAX_NORM)
+      .add("--learning-rate", Params.TEACHER_LEARNING_RATE)
+      .add("--momentum", Params.TEACHER_MOMENTUM)
+      .add("--lr-decay", Params.TEACHER_LR_DECAY)
+      .add("--epochs", Params.TEACHER_EPOCHS)
+      .add("--jitter", Params.TEACHER_JITTER)
+      .add("--workers", Params.TRAINING_WORKERS)
+      .add("--batch", Params.TRAINING_BATCH_SIZE)
+      .add("--averaging", Params.TRAINING_AVERAGING_PERIOD)
+      .add("--seed", Params.TRAINING_SEED)
+      .add("--validation-rows", Params.DATA_VALIDATION_ROWS)
+      .add("--validation-seed", Params.DATA_VALIDATION_SEED);
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--data", paramLabel = "DIR", required = true, description = "An imported dataset (DIR/train).")
+  String data;
+
+  @Option(names = "--output", paramLabel = "MODEL.zip", required = true, description = "Where the teacher goes.")
+  String output;
+
+  @Option(names = "--patience", paramLabel = "N", description = "Stop after N epochs without a better validation"
+      + " accuracy; 0 (default) = never.")
+  int patience;
+
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Checkpoint every epoch there; a rerun"
+      + " resumes.")
+  String checkpointDir;
+
+  @Mixin Verbosity verbosity = new Verbosity();
+
   @Override
-  public String name() {
-    return "train-teacher";
-  }
-
-  @Override
-  public String usage() {
-    return String.join("\n",
-        "  train-teacher --data DIR --output MODEL.zip [--epochs 10] [--workers 0] [--batch 64] [--averaging 5]",
-        "                [--learning-rate 0.1] [--lr-decay 1.0] [--momentum 0.9] [--seed 42] [--patience 0]",
-        "                [--jitter 0] [--checkpoint-dir DIR] [--dl4j-json FILE] [--validation-rows 5000]",
-        "                [--validation-seed 1]",
-        "      Trains 784-1200-1200-10 (dropout, max-norm), or the network of a DL4J JSON configuration, on",
-        "      DIR/train less --validation-rows rows held out (stratified by label), measures those after every",
-        "      epoch, keeps the best epoch and saves MODEL.zip and MODEL.zip.json; DIR/test is not read.",
-        "      --workers 0 = Spark's default parallelism; --patience 0 = no",
-        "      early stopping; --lr-decay G multiplies the learning rate by G after every epoch; --jitter P",
-        "      shifts each training image by up to P pixels along each axis, afresh every epoch; with",
-        "      --checkpoint-dir, a rerun resumes from the last finished epoch.");
-  }
-
-  private static String readText(String path) {
-    try {
-      return java.nio.file.Files.readString(java.nio.file.Path.of(path));
-    } catch (java.io.IOException e) {
-      throw new UsageException("train-teacher: cannot read --dl4j-json " + path + ": " + e.getMessage());
+  public Runnable plan() {
+    if (patience < 0) {
+      throw new UsageException("train-teacher: --patience must be at least 0, cannot be: " + patience);
     }
-  }
-
-  @Override
-  public Runnable plan(List<String> args) {
-    Options o = Options.parse(name(), args, Set.of("data", "output", "epochs", "workers", "batch", "averaging",
-        "learning-rate", "lr-decay", "momentum", "seed", "patience", "checkpoint-dir", "jitter", "dl4j-json",
-        "validation-rows", "validation-seed"));
-    String dl4jJson = o.get("dl4j-json", null);
-    int validationRows = o.getInt("validation-rows", 5000, 0);
-    long validationSeed = o.getInt("validation-seed", 1, 0);
-    String data = o.required("data");
-    String output = o.required("output");
-    double learningRate = o.getDouble("learning-rate", TeacherNetworks.DEFAULT_LEARNING_RATE, 0, false);
-    double momentum = o.getDouble("momentum", TeacherNetworks.DEFAULT_MOMENTUM, 0, true);
-    double decay = o.getDouble("lr-decay", 1.0, 0, false);
-    if (decay > 1) {
-      throw new UsageException(name() + ": --lr-decay must be in (0, 1], cannot be: " + decay);
-    }
-    long seed = o.getInt("seed", 42, 0);
-    int jitter = o.getInt("jitter", 0, 0);
-    TrainingSettings settings = TrainingSettings.builder()
-        .epochs(o.getInt("epochs", 10, 1))
-        .workers(o.getInt("workers", 0, 0))
-        .batchSizePerWorker(o.getInt("batch", 64, 1))
-        .averagingPeriod(o.getInt("averaging", 5, 1))
-        .seed(seed)
-        .earlyStoppingPatience(o.getInt("patience", 0, 0))
-        .checkpointDir(o.get("checkpoint-dir", null))
-        .jitter(jitter == 0 ? null : InputJitter.square(TeacherNetworks.MNIST_INPUTS, jitter))
-        .build();
+    String json = PARAMS.get(spec, "--dl4j-json", Params.TEACHER_DL4J_JSON);
+    String configuration = json == null ? null : readText(json);
+    List<Integer> hidden = PARAMS.get(spec, "--hidden", Params.TEACHER_HIDDEN);
+    double inputRetain = PARAMS.get(spec, "--input-retain", Params.TEACHER_INPUT_RETAIN);
+    double hiddenRetain = PARAMS.get(spec, "--hidden-retain", Params.TEACHER_HIDDEN_RETAIN);
+    Double maxNorm = PARAMS.get(spec, "--max-norm", Params.TEACHER_MAX_NORM);
+    double learningRate = PARAMS.get(spec, "--learning-rate", Params.TEACHER_LEARNING_RATE);
+    double momentum = PARAMS.get(spec, "--momentum", Params.TEACHER_MOMENTUM);
+    double decay = PARAMS.get(spec, "--lr-decay", Params.TEACHER_LR_DECAY);
+    int jitter = PARAMS.get(spec, "--jitter", Params.TEACHER_JITTER);
+    long seed = PARAMS.get(spec, "--seed", Params.TRAINING_SEED);
+    long validationRows = PARAMS.get(spec, "--validation-rows", Params.DATA_VALIDATION_ROWS);
+    long validationSeed = PARAMS.get(spec, "--validation-seed", Params.DATA_VALIDATION_SEED);
+    TrainingSettings.Builder settings = TrainingSettings.builder()
+        .epochs(PARAMS.get(spec, "--epochs", Params.TEACHER_EPOCHS))
+        .workers(PARAMS.get(spec, "--workers", Params.TRAINING_WORKERS))
+        .batchSizePerWorker(PARAMS.get(spec, "--batch", Params.TRAINING_BATCH_SIZE))
+        .averagingPeriod(PARAMS.get(spec, "--averaging", Params.TRAINING_AVERAGING_PERIOD))
+        .seed(seed).earlyStoppingPatience(patience).checkpointDir(checkpointDir);
     return () -> {
-      SparkSession spark = SparkSession.builder().appName("distill: train-teacher").getOrCreate();
-      TrainTeacherAction.Result result = TrainTeacherAction.of(spark)
-          .network(dl4jJson != null ? TeacherNetworks.fromJson(readText(dl4jJson), dl4jJson)
-              : TeacherNetworks.hintonMnist(TeacherNetworks.nesterov(learningRate, momentum, decay), seed))
-          .data(data, validationRows, validationSeed).output(output).settings(settings).execute();
+      SparkSession spark = Sessions.create("distill: train-teacher", verbosity.verbose());
+      Row shape = spark.read().parquet(data + "/" + DatasetSchema.TRAIN).agg(
+          functions.max(functions.size(functions.col(DatasetSchema.FEATURES))), functions.max(DatasetSchema.LABEL))
+          .first();
+      int features = shape.getInt(0);
+      MultiLayerConfiguration network = configuration != null ? TeacherNetworks.fromJson(configuration, json)
+          : TeacherNetworks.mlp(features, hidden.stream().mapToInt(Integer::intValue).toArray(), shape.getInt(1) + 1,
+              inputRetain, hiddenRetain, maxNorm, TeacherNetworks.nesterov(learningRate, momentum, decay), seed);
+      TrainTeacherAction.Result result = TrainTeacherAction.of(spark).network(network)
+          .data(data, validationRows, validationSeed).output(output)
+          .settings(settings.jitter(jitter == 0 ? null : InputJitter.square(features, jitter)).build()).execute();
       System.out.printf("Teacher %s: %d validation errors out of %d (%.2f%%) at epoch %d, %.0f s -> %s%n",
           result.info().configuration(), result.info().validationErrors(), result.info().validationExamples(),
           100 * result.info().validationAccuracy(), result.info().epochs(), result.info().trainingSeconds(),
           result.modelPath());
     };
+  }
+
+  private static String readText(String path) {
+    try {
+      return Files.readString(Path.of(path));
+    } catch (IOException e) {
+      throw new UsageException("train-teacher: cannot read --dl4j-json " + path + ": " + e.getMessage());
+    }
   }
 }

@@ -2,16 +2,19 @@ package io.distill.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.dataset.LocalSpark;
+import io.distill.jobs.config.Params;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,34 +35,38 @@ class DistillJobTest {
     assertEquals(1000, LocalSpark.session().read().parquet(out.resolve("test").toString()).count());
   }
 
+  /** Options that are run-configuration parameters are checked as the parameters are, with the same words. */
   @Test
   void badCommandLinesAreRefusedBeforeSparkWork() {
-    UsageException unknown = assertThrows(UsageException.class,
-        () -> DistillJob.plan(List.of("import-mnist", "--outptu", "x")));
-    assertTrue(unknown.getMessage().contains("unknown option --outptu"), unknown.getMessage());
-    UsageException range = assertThrows(UsageException.class,
-        () -> DistillJob.plan(List.of("import-mnist", "--rows-per-partition", "0")));
-    assertEquals("import-mnist: --rows-per-partition must be at least 1, cannot be: 0", range.getMessage());
-    UsageException type = assertThrows(UsageException.class,
-        () -> DistillJob.plan(List.of("import-mnist", "--rows-per-partition", "ten")));
-    assertTrue(type.getMessage().contains("must be an integer, got 'ten'"), type.getMessage());
+    assertTrue(refused("import-mnist", "--outptu", "x").contains("--outptu"));
+    assertEquals("import-mnist: --rows-per-partition must be >= 1, cannot be: 0",
+        refused("import-mnist", "--rows-per-partition", "0"));
+    assertEquals("import-mnist: --rows-per-partition must be an integer >= 1, got STRING 'ten'",
+        refused("import-mnist", "--rows-per-partition", "ten"));
     assertThrows(UsageException.class, () -> DistillJob.plan(List.of("distil")));
-    UsageException required = assertThrows(UsageException.class,
-        () -> DistillJob.plan(List.of("train-teacher", "--output", "t.zip")));
-    assertEquals("train-teacher: --data is required", required.getMessage());
-    UsageException rate = assertThrows(UsageException.class, () -> DistillJob.plan(
-        List.of("train-teacher", "--data", "d", "--output", "t.zip", "--learning-rate", "0")));
-    assertEquals("train-teacher: --learning-rate must be above 0.0, cannot be: 0", rate.getMessage());
+    assertTrue(refused("train-teacher", "--output", "t.zip").contains("--data"));
+    assertEquals("train-teacher: --learning-rate must be > 0, cannot be: 0",
+        refused("train-teacher", "--data", "d", "--output", "t.zip", "--learning-rate", "0"));
+    assertEquals("train-teacher: --hidden[1] must be >= 1, cannot be: 0",
+        refused("train-teacher", "--data", "d", "--output", "t.zip", "--hidden", "[100, 0]"));
     assertEquals(2, DistillJob.run(new String[] {"import-mnist", "--input"}));
-    UsageException temperature = assertThrows(UsageException.class, () -> DistillJob.plan(
-        List.of("soft-labels", "--teacher", "t.zip", "--data", "d", "--output", "o", "--temperature", "-1")));
-    assertEquals("soft-labels: --temperature must be above 0.0, cannot be: -1", temperature.getMessage());
-    UsageException config = assertThrows(UsageException.class,
-        () -> DistillJob.plan(List.of("--set", "students.epochz=3", "--set", "students.alpha=2")));
-    assertTrue(config.getMessage().contains("distill.students.epochz"), config.getMessage());
-    assertTrue(config.getMessage().contains("distill.students.alpha must be in [0, 1], cannot be: 2"),
-        config.getMessage());
+    assertEquals("soft-labels: --temperature must be > 0, cannot be: -1", refused("soft-labels", "--teacher", "t.zip",
+        "--data", "d", "--output", "o", "--temperature", "-1"));
     assertEquals(2, DistillJob.run(new String[] {"--config", dir.resolve("missing.conf").toString()}));
+  }
+
+  /** train-teacher --epochs is teacher.epochs: the same default (it once was 10 against 3). */
+  @Test
+  void optionsTakeTheirParametersDefaultsAndHelp() {
+    String help = output(() -> DistillJob.run(new String[] {"train-teacher", "--help"})).replaceAll("\\s+", " ");
+    assertTrue(help.contains("--epochs=N Passes over the training rows. Integer >= 1. Default: "
+        + Params.TEACHER_EPOCHS.defaultValue() + "."), help);
+    assertTrue(output(() -> DistillJob.run(new String[] {"--version"})).startsWith("distill-job "));
+    assertNull(DistillJob.plan(List.of("--help")));
+    String usage = output(() -> DistillJob.run(new String[] {"--help"}));
+    for (String command : List.of("run", "nightly", "import-mnist", "train-teacher", "soft-labels")) {
+      assertTrue(usage.contains(command), command + " in " + usage);
+    }
   }
 
   @Test
@@ -76,9 +83,27 @@ class DistillJobTest {
       System.setErr(stderr);
     }
     assertEquals(1, code);
-    String message = captured.toString(StandardCharsets.UTF_8).lines()
-        .filter(l -> l.startsWith("distill-job: FAILED")).findFirst().orElseThrow();
-    assertTrue(message.contains(empty.toString()) && message.contains("train-images-idx3-ubyte"), message);
+    List<String> lines = captured.toString(StandardCharsets.UTF_8).lines()
+        .filter(l -> l.startsWith("distill-job")).toList();
+    assertEquals(1, lines.size(), "one line: " + lines);
+    assertTrue(lines.get(0).startsWith("distill-job: FAILED: ") && lines.get(0).contains(empty.toString())
+        && lines.get(0).contains("train-images-idx3-ubyte"), lines.get(0));
     assertFalse(Files.exists(out));
+  }
+
+  private static String refused(String... args) {
+    return assertThrows(UsageException.class, () -> DistillJob.plan(List.of(args))).getMessage();
+  }
+
+  private static String output(Supplier<Integer> run) {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, run.get());
+    } finally {
+      System.setOut(stdout);
+    }
+    return captured.toString(StandardCharsets.UTF_8);
   }
 }

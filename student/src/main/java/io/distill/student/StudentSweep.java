@@ -1,22 +1,19 @@
 package io.distill.student;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distill.dataset.Fingerprint;
 import io.distill.dataset.HadoopFiles;
+import io.distill.dataset.RecordStore;
 import io.distill.losses.DistillationLoss;
-import io.distill.trainer.EpochStats;
 import io.distill.trainer.SparkTrainer;
 import io.distill.trainer.TeacherSignal;
 import io.distill.trainer.TrainingData;
 import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -37,23 +34,24 @@ import org.slf4j.LoggerFactory;
  * Trains a sweep of students: for every {@link StudentSpec}, a distilled student (DistillationLoss(α, T) on the hard
  * labels and the teacher's logits, softened at T in the loss) and a baseline of the same shape on the hard labels only
  * (α = 1), with the same rows, epochs, seed, augmentation and training settings. Each model goes to
- * {@code <output>/<model>/model.zip}, its history to {@code <output>/<model>/done.json}, written last.
+ * {@code <output>/<model>/model.zip}, and its record (inputs' fingerprint, history, seconds) to the sweep's
+ * {@link RecordStore}, written last.
  *
  * <p>The training and validation rows are packed once ({@link TrainingData}: features, hard labels and the teacher's
  * logits joined by id from the soft labels) and shared by every model of the sweep. Up to
  * {@link #concurrentStudents} models train at once, each in its own Spark scheduler pool ({@code students-<slot>}),
  * for clusters with more executors than one small student can use.
  *
- * <p>Reruns are cheap: a model whose {@code done.json} records the same inputs (network, settings, data fingerprint)
- * is not trained again, and a model interrupted mid-training resumes from its last epoch checkpoint
+ * <p>Reruns are cheap: a model whose record has the same inputs (network, settings, data fingerprint) is not trained
+ * again, and a model interrupted mid-training resumes from its last epoch checkpoint
  * ({@code <output>/<model>/checkpoints-<fingerprint>}, deleted once the model is done). Cost: one pack of the data
  * (one shuffle) when anything is to be trained, then one {@link SparkTrainer} run per model.
  */
 public final class StudentSweep {
   private static final Logger LOG = LoggerFactory.getLogger(StudentSweep.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-  public static final String DONE = "done.json";
   public static final String MODEL = "model.zip";
+  /** Where the sweep records its finished models when no {@link #records} are given: {@code <output>/_records}. */
+  public static final String RECORDS = "_records";
 
   private final SparkSession spark;
   private List<StudentSpec> specs = List.of();
@@ -69,6 +67,7 @@ public final class StudentSweep {
   private int concurrentStudents = 1;
   private TrainingData trainingPack;
   private TrainingData validationPack;
+  private RecordStore records;
   private int inputs;
   private int classes;
   private double learningRate = 1e-3;
@@ -170,6 +169,12 @@ public final class StudentSweep {
   /** Directory that receives one sub-directory per model. */
   public StudentSweep output(String path) {
     this.output = path;
+    return this;
+  }
+
+  /** Where finished models are recorded (one entry per model); default {@code <output>/_records}. */
+  public StudentSweep records(RecordStore store) {
+    this.records = store;
     return this;
   }
 
@@ -277,12 +282,12 @@ public final class StudentSweep {
     String dir = output + "/" + model;
     String fingerprint = fingerprint(conf, spec);
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    Map<String, Object> done = readDone(dir, hadoop);
-    if (done != null && fingerprint.equals(done.get("fingerprint"))) {
+    RecordStore store = records != null ? records : new RecordStore(output + "/" + RECORDS, hadoop);
+    Optional<TrainedStudent> done = store.find(model, fingerprint, TrainedStudent.class)
+        .filter(d -> exists(d.modelPath(), hadoop));
+    if (done.isPresent()) {
       LOG.info("Student {}: already trained for these inputs ({}), not redone", model, dir);
-      List<EpochStats> history = JSON.convertValue(done.get("history"), new TypeReference<List<EpochStats>>() {});
-      return new TrainedStudent(model, distilled ? ModelMetrics.DISTILLED : ModelMetrics.BASELINE, spec.name(), t,
-          alpha, dir + "/" + MODEL, history, ((Number) done.get("trainingSeconds")).doubleValue(), false);
+      return done.get().reused();
     }
     // Checkpoints belong to one set of inputs: a changed spec or dataset starts afresh.
     String checkpoints = dir + "/checkpoints-" + fingerprint.substring(0, 16);
@@ -296,20 +301,26 @@ public final class StudentSweep {
     }
     TrainingResult result = trainer.execute();
     writeModel(dir + "/" + MODEL, result, hadoop);
-    Map<String, Object> marker = new LinkedHashMap<>();
-    marker.put("model", model);
-    marker.put("fingerprint", fingerprint);
-    marker.put("trainingSeconds", result.seconds());
-    marker.put("history", result.history());
-    HadoopFiles.writeJson(dir + "/" + DONE, marker, hadoop);
+    TrainedStudent trained = new TrainedStudent(model, distilled ? ModelMetrics.DISTILLED : ModelMetrics.BASELINE,
+        spec.name(), t, alpha, dir + "/" + MODEL, result.history(), result.seconds(), true);
+    store.write(model, fingerprint, result.seconds(), trained);
     deleteStaleCheckpoints(dir, null, hadoop);
-    return new TrainedStudent(model, distilled ? ModelMetrics.DISTILLED : ModelMetrics.BASELINE, spec.name(), t,
-        alpha, dir + "/" + MODEL, result.history(), result.seconds(), true);
+    return trained;
+  }
+
+  private static boolean exists(String path, Configuration conf) {
+    Path p = new Path(path);
+    try {
+      return p.getFileSystem(conf).exists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot check " + path + ": " + e.getMessage(), e);
+    }
   }
 
   private String fingerprint(MultiLayerConfiguration conf, StudentSpec spec) {
-    return HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + spec + "|" + trainingName + "|"
-        + validationName + "|" + teacher + "|" + dataFingerprint);
+    return Fingerprint.of("student").add("network", conf.toJson()).add("settings", settings.toString())
+        .add("spec", spec.toString()).add("training", trainingName).add("validation", String.valueOf(validationName))
+        .add("teacher", teacher.toString()).add("data", dataFingerprint).hex();
   }
 
   private static void deleteStaleCheckpoints(String dir, String keep, Configuration conf) {
@@ -328,21 +339,6 @@ public final class StudentSweep {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot clean the checkpoints in " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static Map<String, Object> readDone(String dir, Configuration conf) {
-    Path path = new Path(dir, DONE);
-    try {
-      FileSystem fs = path.getFileSystem(conf);
-      if (!fs.exists(path) || !fs.exists(new Path(dir, MODEL))) {
-        return null;
-      }
-      try (InputStream in = fs.open(path)) {
-        return JSON.readValue(in, new TypeReference<Map<String, Object>>() {});
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + path + ": " + e.getMessage(), e);
     }
   }
 

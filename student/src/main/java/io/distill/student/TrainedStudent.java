@@ -13,4 +13,9 @@ public record TrainedStudent(String model, String role, String size, double temp
   public TrainedStudent {
     history = List.copyOf(history);
   }
+
+  /** The same student, found already trained rather than trained by this run. */
+  public TrainedStudent reused() {
+    return new TrainedStudent(model, role, size, temperature, alpha, modelPath, history, trainingSeconds, false);
+  }
 }

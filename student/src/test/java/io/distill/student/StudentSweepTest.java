@@ -45,7 +45,7 @@ class StudentSweepTest {
     assertEquals(DistillationLoss.hardLabelsOnly(),
         ((BaseOutputLayer) baseline.getLayerWiseConfigurations().getConf(1).getLayer()).getLossFn());
     assertEquals(784 * 16 + 16 + 16 * 10 + 10, baseline.numParams());
-    assertTrue(Files.exists(dir.resolve("students/tiny-baseline/done.json")));
+    assertTrue(Files.exists(dir.resolve("students/_records/tiny-baseline.json")), "the model is recorded");
 
     List<TrainedStudent> again = StudentSweep.of(spark).specs(specs).trainingData(spark.read().parquet(soft), soft).shape(784, 10)
         .settings(settings).output(out).execute();

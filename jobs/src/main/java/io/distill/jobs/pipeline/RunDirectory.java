@@ -1,38 +1,34 @@
 package io.distill.jobs.pipeline;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.dataset.HadoopFiles;
+import io.distill.dataset.RecordStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
  * The layout of one run's directory (any Hadoop FS URI) and its bookkeeping:
  *
  * <pre>
- * manifest.json            config as resolved, hashes, code version, per-stage timings, status
+ * manifest.json            config as resolved, hashes, code version, split sizes, per-stage timings, status
  * data/train, data/test    the imported dataset (when the input had to be imported)
  * teacher/model.zip        the trained teacher (+ model.zip.json)
- * soft-labels/train, /test teacher logits and soft labels
+ * soft-labels/train, /test the teacher's logits and soft labels by id (and /transfer with a transfer set)
  * students/&lt;model&gt;/model.zip
  * metrics/                 Parquet, one row per model
  * history/                 Parquet, one row per model per epoch
  * report/                  report.md, report.html, accuracy-vs-parameters.png
- * _stages/&lt;stage&gt;.json    what each finished stage was run on (its fingerprint) and produced
+ * _stages/&lt;stage&gt;.json    what each finished stage was run on (its fingerprint) and produced (its typed output)
+ * _stages/students/&lt;model&gt;.json  the same for each student of the sweep
  * _SUCCESS                 written last; a run without it is not complete
  * </pre>
  */
 public final class RunDirectory {
   public static final String SUCCESS = "_SUCCESS";
   public static final String MANIFEST = "manifest.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  public static final String STAGES = "_stages";
 
   private final String root;
   private final Configuration conf;
@@ -56,29 +52,14 @@ public final class RunDirectory {
     return root + "/" + relative;
   }
 
-  /** What a finished stage recorded: its fingerprint, seconds and outputs. */
-  public record StageRecord(String stage, String fingerprint, double seconds, String finishedAt,
-      Map<String, Object> outputs) {}
-
-  /** The record of a finished stage, if any. */
-  public Optional<StageRecord> stage(String stage) {
-    Path path = new Path(path("_stages/" + stage + ".json"));
-    try {
-      FileSystem fs = path.getFileSystem(conf);
-      if (!fs.exists(path)) {
-        return Optional.empty();
-      }
-      try (InputStream in = fs.open(path)) {
-        return Optional.of(JSON.readValue(in, StageRecord.class));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + path + ": " + e.getMessage(), e);
-    }
+  /** The records of the finished stages ({@code _stages/}). */
+  public RecordStore stages() {
+    return new RecordStore(path(STAGES), conf);
   }
 
-  public void recordStage(String stage, String fingerprint, double seconds, Map<String, Object> outputs) {
-    HadoopFiles.writeJson(path("_stages/" + stage + ".json"),
-        new StageRecord(stage, fingerprint, seconds, Instant.now().toString(), new LinkedHashMap<>(outputs)), conf);
+  /** The records of the sweep's finished students ({@code _stages/students/}). */
+  public RecordStore students() {
+    return new RecordStore(path(STAGES + "/students"), conf);
   }
 
   /** Whether a file or directory exists (any Hadoop FS URI or local path). */

@@ -76,7 +76,7 @@ class RunConfigRefusalTest {
   @Test
   void unknownKeysAnywhereAreRefusedWithTheNearestKnownKey() {
     assertEquals("distill.students.epoch is not a known key (did you mean 'epochs'?); distill.students has: "
-        + "alpha, temperature, learning-rate, lr-decay, epochs, input-retain, hidden-retain, sizes",
+        + "alpha, temperature, learning-rate, lr-decay, epochs, input-retain, hidden-retain, jitter, sizes",
         problem("students.epoch=5"));
     assertTrue(problem("teacher.learningRate=0.1").startsWith(
         "distill.teacher.learningRate is not a known key (did you mean 'learning-rate'?)"));

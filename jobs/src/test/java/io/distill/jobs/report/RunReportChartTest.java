@@ -22,7 +22,7 @@ class RunReportChartTest {
   static final int TEACHER = AccuracyChart.TEACHER_COLOR.getRGB();
 
   static AccuracyChart chart(List<ModelMetrics> metrics) {
-    return AccuracyChart.of(RunReport.summarize(metrics), "test");
+    return AccuracyChart.of(RunSummary.of(metrics), "test");
   }
 
   static void assertInside(AccuracyChart chart, ModelMetrics m) {

@@ -99,7 +99,8 @@ class RunReportTest {
   @Test
   void writesMarkdownHtmlAndAChartThatShowsTheRun() throws Exception {
     List<ModelMetrics> metrics = realistic();
-    RunReport.Output out = RunReport.write(dir.resolve("report").toString(), new Configuration(), facts(), metrics);
+    RunReport.Output out = RunReport.of(facts(), metrics).writeTo(dir.resolve("report").toString(),
+        new Configuration());
 
     Path report = dir.resolve("report");
     try (Stream<Path> files = Files.list(report)) {
@@ -115,7 +116,7 @@ class RunReportTest {
     assertEquals(AccuracyChart.HEIGHT, png.getHeight());
     assertEquals(900, png.getWidth());
     assertEquals(600, png.getHeight());
-    AccuracyChart chart = AccuracyChart.of(RunReport.summarize(metrics), "any title");
+    AccuracyChart chart = AccuracyChart.of(RunSummary.of(metrics), "any title");
     List<Point2D> distilled = new ArrayList<>();
     for (ModelMetrics m : metrics) {
       Point2D p = chart.pixel(m.parameters(), m.testAccuracy());
@@ -201,7 +202,7 @@ class RunReportTest {
         d.throughputPerSecond(), d.trainingSeconds(), d.epochs()));
     RunReport report = RunReport.of(new RunReport.RunFacts("<b>run</b>", null, null, null, "a = \"<x>\"\n"), metrics);
     String html = report.html();
-    assertTrue(html.contains("30x30-distilled&lt;script&gt;alert(&#39;x&#39;) &amp; co&lt;/script&gt;"), html);
+    assertTrue(html.contains("30x30-distilled&lt;script&gt;alert('x') &amp; co&lt;/script&gt;"), html);
     assertFalse(html.contains("<script") || html.contains("<b>"), html);
     assertTrue(html.contains("<title>Distillation run &lt;b&gt;run&lt;/b&gt;</title>"), html);
     assertTrue(html.contains("a = &quot;&lt;x&gt;&quot;"), html);
@@ -214,13 +215,13 @@ class RunReportTest {
   void summarizeGivesGainAndGapClosedPerSizeInParameterOrder() {
     List<ModelMetrics> shuffled = new ArrayList<>(realistic());
     Collections.reverse(shuffled);
-    RunReport.Summary summary = RunReport.summarize(shuffled);
+    RunSummary summary = RunSummary.of(shuffled);
     assertEquals(List.of("30x30", "100x100", "300x300", "800x800"), summary.sizeNames());
     assertEquals("teacher", summary.teacher().orElseThrow().model());
     assertEquals(EXAMPLES, summary.testExamples());
     assertEquals(9, summary.models().size());
     for (Object[] s : SIZES) {
-      RunReport.SizeSummary size = summary.find((String) s[0]).orElseThrow();
+      RunSummary.SizeSummary size = summary.find((String) s[0]).orElseThrow();
       long base = (Long) s[2];
       long dist = (Long) s[3];
       assertEquals(base - dist, size.gain(), size.size());
@@ -233,19 +234,19 @@ class RunReportTest {
     // A teacher no better than a baseline leaves no gap to close: n/a (denominator 0 for 800x800, < 0 for 300x300).
     List<ModelMetrics> weakTeacher = new ArrayList<>(realistic());
     weakTeacher.set(0, teacher(143));
-    RunReport.Summary weak = RunReport.summarize(weakTeacher);
+    RunSummary weak = RunSummary.of(weakTeacher);
     assertTrue(weak.find("800x800").orElseThrow().gapClosed().isEmpty());
     assertEquals("n/a", weak.find("800x800").orElseThrow().gapClosedText());
     assertEquals(62, weak.find("800x800").orElseThrow().gain(), "the gain does not need the teacher");
     assertEquals((205.0 - 151) / (205 - 143), weak.find("100x100").orElseThrow().gapClosed().getAsDouble(), 1e-12);
     List<ModelMetrics> weaker = new ArrayList<>(realistic());
     weaker.set(0, teacher(170));
-    assertTrue(RunReport.summarize(weaker).find("300x300").orElseThrow().gapClosed().isEmpty());
+    assertTrue(RunSummary.of(weaker).find("300x300").orElseThrow().gapClosed().isEmpty());
     String md = RunReport.of(facts(), weakTeacher).markdown();
     assertEquals("n/a", row(md, "800x800").get(5), md);
 
     // Without a teacher every gap closed is n/a; the report still renders.
-    RunReport.Summary none = RunReport.summarize(realistic().subList(1, 9));
+    RunSummary none = RunSummary.of(realistic().subList(1, 9));
     assertTrue(none.teacher().isEmpty());
     assertTrue(none.sizes().stream().allMatch(s -> s.gapClosed().isEmpty()));
     String noTeacher = RunReport.of(facts(), realistic().subList(1, 9)).markdown();
@@ -257,14 +258,14 @@ class RunReportTest {
   void unpairedStudentsAndDuplicateNamesAreRefusedByName() {
     List<ModelMetrics> noBaseline = new ArrayList<>(realistic());
     noBaseline.removeIf(m -> m.model().equals("300x300-baseline"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunReport.summarize(noBaseline));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(noBaseline));
     assertTrue(e.getMessage().contains("size 300x300 has a distilled student ('300x300-distilled') but no baseline"),
         e.getMessage());
 
     List<ModelMetrics> noDistilled = new ArrayList<>(realistic());
     noDistilled.removeIf(m -> m.model().equals("100x100-distilled"));
     e = assertThrows(IllegalArgumentException.class,
-        () -> RunReport.write(dir.toString(), new Configuration(), facts(), noDistilled));
+        () -> RunReport.of(facts(), noDistilled).writeTo(dir.toString(), new Configuration()));
     assertTrue(e.getMessage().contains("size 100x100 has a baseline student ('100x100-baseline') but no distilled"),
         e.getMessage());
     assertFalse(Files.exists(dir.resolve("report.md")), "nothing is written for refused metrics");
@@ -275,7 +276,7 @@ class RunReportTest {
         b.parameters(), b.serializedBytes(), b.testExamples(), b.testErrors(), b.testAccuracy(), b.teacherAgreement(),
         b.meanKlToTeacher(), b.latencyP50Millis(), b.latencyP95Millis(), b.throughputPerSecond(),
         b.trainingSeconds(), b.epochs()));
-    e = assertThrows(IllegalArgumentException.class, () -> RunReport.summarize(duplicate));
+    e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(duplicate));
     assertTrue(e.getMessage().contains("Duplicate model name '30x30-distilled'"), e.getMessage());
 
     List<ModelMetrics> twoTeachers = new ArrayList<>(realistic());
@@ -284,12 +285,12 @@ class RunReportTest {
         t.serializedBytes(), t.testExamples(), t.testErrors(), t.testAccuracy(), t.teacherAgreement(),
         t.meanKlToTeacher(), t.latencyP50Millis(), t.latencyP95Millis(), t.throughputPerSecond(),
         t.trainingSeconds(), t.epochs()));
-    e = assertThrows(IllegalArgumentException.class, () -> RunReport.summarize(twoTeachers));
+    e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(twoTeachers));
     assertTrue(e.getMessage().contains("two teachers, 'teacher' and 'teacher-2'"), e.getMessage());
 
     List<ModelMetrics> badRole = new ArrayList<>(realistic());
     badRole.add(model("x", "student", "8x8", 1, 1, 100, 5000, 0.5, 1, 1));
-    e = assertThrows(IllegalArgumentException.class, () -> RunReport.summarize(badRole));
+    e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(badRole));
     assertTrue(e.getMessage().contains("Model 'x' has role 'student'"), e.getMessage());
 
     List<ModelMetrics> otherSplit = new ArrayList<>(realistic());
@@ -297,16 +298,16 @@ class RunReportTest {
     otherSplit.set(3, new ModelMetrics(o.model(), o.role(), o.size(), o.temperature(), o.alpha(), o.parameters(),
         o.serializedBytes(), 1_000, o.testErrors(), o.testAccuracy(), o.teacherAgreement(), o.meanKlToTeacher(),
         o.latencyP50Millis(), o.latencyP95Millis(), o.throughputPerSecond(), o.trainingSeconds(), o.epochs()));
-    e = assertThrows(IllegalArgumentException.class, () -> RunReport.summarize(otherSplit));
+    e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(otherSplit));
     assertTrue(e.getMessage().contains("1000 (100x100-distilled)"), e.getMessage());
   }
 
   @Test
   void rewritesAnEarlierReportOnAFileUri() throws Exception {
     String uri = dir.resolve("runs/r1/report").toUri().toString(); // file:///...
-    RunReport.write(uri, new Configuration(), facts(), realistic());
+    RunReport.of(facts(), realistic()).writeTo(uri, new Configuration());
     List<ModelMetrics> oneSize = realistic().subList(0, 3);
-    RunReport.Output out = RunReport.write(uri, new Configuration(), facts(), oneSize);
+    RunReport.Output out = RunReport.of(facts(), oneSize).writeTo(uri, new Configuration());
     String md = Files.readString(dir.resolve("runs/r1/report/report.md"));
     assertTrue(md.contains("| 30x30 |") && !md.contains("| 800x800 |"), "the second report replaced the first");
     try (Stream<Path> files = Files.list(dir.resolve("runs/r1/report"))) {
@@ -316,7 +317,7 @@ class RunReportTest {
 
     Files.writeString(dir.resolve("a-file"), "x");
     Exception e = assertThrows(java.io.UncheckedIOException.class,
-        () -> RunReport.write(dir.resolve("a-file").toString(), new Configuration(), facts(), realistic()));
+        () -> RunReport.of(facts(), realistic()).writeTo(dir.resolve("a-file").toString(), new Configuration()));
     assertTrue(e.getMessage().contains("a-file") && e.getMessage().contains("not a directory"), e.getMessage());
   }
 

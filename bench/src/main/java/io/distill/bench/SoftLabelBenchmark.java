@@ -1,4 +1,4 @@
-package io.distill.jobs.bench;
+package io.distill.bench;
 
 import io.distill.losses.DistillationLabels;
 import io.distill.teacher.SoftLabelAction;

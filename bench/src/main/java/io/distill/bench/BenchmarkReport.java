@@ -1,4 +1,4 @@
-package io.distill.jobs.bench;
+package io.distill.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

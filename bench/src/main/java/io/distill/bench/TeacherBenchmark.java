@@ -1,4 +1,4 @@
-package io.distill.jobs.bench;
+package io.distill.bench;
 
 import io.distill.teacher.TeacherNetworks;
 import io.distill.teacher.TrainTeacherAction;

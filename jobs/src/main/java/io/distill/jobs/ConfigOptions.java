@@ -1,0 +1,60 @@
+package io.distill.jobs;
+
+import io.distill.jobs.config.ConfigArguments;
+import io.distill.jobs.config.RunConfig;
+import io.distill.jobs.config.RunConfigException;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The run configuration on the command line, shared by {@code run} and {@code nightly}: {@code --config FILE},
+ * {@code --set key=value} and {@code --stages a,b,c} (shorthand for {@code --set stages=[a,b,c]}); {@code --set} and
+ * {@code --stages} may repeat, later ones win.
+ */
+final class ConfigOptions {
+  private String configFile;
+  private final List<String> overrides = new ArrayList<>();
+  private final List<String> problems = new ArrayList<>();
+
+  @Option(names = "--config", paramLabel = "FILE", description = "A HOCON run configuration (conf/mnist.conf); it"
+      + " only needs the keys it changes from conf/default.conf.")
+  void config(String file) {
+    if (configFile != null) {
+      problems.add("--config given twice ('" + configFile + "' and '" + file + "')");
+    }
+    configFile = file;
+  }
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Sets one key of the run configuration, relative"
+      + " to distill (students.epochs=5); the value is HOCON, or a plain string where it is not.")
+  void set(String keyValue) {
+    overrides.add(keyValue);
+  }
+
+  @Option(names = "--stages", paramLabel = "A,B,C", description = "The stages to run, any of "
+      + "import, teacher, soft-labels, students, evaluate, report.")
+  void stages(String names) {
+    String stages = ConfigArguments.stages(names);
+    if (stages == null) {
+      problems.add("--stages expects a comma-separated list of stage names (" + String.join(",", RunConfig.STAGES)
+          + "), got '" + names + "'");
+    } else {
+      overrides.add(stages);
+    }
+  }
+
+  /** These options and {@code more} overrides, loaded and checked; a bad configuration is a usage error. */
+  RunConfig load(String... more) {
+    if (!problems.isEmpty()) {
+      throw new UsageException(String.join("\n", problems));
+    }
+    List<String> all = new ArrayList<>(overrides);
+    all.addAll(List.of(more));
+    try {
+      return new ConfigArguments(configFile, all).load();
+    } catch (RunConfigException e) {
+      throw new UsageException(e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.distill.jobs;
+
+import java.net.URISyntaxException;
+import java.net.URL;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The Spark session of a command, and what a person sees in its log. By default Spark's and Hadoop's own loggers are
+ * at WARN and the pipeline's at INFO (one line per stage, epoch and model), with Spark's console progress bar on:
+ * the jar's {@code io/distill/jobs/log4j2-quiet.properties} replaces the log4j2 configuration spark-submit started
+ * with. {@code --verbose} keeps Spark's full logs; so does a configuration given with
+ * {@code -Dlog4j2.configurationFile=...} (e.g. {@code --driver-java-options}), which is never overridden.
+ */
+final class Sessions {
+  static final String QUIET_LOGS = "/io/distill/jobs/log4j2-quiet.properties";
+
+  private Sessions() {}
+
+  /** The session for {@code appName} (joining one that exists, as under spark-submit), logs set up first. */
+  static SparkSession create(String appName, boolean verbose) {
+    if (!verbose) {
+      quietLogs();
+    }
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    if (!verbose) {
+      builder.config("spark.ui.showConsoleProgress", "true");
+    }
+    if (System.getProperty("spark.scheduler.mode") == null) {
+      builder.config("spark.scheduler.mode", "FAIR"); // students trained concurrently share the executors fairly
+    }
+    return builder.getOrCreate();
+  }
+
+  /** Spark and Hadoop at WARN, the pipeline at INFO, unless the user gave a log4j2 configuration of their own. */
+  static void quietLogs() {
+    if (System.getProperty("log4j2.configurationFile") != null) {
+      return;
+    }
+    URL quiet = Sessions.class.getResource(QUIET_LOGS);
+    if (quiet == null) {
+      throw new IllegalStateException("the jar lacks " + QUIET_LOGS);
+    }
+    try {
+      Configurator.reconfigure(quiet.toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

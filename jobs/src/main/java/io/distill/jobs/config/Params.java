@@ -1,0 +1,187 @@
+package io.distill.jobs.config;
+
+import io.distill.jobs.config.ValueReader.Range;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every key of the run configuration, declared once: name, type and range, default, documentation. Sections group
+ * them as {@code conf/default.conf} shows; {@link #ALL} lists them in that order. Adding a key is one declaration
+ * here plus its use.
+ */
+public final class Params {
+  private static final List<Param<?>> DECLARED = new ArrayList<>();
+
+  /** One object of the configuration and what it is for. */
+  public record Section(String key, String doc) {}
+
+  /** The objects under {@code distill}, in order, with their documentation. */
+  public static final List<Section> SECTIONS = List.of(
+      new Section("run", "Where the run writes everything (data, models, soft labels, metrics, report, manifest)."),
+      new Section("data", "The labelled dataset, and the validation split held out of its training split."),
+      new Section("teacher", "The teacher network: given as a model file, a DL4J JSON configuration, or (the"
+          + " default) an MLP with dropout and max-norm (Hinton et al. 2015) trained with SGD + momentum. Trained on"
+          + " the training rows (the validation rows held out), keeping the epoch with the best validation accuracy."),
+      new Section("soft-labels", "The soft-label stage: teacher inference over the training and test splits, written"
+          + " to Parquet (id and the teacher's outputs; no copy of the features)."),
+      new Section("students", "The student sweep: each size is trained twice, distilled (from the soft labels) and as"
+          + " a hard-label baseline of the same shape, with the same rows, epochs and augmentation; the loss is"
+          + " alpha*CE(hard) + (1-alpha)*T^2*KL(teacher at T || student at T)."),
+      new Section("training", "Data-parallel training on Spark (parameter averaging), for the teacher and the"
+          + " students."),
+      new Section("evaluation", "The evaluation stage: accuracy, agreement with the teacher, size, latency and"
+          + " throughput."));
+
+  // ---- run
+  public static final Param<String> RUN_DIR = param("run.dir", ParamTypes.string(false, "String, non-blank"),
+      "runs/default", "Run directory: any Hadoop FileSystem URI or local path (file://, hdfs://, s3a://).");
+
+  // ---- data
+  public static final Param<String> DATA_INPUT = param("data.input", ParamTypes.string(false, "String, non-blank"),
+      RunConfig.EMBEDDED, "\"embedded\" = the MNIST slice inside the jar (5,000 train, 1,000 test images);"
+          + " otherwise a directory holding the four MNIST IDX files (gzip-compressed or raw), or an already imported"
+          + " Parquet directory with train/ and test/ (the import stage decides which by looking).");
+  public static final Param<Integer> DATA_ROWS_PER_PARTITION = param("data.rows-per-partition",
+      ParamTypes.integer(1, Integer.MAX_VALUE), 10_000, "Rows per Parquet partition written by the import stage.");
+  public static final Param<Long> DATA_VALIDATION_ROWS = param("data.validation-rows", ParamTypes.longInteger(0),
+      500L, "Rows of the training split held out as the validation split: stratified by label, chosen by a hash of"
+          + " each row's id, so the same rows every run. Every per-epoch validation, best-epoch choice and any"
+          + " choice of T, alpha or epochs is made on them; the test split is read only by the evaluate stage"
+          + " (0 = no validation split).");
+  public static final Param<Long> DATA_VALIDATION_SEED = param("data.validation-seed",
+      ParamTypes.longInteger(Long.MIN_VALUE), 1L, "Seed of that choice (another seed holds out other rows).");
+
+  // ---- teacher
+  public static final Param<String> TEACHER_MODEL = param("teacher.model",
+      ParamTypes.string(true, "String (Hadoop FS URI or local path)"), null,
+      "An existing DL4J model zip to use as the teacher (then nothing is trained); null = train one from the keys"
+          + " below.");
+  public static final Param<String> TEACHER_DL4J_JSON = param("teacher.dl4j-json",
+      ParamTypes.string(true, "String (Hadoop FS URI or local path)"), null,
+      "A DL4J MultiLayerConfiguration JSON of the teacher to train, for any shape (e.g. conf/teacher-cnn.json, a"
+          + " convolutional teacher); its layers, updater and regularisation are the JSON's own, its output layer is"
+          + " made to emit logits. null = the MLP described by the keys below (hidden ... lr-decay); epochs and"
+          + " jitter apply to both.");
+  public static final Param<List<Integer>> TEACHER_HIDDEN = param("teacher.hidden", ParamTypes.widths(false),
+      List.of(1200, 1200), "Widths of the hidden layers of the MLP teacher, input to output.");
+  public static final Param<Double> TEACHER_INPUT_RETAIN = param("teacher.input-retain",
+      ParamTypes.number(Range.RETAIN, false), 0.8, "Dropout retain probability of the input layer (1 = no dropout).");
+  public static final Param<Double> TEACHER_HIDDEN_RETAIN = param("teacher.hidden-retain",
+      ParamTypes.number(Range.RETAIN, false), 0.5,
+      "Dropout retain probability of the hidden layers (1 = no dropout).");
+  public static final Param<Double> TEACHER_MAX_NORM = param("teacher.max-norm", ParamTypes.number(Range.POSITIVE,
+      true), 3.5, "Max-norm constraint on each unit's incoming weights; null = none.");
+  public static final Param<Double> TEACHER_LEARNING_RATE = param("teacher.learning-rate",
+      ParamTypes.number(Range.POSITIVE, false), 0.1, "SGD learning rate (Nesterov momentum).");
+  public static final Param<Double> TEACHER_MOMENTUM = param("teacher.momentum", ParamTypes.number(Range.MOMENTUM,
+      false), 0.9, "Momentum.");
+  public static final Param<Integer> TEACHER_EPOCHS = param("teacher.epochs", ParamTypes.integer(1,
+      Integer.MAX_VALUE), 3, "Passes over the training rows.");
+  public static final Param<Double> TEACHER_LR_DECAY = param("teacher.lr-decay", ParamTypes.number(Range.RETAIN,
+      false), 1.0, "Factor the learning rate is multiplied by after every epoch (1 = constant rate).");
+  public static final Param<Integer> TEACHER_JITTER = param("teacher.jitter", ParamTypes.integer(0, 13), 0,
+      "Input jitter: every training image is shifted by a random whole number of pixels in [-jitter, jitter] along"
+          + " each axis, afresh at every visit (Hinton et al. jittered by up to 2 pixels); 0 = no jitter. Needs square"
+          + " images (784 features = 28 x 28).");
+
+  // ---- soft labels
+  public static final Param<Double> SOFT_LABELS_TEMPERATURE = param("soft-labels.temperature",
+      ParamTypes.number(Range.POSITIVE, false), 4.0, "Temperature T the soft labels are stored at; the teacher's"
+          + " logits are stored as well, so students may use other temperatures.");
+  public static final Param<Integer> SOFT_LABELS_BATCH_SIZE = param("soft-labels.batch-size",
+      ParamTypes.integer(1, Integer.MAX_VALUE), 256, "Examples per teacher inference call.");
+  public static final Param<Integer> SOFT_LABELS_TOP_K = param("soft-labels.top-k", ParamTypes.integer(0,
+      Integer.MAX_VALUE), 0, "Keep only the k largest probabilities at the temperature above, and their classes,"
+          + " instead of all K logits (for many classes: 8 bytes a row per kept class instead of 8 per class)."
+          + " Students then learn from them: the probability left over is spread evenly over the classes left out,"
+          + " and a student's own T re-tempers them. 0 = keep the full logits.");
+  public static final Param<Integer> SOFT_LABELS_TRANSFER_COPIES = param("soft-labels.transfer-copies",
+      ParamTypes.integer(0, 100), 0, "The transfer set the students learn from is the training rows plus this many"
+          + " jittered copies of each (shifted by up to transfer-jitter pixels along each axis, hard label kept), all"
+          + " labelled by the teacher; baselines train on the same rows with their hard labels, so both see the same"
+          + " budget. Written to run.dir/transfer/train. 0 = the training rows alone.");
+  public static final Param<Integer> SOFT_LABELS_TRANSFER_JITTER = param("soft-labels.transfer-jitter",
+      ParamTypes.integer(1, 13), 2, "Largest shift, in pixels, of the transfer set's jittered copies.");
+
+  // ---- students
+  public static final Param<Double> STUDENTS_ALPHA = param("students.alpha", ParamTypes.number(Range.UNIT, false),
+      0.1, "Weight of the hard-label cross-entropy term for distilled students (baselines always use 1).");
+  public static final Param<Double> STUDENTS_TEMPERATURE = param("students.temperature",
+      ParamTypes.number(Range.POSITIVE, false), 8.0, "Distillation temperature T for sizes that do not set their"
+          + " own.");
+  public static final Param<Double> STUDENTS_LEARNING_RATE = param("students.learning-rate",
+      ParamTypes.number(Range.POSITIVE, false), 0.001, "Adam learning rate.");
+  public static final Param<Double> STUDENTS_LR_DECAY = param("students.lr-decay", ParamTypes.number(Range.RETAIN,
+      false), 1.0, "Factor the learning rate is multiplied by after every epoch (1 = constant rate).");
+  public static final Param<Integer> STUDENTS_EPOCHS = param("students.epochs", ParamTypes.integer(1,
+      Integer.MAX_VALUE), 3, "Passes over the training rows, per student.");
+  public static final Param<Double> STUDENTS_INPUT_RETAIN = param("students.input-retain",
+      ParamTypes.number(Range.RETAIN, false), 1.0, "Dropout retain probability of the input layer (1 = no dropout).");
+  public static final Param<Double> STUDENTS_HIDDEN_RETAIN = param("students.hidden-retain",
+      ParamTypes.number(Range.RETAIN, false), 1.0,
+      "Dropout retain probability of the hidden layers (1 = no dropout).");
+  public static final Param<Integer> STUDENTS_JITTER = param("students.jitter", ParamTypes.integer(0, 13), 0,
+      "Input jitter of the students' training images, as teacher.jitter, for distilled students and baselines"
+          + " alike (a distilled student learns the teacher's outputs for the unshifted image); 0 = none.");
+  public static final Param<List<StudentSize>> STUDENTS_SIZES = param("students.sizes", ParamTypes.sizes(), List.of(
+      new StudentSize("800x800", List.of(800, 800), null, 20.0, null, null),
+      new StudentSize("300x300", List.of(300, 300), null, 8.0, null, null),
+      new StudentSize("100x100", List.of(100, 100), null, 8.0, null, null),
+      new StudentSize("30x30", List.of(30, 30), null, 3.0, null, null)),
+      "The student sizes: a list of objects, at least one. Each object has name (string, unique, [A-Za-z0-9_.-]+,"
+          + " required: names the student in the run's outputs); hidden (list of integers >= 1: an MLP with these"
+          + " hidden widths, [] = softmax regression) or dl4j-json (path to a DL4J MultiLayerConfiguration JSON, for"
+          + " any other shape, e.g. a small CNN), exactly one of the two; temperature (number > 0, optional: this"
+          + " size's T, default students.temperature); alpha (number in [0, 1], optional: default students.alpha);"
+          + " seed (integer, optional: default training.seed; list a shape several times under different names and"
+          + " seeds to measure the spread over seeds).");
+
+  // ---- training
+  public static final Param<Integer> TRAINING_WORKERS = param("training.workers", ParamTypes.integer(0,
+      Integer.MAX_VALUE), 0, "Number of Spark workers (data partitions trained in parallel); 0 = Spark's default"
+          + " parallelism.");
+  public static final Param<Integer> TRAINING_BATCH_SIZE = param("training.batch-size", ParamTypes.integer(1,
+      Integer.MAX_VALUE), 64, "Minibatch size, per worker.");
+  public static final Param<Integer> TRAINING_AVERAGING_PERIOD = param("training.averaging-period",
+      ParamTypes.integer(1, Integer.MAX_VALUE), 5, "Minibatches each worker fits between parameter averagings.");
+  public static final Param<Long> TRAINING_SEED = param("training.seed", ParamTypes.longInteger(Long.MIN_VALUE), 42L,
+      "Random seed (weights, shuffling, dropout).");
+  public static final Param<Integer> TRAINING_CONCURRENT_STUDENTS = param("training.concurrent-students",
+      ParamTypes.integer(1, Integer.MAX_VALUE), 1, "Students of the sweep trained at once, each with the workers"
+          + " above, in its own scheduler pool: for clusters with more executor cores than one small student can use"
+          + " (run with spark.scheduler.mode=FAIR).");
+
+  // ---- evaluation
+  public static final Param<Integer> EVALUATION_LATENCY_CALLS = param("evaluation.latency-calls",
+      ParamTypes.integer(200, Integer.MAX_VALUE), 200, "Single-example calls timed per model for the latency"
+          + " percentiles.");
+  public static final Param<Integer> EVALUATION_THROUGHPUT_BATCH = param("evaluation.throughput-batch",
+      ParamTypes.integer(1, Integer.MAX_VALUE), 256, "Batch size of the throughput measurement.");
+
+  // ---- stages
+  public static final Param<List<String>> STAGES = param("stages", ParamTypes.stages(RunConfig.STAGES),
+      RunConfig.STAGES, "Which stages to run, any of: " + String.join(", ", RunConfig.STAGES) + ". They always run in"
+          + " that order, whatever the order here; a stage left out is not run, so the stages after it need its"
+          + " outputs already in run.dir (from an earlier run).");
+
+  /** Every parameter, in declaration order. */
+  public static final List<Param<?>> ALL = List.copyOf(DECLARED);
+
+  private Params() {}
+
+  private static <T> Param<T> param(String key, ParamType<T> type, T defaultValue, String doc) {
+    Param<T> p = new Param<>(key, type, defaultValue, doc);
+    DECLARED.add(p);
+    return p;
+  }
+
+  /** The parameter with this key (relative to {@code distill}), or null. */
+  public static Param<?> byKey(String key) {
+    for (Param<?> p : ALL) {
+      if (p.key().equals(key)) {
+        return p;
+      }
+    }
+    return null;
+  }
+}

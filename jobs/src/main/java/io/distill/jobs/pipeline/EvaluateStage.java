@@ -1,0 +1,120 @@
+package io.distill.jobs.pipeline;
+
+import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.Fingerprint;
+import io.distill.dataset.RowChecks;
+import io.distill.jobs.config.Params;
+import io.distill.jobs.config.RunConfig;
+import io.distill.student.LogitsModel;
+import io.distill.student.ModelDescription;
+import io.distill.student.ModelEvaluator;
+import io.distill.student.ModelMetrics;
+import io.distill.student.TestScores;
+import io.distill.student.TrainedStudent;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TeacherModelFile;
+import io.distill.trainer.TrainingData;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The "evaluate" stage, the only one that reads the test split's labels: every model's errors, agreement with the
+ * teacher and KL to it, computed on the executors in one pass over the test rows joined with the teacher's logits
+ * (the teacher is scored from its logits, not run again); size; and speed, timed in the driver JVM on a bounded
+ * sample of test rows. One row per model in {@code metrics/}.
+ */
+final class EvaluateStage {
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateStage.class);
+  /** Test rows the models are timed on. */
+  private static final int TIMING_SAMPLE = 1024;
+
+  private EvaluateStage() {}
+
+  /** The metrics table and its number of models. */
+  record Output(String metrics, int models) implements StageOutput {
+    @Override
+    public List<String> paths() {
+      return List.of(metrics);
+    }
+  }
+
+  static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher,
+      SoftLabelStage.Output soft, StudentStage.Output students) {
+    RunConfig c = ctx.config();
+    String fingerprint = Fingerprint.of("evaluate").add("students", students.fingerprint())
+        .add("teacher", teacher.fingerprint()).add("soft-labels", soft.fingerprint())
+        .add("latency-calls", c.get(Params.EVALUATION_LATENCY_CALLS))
+        .add("throughput-batch", c.get(Params.EVALUATION_THROUGHPUT_BATCH)).hex();
+    return ctx.stages().run("evaluate", fingerprint, Output.class, () -> {
+      String testPath = data.data().test();
+      int[] shape = ctx.shape(data.data().train());
+      Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
+      for (TrainedStudent m : students.models()) {
+        nets.put(m.model(), restore(ctx, m.modelPath()));
+      }
+      ctx.spark().sparkContext().setJobDescription("Evaluating the teacher and " + nets.size()
+          + " students on the test split");
+      Map<String, TestScores.Totals> scores;
+      try (TrainingData test = TrainingData.pack(ctx.spark()).rows(ctx.read(testPath), testPath)
+          .softLabels(ctx.read(soft.test()), soft.test()).teacher(SoftLabelStage.signal(c))
+          .features(shape[0]).classes(shape[1]).workers(ctx.spark().sparkContext().defaultParallelism())
+          .execute()) {
+        scores = TestScores.of(ctx.spark(), test, nets, ctx.spark().sparkContext().getConf()
+            .getInt("spark.task.cpus", 1));
+      }
+      INDArray sample = sample(ctx, testPath, shape[0]);
+      ModelEvaluator evaluator = ModelEvaluator.builder().latencyCalls(c.get(Params.EVALUATION_LATENCY_CALLS))
+          .throughputBatch(c.get(Params.EVALUATION_THROUGHPUT_BATCH)).build();
+      List<ModelMetrics> metrics = new ArrayList<>();
+      TeacherModel t = TeacherModelFile.load(teacher.model(), ctx.hadoop());
+      metrics.add(evaluator.evaluate(ModelDescription.teacher(teacher.configuration(), teacher.trainingSeconds(),
+              teacher.epochs()), LogitsModel.of(t::logits, t.parameterCount(),
+              LogitsModel.serializedSize(t.network())), scores.get(TestScores.TEACHER), sample));
+      for (TrainedStudent m : students.models()) {
+        int epochs = m.history().size();
+        ModelDescription d = ModelMetrics.DISTILLED.equals(m.role())
+            ? ModelDescription.distilled(m.size(), m.temperature(), m.alpha(), m.trainingSeconds(), epochs)
+            : ModelDescription.baseline(m.size(), m.trainingSeconds(), epochs);
+        ModelMetrics row = evaluator.evaluate(d, LogitsModel.of(nets.get(m.model())), scores.get(m.model()), sample);
+        LOG.info("Evaluated {}: {} errors / {}, agreement {}, {} parameters", row.model(), row.testErrors(),
+            row.testExamples(), String.format("%.4f", row.teacherAgreement()), row.parameters());
+        metrics.add(row);
+      }
+      return new Output(Tables.write(ctx, metrics, ModelMetrics.class, "metrics"), metrics.size());
+    });
+  }
+
+  /** Up to {@value #TIMING_SAMPLE} test rows' features, to time the models on. */
+  private static INDArray sample(PipelineContext ctx, String testPath, int features) {
+    List<Row> rows = ctx.read(testPath).select(DatasetSchema.ID, DatasetSchema.FEATURES).limit(TIMING_SAMPLE)
+        .collectAsList();
+    float[][] x = new float[rows.size()][];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = RowChecks.finiteFloats(rows.get(i).getList(1), features, testPath, rows.get(i).getLong(0),
+          DatasetSchema.FEATURES);
+    }
+    return Nd4j.create(x);
+  }
+
+  private static MultiLayerNetwork restore(PipelineContext ctx, String path) {
+    Path p = new Path(path);
+    try (InputStream in = p.getFileSystem(ctx.hadoop()).open(p)) {
+      return ModelSerializer.restoreMultiLayerNetwork(in, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the student model " + path + ": " + e.getMessage(), e);
+    }
+  }
+}

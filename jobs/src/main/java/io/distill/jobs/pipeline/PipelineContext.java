@@ -1,0 +1,45 @@
+package io.distill.jobs.pipeline;
+
+import io.distill.dataset.DatasetSchema;
+import io.distill.jobs.config.RunConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/** What every stage of one run works with: the session, the configuration, the run directory and its cache. */
+record PipelineContext(SparkSession spark, RunConfig config, RunDirectory run, StageRunner stages) {
+  Configuration hadoop() {
+    return spark.sparkContext().hadoopConfiguration();
+  }
+
+  Dataset<Row> read(String path) {
+    return spark.read().parquet(path);
+  }
+
+  /** {features per row, classes} of a labelled dataset (classes = largest label + 1). */
+  int[] shape(String dataset) {
+    Row r = read(dataset).agg(functions.max(functions.size(functions.col(DatasetSchema.FEATURES))),
+        functions.max(DatasetSchema.LABEL)).first();
+    if (r.isNullAt(0)) {
+      throw new IllegalArgumentException("Dataset " + dataset + " is empty");
+    }
+    return new int[] {r.getInt(0), r.getInt(1) + 1};
+  }
+
+  /** A small text file (a DL4J JSON configuration) from any Hadoop FS path. */
+  String readText(String path, String what) {
+    Path p = new Path(path);
+    try (InputStream in = p.getFileSystem(hadoop()).open(p)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + what + " " + path + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.distill.jobs.pipeline;
+
+import io.distill.dataset.Fingerprint;
+import io.distill.jobs.config.Params;
+import io.distill.jobs.config.StudentSize;
+import io.distill.jobs.report.RunReport;
+import io.distill.jobs.report.RunSummary;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import io.distill.student.ModelMetrics;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+
+/** The "report" stage: report.md, report.html and the chart, from the metrics and the run's facts. */
+final class ReportStage {
+  private ReportStage() {}
+
+  /** The report's directory. */
+  record Output(String report) implements StageOutput {
+    @Override
+    public List<String> paths() {
+      return List.of(report);
+    }
+  }
+
+  /** The shape of each student size, to group the sizes listed under several seeds. */
+  static Map<String, String> shapes(PipelineContext ctx) {
+    Map<String, String> shapes = new LinkedHashMap<>();
+    for (StudentSize s : ctx.config().studentSizes()) {
+      shapes.put(s.name(), s.shape());
+    }
+    return shapes;
+  }
+
+  static Output run(PipelineContext ctx, DataStage.Output data, EvaluateStage.Output evaluated) {
+    DataStage.Split s = data.split();
+    String dataset = String.format("%s: %,d training, %,d validation (held out of the training split), %,d test rows",
+        ctx.config().get(Params.DATA_INPUT), s.trainingRows(), s.validationRows(), s.testRows());
+    String fingerprint = Fingerprint.of("report").add("metrics", evaluated).add("config", ctx.config().resolved())
+        .add("dataset", dataset).hex();
+    return ctx.stages().run("report", fingerprint, Output.class, () -> {
+      String dir = ctx.run().root();
+      RunReport.RunFacts facts = new RunReport.RunFacts(new Path(dir).getName(), dir, dataset,
+          ctx.stages().recordedSeconds(), ctx.config().resolved());
+      List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
+      RunReport.of(facts, RunSummary.of(metrics, shapes(ctx))).writeTo(ctx.run().path("report"), ctx.hadoop());
+      return new Output(ctx.run().path("report"));
+    });
+  }
+}

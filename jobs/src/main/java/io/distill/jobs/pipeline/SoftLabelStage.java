@@ -1,0 +1,84 @@
+package io.distill.jobs.pipeline;
+
+import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.HadoopFiles;
+import io.distill.jobs.config.Params;
+import io.distill.jobs.config.RunConfig;
+import io.distill.teacher.SoftLabelAction;
+import io.distill.teacher.SoftLabelSchema;
+import io.distill.teacher.TransferSetAction;
+import io.distill.trainer.TeacherSignal;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The "soft-labels" stage: the teacher over the whole training split (training and validation rows) and the test
+ * split (whose logits give the agreement figures; its labels are not read here), and, with a transfer set, over the
+ * training rows and their jittered copies. The outputs hold ids and the teacher's outputs; the features stay in the
+ * data and are joined back by id.
+ */
+final class SoftLabelStage {
+  private SoftLabelStage() {}
+
+  /**
+   * The soft labels of the training and test splits; with a transfer set, its rows ({@code transferData}: training
+   * rows and copies, with features) and their soft labels ({@code transfer}), else null.
+   */
+  record Output(String train, String test, String transfer, String transferData, long transferRows,
+      String fingerprint) implements StageOutput {
+    @Override
+    public List<String> paths() {
+      List<String> out = new ArrayList<>(List.of(train, test));
+      if (transfer != null) {
+        out.addAll(List.of(transfer, transferData));
+      }
+      return out;
+    }
+  }
+
+  /** Where the soft labels hold the teacher's outputs: logits, or the top-k at the soft-label temperature. */
+  static TeacherSignal signal(RunConfig config) {
+    return config.get(Params.SOFT_LABELS_TOP_K) > 0 ? TeacherSignal.topK(SoftLabelSchema.TOP_K_INDICES,
+        SoftLabelSchema.TOP_K_PROBABILITIES, config.get(Params.SOFT_LABELS_TEMPERATURE))
+        : TeacherSignal.logits(SoftLabelSchema.TEACHER_LOGITS);
+  }
+
+  static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher) {
+    RunConfig c = ctx.config();
+    double temperature = c.get(Params.SOFT_LABELS_TEMPERATURE);
+    int batch = c.get(Params.SOFT_LABELS_BATCH_SIZE);
+    int topK = c.get(Params.SOFT_LABELS_TOP_K);
+    int copies = c.get(Params.SOFT_LABELS_TRANSFER_COPIES);
+    int shift = c.get(Params.SOFT_LABELS_TRANSFER_JITTER);
+    long seed = c.get(Params.TRAINING_SEED);
+    String fingerprint = HadoopFiles.sha256Hex(teacher.fingerprint() + "|" + data.data().fingerprint() + "|"
+        + data.split().fingerprint() + "|" + temperature + "|" + batch + (topK == 0 ? "" : "|top " + topK)
+        + (copies == 0 ? "" : "|transfer " + copies + " x " + shift + "px, seed " + seed));
+    return ctx.stages().run("soft-labels", fingerprint, Output.class, () -> {
+      String transferData = null;
+      long transferRows = 0;
+      if (copies > 0) {
+        // The transfer set copies the training rows only: no jittered copy of a validation image is trained on.
+        String train = data.data().train();
+        TransferSetAction.Result transfer = TransferSetAction.of(ctx.spark())
+            .data(data.trainingRows(ctx), train + " (training rows)")
+            .output(ctx.run().path("transfer/" + DatasetSchema.TRAIN)).copies(copies).maxShift(shift).seed(seed)
+            .execute();
+        transferData = transfer.outputPath();
+        transferRows = transfer.rows();
+      }
+      String trainOut = label(ctx, teacher, data.data().train(), DatasetSchema.TRAIN);
+      String testOut = label(ctx, teacher, data.data().test(), DatasetSchema.TEST);
+      String transferOut = transferData == null ? null : label(ctx, teacher, transferData, "transfer");
+      return new Output(trainOut, testOut, transferOut, transferData, transferRows, fingerprint);
+    });
+  }
+
+  private static String label(PipelineContext ctx, TeacherStage.Output teacher, String input, String name) {
+    RunConfig c = ctx.config();
+    return SoftLabelAction.of(ctx.spark()).teacher(teacher.model()).data(input)
+        .output(ctx.run().path("soft-labels/" + name)).temperature(c.get(Params.SOFT_LABELS_TEMPERATURE))
+        .batchSize(c.get(Params.SOFT_LABELS_BATCH_SIZE)).topK(c.get(Params.SOFT_LABELS_TOP_K)).execute()
+        .outputPath();
+  }
+}

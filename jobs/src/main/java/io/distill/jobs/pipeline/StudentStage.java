@@ -1,0 +1,101 @@
+package io.distill.jobs.pipeline;
+
+import io.distill.dataset.Fingerprint;
+import io.distill.jobs.config.Params;
+import io.distill.jobs.config.RunConfig;
+import io.distill.jobs.config.StudentSize;
+import io.distill.student.ModelMetrics;
+import io.distill.student.StudentSpec;
+import io.distill.student.StudentSweep;
+import io.distill.student.TrainedStudent;
+import io.distill.trainer.EpochStats;
+import io.distill.trainer.InputJitter;
+import io.distill.trainer.TrainingSettings;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+
+/**
+ * The "students" stage: the sweep (a distilled student and a hard-label baseline per size, on the same rows, epochs
+ * and augmentation), validated on the validation rows; then the per-epoch history of the teacher and every student
+ * as one Parquet table. Each student is recorded on its own ({@link RunDirectory#students()}), so a rerun trains only
+ * what changed or did not finish.
+ */
+final class StudentStage {
+  private StudentStage() {}
+
+  /** The trained students and the history table. */
+  record Output(List<TrainedStudent> models, String history, String fingerprint) implements StageOutput {
+    @Override
+    public List<String> paths() {
+      List<String> out = new ArrayList<>(List.of(history));
+      models.forEach(m -> out.add(m.modelPath()));
+      return out;
+    }
+  }
+
+  static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher,
+      SoftLabelStage.Output soft) {
+    RunConfig c = ctx.config();
+    List<StudentSpec> specs = new ArrayList<>();
+    Fingerprint fingerprint = Fingerprint.of("students").add("soft-labels", soft.fingerprint())
+        .add("split", data.split().fingerprint()).add("teacher", teacher.fingerprint());
+    for (StudentSize size : c.studentSizes()) {
+      String json = size.mlp() ? null : ctx.readText(size.dl4jJson(), "the student configuration");
+      specs.add(new StudentSpec(size.name(), size.mlp() ? size.hidden().stream().mapToInt(Integer::intValue)
+          .toArray() : null, json, size.temperature(), size.alpha(), size.seed()));
+    }
+    int[] shape = ctx.shape(data.data().train());
+    TrainingSettings settings = settings(c, shape[0]);
+    fingerprint.add("specs", specs.toString()).add("settings", settings.toString())
+        .add("learning-rate", c.get(Params.STUDENTS_LEARNING_RATE))
+        .add("retain", List.of(c.get(Params.STUDENTS_INPUT_RETAIN), c.get(Params.STUDENTS_HIDDEN_RETAIN)));
+    String hex = fingerprint.hex();
+    return ctx.stages().run("students", hex, Output.class, () -> {
+      String train = data.data().train();
+      // Features and labels from the data, the teacher's outputs joined by id from the soft labels.
+      boolean transfer = soft.transfer() != null;
+      Dataset<Row> rows = transfer ? ctx.read(soft.transferData()) : data.trainingRows(ctx);
+      String rowsName = transfer ? soft.transferData() : train + " (training rows)";
+      String rowsSoft = transfer ? soft.transfer() : soft.train();
+      List<TrainedStudent> trained = StudentSweep.of(ctx.spark()).specs(specs)
+          .trainingData(rows, rowsName).trainingSoftLabels(ctx.read(rowsSoft), rowsSoft)
+          .validationData(data.validationRows(ctx), train + " (validation rows)")
+          .validationSoftLabels(ctx.read(soft.train()), soft.train())
+          .teacher(SoftLabelStage.signal(c)).concurrentStudents(c.get(Params.TRAINING_CONCURRENT_STUDENTS))
+          .shape(shape[0], shape[1]).learningRate(c.get(Params.STUDENTS_LEARNING_RATE))
+          .dropout(c.get(Params.STUDENTS_INPUT_RETAIN), c.get(Params.STUDENTS_HIDDEN_RETAIN))
+          .settings(settings).output(ctx.run().path("students")).records(ctx.run().students())
+          .dataFingerprint(soft.fingerprint()).execute();
+      List<HistoryRow> history = new ArrayList<>();
+      for (EpochStats e : teacher.history()) {
+        history.add(HistoryRow.of(ModelMetrics.TEACHER, ModelMetrics.TEACHER, teacher.configuration(), e));
+      }
+      for (TrainedStudent st : trained) {
+        for (EpochStats e : st.history()) {
+          history.add(HistoryRow.of(st.model(), st.role(), st.size(), e));
+        }
+      }
+      String path = Tables.write(ctx, history, HistoryRow.class, "history");
+      return new Output(trained, path, hex);
+    });
+  }
+
+  /** The students' trainer settings: the shared training section, Adam with its decay, their jitter. */
+  static TrainingSettings settings(RunConfig c, int features) {
+    double decay = c.get(Params.STUDENTS_LR_DECAY);
+    int jitter = c.get(Params.STUDENTS_JITTER);
+    TrainingSettings.Builder b = Training.settings(c, c.get(Params.STUDENTS_EPOCHS)).toBuilder();
+    if (decay != 1.0) {
+      b.updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, c.get(Params.STUDENTS_LEARNING_RATE), decay)));
+    }
+    if (jitter > 0) {
+      b.jitter(InputJitter.square(features, jitter));
+    }
+    return b.build();
+  }
+}

@@ -1,0 +1,27 @@
+package io.distill.jobs.pipeline;
+
+import io.distill.dataset.AtomicDirectoryCommit;
+import java.util.List;
+import org.apache.spark.sql.SaveMode;
+
+/** The run's small Parquet tables ({@code metrics/}, {@code history/}), one row per record, published whole. */
+final class Tables {
+  private Tables() {}
+
+  static <R extends Record> String write(PipelineContext ctx, List<R> rows, Class<R> type, String relative) {
+    AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(ctx.run().path(relative), ctx.hadoop());
+    try {
+      ctx.spark().createDataFrame(rows.stream().map(RecordRows::toRow).toList(), RecordRows.schema(type)).coalesce(1)
+          .write().mode(SaveMode.Overwrite).parquet(commit.temporaryPath());
+      commit.commit();
+      return commit.targetPath();
+    } catch (Exception e) { // also Spark's undeclared SparkException
+      commit.abort();
+      throw e;
+    }
+  }
+
+  static <R extends Record> List<R> read(PipelineContext ctx, String path, Class<R> type) {
+    return ctx.read(path).collectAsList().stream().map(r -> RecordRows.fromRow(r, type)).toList();
+  }
+}

@@ -1,0 +1,104 @@
+package io.distill.jobs.pipeline;
+
+import io.distill.dataset.HadoopFiles;
+import io.distill.jobs.config.Params;
+import io.distill.jobs.config.RunConfig;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TeacherModelFile;
+import io.distill.teacher.TeacherNetworks;
+import io.distill.teacher.TrainTeacherAction;
+import io.distill.trainer.EpochStats;
+import io.distill.trainer.InputJitter;
+import io.distill.trainer.TrainingSettings;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+
+/**
+ * The "teacher" stage: the teacher given as a model file (checked against the data: its input size and classes), or
+ * trained on the training rows (an MLP, or any shape from a DL4J JSON) and kept at its best validation epoch,
+ * checkpointed every epoch so that a rerun resumes.
+ */
+final class TeacherStage {
+  private TeacherStage() {}
+
+  /**
+   * The teacher: its model file, the sha256 of that file, a description of its shape, how it was trained (NaN seconds
+   * and no history for a teacher given as a file).
+   */
+  record Output(String model, String fingerprint, String configuration, double trainingSeconds, int epochs,
+      List<EpochStats> history) implements StageOutput {
+    @Override
+    public List<String> paths() {
+      return List.of(model);
+    }
+  }
+
+  static Output run(PipelineContext ctx, DataStage.Output data) {
+    RunConfig config = ctx.config();
+    int[] shape = ctx.shape(data.data().train());
+    String given = config.get(Params.TEACHER_MODEL);
+    if (given != null) {
+      String fingerprint = HadoopFiles.sha256(given, ctx.hadoop());
+      return ctx.stages().run("teacher", fingerprint, Output.class, () -> {
+        TeacherModel teacher = TeacherModelFile.load(given, ctx.hadoop());
+        requireFits(ctx, teacher, data.data().train(), shape);
+        return new Output(given, fingerprint, teacher.info().map(i -> i.configuration())
+            .orElse(teacher.inputSize() + "-…-" + teacher.numClasses()),
+            teacher.info().map(i -> i.trainingSeconds()).orElse(Double.NaN),
+            teacher.info().map(i -> i.epochs()).orElse(0), List.of());
+      });
+    }
+    String json = config.get(Params.TEACHER_DL4J_JSON);
+    MultiLayerConfiguration conf = json != null
+        ? TeacherNetworks.fromJson(ctx.readText(json, "the teacher configuration"), json)
+        : TeacherNetworks.mlp(shape[0], config.get(Params.TEACHER_HIDDEN).stream().mapToInt(Integer::intValue)
+                .toArray(), shape[1], config.get(Params.TEACHER_INPUT_RETAIN), config.get(Params.TEACHER_HIDDEN_RETAIN),
+            config.get(Params.TEACHER_MAX_NORM), TeacherNetworks.nesterov(config.get(Params.TEACHER_LEARNING_RATE),
+                config.get(Params.TEACHER_MOMENTUM), config.get(Params.TEACHER_LR_DECAY)),
+            config.get(Params.TRAINING_SEED));
+    int jitter = config.get(Params.TEACHER_JITTER);
+    TrainingSettings settings = Training.settings(config, config.get(Params.TEACHER_EPOCHS)).toBuilder()
+        .jitter(jitter == 0 ? null : InputJitter.square(shape[0], jitter)).build();
+    // Everything the trained teacher depends on (the network, its training, the data and the split), and nothing
+    // else; the formula is kept stable so that records of earlier runs stay valid.
+    String fingerprint = HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + data.data().fingerprint()
+        + "|" + data.split().fingerprint());
+    return ctx.stages().run("teacher", fingerprint, Output.class, () -> {
+      String model = ctx.run().path("teacher/model.zip");
+      String checkpoints = "teacher/checkpoints-" + fingerprint.substring(0, 16);
+      String train = data.data().train();
+      TrainTeacherAction.Result result = TrainTeacherAction.of(ctx.spark()).network(conf)
+          .trainingData(data.trainingRows(ctx), train + " (training rows)")
+          .validationData(data.validationRows(ctx), train + " (validation rows)")
+          .output(model).settings(settings.toBuilder().checkpointDir(ctx.run().path(checkpoints)).build()).execute();
+      ctx.run().delete(checkpoints); // the model is saved: no resume needed
+      return new Output(result.modelPath(), HadoopFiles.sha256(result.modelPath(), ctx.hadoop()),
+          result.info().configuration(), result.info().trainingSeconds(), result.info().epochs(),
+          result.training().history());
+    });
+  }
+
+  /**
+   * A given teacher must take the dataset's features and predict exactly its classes; a label the teacher has no
+   * class for is named with its row.
+   */
+  private static void requireFits(PipelineContext ctx, TeacherModel teacher, String dataset, int[] shape) {
+    if (teacher.inputSize() != shape[0]) {
+      throw new IllegalArgumentException(String.format("Teacher %s takes %d inputs but the features of dataset %s"
+          + " have %d values", teacher.path(), teacher.inputSize(), dataset, shape[0]));
+    }
+    if (shape[1] > teacher.numClasses()) {
+      Row r = ctx.read(dataset).select("id", "label").where(functions.col("label").geq(teacher.numClasses()))
+          .orderBy("id").first();
+      throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: label %d is outside [0, %d): teacher"
+          + " %s predicts %d classes", dataset, r.getLong(0), r.getInt(1), teacher.numClasses(), teacher.path(),
+          teacher.numClasses()));
+    }
+    if (shape[1] < teacher.numClasses()) {
+      throw new IllegalArgumentException(String.format("Teacher %s predicts %d classes but the labels of dataset %s"
+          + " are in [0, %d)", teacher.path(), teacher.numClasses(), dataset, shape[1]));
+    }
+  }
+}
