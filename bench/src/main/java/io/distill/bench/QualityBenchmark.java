@@ -151,7 +151,7 @@ public final class QualityBenchmark {
         c.get(Params.STUDENTS_LR_DECAY), c.get(Params.STUDENTS_INPUT_RETAIN), c.get(Params.STUDENTS_HIDDEN_RETAIN),
         c.get(Params.STUDENTS_JITTER), c.get(Params.SOFT_LABELS_TRANSFER_COPIES),
         c.get(Params.SOFT_LABELS_TRANSFER_COPIES) == 1 ? "y" : "ies", c.get(Params.SOFT_LABELS_TRANSFER_JITTER),
-        c.get(Params.TRAINING_WORKERS), c.get(Params.TRAINING_BATCH_SIZE), c.get(Params.TRAINING_AVERAGING_PERIOD));
+        c.get(Params.TRAINING_WORKERS), c.get(Params.STUDENTS_BATCH_SIZE), c.get(Params.STUDENTS_AVERAGING_PERIOD));
   }
 
   /** Each model's validation errors at its kept epoch: the teacher's best, a student's last. */

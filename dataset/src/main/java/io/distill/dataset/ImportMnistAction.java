@@ -43,24 +43,20 @@ import org.slf4j.LoggerFactory;
  *     .execute();
  * }</pre>
  */
-public final class ImportMnistAction {
+public final class ImportMnistAction extends SparkAction<ImportMnistAction.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(ImportMnistAction.class);
   public static final String MANIFEST = "import.json";
 
-  private final SparkSession spark;
   private MnistFiles source;
   private String output;
   private int rowsPerPartition = 10_000;
   private int numClasses = 10;
 
   private ImportMnistAction(SparkSession spark) {
-    this.spark = spark;
+    super(spark);
   }
 
   public static ImportMnistAction of(SparkSession spark) {
-    if (spark == null) {
-      throw new IllegalArgumentException("spark session cannot be null");
-    }
     return new ImportMnistAction(spark);
   }
 
@@ -94,14 +90,27 @@ public final class ImportMnistAction {
     return this;
   }
 
-  /** Checks every input file, then writes and publishes both splits. */
-  public Result execute() {
+  @Override
+  protected String jobGroup() {
+    return "import";
+  }
+
+  @Override
+  protected String description() {
+    return "Importing MNIST " + source.directory() + " into " + output;
+  }
+
+  @Override
+  protected void validate() {
     if (source == null) {
       throw new IllegalStateException("No source set: call source(MnistFiles) before execute()");
     }
-    if (output == null || output.isBlank()) {
-      throw new IllegalStateException("No output set: call output(path) before execute()");
-    }
+    require(output, "output(path)");
+  }
+
+  /** Checks every input file, then writes and publishes both splits. */
+  @Override
+  protected Result doExecute() {
     long started = System.nanoTime();
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
 

@@ -42,8 +42,8 @@ final class TrainTeacherCommand implements JobCommand {
       .add("--epochs", Params.TEACHER_EPOCHS)
       .add("--jitter", Params.TEACHER_JITTER)
       .add("--workers", Params.TRAINING_WORKERS)
-      .add("--batch", Params.TRAINING_BATCH_SIZE)
-      .add("--averaging", Params.TRAINING_AVERAGING_PERIOD)
+      .add("--batch", Params.TEACHER_BATCH_SIZE)
+      .add("--averaging", Params.TEACHER_AVERAGING_PERIOD)
       .add("--seed", Params.TRAINING_SEED)
       .add("--validation-rows", Params.DATA_VALIDATION_ROWS)
       .add("--validation-seed", Params.DATA_VALIDATION_SEED);
@@ -87,8 +87,8 @@ final class TrainTeacherCommand implements JobCommand {
     TrainingSettings.Builder settings = TrainingSettings.builder()
         .epochs(PARAMS.get(spec, "--epochs", Params.TEACHER_EPOCHS))
         .workers(PARAMS.get(spec, "--workers", Params.TRAINING_WORKERS))
-        .batchSizePerWorker(PARAMS.get(spec, "--batch", Params.TRAINING_BATCH_SIZE))
-        .averagingPeriod(PARAMS.get(spec, "--averaging", Params.TRAINING_AVERAGING_PERIOD))
+        .batchSizePerWorker(PARAMS.get(spec, "--batch", Params.TEACHER_BATCH_SIZE))
+        .averagingPeriod(PARAMS.get(spec, "--averaging", Params.TEACHER_AVERAGING_PERIOD))
         .seed(seed).earlyStoppingPatience(patience).checkpointDir(checkpointDir);
     return () -> {
       SparkSession spark = Sessions.create("distill: train-teacher", verbosity.verbose());

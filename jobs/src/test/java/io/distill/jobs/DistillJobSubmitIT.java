@@ -32,12 +32,20 @@ class DistillJobSubmitIT {
         new File(project, "jobs/target/distill-job.jar").getAbsolutePath(), "--set", "run.dir=" + run));
     String output = submit.output();
     assertEquals(0, submit.exitCode(), submit.tail());
-    assertTrue(output.contains("org.apache.spark.deploy.SparkSubmit") || output.contains("SparkContext"),
-        "ran under Spark: " + submit.tail());
+    // A log a person can read: the pipeline's own lines, not Spark's INFO chatter (once 6,750 lines).
+    List<String> lines = output.lines().toList();
+    assertTrue(lines.size() < 400, lines.size() + " lines of log:\n" + submit.tail());
+    for (String stage : List.of("import", "split", "teacher", "soft-labels", "students", "evaluate", "report")) {
+      assertTrue(output.contains("Stage " + stage + ": "), "a line for stage " + stage);
+    }
+    assertTrue(output.lines().noneMatch(l -> l.contains(" INFO ") && l.contains("org.apache.spark")
+        || l.matches(".* INFO  (DAGScheduler|TaskSetManager|BlockManager\\w*|MemoryStore|Executor): .*")),
+        "no INFO lines of Spark's own");
 
     assertTrue(Files.exists(run.resolve("_SUCCESS")));
     String manifest = Files.readString(run.resolve("manifest.json"));
     assertTrue(manifest.contains("\"status\" : \"succeeded\""), manifest);
+    assertTrue(manifest.contains("\"master\" : \"local[2]\""), "ran under Spark: " + manifest);
     for (String stage : List.of("import", "teacher", "soft-labels", "students", "evaluate", "report")) {
       assertTrue(manifest.contains("\"" + stage + "\""), stage + " missing from the manifest");
     }

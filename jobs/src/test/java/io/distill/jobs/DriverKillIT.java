@@ -54,7 +54,7 @@ class DriverKillIT {
     Process driver = Processes.start(killedLog, Map.of(), nightly(root, "night-1"));
     try {
       Processes.await(600, "a-distilled done and a-baseline past its second epoch", killedLog,
-          () -> Files.exists(run.resolve("students/a-distilled/done.json"))
+          () -> Files.exists(run.resolve("_stages/students/a-distilled.json"))
               && RunOutputs.containsFile(run.resolve("students/a-baseline"), "epoch-0002.zip"));
       Processes.killTree(driver.toHandle());
     } finally {
@@ -66,7 +66,7 @@ class DriverKillIT {
     assertFalse(Files.exists(run.resolve("_SUCCESS")), "a killed run has no _SUCCESS");
     assertFalse(Files.exists(root.resolve("latest")), "latest never points at an unfinished run");
     assertEquals("running", manifest(run).path("status").asText());
-    assertFalse(Files.exists(run.resolve("students/a-baseline/done.json")));
+    assertFalse(Files.exists(run.resolve("_stages/students/a-baseline.json")));
     int checkpointed = lastCheckpoint(run.resolve("students/a-baseline"));
     assertTrue(checkpointed >= 2 && checkpointed < 10, "a-baseline was part-way: epoch " + checkpointed);
     ReliabilityTable.record("driver killed (SIGKILL) mid-sweep (nightly run)",
@@ -89,7 +89,8 @@ class DriverKillIT {
       assertEquals("reused", stages.path(stage).path("status").asText(), stage + " was not redone");
     }
     assertEquals("ran", stages.path("students").path("status").asText());
-    assertEquals(10, JSON.readTree(run.resolve("students/a-baseline/done.json").toFile()).path("history").size(),
+    assertEquals(10, JSON.readTree(run.resolve("_stages/students/a-baseline.json").toFile()).path("output")
+            .path("history").size(),
         "the resumed student has all 10 epochs in its history");
     assertTrue(Files.exists(run.resolve("_SUCCESS")));
     assertEquals("night-1", Files.readString(root.resolve("latest")).trim());

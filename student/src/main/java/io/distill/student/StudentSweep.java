@@ -3,6 +3,7 @@ package io.distill.student;
 import io.distill.dataset.Fingerprint;
 import io.distill.dataset.HadoopFiles;
 import io.distill.dataset.RecordStore;
+import io.distill.dataset.SparkAction;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.SparkTrainer;
 import io.distill.trainer.TeacherSignal;
@@ -47,13 +48,12 @@ import org.slf4j.LoggerFactory;
  * ({@code <output>/<model>/checkpoints-<fingerprint>}, deleted once the model is done). Cost: one pack of the data
  * (one shuffle) when anything is to be trained, then one {@link SparkTrainer} run per model.
  */
-public final class StudentSweep {
+public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   private static final Logger LOG = LoggerFactory.getLogger(StudentSweep.class);
   public static final String MODEL = "model.zip";
   /** Where the sweep records its finished models when no {@link #records} are given: {@code <output>/_records}. */
   public static final String RECORDS = "_records";
 
-  private final SparkSession spark;
   private List<StudentSpec> specs = List.of();
   private Dataset<Row> trainingData;
   private String trainingName;
@@ -78,13 +78,10 @@ public final class StudentSweep {
   private String dataFingerprint = "";
 
   private StudentSweep(SparkSession spark) {
-    this.spark = spark;
+    super(spark);
   }
 
   public static StudentSweep of(SparkSession spark) {
-    if (spark == null) {
-      throw new IllegalArgumentException("spark session cannot be null");
-    }
     return new StudentSweep(spark);
   }
 
@@ -185,14 +182,28 @@ public final class StudentSweep {
   }
 
   /** Trains (or finds) every model; distilled and baseline of each size in spec order. */
-  public List<TrainedStudent> execute() {
-    if (trainingData == null || output == null) {
-      throw new IllegalStateException("trainingData(rows, name) and output(path) must be set before execute()");
-    }
+  @Override
+  protected String jobGroup() {
+    return "students";
+  }
+
+  @Override
+  protected String description() {
+    return "Student sweep of " + specs.size() + " sizes on " + trainingName;
+  }
+
+  @Override
+  protected void validate() {
+    require(trainingData, "trainingData(rows, name)");
+    require(output, "output(path)");
     if (inputs < 1 || classes < 2) {
       throw new IllegalStateException("shape(inputs, classes) must be set before execute(), got " + inputs + ", "
           + classes);
     }
+  }
+
+  @Override
+  protected List<TrainedStudent> doExecute() {
     List<Callable<TrainedStudent>> jobs = new ArrayList<>();
     for (StudentSpec spec : specs) {
       jobs.add(() -> trainOrFind(spec, true));

@@ -3,7 +3,7 @@ package io.distill.teacher;
 import io.distill.dataset.AtomicDirectoryCommit;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.HadoopFiles;
-import io.distill.dataset.RowChecks;
+import io.distill.dataset.SparkAction;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -54,12 +54,11 @@ import org.slf4j.LoggerFactory;
  * {@code 8 + 8·K} bytes a row before compression ({@code 8 + 8·k} with top-k); no shuffle; parallelism is the input's
  * partitioning ({@link #partitions} repartitions first, one shuffle).
  */
-public final class SoftLabelAction {
+public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(SoftLabelAction.class);
   /** Seconds between progress lines in the log. */
   private static final long PROGRESS_SECONDS = 10;
 
-  private final SparkSession spark;
   private String teacherPath;
   private String dataPath;
   private String output;
@@ -69,13 +68,10 @@ public final class SoftLabelAction {
   private int partitions = 0;
 
   private SoftLabelAction(SparkSession spark) {
-    this.spark = spark;
+    super(spark);
   }
 
   public static SoftLabelAction of(SparkSession spark) {
-    if (spark == null) {
-      throw new IllegalArgumentException("spark session cannot be null");
-    }
     return new SoftLabelAction(spark);
   }
 
@@ -133,18 +129,30 @@ public final class SoftLabelAction {
     return this;
   }
 
-  public Result execute() {
+  @Override
+  protected String jobGroup() {
+    return "soft-labels";
+  }
+
+  @Override
+  protected String description() {
+    return "Soft labels: checking " + dataPath + " and teacher " + teacherPath;
+  }
+
+  @Override
+  protected void validate() {
     require(teacherPath, "teacher(path)");
     require(dataPath, "data(path)");
     require(output, "output(path)");
     if (Double.isNaN(temperature)) {
       throw new IllegalStateException("No temperature set: call temperature(T) before execute()");
     }
+  }
+
+  @Override
+  protected Result doExecute() throws Exception {
     long started = System.nanoTime();
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
-    String group = "soft-labels";
-    spark.sparkContext().setJobGroup(group, "Soft labels: checking " + dataPath + " and teacher " + teacherPath,
-        false);
     AtomicDirectoryCommit commit = null;
     try {
       TeacherModel teacher = TeacherModelFile.load(teacherPath, hadoopConf);
@@ -180,7 +188,7 @@ public final class SoftLabelAction {
       JavaRDD<Row> labelled = source.queryExecution().toRdd().toJavaRDD().mapPartitions(inference::label);
 
       commit = AtomicDirectoryCommit.begin(output, hadoopConf);
-      spark.sparkContext().setJobDescription(String.format("Soft labels at T=%s for %,d rows of %s with teacher %s%s",
+      describe(String.format("Soft labels at T=%s for %,d rows of %s with teacher %s%s",
           temperature, rows, dataPath, teacherPath, topK > 0 ? " (top " + topK + ")" : ""));
       ScheduledExecutorService progress = progressLogger(done, rows, started);
       try {
@@ -190,7 +198,7 @@ public final class SoftLabelAction {
         progress.shutdownNow();
         conf.destroy();
       }
-      spark.sparkContext().setJobDescription("Soft labels: checking the row count of " + output);
+      describe("Soft labels: checking the row count of " + output);
       long written = spark.read().parquet(commit.temporaryPath()).count();
       if (written != rows) {
         throw new IllegalStateException("Soft labels: wrote " + written + " rows for " + rows + " input rows of "
@@ -214,13 +222,11 @@ public final class SoftLabelAction {
       LOG.info("Soft labels: {} rows at T={} in {} s ({} rows/s) -> {}", rows, temperature,
           String.format("%.1f", seconds), String.format("%.0f", rows / seconds), commit.targetPath());
       return new Result(commit.targetPath(), rows, seconds, sha256, teacher.parameterCount());
-    } catch (Exception e) {
+    } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
       if (commit != null) {
         commit.abort();
       }
-      throw HadoopFiles.userError(e);
-    } finally {
-      spark.sparkContext().clearJobGroup();
+      throw e;
     }
   }
 
@@ -239,11 +245,6 @@ public final class SoftLabelAction {
     return timer;
   }
 
-  private static void require(String value, String call) {
-    if (value == null || value.isBlank()) {
-      throw new IllegalStateException("Missing input: call " + call + " before execute()");
-    }
-  }
 
   /** The published soft labels: where, how many rows, the time, and which teacher made them. */
   public record Result(String outputPath, long rows, double seconds, String teacherSha256, long teacherParameters) {

@@ -1,6 +1,7 @@
 package io.distill.teacher;
 
 import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.SparkAction;
 import io.distill.dataset.ValidationSplit;
 import io.distill.trainer.EpochStats;
 import io.distill.trainer.LogitsOutput;
@@ -25,10 +26,9 @@ import org.slf4j.LoggerFactory;
  * <p>Cost: that of the trainer (see {@link SparkTrainer}) plus one write of the model. Without a network, it
  * trains Hinton et al.'s MNIST teacher ({@link TeacherNetworks#hintonMnist(long)}).
  */
-public final class TrainTeacherAction {
+public final class TrainTeacherAction extends SparkAction<TrainTeacherAction.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(TrainTeacherAction.class);
 
-  private final SparkSession spark;
   private MultiLayerConfiguration network;
   private Dataset<Row> training;
   private String trainingName = "training data";
@@ -38,13 +38,10 @@ public final class TrainTeacherAction {
   private TrainingSettings settings = TrainingSettings.builder().build();
 
   private TrainTeacherAction(SparkSession spark) {
-    this.spark = spark;
+    super(spark);
   }
 
   public static TrainTeacherAction of(SparkSession spark) {
-    if (spark == null) {
-      throw new IllegalArgumentException("spark session cannot be null");
-    }
     return new TrainTeacherAction(spark);
   }
 
@@ -95,13 +92,24 @@ public final class TrainTeacherAction {
     return this;
   }
 
-  public Result execute() {
-    if (training == null) {
-      throw new IllegalStateException("No training data set: call trainingData(rows, name) before execute()");
-    }
-    if (output == null || output.isBlank()) {
-      throw new IllegalStateException("No output set: call output(path) before execute()");
-    }
+  @Override
+  protected String jobGroup() {
+    return "teacher";
+  }
+
+  @Override
+  protected String description() {
+    return "Training the teacher on " + trainingName;
+  }
+
+  @Override
+  protected void validate() {
+    require(training, "trainingData(rows, name)");
+    require(output, "output(path)");
+  }
+
+  @Override
+  protected Result doExecute() {
     MultiLayerConfiguration conf = network != null ? network : TeacherNetworks.hintonMnist(settings.seed());
     SparkTrainer trainer = SparkTrainer.of(spark)
         .name("teacher")

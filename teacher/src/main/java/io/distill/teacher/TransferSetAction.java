@@ -2,8 +2,8 @@ package io.distill.teacher;
 
 import io.distill.dataset.AtomicDirectoryCommit;
 import io.distill.dataset.DatasetSchema;
-import io.distill.dataset.HadoopFiles;
 import io.distill.dataset.RowChecks;
+import io.distill.dataset.SparkAction;
 import io.distill.trainer.InputJitter;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +31,7 @@ import org.apache.spark.sql.functions;
  * (no shuffle; the output has the input's partitioning), one count to check the result. Published atomically
  * (hidden temporary directory, then rename); a failure publishes nothing.
  */
-public final class TransferSetAction {
-  private final SparkSession spark;
+public final class TransferSetAction extends SparkAction<TransferSetAction.Result> {
   private String dataPath;
   private Dataset<Row> dataRows;
   private String output;
@@ -41,13 +40,10 @@ public final class TransferSetAction {
   private long seed = 42;
 
   private TransferSetAction(SparkSession spark) {
-    this.spark = spark;
+    super(spark);
   }
 
   public static TransferSetAction of(SparkSession spark) {
-    if (spark == null) {
-      throw new IllegalArgumentException("spark session cannot be null");
-    }
     return new TransferSetAction(spark);
   }
 
@@ -93,14 +89,27 @@ public final class TransferSetAction {
     return this;
   }
 
+  @Override
+  protected String jobGroup() {
+    return "transfer-set";
+  }
+
+  @Override
+  protected String description() {
+    return String.format("Transfer set: %s + %d jittered cop%s (±%d px)", dataPath, copies, copies == 1 ? "y" : "ies",
+        maxShift);
+  }
+
+  @Override
+  protected void validate() {
+    require(dataPath, "data(...)");
+    require(output, "output(path)");
+  }
+
   /** Writes the transfer set and returns where it is and how many rows it has. */
-  public Result execute() {
-    if (dataPath == null || output == null) {
-      throw new IllegalStateException("data(path) and output(path) must be set before execute()");
-    }
+  @Override
+  protected Result doExecute() throws Exception {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    spark.sparkContext().setJobGroup("transfer-set", String.format("Transfer set: %s + %d jittered cop%s (±%d px)",
-        dataPath, copies, copies == 1 ? "y" : "ies", maxShift), false);
     AtomicDirectoryCommit commit = null;
     try {
       Dataset<Row> input = dataRows != null ? dataRows : spark.read().parquet(dataPath);
@@ -140,13 +149,11 @@ public final class TransferSetAction {
       }
       commit.commit();
       return new Result(commit.targetPath(), rows, written);
-    } catch (Exception e) {
+    } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
       if (commit != null) {
         commit.abort();
       }
-      throw HadoopFiles.userError(e);
-    } finally {
-      spark.sparkContext().clearJobGroup();
+      throw e;
     }
   }
 

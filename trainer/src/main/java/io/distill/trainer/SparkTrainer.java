@@ -1,6 +1,6 @@
 package io.distill.trainer;
 
-import io.distill.dataset.HadoopFiles;
+import io.distill.dataset.SparkAction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -46,10 +46,9 @@ import org.slf4j.LoggerFactory;
  *     .execute();
  * }</pre>
  */
-public final class SparkTrainer {
+public final class SparkTrainer extends SparkAction<TrainingResult> {
   private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
 
-  private final SparkSession spark;
   private String name = "network";
   private MultiLayerConfiguration configuration;
   private Dataset<Row> training;
@@ -63,13 +62,10 @@ public final class SparkTrainer {
   private boolean resume;
 
   private SparkTrainer(SparkSession spark) {
-    this.spark = spark;
+    super(spark);
   }
 
   public static SparkTrainer of(SparkSession spark) {
-    if (spark == null) {
-      throw new IllegalArgumentException("spark session cannot be null");
-    }
     return new SparkTrainer(spark);
   }
 
@@ -155,16 +151,29 @@ public final class SparkTrainer {
     return this;
   }
 
-  public TrainingResult execute() {
-    if (configuration == null) {
-      throw new IllegalStateException("No network set: call network(conf) before execute()");
-    }
+  @Override
+  protected String jobGroup() {
+    return "train-" + name;
+  }
+
+  @Override
+  protected String description() {
+    return "Training " + name + ": packing the data";
+  }
+
+  @Override
+  protected void validate() {
+    require(configuration, "network(conf)");
     if (training == null && trainingPack == null) {
-      throw new IllegalStateException("No training data set: call trainingData(...) before execute()");
+      throw new IllegalStateException("Missing input: call trainingData(...) before execute()");
     }
     if (resume && settings.checkpointDir() == null) {
       throw new IllegalStateException("resume(true) needs a checkpointDir in the training settings");
     }
+  }
+
+  @Override
+  protected TrainingResult doExecute() {
     long started = System.nanoTime();
     MultiLayerConfiguration conf = copyWithUpdater(configuration, settings);
     String json = conf.toJson();
@@ -177,10 +186,8 @@ public final class SparkTrainer {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int threads = settings.threadsPerTask() > 0 ? settings.threadsPerTask()
         : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
-    String group = "train-" + name;
     TrainingData train = null;
     TrainingData valid = null;
-    spark.sparkContext().setJobGroup(group, "Training " + name + ": packing the data", false);
     try {
       if (layout.readsTeacher() && (trainingPack != null ? !trainingPack.teacher().present() : !teacher.present())) {
         throw new IllegalArgumentException("The network's loss " + lossName(conf) + " needs the teacher's soft"
@@ -197,8 +204,6 @@ public final class SparkTrainer {
       }
       LOG.info("Training {}: {}, {} ND4J thread(s) per task; {}", name, train, threads, settings);
       return train(jsc, conf, json, layout, train, valid, threads, started);
-    } catch (Exception e) {
-      throw HadoopFiles.userError(e);
     } finally {
       if (train != null && trainingPack == null) {
         train.close();
@@ -206,7 +211,6 @@ public final class SparkTrainer {
       if (valid != null && validationPack == null) {
         valid.close();
       }
-      spark.sparkContext().clearJobGroup();
     }
   }
 
@@ -282,7 +286,7 @@ public final class SparkTrainer {
           epoch - 1, settings.shuffle());
       int rounds = plan.rounds();
       for (int round = 0; round < rounds; round++) {
-        spark.sparkContext().setJobDescription(String.format("Training %s: epoch %d/%d, round %d/%d (%d workers x"
+        describe(String.format("Training %s: epoch %d/%d, round %d/%d (%d workers x"
             + " up to %d minibatches of %d)", name, epoch, settings.epochs(), round + 1, rounds, data.workers(),
             plan.period(), batch));
         RoundPlan.Segment[][] segments = new RoundPlan.Segment[data.workers()][];
@@ -310,7 +314,7 @@ public final class SparkTrainer {
       double accuracy = Double.NaN;
       double validationLoss = Double.NaN;
       if (validationData != null) {
-        spark.sparkContext().setJobDescription(
+        describe(
             String.format("Training %s: validating after epoch %d/%d", name, epoch, settings.epochs()));
         double[] totals = evaluate(jsc, validationData, state, layout, threads);
         accuracy = totals[0] / totals[2];
@@ -330,7 +334,7 @@ public final class SparkTrainer {
         epochsWithoutImprovement++;
       }
       if (settings.checkpointDir() != null) {
-        spark.sparkContext().setJobDescription("Training " + name + ": checkpoint of epoch " + epoch);
+        describe("Training " + name + ": checkpoint of epoch " + epoch);
         TrainingCheckpoint.write(settings.checkpointDir(), epoch, network(conf, state), history, bestEpoch,
             best == null ? null : network(conf, best), spark.sparkContext().hadoopConfiguration());
       }

@@ -1,7 +1,7 @@
 package io.distill.trainer;
 
 import io.distill.dataset.DatasetSchema;
-import io.distill.dataset.HadoopFiles;
+import io.distill.dataset.SparkAction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -133,8 +133,7 @@ public final class TrainingData implements AutoCloseable {
   }
 
   /** Packs a dataset; see the class comment. */
-  public static final class Packer {
-    private final SparkSession spark;
+  public static final class Packer extends SparkAction<TrainingData> {
     private Dataset<Row> rowsData;
     private String rowsName = "training data";
     private Dataset<Row> softLabels;
@@ -147,7 +146,7 @@ public final class TrainingData implements AutoCloseable {
     private StorageLevel storage = StorageLevel.MEMORY_AND_DISK_SER();
 
     private Packer(SparkSession spark) {
-      this.spark = spark;
+      super(spark);
     }
 
     /** The labelled rows (id, features, label [, teacher columns]), with a name for messages. */
@@ -208,28 +207,36 @@ public final class TrainingData implements AutoCloseable {
       return this;
     }
 
-    public TrainingData execute() {
-      if (rowsData == null) {
-        throw new IllegalStateException("No rows set: call rows(data, name) before execute()");
-      }
+    @Override
+    protected String jobGroup() {
+      return "pack";
+    }
+
+    @Override
+    protected String description() {
+      return "Packing " + rowsName;
+    }
+
+    @Override
+    protected void validate() {
+      require(rowsData, "rows(data, name)");
       if (features < 1 || classes < 2) {
         throw new IllegalStateException("features(n) and classes(k) must be set before execute(), got " + features
             + ", " + classes);
       }
+    }
+
+    @Override
+    protected TrainingData doExecute() {
       DatasetSchema.requireLabelledDataset(rowsData.schema(), rowsName);
       Dataset<Row> teacherSource = softLabels != null ? softLabels : rowsData;
       String teacherName = softLabels != null ? softName : rowsName;
-      List<String> teacherColumns = teacherColumns(teacherSource, teacherName);
-      try {
-        return pack(teacherColumns);
-      } catch (Exception e) { // also Spark's undeclared SparkException
-        throw HadoopFiles.userError(e);
-      }
+      return pack(teacherColumns(teacherSource, teacherName));
     }
 
     private TrainingData pack(List<String> teacherColumns) {
       Dataset<Row> data = rowsData.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
-      spark.sparkContext().setJobDescription("Packing " + rowsName + ": counting rows");
+      describe("Packing " + rowsName + ": counting rows");
       long n = data.count();
       if (n == 0) {
         throw new IllegalArgumentException("Dataset " + rowsName + " is empty: no rows to train on");
@@ -259,7 +266,7 @@ public final class TrainingData implements AutoCloseable {
       BlockPacker packer = new BlockPacker(rowsName, teacherName(), features, classes, teacher,
           (int) Math.min(Integer.MAX_VALUE, n / partitions + 1));
       JavaRDD<Block> blocks = internal.mapPartitionsWithIndex(packer, true).persist(storage);
-      spark.sparkContext().setJobDescription(String.format("Packing %s: %,d rows into %d blocks for %d worker(s)",
+      describe(String.format("Packing %s: %,d rows into %d blocks for %d worker(s)",
           rowsName, n, partitions, workers));
       List<Tuple2<Integer, Integer>> sizes = blocks.map(b -> new Tuple2<>(b.index, b.rows)).collect();
       int[] blockRows = new int[sizes.size()];

@@ -79,6 +79,11 @@ public final class Params {
       Integer.MAX_VALUE), 3, "Passes over the training rows.");
   public static final Param<Double> TEACHER_LR_DECAY = param("teacher.lr-decay", ParamTypes.number(Range.RETAIN,
       false), 1.0, "Factor the learning rate is multiplied by after every epoch (1 = constant rate).");
+  public static final Param<Integer> TEACHER_BATCH_SIZE = param("teacher.batch-size", ParamTypes.integer(1,
+      Integer.MAX_VALUE), 64, "Minibatch size of the teacher's training, per worker.");
+  public static final Param<Integer> TEACHER_AVERAGING_PERIOD = param("teacher.averaging-period",
+      ParamTypes.integer(1, Integer.MAX_VALUE), 5, "Minibatches each worker fits between two parameter averagings"
+          + " while training the teacher.");
   public static final Param<Integer> TEACHER_JITTER = param("teacher.jitter", ParamTypes.integer(0, 13), 0,
       "Input jitter: every training image is shifted by a random whole number of pixels in [-jitter, jitter] along"
           + " each axis, afresh at every visit (Hinton et al. jittered by up to 2 pixels); 0 = no jitter. Needs square"
@@ -120,6 +125,12 @@ public final class Params {
   public static final Param<Double> STUDENTS_HIDDEN_RETAIN = param("students.hidden-retain",
       ParamTypes.number(Range.RETAIN, false), 1.0,
       "Dropout retain probability of the hidden layers (1 = no dropout).");
+  public static final Param<Integer> STUDENTS_BATCH_SIZE = param("students.batch-size", ParamTypes.integer(1,
+      Integer.MAX_VALUE), 64, "Minibatch size of the students' training, per worker.");
+  public static final Param<Integer> STUDENTS_AVERAGING_PERIOD = param("students.averaging-period",
+      ParamTypes.integer(1, Integer.MAX_VALUE), 5, "Minibatches each worker fits between two parameter averagings"
+          + " while training a student: longer periods mean fewer, larger Spark jobs (faster) and more drift between"
+          + " the workers.");
   public static final Param<Integer> STUDENTS_JITTER = param("students.jitter", ParamTypes.integer(0, 13), 0,
       "Input jitter of the students' training images, as teacher.jitter, for distilled students and baselines"
           + " alike (a distilled student learns the teacher's outputs for the unshifted image); 0 = none.");
@@ -140,10 +151,6 @@ public final class Params {
   public static final Param<Integer> TRAINING_WORKERS = param("training.workers", ParamTypes.integer(0,
       Integer.MAX_VALUE), 0, "Number of Spark workers (data partitions trained in parallel); 0 = Spark's default"
           + " parallelism.");
-  public static final Param<Integer> TRAINING_BATCH_SIZE = param("training.batch-size", ParamTypes.integer(1,
-      Integer.MAX_VALUE), 64, "Minibatch size, per worker.");
-  public static final Param<Integer> TRAINING_AVERAGING_PERIOD = param("training.averaging-period",
-      ParamTypes.integer(1, Integer.MAX_VALUE), 5, "Minibatches each worker fits between parameter averagings.");
   public static final Param<Long> TRAINING_SEED = param("training.seed", ParamTypes.longInteger(Long.MIN_VALUE), 42L,
       "Random seed (weights, shuffling, dropout).");
   public static final Param<Integer> TRAINING_CONCURRENT_STUDENTS = param("training.concurrent-students",

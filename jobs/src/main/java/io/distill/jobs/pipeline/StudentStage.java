@@ -89,7 +89,8 @@ final class StudentStage {
   static TrainingSettings settings(RunConfig c, int features) {
     double decay = c.get(Params.STUDENTS_LR_DECAY);
     int jitter = c.get(Params.STUDENTS_JITTER);
-    TrainingSettings.Builder b = Training.settings(c, c.get(Params.STUDENTS_EPOCHS)).toBuilder();
+    TrainingSettings.Builder b = Training.settings(c, c.get(Params.STUDENTS_EPOCHS), c.get(Params.STUDENTS_BATCH_SIZE),
+        c.get(Params.STUDENTS_AVERAGING_PERIOD)).toBuilder();
     if (decay != 1.0) {
       b.updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, c.get(Params.STUDENTS_LEARNING_RATE), decay)));
     }

@@ -59,7 +59,8 @@ final class TeacherStage {
                 config.get(Params.TEACHER_MOMENTUM), config.get(Params.TEACHER_LR_DECAY)),
             config.get(Params.TRAINING_SEED));
     int jitter = config.get(Params.TEACHER_JITTER);
-    TrainingSettings settings = Training.settings(config, config.get(Params.TEACHER_EPOCHS)).toBuilder()
+    TrainingSettings settings = Training.settings(config, config.get(Params.TEACHER_EPOCHS),
+            config.get(Params.TEACHER_BATCH_SIZE), config.get(Params.TEACHER_AVERAGING_PERIOD)).toBuilder()
         .jitter(jitter == 0 ? null : InputJitter.square(shape[0], jitter)).build();
     // Everything the trained teacher depends on (the network, its training, the data and the split), and nothing
     // else; the formula is kept stable so that records of earlier runs stay valid.

@@ -4,14 +4,16 @@ import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.trainer.TrainingSettings;
 
-/** The trainer settings the configuration's {@code training} section gives, shared by the teacher and students. */
+/**
+ * The trainer settings of a model family: its epochs, minibatch and averaging period, with the workers and seed of
+ * the configuration's {@code training} section.
+ */
 final class Training {
   private Training() {}
 
-  static TrainingSettings settings(RunConfig config, int epochs) {
+  static TrainingSettings settings(RunConfig config, int epochs, int batchSize, int averagingPeriod) {
     return TrainingSettings.builder().epochs(epochs).workers(config.get(Params.TRAINING_WORKERS))
-        .batchSizePerWorker(config.get(Params.TRAINING_BATCH_SIZE))
-        .averagingPeriod(config.get(Params.TRAINING_AVERAGING_PERIOD)).seed(config.get(Params.TRAINING_SEED))
+        .batchSizePerWorker(batchSize).averagingPeriod(averagingPeriod).seed(config.get(Params.TRAINING_SEED))
         .build();
   }
 }

@@ -30,8 +30,8 @@ class RunConfigRefusalTest {
   void wrongTypesNameKeyExpectationAndValue() {
     assertEquals("distill.students.epochs must be an integer >= 1, got STRING 'three'",
         problem("students.epochs=three"));
-    assertEquals("distill.training.batch-size must be an integer >= 1, got NUMBER '2.5'",
-        problem("training.batch-size=2.5"));
+    assertEquals("distill.students.batch-size must be an integer >= 1, got NUMBER '2.5'",
+        problem("students.batch-size=2.5"));
     assertEquals("distill.teacher.learning-rate must be a number > 0, got BOOLEAN 'true'",
         problem("teacher.learning-rate=true"));
     assertEquals("distill.teacher.max-norm must be a number > 0 or null, got STRING 'none'",
@@ -76,15 +76,17 @@ class RunConfigRefusalTest {
   @Test
   void unknownKeysAnywhereAreRefusedWithTheNearestKnownKey() {
     assertEquals("distill.students.epoch is not a known key (did you mean 'epochs'?); distill.students has: "
-        + "alpha, temperature, learning-rate, lr-decay, epochs, input-retain, hidden-retain, jitter, sizes",
+        + "alpha, temperature, learning-rate, lr-decay, epochs, input-retain, hidden-retain, batch-size,"
+        + " averaging-period, jitter, sizes",
         problem("students.epoch=5"));
     assertTrue(problem("teacher.learningRate=0.1").startsWith(
         "distill.teacher.learningRate is not a known key (did you mean 'learning-rate'?)"));
     String seed = problem("students.seed=1");
     assertTrue(seed.startsWith("distill.students.seed is not a known key (did you mean distill.training.seed or "),
         seed);
-    assertTrue(problem("students.batch-size=1").startsWith("distill.students.batch-size is not a known key "
-        + "(did you mean distill.soft-labels.batch-size or distill.training.batch-size?)"));
+    assertTrue(problem("training.batch-size=1").startsWith("distill.training.batch-size is not a known key "
+        + "(did you mean distill.teacher.batch-size or distill.soft-labels.batch-size or"
+        + " distill.students.batch-size?)"));
     assertTrue(problem("optimizer.name=adam").startsWith("distill.optimizer is not a known key; distill has: "
         + "run, data, teacher, soft-labels, students, training, evaluation, stages"));
     assertEquals("distill.students.sizes[1].hiden is not a known key (did you mean 'hidden'?); "

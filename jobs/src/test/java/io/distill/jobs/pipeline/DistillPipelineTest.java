@@ -37,7 +37,7 @@ class DistillPipelineTest {
         "run.dir=" + runDir,
         "teacher.hidden=[64]", "teacher.epochs=2", "teacher.learning-rate=0.05",
         "students.epochs=2", "students.sizes=[{name=\"32\", hidden=[32], temperature=4}, {name=\"8\", hidden=[8], temperature=2}]",
-        "training.workers=2", "training.batch-size=50"));
+        "training.workers=2", "students.batch-size=50", "teacher.batch-size=50"));
     overrides.addAll(List.of(extra));
     return RunConfig.load(null, overrides);
   }
