@@ -26,10 +26,19 @@ final class Sessions {
     if (!verbose) {
       builder.config("spark.ui.showConsoleProgress", "true");
     }
-    if (System.getProperty("spark.scheduler.mode") == null) {
-      builder.config("spark.scheduler.mode", "FAIR"); // students trained concurrently share the executors fairly
-    }
+    // Defaults for this application, each only where spark-submit's --conf did not set it:
+    // students trained concurrently share the executors fairly; a training round's parameters (MBs of floats,
+    // which do not compress) are broadcast and returned without compression or a detour through the block manager.
+    defaultConf(builder, "spark.scheduler.mode", "FAIR");
+    defaultConf(builder, "spark.broadcast.compress", "false");
+    defaultConf(builder, "spark.task.maxDirectResultSize", String.valueOf(128L << 20));
     return builder.getOrCreate();
+  }
+
+  private static void defaultConf(SparkSession.Builder builder, String key, String value) {
+    if (System.getProperty(key) == null) {
+      builder.config(key, value);
+    }
   }
 
   /** Spark and Hadoop at WARN, the pipeline at INFO, unless the user gave a log4j2 configuration of their own. */

@@ -48,6 +48,81 @@ final class Block implements Serializable {
     this.topTemperature = b.topTemperature;
   }
 
+  private Block(int index, int rows, int features, int classes, long[] ids, float[] x, int[] labels,
+      TeacherSignal.Kind teacher, float[] logits, int k, int[] topIndices, float[] topProbabilities,
+      double topTemperature) {
+    this.index = index;
+    this.rows = rows;
+    this.features = features;
+    this.classes = classes;
+    this.ids = ids;
+    this.x = x;
+    this.labels = labels;
+    this.teacher = teacher;
+    this.logits = logits;
+    this.k = k;
+    this.topIndices = topIndices;
+    this.topProbabilities = topProbabilities;
+    this.topTemperature = topTemperature;
+  }
+
+  /** Serialized through {@link Proxy}: the arrays as raw bytes (persisted blocks are written and read this way). */
+  private Object writeReplace() {
+    return new Proxy(this);
+  }
+
+  private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+    throw new java.io.InvalidObjectException("a Block is read through its proxy");
+  }
+
+  /** The serialized form of a {@link Block}. */
+  static final class Proxy implements java.io.Externalizable {
+    private static final long serialVersionUID = 1L;
+    private Block block;
+
+    public Proxy() {}
+
+    Proxy(Block block) {
+      this.block = block;
+    }
+
+    @Override
+    public void writeExternal(java.io.ObjectOutput out) throws java.io.IOException {
+      Block b = block;
+      out.writeInt(b.index);
+      out.writeInt(b.rows);
+      out.writeInt(b.features);
+      out.writeInt(b.classes);
+      out.writeInt(b.teacher.ordinal());
+      out.writeInt(b.k);
+      out.writeDouble(b.topTemperature);
+      RawArrays.writeLongs(out, b.ids);
+      RawArrays.writeFloats(out, b.x);
+      RawArrays.writeInts(out, b.labels);
+      RawArrays.writeFloats(out, b.logits);
+      RawArrays.writeInts(out, b.topIndices);
+      RawArrays.writeFloats(out, b.topProbabilities);
+    }
+
+    @Override
+    public void readExternal(java.io.ObjectInput in) throws java.io.IOException {
+      int index = in.readInt();
+      int rows = in.readInt();
+      int features = in.readInt();
+      int classes = in.readInt();
+      TeacherSignal.Kind teacher = TeacherSignal.Kind.values()[in.readInt()];
+      int k = in.readInt();
+      double t = in.readDouble();
+      block = new Block(index, rows, features, classes, RawArrays.readLongs(in), RawArrays.readFloats(in),
+          RawArrays.readInts(in), teacher, RawArrays.readFloats(in), k, RawArrays.readInts(in),
+          RawArrays.readFloats(in), t);
+    }
+
+    private Object readResolve() {
+      return block;
+    }
+  }
+
   /** Bytes one row takes in a block. */
   static long rowBytes(int features, int classes, TeacherSignal.Kind teacher, int k) {
     long teacherBytes = switch (teacher) {

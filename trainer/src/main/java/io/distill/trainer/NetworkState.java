@@ -35,16 +35,76 @@ final class NetworkState implements Serializable {
         net.getLayerWiseConfigurations().getIterationCount(), net.getLayerWiseConfigurations().getEpochCount());
   }
 
+  /** Serialized through {@link Proxy}: the arrays as raw bytes. */
+  /** Writes {@code values} into the flattened array {@code target} in place (no intermediate array). */
+  private static void copyInto(INDArray target, float[] values, String what) {
+    if (target.length() != values.length) {
+      throw new IllegalStateException("The network's " + what + " hold " + target.length() + " values, got "
+          + values.length);
+    }
+    if (!target.isView() && target.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
+        && target.data().length() == values.length) {
+      target.data().setData(values);
+    } else {
+      target.assign(Nd4j.create(values, new long[] {1, values.length}, 'c').reshape(target.shape()));
+    }
+  }
+
+  private Object writeReplace() {
+    return new Proxy(this);
+  }
+
+  private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+    throw new java.io.InvalidObjectException("a NetworkState is read through its proxy");
+  }
+
+  /** The serialized form of a {@link NetworkState}. */
+  static final class Proxy implements java.io.Externalizable {
+    private static final long serialVersionUID = 1L;
+    private NetworkState state;
+
+    public Proxy() {}
+
+    Proxy(NetworkState state) {
+      this.state = state;
+    }
+
+    @Override
+    public void writeExternal(java.io.ObjectOutput out) throws java.io.IOException {
+      out.writeUTF(state.configurationJson.length() < 60_000 ? state.configurationJson : "");
+      if (state.configurationJson.length() >= 60_000) {
+        out.writeObject(state.configurationJson);
+      }
+      RawArrays.writeFloats(out, state.parameters);
+      RawArrays.writeFloats(out, state.updaterState);
+      out.writeInt(state.iteration);
+      out.writeInt(state.epoch);
+    }
+
+    @Override
+    public void readExternal(java.io.ObjectInput in) throws java.io.IOException, ClassNotFoundException {
+      String json = in.readUTF();
+      if (json.isEmpty()) {
+        json = (String) in.readObject();
+      }
+      state = new NetworkState(json, RawArrays.readFloats(in), RawArrays.readFloats(in), in.readInt(), in.readInt());
+    }
+
+    private Object readResolve() {
+      return state;
+    }
+  }
+
   /** Loads parameters, updater state and counters into {@code net} (same configuration). */
   void applyTo(MultiLayerNetwork net) {
-    net.setParams(Nd4j.create(parameters, new long[] {1, parameters.length}, 'c'));
+    copyInto(net.params(), parameters, "parameters");
     INDArray state = net.getUpdater().getStateViewArray();
     if (updaterState.length > 0) {
       if (state == null || state.length() != updaterState.length) {
         throw new IllegalStateException("Updater state has " + updaterState.length + " values, the network's updater"
             + " holds " + (state == null ? 0 : state.length()));
       }
-      state.assign(Nd4j.create(updaterState, new long[] {1, updaterState.length}, 'c'));
+      copyInto(state, updaterState, "updater state");
     }
     net.getLayerWiseConfigurations().setIterationCount(iteration);
     net.getLayerWiseConfigurations().setEpochCount(epoch);

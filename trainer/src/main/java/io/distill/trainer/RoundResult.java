@@ -1,13 +1,12 @@
 package io.distill.trainer;
 
-import java.io.Serializable;
 
 /**
  * What the workers send back from one round, summed by treeAggregate: parameters and updater state (sums over
  * the workers that trained), how many workers trained, the summed minibatch losses (each × its examples), the
  * examples and minibatches seen, and the furthest iteration counter reached.
  */
-final class RoundResult implements Serializable {
+final class RoundResult implements java.io.Externalizable {
   private static final long serialVersionUID = 1L;
 
   float[] parameters;
@@ -17,6 +16,31 @@ final class RoundResult implements Serializable {
   long examples;
   int batches;
   int iteration;
+
+  /** For deserialization only. */
+  public RoundResult() {}
+
+  @Override
+  public void writeExternal(java.io.ObjectOutput out) throws java.io.IOException {
+    RawArrays.writeFloats(out, parameters);
+    RawArrays.writeFloats(out, updaterState);
+    out.writeInt(workers);
+    out.writeDouble(lossSum);
+    out.writeLong(examples);
+    out.writeInt(batches);
+    out.writeInt(iteration);
+  }
+
+  @Override
+  public void readExternal(java.io.ObjectInput in) throws java.io.IOException {
+    parameters = RawArrays.readFloats(in);
+    updaterState = RawArrays.readFloats(in);
+    workers = in.readInt();
+    lossSum = in.readDouble();
+    examples = in.readLong();
+    batches = in.readInt();
+    iteration = in.readInt();
+  }
 
   static RoundResult empty() {
     return new RoundResult();
