@@ -20,10 +20,9 @@ public final class HadoopFiles {
 
   private HadoopFiles() {}
 
-  /** The sha256 of a file's bytes, in hex; one streaming read. */
+  /** The sha256 of a file's bytes (any Hadoop FS path, or {@code classpath:/...}), in hex; one streaming read. */
   public static String sha256(String path, Configuration conf) {
-    Path p = new Path(path);
-    try (InputStream in = p.getFileSystem(conf).open(p)) {
+    try (InputStream in = openRaw(path, conf)) {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       byte[] buffer = new byte[1 << 16];
       int n;
@@ -38,11 +37,29 @@ public final class HadoopFiles {
     }
   }
 
+  /** The bytes of a file as stored (no decompression): a Hadoop FS path, or a {@code classpath:/...} resource. */
+  public static InputStream openRaw(String path, Configuration conf) throws IOException {
+    if (path.startsWith(DataSource.CLASSPATH_PREFIX)) {
+      String name = path.substring(DataSource.CLASSPATH_PREFIX.length());
+      InputStream in = HadoopFiles.class.getResourceAsStream(name.startsWith("/") ? name : "/" + name);
+      if (in == null) {
+        throw new java.io.FileNotFoundException("No resource " + name + " on the classpath (" + path + ")");
+      }
+      return in;
+    }
+    Path p = new Path(path);
+    return p.getFileSystem(conf).open(p);
+  }
+
   /** The sha256 of a string's UTF-8 bytes, in hex. */
   public static String sha256Hex(String text) {
+    return sha256Hex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** The sha256 of bytes, in hex. */
+  public static String sha256Hex(byte[] bytes) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

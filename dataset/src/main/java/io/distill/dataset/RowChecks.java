@@ -13,28 +13,51 @@ public final class RowChecks {
    * @throws IllegalArgumentException e.g. "Dataset d, row id=17: features has 700 values, expected 784"
    */
   public static float[] finiteFloats(List<?> values, int expected, String dataset, long id, String field) {
+    float[] out = new float[expected];
+    finiteFloats(values, expected, String.format("Dataset %s, row id=%d", dataset, id), field, out, 0);
+    return out;
+  }
+
+  /**
+   * As above, for a row named by {@code where} (e.g. "Input scores.parquet, row id=17"), into {@code out} from
+   * {@code offset}.
+   */
+  public static void finiteFloats(List<?> values, int expected, String where, String field, float[] out,
+      int offset) {
     if (values == null) {
-      throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: %s is null", dataset, id, field));
+      throw new IllegalArgumentException(where + ": " + field + " is null");
     }
     if (values.size() != expected) {
-      throw new IllegalArgumentException(String.format(
-          "Dataset %s, row id=%d: %s has %d values, expected %d", dataset, id, field, values.size(), expected));
+      throw new IllegalArgumentException(String.format("%s: %s has %d values, expected %d", where, field,
+          values.size(), expected));
     }
-    float[] out = new float[expected];
     for (int i = 0; i < expected; i++) {
       Object v = values.get(i);
       if (v == null) {
-        throw new IllegalArgumentException(String.format(
-            "Dataset %s, row id=%d: %s[%d] is null", dataset, id, field, i));
+        throw new IllegalArgumentException(String.format("%s: %s[%d] is null", where, field, i));
       }
-      float f = ((Number) v).floatValue();
-      if (!Float.isFinite(f)) {
-        throw new IllegalArgumentException(String.format(
-            "Dataset %s, row id=%d: %s[%d] is %s, expected a finite number", dataset, id, field, i, f));
-      }
-      out[i] = f;
+      out[offset + i] = finite(((Number) v).floatValue(), where, field, i);
     }
-    return out;
+  }
+
+  /** As above, for the values of a Spark ML {@code Vector} ({@code toArray()}). */
+  public static void finiteFloats(double[] values, int expected, String where, String field, float[] out,
+      int offset) {
+    if (values.length != expected) {
+      throw new IllegalArgumentException(String.format("%s: %s has %d values, expected %d", where, field,
+          values.length, expected));
+    }
+    for (int i = 0; i < expected; i++) {
+      out[offset + i] = finite((float) values[i], where, field, i);
+    }
+  }
+
+  private static float finite(float f, String where, String field, int i) {
+    if (!Float.isFinite(f)) {
+      throw new IllegalArgumentException(String.format("%s: %s[%d] is %s, expected a finite number", where, field,
+          i, f));
+    }
+    return f;
   }
 
   /**

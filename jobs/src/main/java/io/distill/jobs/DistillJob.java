@@ -25,7 +25,7 @@ import picocli.CommandLine.ParseResult;
  */
 @Command(name = "distill-job.jar", mixinStandardHelpOptions = true, versionProvider = DistillJob.Version.class,
     subcommands = {RunCommand.class, NightlyCommand.class, ImportMnistCommand.class, TrainTeacherCommand.class,
-        SoftLabelsCommand.class},
+        SoftLabelsCommand.class, ScoreCommand.class},
     description = {"Knowledge distillation on Spark: a teacher's soft labels to Parquet, a sweep of DL4J students"
         + " trained data-parallel on the executors beside hard-label baselines, and a report of what each keeps.",
         "With no command: the whole pipeline (`run`), by default on the MNIST slice embedded in the jar."},
@@ -80,7 +80,7 @@ public final class DistillJob implements JobCommand {
   }
 
   /** Runs a command line and returns the process exit code. */
-  static int run(String[] args) {
+  public static int run(String[] args) {
     Runnable job;
     try {
       job = plan(List.of(args));

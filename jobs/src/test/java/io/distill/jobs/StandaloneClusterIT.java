@@ -63,6 +63,22 @@ class StandaloneClusterIT {
         assertTrue(text.contains("Loaded [CpuBackend] backend"), log + " ran ND4J (training or inference)");
         assertTrue(text.contains("Finished task"), log + " finished tasks");
       }
+
+      // The distilled student scores the test split on the two executors (DistilledModel through the score
+      // command): one row per id, and exactly the errors the evaluate stage counted.
+      Path scores = dir.resolve("scores");
+      run(dir.resolve("score.log"), 5, env, "bash", new File(Processes.PROJECT, "bin/spark-submit").getAbsolutePath(),
+          "--master", "spark://127.0.0.1:7178", "--conf", "spark.executor.memory=2g",
+          "--conf", "spark.executor.cores=1", "--conf", "spark.executorEnv.OMP_WAIT_POLICY=PASSIVE",
+          new File(Processes.PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(), "score",
+          "--model", runDir.resolve("students/8-distilled").toString(), "--data",
+          runDir.resolve("data/test").toString(), "--output", scores.toString());
+      var spark = io.distill.dataset.LocalSpark.session();
+      var test = spark.read().parquet(runDir.resolve("data/test").toString());
+      var scored = spark.read().parquet(scores.toString());
+      assertEquals(1000, scored.select("id").distinct().count());
+      long errors = scored.join(test, "id").where("prediction <> CAST(label AS double)").count();
+      assertEquals(Math.round((1 - RunOutputs.accuracies(runDir).get("8-distilled")) * 1000), errors);
     } finally {
       run(dir.resolve("stop.log"), 2, env, "bash", script, "stop");
     }

@@ -110,6 +110,23 @@ public final class DistillationLabels {
         return out;
     }
 
+    /**
+     * The predicted class of {@code k} logits (or probabilities) from {@code from}: the index of the largest, the
+     * lowest on ties; -1 when one is NaN (a row with NaN predicts no class). Every accuracy figure uses this one rule.
+     */
+    public static int predictedClass(float[] z, int from, int k) {
+        int best = 0;
+        for (int j = 0; j < k; j++) {
+            if (Float.isNaN(z[from + j])) {
+                return -1;
+            }
+            if (z[from + j] > z[from + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
     /** {@code softmax(z / T)} of a whole float row, computed stably in double, returned as floats. */
     public static float[] softmax(float[] z, double temperature) {
         double[] log = logSoftmax(z, 0, z.length, temperature);

@@ -143,18 +143,8 @@ public final class TestScores {
     return new Totals(rows, errors, agreements, kl);
   }
 
-  /** Index of the largest of {@code k} values from {@code from}, the lowest on ties; -1 if one is NaN. */
   static int argmax(float[] z, int from, int k) {
-    int best = 0;
-    for (int j = 0; j < k; j++) {
-      if (Float.isNaN(z[from + j])) {
-        return -1;
-      }
-      if (z[from + j] > z[from + best]) {
-        best = j;
-      }
-    }
-    return best;
+    return DistillationLabels.predictedClass(z, from, k);
   }
 
   /** KL(softmax(teacher) ‖ softmax(model)) at T = 1 of one row, in double; NaN when the model's row has NaN. */

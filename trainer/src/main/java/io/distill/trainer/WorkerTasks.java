@@ -17,11 +17,50 @@ final class WorkerTasks {
   /** The minibatch of rows {@code order[from..to)} of a block, labels laid out as {@code layout} says. */
   static DataSet minibatch(Block block, int[] order, int from, int to, LabelLayout layout, InputJitter jitter,
       SplittableRandom random) {
+    return new Buffers(to - from, block.features, layout.width()).fill(block, order, from, to, layout, jitter,
+        random);
+  }
+
+  /**
+   * A minibatch's arrays, reused from one minibatch to the next within a task: filling them costs a copy of the rows,
+   * not an allocation (on and off the heap) per step.
+   */
+  static final class Buffers {
+    private final int rows;
+    private final float[] x;
+    private final float[] y;
+    private final INDArray features;
+    private final INDArray labels;
+
+    Buffers(int rows, int featureCount, int labelWidth) {
+      this.rows = rows;
+      this.x = new float[rows * featureCount];
+      this.y = new float[rows * labelWidth];
+      this.features = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, featureCount);
+      this.labels = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, labelWidth);
+    }
+
+    /** Rows {@code order[from..to)} of {@code block}; {@code to - from} must be this buffer's row count. */
+    DataSet fill(Block block, int[] order, int from, int to, LabelLayout layout, InputJitter jitter,
+        SplittableRandom random) {
+      if (to - from != rows) {
+        throw new IllegalArgumentException("a buffer of " + rows + " rows cannot hold " + (to - from));
+      }
+      copy(block, order, from, to, layout, x, y);
+      if (jitter != null) {
+        jitter.apply(x, rows, random);
+      }
+      features.data().setData(x);
+      labels.data().setData(y);
+      return new DataSet(features, labels);
+    }
+  }
+
+  private static void copy(Block block, int[] order, int from, int to, LabelLayout layout, float[] x, float[] y) {
     int n = to - from;
     int f = block.features;
     int width = layout.width();
-    float[] x = new float[n * f];
-    float[] y = new float[n * width];
+    java.util.Arrays.fill(y, 0f);
     for (int i = 0; i < n; i++) {
       int row = order[from + i];
       block.features(row, x, i * f);
@@ -30,10 +69,6 @@ final class WorkerTasks {
         block.teacherLogits(row, y, i * width + layout.classes());
       }
     }
-    if (jitter != null) {
-      jitter.apply(x, n, random);
-    }
-    return new DataSet(Nd4j.create(x, new long[] {n, f}, 'c'), Nd4j.create(y, new long[] {n, width}, 'c'));
   }
 
   /** Fits one worker's minibatches of one round (see {@link RoundPlan}) on the blocks its task reads. */
@@ -80,6 +115,7 @@ final class WorkerTasks {
         double lossSum = 0;
         long examples = 0;
         int minibatches = 0;
+        Buffers full = new Buffers(batchSize, layout.features(), layout.width());
         for (RoundPlan.Segment segment : mine) {
           Block block = blocks.next();
           if (block.index != segment.block()) {
@@ -91,8 +127,9 @@ final class WorkerTasks {
             int from = m * batchSize;
             SplittableRandom shifts = jitter == null ? null
                 : new SplittableRandom(RoundPlan.seed(seed, epoch, block.index, 0x7177E5L + m));
-            DataSet batch = minibatch(block, order, from, Math.min(from + batchSize, block.rows), layout, jitter,
-                shifts);
+            int to = Math.min(from + batchSize, block.rows);
+            DataSet batch = to - from == batchSize ? full.fill(block, order, from, to, layout, jitter, shifts)
+                : minibatch(block, order, from, to, layout, jitter, shifts);
             net.fit(batch);
             lossSum += net.score() * batch.numExamples();
             examples += batch.numExamples();
@@ -159,12 +196,7 @@ final class WorkerTasks {
   }
 
   static int argmax(float[] values, int offset, int length) {
-    int best = 0;
-    for (int k = 1; k < length; k++) {
-      if (values[offset + k] > values[offset + best]) {
-        best = k;
-      }
-    }
-    return best;
+    return io.distill.losses.DistillationLabels.predictedClass(values, offset, length);
   }
+
 }
