@@ -29,6 +29,10 @@ final class RunCommand implements JobCommand {
   }
 
   static void print(DistillPipeline.Result result) {
+    if (result.metrics().isEmpty()) {
+      System.out.println("Run " + result.runDir() + ": stages " + result.stages() + " done (partial: no report)");
+      return;
+    }
     System.out.println("Run " + result.runDir() + " succeeded; stages " + result.stages());
     System.out.printf("  %-22s %10s %8s %10s %10s%n", "model", "parameters", "errors", "accuracy", "agreement");
     for (ModelMetrics m : result.metrics()) {

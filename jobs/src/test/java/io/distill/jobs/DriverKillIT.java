@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DriverKillIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> SMALL = List.of("--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
+  private static final List<String> SMALL = List.of("--set", "teacher.model=null", "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
       "--set", "students.epochs=10", "--set", "students.sizes=[{name=a, hidden=[64]}, {name=b, hidden=[32]}]",
       "--set", "training.workers=2");
 

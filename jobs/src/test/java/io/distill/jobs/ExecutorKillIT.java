@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ExecutorKillIT {
   private static final String PORT = "7179";
   private static final String MASTER = "spark://127.0.0.1:" + PORT;
-  private static final List<String> SMALL = List.of("--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
+  private static final List<String> SMALL = List.of("--set", "teacher.model=null", "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
       "--set", "students.epochs=6", "--set", "students.sizes=[{name=\"64\", hidden=[64]}]",
       "--set", "training.workers=2");
 

@@ -20,7 +20,7 @@ class NightlyCommandTest {
     LocalSpark.session();
   }
 
-  private static final List<String> SMALL = List.of("--set", "teacher.hidden=[16]", "--set", "teacher.epochs=1",
+  private static final List<String> SMALL = List.of("--set", "teacher.model=null", "--set", "teacher.hidden=[16]", "--set", "teacher.epochs=1",
       "--set", "students.epochs=1", "--set", "students.sizes=[{name=\"8\", hidden=[8]}]");
 
   private int nightly(Path root, String runId, String... extra) {

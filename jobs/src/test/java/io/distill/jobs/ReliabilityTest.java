@@ -70,7 +70,7 @@ class ReliabilityTest {
     STAGE_OUTPUTS.put("report", List.of("report"));
   }
 
-  private static final List<String> SMALL = List.of("--set", "teacher.hidden=[16]", "--set", "teacher.epochs=1",
+  private static final List<String> SMALL = List.of("--set", "teacher.model=null", "--set", "teacher.hidden=[16]", "--set", "teacher.epochs=1",
       "--set", "students.epochs=1", "--set", "students.sizes=[{name=\"8\", hidden=[8]}]");
   /** A stack frame, a chained cause or an uncaught exception, as Java prints them. */
   private static final Pattern STACK = Pattern.compile(

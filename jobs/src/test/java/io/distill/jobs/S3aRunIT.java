@@ -67,7 +67,7 @@ class S3aRunIT {
         "--conf", "spark.hadoop.fs.s3a.aws.credentials.provider="
             + "com.amazonaws.auth.EnvironmentVariableCredentialsProvider",
         new File(PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(),
-        "--set", "run.dir=s3a://distill/runs/unreachable", "--set", "teacher.hidden=[8]", "--set", "teacher.epochs=1",
+        "--set", "run.dir=s3a://distill/runs/unreachable", "--set", "teacher.model=null", "--set", "teacher.hidden=[8]", "--set", "teacher.epochs=1",
         "--set", "students.epochs=1", "--set", "students.sizes=[{name=\"8\", hidden=[8]}]");
     long started = System.nanoTime();
     Processes.Result r = run(10, Map.of("AWS_ACCESS_KEY_ID", ACCESS, "AWS_SECRET_ACCESS_KEY", SECRET), submit);
@@ -123,7 +123,7 @@ class S3aRunIT {
           "--conf", "spark.hadoop.fs.s3a.attempts.maximum=3",
           new File(PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(),
           "--set", "run.dir=s3a://distill/runs/r1", "--set", "data.input=s3a://distill/data/mnist",
-          "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1", "--set", "students.epochs=1",
+          "--set", "teacher.model=null", "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1", "--set", "students.epochs=1",
           "--set", "students.sizes=[{name=\"8\", hidden=[8]}]"));
       Map<String, String> credentials = Map.of("AWS_ACCESS_KEY_ID", ACCESS, "AWS_SECRET_ACCESS_KEY", SECRET);
       Processes.Result first = run(10, credentials, submit);

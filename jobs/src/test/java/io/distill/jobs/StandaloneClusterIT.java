@@ -43,7 +43,7 @@ class StandaloneClusterIT {
           "--master", "spark://127.0.0.1:7178", "--conf", "spark.executor.memory=2g",
           "--conf", "spark.executor.cores=1", "--conf", "spark.executorEnv.OMP_WAIT_POLICY=PASSIVE",
           new File(Processes.PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(),
-          "--set", "run.dir=" + runDir, "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
+          "--set", "run.dir=" + runDir, "--set", "teacher.model=null", "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
           "--set", "students.epochs=1", "--set", "students.sizes=[{name=\"8\", hidden=[8]}]",
           "--set", "training.workers=2");
       assertTrue(Files.exists(runDir.resolve("_SUCCESS")));

@@ -38,12 +38,20 @@ import java.util.Objects;
  * @param parameterCount  parameters of the network, at least 1
  * @param trainingSeconds wall-clock training time, finite and at least 0
  * @param createdAt       when the teacher was saved
+ * @param trainingRows    rows the teacher was fitted on (per epoch), 0 when not known (sidecars from before)
  */
 public record TeacherInfo(String datasetPath, String configuration, int epochs, double validationAccuracy,
                           long validationErrors, long validationExamples, long parameterCount, double trainingSeconds,
-                          Instant createdAt) {
+                          Instant createdAt, long trainingRows) {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** A sidecar that does not know the training rows. */
+  public TeacherInfo(String datasetPath, String configuration, int epochs, double validationAccuracy,
+      long validationErrors, long validationExamples, long parameterCount, double trainingSeconds, Instant createdAt) {
+    this(datasetPath, configuration, epochs, validationAccuracy, validationErrors, validationExamples, parameterCount,
+        trainingSeconds, createdAt, 0);
+  }
 
   /** Checks every field; the message names the field and the value it cannot be. */
   public TeacherInfo {
@@ -90,6 +98,7 @@ public record TeacherInfo(String datasetPath, String configuration, int epochs, 
     node.put("parameterCount", parameterCount);
     node.put("trainingSeconds", trainingSeconds);
     node.put("createdAt", createdAt.toString());
+    node.put("trainingRows", trainingRows);
     try {
       return JSON.writeValueAsString(node);
     } catch (JsonProcessingException e) {
@@ -128,7 +137,8 @@ public record TeacherInfo(String datasetPath, String configuration, int epochs, 
     }
     return new TeacherInfo(text(node, "datasetPath"), text(node, "configuration"), (int) epochs,
         number(node, "validationAccuracy"), integer(node, "validationErrors"), integer(node, "validationExamples"),
-        integer(node, "parameterCount"), number(node, "trainingSeconds"), created);
+        integer(node, "parameterCount"), number(node, "trainingSeconds"), created,
+        node.has("trainingRows") ? integer(node, "trainingRows") : 0);
   }
 
   private static JsonNode field(JsonNode node, String name, String expected) {

@@ -1,5 +1,6 @@
 package io.distill.teacher;
 
+import io.distill.dataset.DataSource;
 import io.distill.dataset.HadoopFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -151,6 +152,9 @@ public final class TeacherModelFile {
   public static TeacherModel load(String path, Configuration conf) {
     Objects.requireNonNull(conf, "conf");
     requirePath(path);
+    if (path.startsWith(DataSource.CLASSPATH_PREFIX)) {
+      return loadResource(path, conf);
+    }
     Path source = new Path(path);
     FileSystem fs;
     FileStatus status;
@@ -194,6 +198,37 @@ public final class TeacherModelFile {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot create a local temporary copy of teacher " + name + ": "
           + e.getMessage(), e);
+    } finally {
+      if (local != null) {
+        try {
+          Files.deleteIfExists(local);
+        } catch (IOException e) {
+          LOG.warn("Could not delete the temporary copy {}: {}", local, e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** A teacher shipped inside the application jar ({@code classpath:/io/distill/...}), with its sidecar if any. */
+  private static TeacherModel loadResource(String path, Configuration conf) {
+    java.nio.file.Path local = null;
+    try (InputStream in = HadoopFiles.openRaw(path, conf)) {
+      local = Files.createTempFile("distill-teacher-", ".zip");
+      Files.copy(in, local, StandardCopyOption.REPLACE_EXISTING);
+      Model network = restore(path, local);
+      TeacherInfo info = null;
+      try (InputStream sidecar = HadoopFiles.openRaw(infoPath(path), conf)) {
+        info = TeacherInfo.fromJson(new String(sidecar.readAllBytes(), StandardCharsets.UTF_8));
+      } catch (java.io.FileNotFoundException e) {
+        // no sidecar shipped
+      }
+      TeacherModel model = TeacherModel.create(path, network, info);
+      LOG.info("Loaded {}", model);
+      return model;
+    } catch (java.io.FileNotFoundException e) {
+      throw new IllegalArgumentException("Teacher " + path + " does not exist (" + e.getMessage() + ")", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read teacher " + path + ": " + e.getMessage(), e);
     } finally {
       if (local != null) {
         try {

@@ -127,7 +127,8 @@ public final class TrainTeacherAction extends SparkAction<TrainTeacherAction.Res
     double accuracy = validation == null ? 0 : kept.validationAccuracy();
     long errors = Math.round((1 - accuracy) * examples);
     TeacherInfo info = new TeacherInfo(trainingName, LogitsOutput.describe(conf), result.keptEpoch(),
-        accuracy, errors, examples, result.parameterCount(), result.seconds(), Instant.now());
+        accuracy, errors, examples, result.parameterCount(), result.seconds(), Instant.now(),
+        result.history().isEmpty() ? 0 : result.history().get(0).examples());
     String saved = TeacherModelFile.save(result.network(), output, info, spark.sparkContext().hadoopConfiguration());
     LOG.info("Teacher {} trained in {} s: epoch {} kept, {} validation errors out of {} ({}), saved to {}",
         info.configuration(), String.format("%.0f", result.seconds()), result.keptEpoch(), errors, examples,

@@ -124,6 +124,61 @@ class TrainingDataTest {
     }
   }
 
+  /**
+   * The loss the trainer computes from top-K pseudo-logits (k = K) equals, in score and gradient, the loss from the
+   * full logits, at the soft labels' own temperature and at others.
+   */
+  @Test
+  void topKWithKEqualToClassesGivesTheFullLogitsLoss() {
+    java.util.Random random = new java.util.Random(5);
+    int rows = 6;
+    int classes = 10;
+    double t0 = 3.0;
+    float[] logits = new float[rows * classes];
+    float[] pseudo = new float[rows * classes];
+    float[] oneHot = new float[rows * classes];
+    for (int i = 0; i < rows; i++) {
+      float[] z = new float[classes];
+      for (int j = 0; j < classes; j++) {
+        z[j] = (float) (3 * random.nextGaussian());
+      }
+      System.arraycopy(z, 0, logits, i * classes, classes);
+      float[] p = io.distill.losses.DistillationLabels.softmax(z, t0);
+      Integer[] order = new Integer[classes];
+      for (int j = 0; j < classes; j++) {
+        order[j] = j;
+      }
+      java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+      int[] indices = new int[classes];
+      float[] top = new float[classes];
+      for (int j = 0; j < classes; j++) {
+        indices[j] = order[j];
+        top[j] = p[order[j]];
+      }
+      TeacherSignal.pseudoLogits(indices, top, 0, classes, classes, t0, pseudo, i * classes);
+      oneHot[i * classes + random.nextInt(classes)] = 1;
+    }
+    org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(5);
+    org.nd4j.linalg.api.ndarray.INDArray preOutput = org.nd4j.linalg.factory.Nd4j.randn(
+        org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, classes).muli(2);
+    org.nd4j.linalg.activations.impl.ActivationIdentity identity =
+        new org.nd4j.linalg.activations.impl.ActivationIdentity();
+    for (double t : new double[] {1, t0, 20}) {
+      io.distill.losses.DistillationLoss loss = io.distill.losses.DistillationLoss.of(0.3, t);
+      org.nd4j.linalg.api.ndarray.INDArray fromLogits = labels(oneHot, logits, rows, classes);
+      org.nd4j.linalg.api.ndarray.INDArray fromTopK = labels(oneHot, pseudo, rows, classes);
+      assertEquals(loss.computeScore(fromLogits, preOutput, identity, null, true),
+          loss.computeScore(fromTopK, preOutput, identity, null, true), 1e-5, "T=" + t);
+      assertArrayEquals(loss.computeGradient(fromLogits, preOutput, identity, null).data().asFloat(),
+          loss.computeGradient(fromTopK, preOutput, identity, null).data().asFloat(), 1e-5f, "T=" + t);
+    }
+  }
+
+  private static org.nd4j.linalg.api.ndarray.INDArray labels(float[] oneHot, float[] teacher, int rows, int classes) {
+    return org.nd4j.linalg.factory.Nd4j.hstack(org.nd4j.linalg.factory.Nd4j.create(oneHot, new long[] {rows, classes},
+        'c'), org.nd4j.linalg.factory.Nd4j.create(teacher, new long[] {rows, classes}, 'c'));
+  }
+
   @Test
   void topKColumnsArePackedAndChecked() {
     Dataset<Row> rows = EmbeddedMnist.train().where("id < 100").selectExpr("id", "features", "label",

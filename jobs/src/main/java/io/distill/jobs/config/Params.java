@@ -52,10 +52,14 @@ public final class Params {
       ParamTypes.longInteger(Long.MIN_VALUE), 1L, "Seed of that choice (another seed holds out other rows).");
 
   // ---- teacher
+  /** The convolutional MNIST teacher shipped in the jar (see its README beside it). */
+  public static final String SHIPPED_TEACHER = "classpath:/io/distill/teacher/mnist-cnn/model.zip";
   public static final Param<String> TEACHER_MODEL = param("teacher.model",
-      ParamTypes.string(true, "String (Hadoop FS URI or local path)"), null,
-      "An existing DL4J model zip to use as the teacher (then nothing is trained); null = train one from the keys"
-          + " below.");
+      ParamTypes.string(true, "String (Hadoop FS URI or local path)"), SHIPPED_TEACHER,
+      "An existing DL4J model zip to use as the teacher, as it is (nothing is trained). The default is the"
+          + " convolutional teacher shipped in the jar, trained by this project on the full MNIST training split"
+          + " (io/distill/teacher/mnist-cnn/README.md). null = train one: from teacher.dl4j-json, or the MLP of"
+          + " the keys below.");
   public static final Param<String> TEACHER_DL4J_JSON = param("teacher.dl4j-json",
       ParamTypes.string(true, "String (Hadoop FS URI or local path)"), null,
       "A DL4J MultiLayerConfiguration JSON of the teacher to train, for any shape (e.g. conf/teacher-cnn.json, a"

@@ -195,6 +195,11 @@ final class RunConfigLoader {
         }
       }
     }
+    if (values.get(Params.TEACHER_MODEL) != null && values.get(Params.TEACHER_DL4J_JSON) != null) {
+      problems.add(Params.TEACHER_MODEL.path() + " and " + Params.TEACHER_DL4J_JSON.path() + " are both set: a given"
+          + " teacher is used as it is; set " + Params.TEACHER_MODEL.path() + " = null to train the teacher of "
+          + values.get(Params.TEACHER_DL4J_JSON));
+    }
     return problems.isEmpty() ? new RunConfig(values) : null;
   }
 }

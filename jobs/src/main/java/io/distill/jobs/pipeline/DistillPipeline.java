@@ -46,6 +46,23 @@ public final class DistillPipeline {
     return new DistillPipeline(spark, config);
   }
 
+  /** Whether {@code stage} is the last of {@code distill.stages}: the later stages are not even looked up. */
+  private boolean lastRequested(String stage) {
+    List<String> requested = config.get(io.distill.jobs.config.Params.STAGES);
+    return requested.get(requested.size() - 1).equals(stage);
+  }
+
+  /** A run asked to stop before the report: recorded as "partial", without {@code _SUCCESS}. */
+  private Result partial(Map<String, Object> manifest, StageRunner stages) {
+    manifest.put("stages", stages.times());
+    manifest.put("status", "partial");
+    manifest.put("finishedAt", Instant.now().toString());
+    run.writeManifest(manifest);
+    LOG.info("Run {}: the stages asked for are done ({}); no _SUCCESS: the run is not complete", run.root(),
+        stages.times().keySet());
+    return new Result(run.root(), List.of(), Map.copyOf(stages.times()));
+  }
+
   /** The outcome: the run directory, the metrics rows, and per-stage status and seconds. */
   public record Result(String runDir, List<ModelMetrics> metrics, Map<String, Map<String, Object>> stages) {}
 
@@ -68,13 +85,28 @@ public final class DistillPipeline {
       manifest.put("data", Map.of("train", data.data().train(), "test", data.data().test(),
           "sha256", data.data().fingerprint(), "rows", Map.of("training", split.trainingRows(),
               "validation", split.validationRows(), "test", split.testRows())));
+      if (lastRequested("import")) {
+        return partial(manifest, stages);
+      }
       TeacherStage.Output teacher = TeacherStage.run(ctx, data);
       manifest.put("teacher", Map.of("model", teacher.model(), "sha256", teacher.fingerprint()));
+      if (lastRequested("teacher")) {
+        return partial(manifest, stages);
+      }
       SoftLabelStage.Output soft = SoftLabelStage.run(ctx, data, teacher);
+      if (lastRequested("soft-labels")) {
+        return partial(manifest, stages);
+      }
       StudentStage.Output students = StudentStage.run(ctx, data, teacher, soft);
+      if (lastRequested("students")) {
+        return partial(manifest, stages);
+      }
       EvaluateStage.Output evaluated = EvaluateStage.run(ctx, data, teacher, soft, students);
-      ReportStage.run(ctx, data, evaluated);
       List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
+      if (lastRequested("evaluate")) {
+        return partial(manifest, stages);
+      }
+      ReportStage.run(ctx, data, teacher, evaluated);
       manifest.put("stages", stages.times());
       manifest.put("models", metrics.size());
       manifest.put("status", "succeeded");

@@ -55,7 +55,7 @@ final class EvaluateStage {
       SoftLabelStage.Output soft, StudentStage.Output students) {
     RunConfig c = ctx.config();
     String fingerprint = Fingerprint.of("evaluate").add("students", students.fingerprint())
-        .add("teacher", teacher.fingerprint()).add("soft-labels", soft.fingerprint())
+        .add("teacher", teacher.fingerprint()).add("teacher-outputs", soft.teacherOutputs())
         .add("latency-calls", c.get(Params.EVALUATION_LATENCY_CALLS))
         .add("throughput-batch", c.get(Params.EVALUATION_THROUGHPUT_BATCH)).hex();
     return ctx.stages().run("evaluate", fingerprint, Output.class, () -> {
@@ -70,7 +70,7 @@ final class EvaluateStage {
       Map<String, TestScores.Totals> scores;
       try (TrainingData test = TrainingData.pack(ctx.spark()).rows(ctx.read(testPath), testPath)
           .softLabels(ctx.read(soft.test()), soft.test()).teacher(SoftLabelStage.signal(c))
-          .features(shape[0]).classes(shape[1]).workers(ctx.spark().sparkContext().defaultParallelism())
+          .features(shape[0]).classes(teacher.classes(shape)).workers(ctx.spark().sparkContext().defaultParallelism())
           .execute()) {
         scores = TestScores.of(ctx.spark(), test, nets, ctx.spark().sparkContext().getConf()
             .getInt("spark.task.cpus", 1));

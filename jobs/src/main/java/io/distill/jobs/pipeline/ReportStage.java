@@ -32,15 +32,20 @@ final class ReportStage {
     return shapes;
   }
 
-  static Output run(PipelineContext ctx, DataStage.Output data, EvaluateStage.Output evaluated) {
+  static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher,
+      EvaluateStage.Output evaluated) {
     DataStage.Split s = data.split();
     String dataset = String.format("%s: %,d training, %,d validation (held out of the training split), %,d test rows",
         ctx.config().get(Params.DATA_INPUT), s.trainingRows(), s.validationRows(), s.testRows());
+    String teacherFacts = (teacher.description() != null ? teacher.description() : teacher.configuration())
+        + (teacher.trainingRows() > s.trainingRows() ? String.format(". The teacher learned from %,d rows, the students"
+            + " learn from %,d: a teacher that has seen more data than its students is the situation distillation is"
+            + " for", teacher.trainingRows(), s.trainingRows()) : "");
     String fingerprint = Fingerprint.of("report").add("metrics", evaluated).add("config", ctx.config().resolved())
-        .add("dataset", dataset).hex();
+        .add("dataset", dataset).add("teacher", teacherFacts).hex();
     return ctx.stages().run("report", fingerprint, Output.class, () -> {
       String dir = ctx.run().root();
-      RunReport.RunFacts facts = new RunReport.RunFacts(new Path(dir).getName(), dir, dataset,
+      RunReport.RunFacts facts = new RunReport.RunFacts(new Path(dir).getName(), dir, dataset, teacherFacts,
           ctx.stages().recordedSeconds(), ctx.config().resolved());
       List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
       RunReport.of(facts, RunSummary.of(metrics, shapes(ctx))).writeTo(ctx.run().path("report"), ctx.hadoop());

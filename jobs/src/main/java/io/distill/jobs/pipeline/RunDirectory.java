@@ -62,8 +62,11 @@ public final class RunDirectory {
     return new RecordStore(path(STAGES + "/students"), conf);
   }
 
-  /** Whether a file or directory exists (any Hadoop FS URI or local path). */
+  /** Whether a file or directory exists (any Hadoop FS URI or local path, or a {@code classpath:} resource). */
   public boolean exists(String location) {
+    if (location.startsWith(io.distill.dataset.DataSource.CLASSPATH_PREFIX)) {
+      return io.distill.dataset.DataSource.of(location).exists(conf);
+    }
     Path path = new Path(location);
     try {
       return path.getFileSystem(conf).exists(path);

@@ -22,10 +22,12 @@ final class SoftLabelStage {
 
   /**
    * The soft labels of the training and test splits; with a transfer set, its rows ({@code transferData}: training
-   * rows and copies, with features) and their soft labels ({@code transfer}), else null.
+   * rows and copies, with features) and their soft labels ({@code transfer}), else null. {@code teacherOutputs}
+   * fingerprints what the students read of them: the same as {@code fingerprint} but without the soft-label
+   * temperature when they read the logits (which do not depend on it), so that changing it retrains no student.
    */
   record Output(String train, String test, String transfer, String transferData, long transferRows,
-      String fingerprint) implements StageOutput {
+      String fingerprint, String teacherOutputs) implements StageOutput {
     @Override
     public List<String> paths() {
       List<String> out = new ArrayList<>(List.of(train, test));
@@ -51,10 +53,14 @@ final class SoftLabelStage {
     int copies = c.get(Params.SOFT_LABELS_TRANSFER_COPIES);
     int shift = c.get(Params.SOFT_LABELS_TRANSFER_JITTER);
     long seed = c.get(Params.TRAINING_SEED);
+    String transferKey = copies == 0 ? "" : "|transfer " + copies + " x " + shift + "px, seed " + seed;
     String fingerprint = HadoopFiles.sha256Hex(teacher.fingerprint() + "|" + data.data().fingerprint() + "|"
         + data.split().fingerprint() + "|" + temperature + "|" + batch + (topK == 0 ? "" : "|top " + topK)
-        + (copies == 0 ? "" : "|transfer " + copies + " x " + shift + "px, seed " + seed));
-    return ctx.stages().run("soft-labels", fingerprint, Output.class, () -> {
+        + transferKey);
+    String teacherOutputs = HadoopFiles.sha256Hex("teacher outputs|" + teacher.fingerprint() + "|"
+        + data.data().fingerprint() + "|" + data.split().fingerprint() + "|" + batch
+        + (topK == 0 ? "|logits" : "|top " + topK + " at T=" + temperature) + transferKey);
+    Output out = ctx.stages().run("soft-labels", fingerprint, Output.class, () -> {
       String transferData = null;
       long transferRows = 0;
       if (copies > 0) {
@@ -70,8 +76,11 @@ final class SoftLabelStage {
       String trainOut = label(ctx, teacher, data.data().train(), DatasetSchema.TRAIN);
       String testOut = label(ctx, teacher, data.data().test(), DatasetSchema.TEST);
       String transferOut = transferData == null ? null : label(ctx, teacher, transferData, "transfer");
-      return new Output(trainOut, testOut, transferOut, transferData, transferRows, fingerprint);
+      return new Output(trainOut, testOut, transferOut, transferData, transferRows, fingerprint, teacherOutputs);
     });
+    // A record written before teacherOutputs existed describes the same files.
+    return out.teacherOutputs() != null ? out : new Output(out.train(), out.test(), out.transfer(),
+        out.transferData(), out.transferRows(), out.fingerprint(), teacherOutputs);
   }
 
   private static String label(PipelineContext ctx, TeacherStage.Output teacher, String input, String name) {

@@ -42,7 +42,7 @@ final class StudentStage {
       SoftLabelStage.Output soft) {
     RunConfig c = ctx.config();
     List<StudentSpec> specs = new ArrayList<>();
-    Fingerprint fingerprint = Fingerprint.of("students").add("soft-labels", soft.fingerprint())
+    Fingerprint fingerprint = Fingerprint.of("students").add("teacher-outputs", soft.teacherOutputs())
         .add("split", data.split().fingerprint()).add("teacher", teacher.fingerprint());
     for (StudentSize size : c.studentSizes()) {
       String json = size.mlp() ? null : ctx.readText(size.dl4jJson(), "the student configuration");
@@ -67,7 +67,7 @@ final class StudentStage {
           .validationData(data.validationRows(ctx), train + " (validation rows)")
           .validationSoftLabels(ctx.read(soft.train()), soft.train())
           .teacher(SoftLabelStage.signal(c)).concurrentStudents(c.get(Params.TRAINING_CONCURRENT_STUDENTS))
-          .shape(shape[0], shape[1]).learningRate(c.get(Params.STUDENTS_LEARNING_RATE))
+          .shape(shape[0], teacher.classes(shape)).learningRate(c.get(Params.STUDENTS_LEARNING_RATE))
           .dropout(c.get(Params.STUDENTS_INPUT_RETAIN), c.get(Params.STUDENTS_HIDDEN_RETAIN))
           .settings(settings).output(ctx.run().path("students")).records(ctx.run().students())
           .dataFingerprint(soft.fingerprint()).execute();

@@ -3,6 +3,7 @@ package io.distill.jobs.pipeline;
 import io.distill.dataset.HadoopFiles;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
+import io.distill.teacher.TeacherInfo;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.teacher.TeacherNetworks;
@@ -25,13 +26,21 @@ final class TeacherStage {
 
   /**
    * The teacher: its model file, the sha256 of that file, a description of its shape, how it was trained (NaN seconds
-   * and no history for a teacher given as a file).
+   * and no history for a teacher given as a file), and the classes it predicts (0 in records from before).
    */
   record Output(String model, String fingerprint, String configuration, double trainingSeconds, int epochs,
-      List<EpochStats> history) implements StageOutput {
+      List<EpochStats> history, long trainingRows, String description, int classes) implements StageOutput {
     @Override
     public List<String> paths() {
       return List.of(model);
+    }
+
+    /**
+     * The classes the students learn: the teacher's (a given teacher may predict classes the data never shows), at
+     * least those of the dataset's labels ({@code shape[1]}).
+     */
+    int classes(int[] shape) {
+      return Math.max(classes, shape[1]);
     }
   }
 
@@ -44,10 +53,16 @@ final class TeacherStage {
       return ctx.stages().run("teacher", fingerprint, Output.class, () -> {
         TeacherModel teacher = TeacherModelFile.load(given, ctx.hadoop());
         requireFits(ctx, teacher, data.data().train(), shape);
-        return new Output(given, fingerprint, teacher.info().map(i -> i.configuration())
-            .orElse(teacher.inputSize() + "-…-" + teacher.numClasses()),
-            teacher.info().map(i -> i.trainingSeconds()).orElse(Double.NaN),
-            teacher.info().map(i -> i.epochs()).orElse(0), List.of());
+        String configuration = teacher.info().map(i -> i.configuration())
+            .orElse(teacher.inputSize() + "-…-" + teacher.numClasses());
+        long rows = teacher.info().map(i -> i.trainingRows()).orElse(0L);
+        String description = configuration + ", given as " + given + teacher.info().map(i -> String.format(
+            ": trained on %s%s, epoch %d kept (%d validation errors of %,d)", i.datasetPath(),
+            rows > 0 ? String.format(" (%,d rows)", rows) : "", i.epochs(), i.validationErrors(),
+            i.validationExamples())).orElse(" (no sidecar: how it was trained is not known)");
+        return new Output(given, fingerprint, configuration, teacher.info().map(i -> i.trainingSeconds())
+            .orElse(Double.NaN), teacher.info().map(i -> i.epochs()).orElse(0), List.of(), rows, description,
+            (int) teacher.numClasses());
       });
     }
     String json = config.get(Params.TEACHER_DL4J_JSON);
@@ -75,15 +90,18 @@ final class TeacherStage {
           .validationData(data.validationRows(ctx), train + " (validation rows)")
           .output(model).settings(settings.toBuilder().checkpointDir(ctx.run().path(checkpoints)).build()).execute();
       ctx.run().delete(checkpoints); // the model is saved: no resume needed
+      TeacherInfo info = result.info();
       return new Output(result.modelPath(), HadoopFiles.sha256(result.modelPath(), ctx.hadoop()),
-          result.info().configuration(), result.info().trainingSeconds(), result.info().epochs(),
-          result.training().history());
+          info.configuration(), info.trainingSeconds(), info.epochs(), result.training().history(),
+          info.trainingRows(), String.format("%s, trained by this run on %,d rows, epoch %d of %d kept (%d validation"
+              + " errors of %,d)", info.configuration(), info.trainingRows(), info.epochs(),
+              result.training().history().size(), info.validationErrors(), info.validationExamples()), shape[1]);
     });
   }
 
   /**
-   * A given teacher must take the dataset's features and predict exactly its classes; a label the teacher has no
-   * class for is named with its row.
+   * A given teacher must take the dataset's features and have a class for every label (it may predict classes the
+   * dataset does not show); a label the teacher has no class for is named with its row.
    */
   private static void requireFits(PipelineContext ctx, TeacherModel teacher, String dataset, int[] shape) {
     if (teacher.inputSize() != shape[0]) {
@@ -96,10 +114,6 @@ final class TeacherStage {
       throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: label %d is outside [0, %d): teacher"
           + " %s predicts %d classes", dataset, r.getLong(0), r.getInt(1), teacher.numClasses(), teacher.path(),
           teacher.numClasses()));
-    }
-    if (shape[1] < teacher.numClasses()) {
-      throw new IllegalArgumentException(String.format("Teacher %s predicts %d classes but the labels of dataset %s"
-          + " are in [0, %d)", teacher.path(), teacher.numClasses(), dataset, shape[1]));
     }
   }
 }

@@ -105,6 +105,7 @@ public final class RunReport {
         new Row(false, "Run id", facts.runId()),
         new Row(false, "Run directory", orNone(facts.runDir())),
         new Row(false, "Dataset", orNone(facts.dataset())),
+        new Row(false, "Teacher", orNone(facts.teacher())),
         new Row(false, "Test examples", examples < 0 ? NONE : count(examples)),
         new Row(false, "Models", summary.models().size() + " (" + (teacher.isPresent() ? "a teacher, " : "no teacher, ")
             + sizes.size() + " student size" + (sizes.size() == 1 ? "" : "s") + ", each distilled and baseline)"),
@@ -202,20 +203,21 @@ public final class RunReport {
         + "; the same student distilled at T=" + HintonReference.TEMPERATURE + " made "
         + HintonReference.DISTILLED_ERRORS + "." + (examples >= 0 && examples != n ? " This run's test split has "
         + count(examples) + " examples, so its counts are also given per " + count(n) + "." : ""));
-    Optional<RunSummary.SizeSummary> ours = summary.find(HintonReference.SIZE);
+    Optional<RunSummary.ShapeSummary> ours = summary.findShape(HintonReference.SIZE);
     List<Row> rows = new ArrayList<>();
     rows.add(new Row(false, "Teacher errors", Long.toString(HintonReference.TEACHER_ERRORS),
         teacher.map(t -> errorsPer(t.testErrors(), examples)).orElse(NONE + " (no teacher)")));
     rows.add(new Row(false, HintonReference.SIZE + " student, hard labels", Long.toString(
-        HintonReference.BASELINE_ERRORS), ours.map(s -> errorsPer(s.baseline().testErrors(), examples))
+        HintonReference.BASELINE_ERRORS), ours.map(s -> meanErrors(s.baselineMean(), s.seeds().size(), examples))
         .orElse(NONE + " (no " + HintonReference.SIZE + " student)")));
     rows.add(new Row(false, HintonReference.SIZE + " student, distilled", HintonReference.DISTILLED_ERRORS + " (T="
-        + HintonReference.TEMPERATURE + ")", ours.map(s -> errorsPer(s.distilled().testErrors(), examples) + " (T="
-        + number(s.distilled().temperature()) + ", α=" + number(s.distilled().alpha()) + ")").orElse(NONE)));
+        + HintonReference.TEMPERATURE + ")", ours.map(s -> meanErrors(s.distilledMean(), s.seeds().size(), examples)
+        + " (T=" + number(s.temperature()) + ", α=" + number(s.alpha()) + ")").orElse(NONE)));
     rows.add(new Row(false, "Gain", Long.toString(HintonReference.BASELINE_ERRORS - HintonReference.DISTILLED_ERRORS),
-        ours.map(s -> count(s.gain())).orElse(NONE)));
+        ours.map(s -> fixed(s.baselineMean() - s.distilledMean(), s.seeds().size() > 1 ? 1 : 0)).orElse(NONE)));
     rows.add(new Row(false, "Gap closed", percent(HintonReference.gapClosed(), 1),
-        ours.map(RunSummary.SizeSummary::gapClosedText).orElse(NONE)));
+        ours.map(s -> s.gapClosed(teacher)).filter(java.util.OptionalDouble::isPresent)
+            .map(g -> percent(g.getAsDouble(), 1)).orElse(NONE)));
     md.table(List.of("", "Hinton et al. (2015)", "This run"), new boolean[] {false, true, true}, rows);
   }
 
@@ -315,6 +317,17 @@ public final class RunReport {
     return count(errors) + " (" + fixed((double) errors * n / examples, 0) + " per " + count(n) + ")";
   }
 
+  /** Errors of one seed as {@link #errorsPer}; of several, their mean ("mean 81.3 over 3 seeds"). */
+  private static String meanErrors(double mean, int seeds, long examples) {
+    if (seeds == 1) {
+      return errorsPer(Math.round(mean), examples);
+    }
+    long n = HintonReference.TEST_EXAMPLES;
+    String per = examples <= 0 || examples == n ? "" : " (" + fixed(mean * n / examples, 1) + " per " + count(n)
+        + ")";
+    return "mean " + fixed(mean, 1) + per + " over " + seeds + " seeds";
+  }
+
   private static String escape(String text) {
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
         .replace("'", "&#39;");
@@ -326,17 +339,19 @@ public final class RunReport {
    * @param runId         the run's id (required)
    * @param runDir        the run's directory, or null
    * @param dataset       a description of the dataset (path, split sizes), or null
+   * @param teacher       how the teacher was made (shape, training data, epoch kept), or null
    * @param stageSeconds  wall seconds per stage, in the order the stages ran (a null or NaN value shows as "—")
    * @param configuration the resolved configuration's text, or null
    */
-  public record RunFacts(String runId, String runDir, String dataset, Map<String, Double> stageSeconds,
-      String configuration) {
+  public record RunFacts(String runId, String runDir, String dataset, String teacher,
+      Map<String, Double> stageSeconds, String configuration) {
     public RunFacts {
       if (runId == null || runId.isBlank()) {
         throw new IllegalArgumentException("A run report needs the run's id");
       }
       runDir = runDir == null ? "" : runDir;
       dataset = dataset == null ? "" : dataset;
+      teacher = teacher == null ? "" : teacher;
       Map<String, Double> stages = stageSeconds == null ? new LinkedHashMap<>() : new LinkedHashMap<>(stageSeconds);
       if (stages.containsKey(null)) {
         throw new IllegalArgumentException("A stage of run " + runId + " has no name: " + stages);

@@ -208,6 +208,11 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
   }
 
   /** The size of this name, if the run has it. */
+  /** The first shape of that name (e.g. "800x800", over its seeds), if the sweep has it. */
+  public Optional<ShapeSummary> findShape(String shape) {
+    return shapes.stream().filter(s -> s.shape().equals(shape)).findFirst();
+  }
+
   public Optional<SizeSummary> find(String size) {
     return sizes.stream().filter(s -> s.size().equals(size)).findFirst();
   }

@@ -46,7 +46,7 @@ class ZeppelinNotesTest {
   static void runs() throws IOException {
     Path first = dir.resolve("nightly/2026-11-20");
     DistillPipeline.of(LocalSpark.session(), RunConfig.load(null, List.of("run.dir=" + first,
-        "teacher.hidden=[16]", "teacher.epochs=1", "students.epochs=1",
+        "teacher.model=null", "teacher.hidden=[16]", "teacher.epochs=1", "students.epochs=1",
         "students.sizes=[{name=\"8\", hidden=[8], temperature=3}]", "training.workers=2"))).execute();
     nightly = dir.resolve("nightly");
     copy(first, nightly.resolve("2026-11-21"));

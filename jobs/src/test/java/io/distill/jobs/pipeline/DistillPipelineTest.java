@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.dataset.LocalSpark;
 import io.distill.jobs.config.RunConfig;
+import io.distill.serving.DistilledModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import io.distill.student.ModelMetrics;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.teacher.TeacherNetworks;
@@ -35,7 +38,7 @@ class DistillPipelineTest {
   private RunConfig config(String... extra) {
     List<String> overrides = new ArrayList<>(List.of(
         "run.dir=" + runDir,
-        "teacher.hidden=[64]", "teacher.epochs=2", "teacher.learning-rate=0.05",
+        "teacher.model=null", "teacher.hidden=[64]", "teacher.epochs=2", "teacher.learning-rate=0.05",
         "students.epochs=2", "students.sizes=[{name=\"32\", hidden=[32], temperature=4}, {name=\"8\", hidden=[8], temperature=2}]",
         "training.workers=2", "students.batch-size=50", "teacher.batch-size=50"));
     overrides.addAll(List.of(extra));
@@ -69,6 +72,33 @@ class DistillPipelineTest {
       assertTrue(m.testAccuracy() > (m.size().equals("8") ? 0.3 : 0.7), m.toString());
       assertTrue(m.latencyP50Millis() > 0 && m.throughputPerSecond() > 0, m.toString());
     }
+
+    // The student as a Spark ML model scores the test split exactly as the evaluate stage did.
+    ModelMetrics distilled = first.metrics().get(1);
+    DistilledModel student = DistilledModel.fromNetwork(run.resolve("students/32-distilled").toString(),
+        spark.sparkContext().hadoopConfiguration());
+    Dataset<Row> test = spark.read().parquet(run.resolve("data/test").toString());
+    long errors = student.transform(test).where("prediction <> CAST(label AS double)").count();
+    assertEquals(Math.round((1 - distilled.testAccuracy()) * 1000), errors, distilled.toString());
+    // ... and so does the score command, one row per id.
+    Path scores = run.resolve("scores");
+    assertEquals(0, io.distill.jobs.DistillJob.run(new String[] {"score", "--model",
+        run.resolve("students/32-distilled").toString(), "--data", run.resolve("data/test").toString(), "--output",
+        scores.toString(), "--logits"}));
+    Dataset<Row> scored = spark.read().parquet(scores.toString());
+    assertEquals(List.of("id", "prediction", "probability", "logits"), List.of(scored.columns()));
+    assertEquals(1000, scored.select("id").distinct().count());
+    assertEquals(errors, scored.join(test, "id").where("prediction <> CAST(label AS double)").count());
+    assertTrue(Files.exists(scores.resolve("_manifest.json")));
+    assertEquals(1, io.distill.jobs.DistillJob.run(new String[] {"score", "--model",
+        run.resolve("students/missing").toString(), "--data", run.resolve("data/test").toString(), "--output",
+        run.resolve("scores-2").toString()}));
+    assertFalse(Files.exists(run.resolve("scores-2")), "nothing published");
+    assertEquals(1, io.distill.jobs.DistillJob.run(new String[] {"score", "--model",
+        run.resolve("teacher").toString(), "--data", run.resolve("soft-labels/test").toString(), "--output",
+        run.resolve("scores-3").toString()}));
+    assertFalse(Files.exists(run.resolve("scores-3")), "nothing published");
+    deleteTree(scores);
 
     DistillPipeline.Result again = DistillPipeline.of(spark, config()).execute();
     for (String stage : RunConfig.STAGES) {
@@ -133,11 +163,61 @@ class DistillPipelineTest {
         && manifest.contains("\"seed\" : 2"), manifest);
   }
 
+  /**
+   * A stage reruns when what it reads changed, file contents included, and only then: editing a DL4J JSON file in
+   * place retrains its model; the soft-label temperature (students read the logits) retrains no student.
+   */
+  @Test
+  void fingerprintsFollowWhatEachStageReads() throws Exception {
+    SparkSession spark = LocalSpark.session();
+    Path teacherJson = dir.resolve("teacher.json");
+    Path studentJson = dir.resolve("student.json");
+    Files.writeString(teacherJson, mlpJson(16));
+    Files.writeString(studentJson, mlpJson(8));
+    String[] settings = {"teacher.dl4j-json=" + teacherJson, "teacher.epochs=1", "students.epochs=1",
+        "students.sizes=[{name=j, dl4j-json=\"" + studentJson + "\"}]"};
+    DistillPipeline.of(spark, config(settings)).execute();
+    byte[] before = Files.readAllBytes(runDir.resolve("students/j-distilled/model.zip"));
+
+    List<String> hotter = new ArrayList<>(List.of(settings));
+    hotter.add("soft-labels.temperature=7");
+    DistillPipeline.Result result = DistillPipeline.of(spark, config(hotter.toArray(String[]::new))).execute();
+    assertEquals("ran", status(result, "soft-labels"));
+    assertEquals("reused", status(result, "students"), "no student reads the soft-label temperature");
+
+    Files.writeString(studentJson, mlpJson(9));
+    result = DistillPipeline.of(spark, config(settings)).execute();
+    assertEquals("reused", status(result, "teacher"));
+    assertEquals("ran", status(result, "students"), "the student's JSON changed in place");
+    assertFalse(java.util.Arrays.equals(before, Files.readAllBytes(runDir.resolve("students/j-distilled/model.zip"))));
+
+    Files.writeString(teacherJson, mlpJson(17));
+    result = DistillPipeline.of(spark, config(settings)).execute();
+    assertEquals("ran", status(result, "teacher"), "the teacher's JSON changed in place");
+    assertEquals("ran", status(result, "students"));
+  }
+
+  private static String mlpJson(int hidden) {
+    return TeacherNetworks.mlp(784, new int[] {hidden}, 10, 1.0, 1.0, null, new Adam(1e-3), 1).toJson();
+  }
+
+  private static Object status(DistillPipeline.Result result, String stage) {
+    return ((Map<?, ?>) result.stages().get(stage)).get("status");
+  }
+
   @Test
   void aStageLeftOutWithoutEarlierOutputIsNamed() {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> DistillPipeline.of(LocalSpark.session(), config("stages=[report]")).execute());
     assertTrue(e.getMessage().contains("Stage 'import' is not in distill.stages"), e.getMessage());
     assertFalse(Files.exists(runDir.resolve("_SUCCESS")));
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 }

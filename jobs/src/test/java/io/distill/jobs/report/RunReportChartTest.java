@@ -85,13 +85,13 @@ class RunReportChartTest {
 
     ModelMetrics unnamed = model("teacher", ModelMetrics.TEACHER, null, Double.NaN, 1, 2_395_210, 69, 1, 0, 10);
     assertEquals(hex(TEACHER), hex(at(chart(List.of(unnamed)).render(), alone, unnamed)), "a teacher without size");
-    String teacherOnly = RunReport.of(new RunReport.RunFacts("t", null, null, null, null), List.of(unnamed)).markdown();
+    String teacherOnly = RunReport.of(new RunReport.RunFacts("t", null, null, null, null, null), List.of(unnamed)).markdown();
     assertTrue(teacherOnly.contains("| teacher | teacher | — |"), teacherOnly);
 
     BufferedImage empty = chart(List.of()).render();
     assertEquals(AccuracyChart.HEIGHT, empty.getHeight());
     assertTrue(RunReportTest.distinctColours(empty) > 10, "axes, title and the 'no models' note are drawn");
-    String md = RunReport.of(new RunReport.RunFacts("empty", null, null, null, null), List.of()).markdown();
+    String md = RunReport.of(new RunReport.RunFacts("empty", null, null, null, null, null), List.of()).markdown();
     assertTrue(md.contains("The run has no students.") && md.contains("No configuration was recorded."), md);
   }
 }

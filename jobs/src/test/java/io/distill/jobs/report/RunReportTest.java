@@ -77,6 +77,7 @@ class RunReportTest {
     stages.put("soft-labels", 95.3);
     stages.put("sweep", 2410.0);
     return new RunReport.RunFacts("r-2026-01-17", "file:/data/runs/r-2026-01-17", "MNIST, 60,000 train / 10,000 test",
+        "784-1200-1200-10, trained by this run",
         stages, "distill {\n  temperature = 20\n  alpha = 0.1\n  sizes = [\"30x30\", \"100x100\"]\n}\n");
   }
 
@@ -200,7 +201,7 @@ class RunReportTest {
         d.temperature(), d.alpha(), d.parameters(), d.serializedBytes(), d.testExamples(), d.testErrors(),
         d.testAccuracy(), d.teacherAgreement(), d.meanKlToTeacher(), d.latencyP50Millis(), d.latencyP95Millis(),
         d.throughputPerSecond(), d.trainingSeconds(), d.epochs()));
-    RunReport report = RunReport.of(new RunReport.RunFacts("<b>run</b>", null, null, null, "a = \"<x>\"\n"), metrics);
+    RunReport report = RunReport.of(new RunReport.RunFacts("<b>run</b>", null, null, null, null, "a = \"<x>\"\n"), metrics);
     String html = report.html();
     assertTrue(html.contains("30x30-distilled&lt;script&gt;alert('x') &amp; co&lt;/script&gt;"), html);
     assertFalse(html.contains("<script") || html.contains("<b>"), html);
