@@ -2,6 +2,7 @@ package io.distill.dataset;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -11,13 +12,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes a directory all at once: everything is written under a hidden temporary sibling
- * ({@code <parent>/.<name>.tmp-<uuid>}) and {@link #commit()} renames it onto the target, replacing an earlier
+ * ({@code <parent>/.<name>.tmp-<uuid>}) and {@link #commit()} puts it in place of the target, replacing an earlier
  * output; {@link #abort()} deletes it (and the parent directory, when {@link #begin} created it and nothing else was
- * put there since), so a failed write leaves no trace. Readers see the old output or the new one, never a partial
- * one.
+ * put there since), so a failed write leaves no trace.
  *
- * <p>Directory rename is atomic on HDFS and local file systems. On object stores (s3a://) a rename is a copy,
- * so the swap is not atomic there; readers should rely on a completion marker written last.
+ * <p>A commit is journalled so that a crash at any instant leaves the complete old output or the complete new one:
+ * (1) a journal {@code <parent>/.<name>.publish} naming the temporary directory and where the old output goes is
+ * written; (2) the old output is renamed aside; (3) the new one is renamed onto the target; (4) the old output is
+ * deleted; (5) the journal is deleted. {@link #recover} (run by the next {@link #begin} for the same target, and by
+ * {@link #recoverUnder} over a directory, which the pipeline runs on its run directory when it starts) finishes or
+ * undoes an interrupted commit: before step 2 it is undone (the old output stays), after it it is finished (the new
+ * output is put in place). Between steps 2 and 3 (two renames, microseconds apart) a concurrent reader finds no
+ * output; a reader that calls {@link #recover} first never does after a crash.
+ *
+ * <p>Directory rename is atomic on HDFS and local file systems. On object stores (s3a://) a rename is a copy, so
+ * steps 2 and 3 are not atomic there and a crash during one can leave a partial copy; readers should rely on the
+ * {@code _SUCCESS} marker Spark writes last.
  */
 public final class AtomicDirectoryCommit {
   private static final Logger LOG = LoggerFactory.getLogger(AtomicDirectoryCommit.class);
@@ -48,6 +58,7 @@ public final class AtomicDirectoryCommit {
       if (parent == null) {
         throw new IllegalArgumentException("Cannot publish to the root of a file system: " + target);
       }
+      recover(fs, qualified);
       Path temporary = new Path(parent, "." + qualified.getName() + ".tmp-" + UUID.randomUUID());
       boolean createdParent = !fs.exists(parent);
       if (!fs.mkdirs(temporary)) {
@@ -71,33 +82,158 @@ public final class AtomicDirectoryCommit {
     return target.toString();
   }
 
-  /** Moves the temporary directory onto the target, replacing what was there. */
+  /** The steps of a commit, in order (for tests that crash the publisher between them). */
+  enum Step {
+    JOURNAL_WRITTEN, OLD_MOVED_ASIDE, NEW_IN_PLACE, OLD_DELETED, JOURNAL_DELETED
+  }
+
+  /** Moves the temporary directory onto the target, replacing what was there (see the class comment). */
   public void commit() {
+    commit(step -> { });
+  }
+
+  /** {@link #commit()}, calling {@code afterStep} after each step. */
+  void commit(java.util.function.Consumer<Step> afterStep) {
     if (finished) {
       throw new IllegalStateException("Commit of " + target + " already finished");
     }
     Path previous = new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
+    Path journal = journal(target);
     try {
+      try (java.io.OutputStream out = fs.create(journal, true)) {
+        out.write((JOURNAL_TEMPORARY + temporary + "\n" + JOURNAL_PREVIOUS + previous + "\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      afterStep.accept(Step.JOURNAL_WRITTEN);
       boolean replaced = fs.exists(target);
       if (replaced && !fs.rename(target, previous)) {
+        fs.delete(journal, false);
         throw new IOException("could not move the earlier output aside to " + previous);
       }
+      afterStep.accept(Step.OLD_MOVED_ASIDE);
       if (!fs.rename(temporary, target)) {
         if (replaced) {
           fs.rename(previous, target);
         }
+        fs.delete(journal, false);
         throw new IOException("could not rename " + temporary + " to " + target);
       }
       finished = true;
+      afterStep.accept(Step.NEW_IN_PLACE);
       if (replaced) {
         fs.delete(previous, true);
-        LOG.info("Published {} (replaced the earlier output)", target);
-      } else {
-        LOG.info("Published {}", target);
       }
+      afterStep.accept(Step.OLD_DELETED);
+      fs.delete(journal, false);
+      afterStep.accept(Step.JOURNAL_DELETED);
+      LOG.info(replaced ? "Published {} (replaced the earlier output)" : "Published {}", target);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot publish " + target + ": " + e.getMessage(), e);
     }
+  }
+
+  private static final String JOURNAL_TEMPORARY = "temporary=";
+  private static final String JOURNAL_PREVIOUS = "previous=";
+
+  private static Path journal(Path target) {
+    return new Path(target.getParent(), "." + target.getName() + ".publish");
+  }
+
+  /**
+   * Finishes or undoes a commit of {@code target} that a crash interrupted (see the class comment); does nothing when
+   * there is none.
+   *
+   * @return whether there was one
+   */
+  public static boolean recover(String target, Configuration hadoopConf) {
+    Path path = new Path(target);
+    try {
+      FileSystem fs = path.getFileSystem(hadoopConf);
+      return recover(fs, fs.makeQualified(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot recover the interrupted publishing of " + target + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** {@link #recover} for every interrupted commit of a directory's children and grandchildren. */
+  public static int recoverUnder(String dir, Configuration hadoopConf) {
+    Path root = new Path(dir);
+    int recovered = 0;
+    try {
+      FileSystem fs = root.getFileSystem(hadoopConf);
+      if (!fs.exists(root)) {
+        return 0;
+      }
+      List<Path> dirs = new java.util.ArrayList<>(List.of(fs.makeQualified(root)));
+      for (org.apache.hadoop.fs.FileStatus child : fs.listStatus(root)) {
+        if (child.isDirectory() && !child.getPath().getName().startsWith(".")) {
+          dirs.add(child.getPath());
+        }
+      }
+      for (Path d : dirs) {
+        for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(d)) {
+          String name = f.getPath().getName();
+          if (f.isFile() && name.startsWith(".") && name.endsWith(".publish")) {
+            Path target = new Path(d, name.substring(1, name.length() - ".publish".length()));
+            if (recover(fs, target)) {
+              recovered++;
+            }
+          }
+        }
+      }
+      return recovered;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot look for interrupted publishing under " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean recover(FileSystem fs, Path target) throws IOException {
+    Path journal = journal(target);
+    if (!fs.exists(journal)) {
+      return false;
+    }
+    Path temporary = null;
+    Path previous = null;
+    try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(fs.open(journal),
+        java.nio.charset.StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (line.startsWith(JOURNAL_TEMPORARY)) {
+          temporary = new Path(line.substring(JOURNAL_TEMPORARY.length()));
+        } else if (line.startsWith(JOURNAL_PREVIOUS)) {
+          previous = new Path(line.substring(JOURNAL_PREVIOUS.length()));
+        }
+      }
+    }
+    if (temporary == null || previous == null) { // the journal itself was cut short: nothing was moved yet
+      fs.delete(journal, false);
+      LOG.warn("Publishing {} was interrupted before it began; the output is as it was", target);
+      return true;
+    }
+    if (fs.exists(target)) {
+      if (fs.exists(temporary)) { // interrupted before the old output was moved aside: undo
+        fs.delete(temporary, true);
+        LOG.warn("Publishing {} was interrupted before it replaced the earlier output; kept the earlier output",
+            target);
+      } else {
+        LOG.warn("Publishing {} was interrupted after the new output was in place; finished it", target);
+      }
+    } else if (fs.exists(temporary)) { // the old output is aside (or there was none): finish
+      if (!fs.rename(temporary, target)) {
+        throw new IOException("could not rename " + temporary + " to " + target);
+      }
+      LOG.warn("Publishing {} was interrupted between its renames; put the new output in place", target);
+    } else if (fs.exists(previous)) {
+      if (!fs.rename(previous, target)) {
+        throw new IOException("could not rename " + previous + " back to " + target);
+      }
+      LOG.warn("Publishing {} was interrupted and its new output is gone; put the earlier output back", target);
+    }
+    if (fs.exists(previous)) {
+      fs.delete(previous, true);
+    }
+    fs.delete(journal, false);
+    return true;
   }
 
   /**

@@ -96,9 +96,10 @@ public final class HadoopFiles {
   }
 
   /**
-   * Writes a file whole or not at all: to a hidden temporary sibling first, then renamed onto {@code path}. An
-   * earlier file is moved aside first and put back if the rename fails, so a reader sees the old file or the new
-   * one, never a partial one and never none.
+   * Writes a file whole or not at all: to a hidden temporary sibling first, then renamed onto {@code path} in one
+   * step on local disks and HDFS (a rename that replaces), so a reader sees the old file or the new one, never a
+   * partial one and never none. Elsewhere (s3a://) the earlier file is moved aside first and put back if the rename
+   * fails.
    */
   public static void publishFile(String path, Configuration conf, FileWriter writer) {
     publishFile(path, conf, false, writer);
@@ -121,6 +122,14 @@ public final class HadoopFiles {
         try (OutputStream stream = out.create(tmp, false)) {
           writer.write(stream);
         }
+        if (out instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) { // a local file without a checksum
+          java.nio.file.Files.move(raw.pathToFile(tmp).toPath(), raw.pathToFile(target).toPath(),
+              java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          return;
+        }
+        if (out == fs && replaceAtomically(fs.makeQualified(tmp), fs.makeQualified(target), conf)) {
+          return;
+        }
         if (fs.exists(target)) {
           previous = new Path(target.getParent(), "." + target.getName() + ".old-" + java.util.UUID.randomUUID());
           if (!fs.rename(target, previous)) { // through fs: a .crc companion moves along
@@ -141,6 +150,24 @@ public final class HadoopFiles {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Renames {@code tmp} onto {@code target}, replacing it in one step where the file system can (a rename with
+   * overwrite: one rename(2) on a local disk, one namenode operation on HDFS), so that no reader finds the file
+   * missing; false where it cannot (then the caller moves the old file aside first).
+   */
+  private static boolean replaceAtomically(Path tmp, Path target, Configuration conf) throws IOException {
+    if (!"file".equals(target.toUri().getScheme()) && !"hdfs".equals(target.toUri().getScheme())) {
+      return false;
+    }
+    try {
+      org.apache.hadoop.fs.FileContext.getFileContext(target.toUri(), conf).rename(tmp, target,
+          org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+      return true;
+    } catch (UnsupportedOperationException e) {
+      return false;
     }
   }
 

@@ -39,6 +39,57 @@ class AtomicDirectoryCommitTest {
     assertEquals(List.of("out"), names(dir));
   }
 
+  /** A crash of the publisher (simulated by an error thrown out of a step). */
+  private static final class Crash extends RuntimeException {
+    Crash(AtomicDirectoryCommit.Step step) {
+      super("crashed after " + step);
+    }
+  }
+
+  /**
+   * The publisher crashes after each of its steps in turn; a reader that recovers first (as the next run does) sees
+   * the complete earlier output or the complete new one, and nothing of the commit is left behind. Without recovery,
+   * only the instant between the two renames shows no output.
+   */
+  @Test
+  void aCrashBetweenAnyTwoStepsLeavesTheOldOrTheNewOutput() throws IOException {
+    for (AtomicDirectoryCommit.Step crashAfter : AtomicDirectoryCommit.Step.values()) {
+      for (boolean hadOutput : new boolean[] {true, false}) {
+        Path parent = Files.createDirectories(dir.resolve(crashAfter + "-" + hadOutput));
+        Path target = parent.resolve("out");
+        if (hadOutput) {
+          Files.createDirectories(target);
+          Files.writeString(target.resolve("part-0"), "old 0");
+          Files.writeString(target.resolve("part-1"), "old 1");
+        }
+        AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(target.toString(), conf);
+        Path temp = Path.of(java.net.URI.create(commit.temporaryPath()));
+        Files.writeString(temp.resolve("part-0"), "new 0");
+        Files.writeString(temp.resolve("part-1"), "new 1");
+        Crash crash = assertThrows(Crash.class, () -> commit.commit(step -> {
+          if (step == crashAfter) {
+            throw new Crash(step);
+          }
+        }), crashAfter + " is a step of this commit");
+        assertTrue(crash.getMessage().endsWith(crashAfter.toString()));
+        boolean window = crashAfter == AtomicDirectoryCommit.Step.OLD_MOVED_ASIDE
+            || (!hadOutput && crashAfter == AtomicDirectoryCommit.Step.JOURNAL_WRITTEN);
+        assertEquals(!window, Files.exists(target), crashAfter + ", output before: " + hadOutput);
+
+        boolean journalLeft = crashAfter.compareTo(AtomicDirectoryCommit.Step.JOURNAL_DELETED) < 0;
+        assertEquals(journalLeft, AtomicDirectoryCommit.recoverUnder(dir.toString(), conf) == 1, crashAfter.toString());
+        String seen = Files.readString(target.resolve("part-0")) + "|" + Files.readString(target.resolve("part-1"));
+        boolean newPublished = crashAfter != AtomicDirectoryCommit.Step.JOURNAL_WRITTEN || !hadOutput;
+        assertEquals(newPublished ? "new 0|new 1" : "old 0|old 1", seen, crashAfter + ", output before: "
+            + hadOutput);
+        try (Stream<Path> left = Files.list(parent)) {
+          assertEquals(List.of("out"), left.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".."))
+              .filter(n -> !n.endsWith(".crc")).sorted().toList(), "nothing of the commit left after " + crashAfter);
+        }
+      }
+    }
+  }
+
   @Test
   void abortLeavesTheTargetAsItWas() throws IOException {
     AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(dir.resolve("never").toString(), conf);

@@ -9,8 +9,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The run configuration on the command line, shared by {@code run} and {@code nightly}: {@code --config FILE},
- * {@code --set key=value} and {@code --stages a,b,c} (shorthand for {@code --set stages=[a,b,c]}); {@code --set} and
- * {@code --stages} may repeat, later ones win.
+ * {@code --set key=value}, {@code --stages a,b,c} (shorthand for {@code --set stages=[a,b,c]}) and
+ * {@code --max-bad-rows N} (for {@code --set data.max-bad-rows=N}); {@code --set} and {@code --stages} may repeat, later
+ * ones win.
  */
 final class ConfigOptions {
   private String configFile;
@@ -42,6 +43,12 @@ final class ConfigOptions {
     } else {
       overrides.add(stages);
     }
+  }
+
+  @Option(names = "--max-bad-rows", paramLabel = "N", description = "Shorthand for --set data.max-bad-rows=N: up to"
+      + " N rows of each split that fail the import's checks go to run.dir/quarantine/import/ and the run goes on.")
+  void maxBadRows(String n) {
+    overrides.add("data.max-bad-rows=" + n);
   }
 
   /** These options and {@code more} overrides, loaded and checked; a bad configuration is a usage error. */

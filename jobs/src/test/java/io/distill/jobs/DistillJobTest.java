@@ -91,6 +91,32 @@ class DistillJobTest {
     assertFalse(Files.exists(out));
   }
 
+  /** A second run on a run directory another run holds exits 1 with one line naming the holder, touching nothing. */
+  @Test
+  void aRunDirectoryInUseIsRefusedNamingItsHolder() throws Exception {
+    Path run = dir.resolve("busy-run");
+    try (io.distill.jobs.pipeline.RunLease held = io.distill.jobs.pipeline.RunLease.acquire(run.toString(),
+        new org.apache.hadoop.conf.Configuration(), java.time.Duration.ofSeconds(600))) {
+      PrintStream stderr = System.err;
+      ByteArrayOutputStream captured = new ByteArrayOutputStream();
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      int code;
+      try {
+        code = DistillJob.run(new String[] {"--set", "run.dir=" + run});
+      } finally {
+        System.setErr(stderr);
+      }
+      assertEquals(1, code);
+      List<String> lines = captured.toString(StandardCharsets.UTF_8).lines()
+          .filter(l -> l.startsWith("distill-job")).toList();
+      assertEquals(1, lines.size(), "one line: " + lines);
+      assertTrue(lines.get(0).contains(" is in use by " + System.getProperty("user.name") + "@"), lines.get(0));
+      try (var files = Files.list(run)) {
+        assertEquals(List.of("_lease.json"), files.map(p -> p.getFileName().toString()).toList(), "nothing written");
+      }
+    }
+  }
+
   private static String refused(String... args) {
     return assertThrows(UsageException.class, () -> DistillJob.plan(List.of(args))).getMessage();
   }

@@ -155,12 +155,13 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
     AtomicDirectoryCommit commit = null;
     try {
-      TeacherModel teacher = TeacherModelFile.load(teacherPath, hadoopConf);
+      // The bytes the driver hashes are the bytes every executor must read (checked as they load the teacher).
+      String sha256 = HadoopFiles.sha256(teacherPath, hadoopConf);
+      TeacherModel teacher = TeacherModelFile.load(teacherPath, hadoopConf, sha256);
       if (topK > teacher.numClasses()) {
         throw new IllegalArgumentException("topK must be at most the teacher's " + teacher.numClasses()
             + " classes, cannot be: " + topK);
       }
-      String sha256 = HadoopFiles.sha256(teacherPath, hadoopConf);
       Dataset<Row> input = spark.read().parquet(dataPath);
       DatasetSchema.requireLabelledDataset(input.schema(), dataPath);
       long rows = input.count();

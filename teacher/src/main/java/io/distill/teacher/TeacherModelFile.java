@@ -150,10 +150,20 @@ public final class TeacherModelFile {
    * @throws UncheckedIOException     naming the path, if the file system fails while reading
    */
   public static TeacherModel load(String path, Configuration conf) {
+    return load(path, conf, null);
+  }
+
+  /**
+   * {@link #load(String, Configuration)}, checking that the bytes read have the sha256 {@code expectedSha256} (what
+   * the driver read: an executor must not label rows with a teacher file replaced since).
+   *
+   * @throws IllegalArgumentException naming the file and both hashes when they differ
+   */
+  public static TeacherModel load(String path, Configuration conf, String expectedSha256) {
     Objects.requireNonNull(conf, "conf");
     requirePath(path);
     if (path.startsWith(DataSource.CLASSPATH_PREFIX)) {
-      return loadResource(path, conf);
+      return loadResource(path, conf, expectedSha256);
     }
     Path source = new Path(path);
     FileSystem fs;
@@ -190,6 +200,7 @@ public final class TeacherModelFile {
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot read teacher " + name + ": " + e.getMessage(), e);
       }
+      verify(name, local, expectedSha256);
       Model network = restore(name, local);
       TeacherInfo info = readInfo(fs, name, network);
       TeacherModel model = TeacherModel.create(name, network, info);
@@ -209,12 +220,24 @@ public final class TeacherModelFile {
     }
   }
 
+  private static void verify(String name, java.nio.file.Path local, String expectedSha256) throws IOException {
+    if (expectedSha256 == null) {
+      return;
+    }
+    String read = HadoopFiles.sha256Hex(Files.readAllBytes(local));
+    if (!read.equals(expectedSha256)) {
+      throw new IllegalArgumentException("Teacher " + name + " changed during the run: the bytes read here have"
+          + " sha256 " + read + ", the driver's had " + expectedSha256);
+    }
+  }
+
   /** A teacher shipped inside the application jar ({@code classpath:/io/distill/...}), with its sidecar if any. */
-  private static TeacherModel loadResource(String path, Configuration conf) {
+  private static TeacherModel loadResource(String path, Configuration conf, String expectedSha256) {
     java.nio.file.Path local = null;
     try (InputStream in = HadoopFiles.openRaw(path, conf)) {
       local = Files.createTempFile("distill-teacher-", ".zip");
       Files.copy(in, local, StandardCopyOption.REPLACE_EXISTING);
+      verify(path, local, expectedSha256);
       Model network = restore(path, local);
       TeacherInfo info = null;
       try (InputStream sidecar = HadoopFiles.openRaw(infoPath(path), conf)) {

@@ -190,6 +190,21 @@ class TeacherModelFileTest {
     assertExactlyEqual(net.output(Nd4j.ones(DataType.FLOAT, 2, INPUTS), false), teacher.logits(ints));
   }
 
+  /** An executor loads with the driver's hash: a file replaced since is refused, naming the file and both hashes. */
+  @Test
+  void aTeacherReplacedSinceTheDriverHashedItIsRefused() throws IOException {
+    Path file = dir.resolve("replaced.zip");
+    String path = TeacherModelFile.save(smallMlp(1), file.toString(), null, CONF);
+    String driver = io.distill.dataset.HadoopFiles.sha256(path, CONF);
+    assertEquals(smallMlp(1).numParams(), TeacherModelFile.load(path, CONF, driver).parameterCount());
+    TeacherModelFile.save(smallMlp(2), file.toString(), null, CONF);
+    String now = io.distill.dataset.HadoopFiles.sha256(path, CONF);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TeacherModelFile.load(path, CONF, driver));
+    assertEquals("Teacher " + path + " changed during the run: the bytes read here have sha256 " + now
+        + ", the driver's had " + driver, e.getMessage());
+  }
+
   @Test
   void fileUrisWorkAndSavingAgainReplacesModelAndSidecar() throws IOException {
     Path file = dir.resolve("teacher.zip");

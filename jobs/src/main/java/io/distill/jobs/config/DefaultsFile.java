@@ -28,6 +28,10 @@ public final class DefaultsFile {
         + " (students.epochs=5) and their values are HOCON (students.sizes=[{name=a,hidden=[10]}]); a value that is"
         + " not valid HOCON is taken as a plain string (run.dir=s3a://bucket/runs/x). Unknown keys, wrong types and"
         + " out-of-range values are refused before any Spark work, all of them together, each naming its full key.");
+    comment(b, "", "With no arguments the job distils the teacher shipped in the jar (trained on the full MNIST"
+        + " training split) into students that see the embedded 5,000-image slice; the student settings below"
+        + " (transfer set, epochs, learning rate, T and alpha per size) were chosen on that slice's validation split"
+        + " (docs/BENCHMARKS.md, \"The default run\").");
     b.append("distill {\n");
     String section = null;
     for (Param<?> p : Params.ALL) {

@@ -35,12 +35,36 @@ public final class Params {
   // ---- run
   public static final Param<String> RUN_DIR = param("run.dir", ParamTypes.string(false, "String, non-blank"),
       "runs/default", "Run directory: any Hadoop FileSystem URI or local path (file://, hdfs://, s3a://).");
+  public static final Param<Integer> RUN_LEASE_TIMEOUT = param("run.lease-timeout", ParamTypes.integer(10,
+      Integer.MAX_VALUE), 120, "A run holds a lease on its directory (run.dir/_lease.json, renewed every quarter of"
+          + " this many seconds); another run on the same directory exits naming the holder, unless the lease has not"
+          + " been renewed for this many seconds (its run is gone), which it then takes over.");
 
   // ---- data
   public static final Param<String> DATA_INPUT = param("data.input", ParamTypes.string(false, "String, non-blank"),
       RunConfig.EMBEDDED, "\"embedded\" = the MNIST slice inside the jar (5,000 train, 1,000 test images);"
-          + " otherwise a directory holding the four MNIST IDX files (gzip-compressed or raw), or an already imported"
-          + " Parquet directory with train/ and test/ (the import stage decides which by looking).");
+          + " otherwise a directory holding the four MNIST IDX files (gzip-compressed or raw), or a Parquet directory"
+          + " with train/ and test/ (this project's layout, or any engine's with the columns named below; the import"
+          + " stage decides which by looking). data.train and data.test, when set, are used instead.");
+  public static final Param<String> DATA_TRAIN = param("data.train", ParamTypes.string(true,
+      "String (Parquet path or catalog table)"), null, "The training split as Spark users hold it: a Parquet path"
+          + " (written by any engine) or a Spark catalog table, with the columns named by the keys below. Set with"
+          + " data.test; null = data.input.");
+  public static final Param<String> DATA_TEST = param("data.test", ParamTypes.string(true,
+      "String (Parquet path or catalog table)"), null, "The test split, as data.train.");
+  public static final Param<String> DATA_ID_COLUMN = param("data.id-column", ParamTypes.string(false,
+      "String, non-blank"), "id", "The rows' id column (long or int, unique); a dataset without it gets ids"
+          + " generated from its rows' order as read (stable while its files are).");
+  public static final Param<String> DATA_FEATURES_COLUMN = param("data.features-column", ParamTypes.string(false,
+      "String, non-blank"), "features", "The features column: an ML Vector (what VectorAssembler produces) or"
+          + " array<float|double>.");
+  public static final Param<String> DATA_LABEL_COLUMN = param("data.label-column", ParamTypes.string(false,
+      "String, non-blank"), "label", "The label column: the class index as int or double (Spark ML's convention).");
+  public static final Param<Long> DATA_MAX_BAD_ROWS = param("data.max-bad-rows", ParamTypes.longInteger(0), 0L,
+      "Rows of a split that may fail the import's checks (features missing, of another length or not finite; label"
+          + " missing, not whole or outside the teacher's classes): they go to run.dir/quarantine/import/<split>/"
+          + " with the reason and the run goes on; with more, the run fails naming the first. 0 = any bad row fails"
+          + " the run.");
   public static final Param<Integer> DATA_ROWS_PER_PARTITION = param("data.rows-per-partition",
       ParamTypes.integer(1, Integer.MAX_VALUE), 10_000, "Rows per Parquet partition written by the import stage.");
   public static final Param<Long> DATA_VALIDATION_ROWS = param("data.validation-rows", ParamTypes.longInteger(0),
@@ -105,7 +129,7 @@ public final class Params {
           + " Students then learn from them: the probability left over is spread evenly over the classes left out,"
           + " and a student's own T re-tempers them. 0 = keep the full logits.");
   public static final Param<Integer> SOFT_LABELS_TRANSFER_COPIES = param("soft-labels.transfer-copies",
-      ParamTypes.integer(0, 100), 0, "The transfer set the students learn from is the training rows plus this many"
+      ParamTypes.integer(0, 100), 2, "The transfer set the students learn from is the training rows plus this many"
           + " jittered copies of each (shifted by up to transfer-jitter pixels along each axis, hard label kept), all"
           + " labelled by the teacher; baselines train on the same rows with their hard labels, so both see the same"
           + " budget. Written to run.dir/transfer/train. 0 = the training rows alone.");
@@ -119,11 +143,11 @@ public final class Params {
       ParamTypes.number(Range.POSITIVE, false), 8.0, "Distillation temperature T for sizes that do not set their"
           + " own.");
   public static final Param<Double> STUDENTS_LEARNING_RATE = param("students.learning-rate",
-      ParamTypes.number(Range.POSITIVE, false), 0.001, "Adam learning rate.");
+      ParamTypes.number(Range.POSITIVE, false), 0.002, "Adam learning rate.");
   public static final Param<Double> STUDENTS_LR_DECAY = param("students.lr-decay", ParamTypes.number(Range.RETAIN,
-      false), 1.0, "Factor the learning rate is multiplied by after every epoch (1 = constant rate).");
+      false), 0.85, "Factor the learning rate is multiplied by after every epoch (1 = constant rate).");
   public static final Param<Integer> STUDENTS_EPOCHS = param("students.epochs", ParamTypes.integer(1,
-      Integer.MAX_VALUE), 3, "Passes over the training rows, per student.");
+      Integer.MAX_VALUE), 9, "Passes over the training rows, per student.");
   public static final Param<Double> STUDENTS_INPUT_RETAIN = param("students.input-retain",
       ParamTypes.number(Range.RETAIN, false), 1.0, "Dropout retain probability of the input layer (1 = no dropout).");
   public static final Param<Double> STUDENTS_HIDDEN_RETAIN = param("students.hidden-retain",
@@ -132,7 +156,7 @@ public final class Params {
   public static final Param<Integer> STUDENTS_BATCH_SIZE = param("students.batch-size", ParamTypes.integer(1,
       Integer.MAX_VALUE), 64, "Minibatch size of the students' training, per worker.");
   public static final Param<Integer> STUDENTS_AVERAGING_PERIOD = param("students.averaging-period",
-      ParamTypes.integer(1, Integer.MAX_VALUE), 5, "Minibatches each worker fits between two parameter averagings"
+      ParamTypes.integer(1, Integer.MAX_VALUE), 10, "Minibatches each worker fits between two parameter averagings"
           + " while training a student: longer periods mean fewer, larger Spark jobs (faster) and more drift between"
           + " the workers.");
   public static final Param<Integer> STUDENTS_JITTER = param("students.jitter", ParamTypes.integer(0, 13), 0,
@@ -141,8 +165,8 @@ public final class Params {
   public static final Param<List<StudentSize>> STUDENTS_SIZES = param("students.sizes", ParamTypes.sizes(), List.of(
       new StudentSize("800x800", List.of(800, 800), null, 20.0, null, null),
       new StudentSize("300x300", List.of(300, 300), null, 8.0, null, null),
-      new StudentSize("100x100", List.of(100, 100), null, 8.0, null, null),
-      new StudentSize("30x30", List.of(30, 30), null, 3.0, null, null)),
+      new StudentSize("100x100", List.of(100, 100), null, 4.0, null, null),
+      new StudentSize("30x30", List.of(30, 30), null, 4.0, 0.7, null)),
       "The student sizes: a list of objects, at least one. Each object has name (string, unique, [A-Za-z0-9_.-]+,"
           + " required: names the student in the run's outputs); hidden (list of integers >= 1: an MLP with these"
           + " hidden widths, [] = softmax regression) or dl4j-json (path to a DL4J MultiLayerConfiguration JSON, for"

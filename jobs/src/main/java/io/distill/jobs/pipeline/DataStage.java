@@ -2,11 +2,15 @@ package io.distill.jobs.pipeline;
 
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.HadoopFiles;
+import io.distill.dataset.Fingerprint;
 import io.distill.dataset.ImportMnistAction;
+import io.distill.dataset.ImportParquetAction;
 import io.distill.dataset.MnistFiles;
 import io.distill.dataset.ValidationSplit;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TeacherModelFile;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.sql.Dataset;
@@ -20,8 +24,16 @@ import org.apache.spark.sql.Row;
 final class DataStage {
   private DataStage() {}
 
-  /** The imported dataset: its directory, its two splits and the fingerprint of its content. */
-  record Data(String dir, String train, String test, String fingerprint) implements StageOutput {
+  /**
+   * The imported dataset: its directory, its two splits and the fingerprint of its content; rows of the input that
+   * failed the import's checks and went to the quarantine (0 and null in records from before).
+   */
+  record Data(String dir, String train, String test, String fingerprint, long quarantinedRows, String quarantine)
+      implements StageOutput {
+    Data(String dir, String train, String test, String fingerprint) {
+      this(dir, train, test, fingerprint, 0, null);
+    }
+
     @Override
     public List<String> paths() {
       return List.of(train, test);
@@ -60,15 +72,40 @@ final class DataStage {
     String fingerprint;
     Supplier<Data> work;
     // The fingerprints' formulas are kept stable, so that records of earlier runs stay valid.
-    if (config.embeddedData()) {
+    String train = config.get(Params.DATA_TRAIN);
+    String test = config.get(Params.DATA_TEST);
+    if ((train == null) != (test == null)) {
+      throw new IllegalArgumentException(Params.DATA_TRAIN.path() + " and " + Params.DATA_TEST.path()
+          + " go together: set both or neither (got " + Params.DATA_TRAIN.path() + " = " + train + ", "
+          + Params.DATA_TEST.path() + " = " + test + ")");
+    }
+    boolean ownLayout = config.get(Params.DATA_MAX_BAD_ROWS) == 0
+        && config.get(Params.DATA_ID_COLUMN).equals(DatasetSchema.ID)
+        && config.get(Params.DATA_FEATURES_COLUMN).equals(DatasetSchema.FEATURES)
+        && config.get(Params.DATA_LABEL_COLUMN).equals(DatasetSchema.LABEL);
+    if (train == null && !config.embeddedData() && !(ownLayout && isImportedDataset(ctx, input))
+        && ctx.run().exists(input + "/" + DatasetSchema.TRAIN) && ctx.run().exists(input + "/" + DatasetSchema.TEST)) {
+      train = input + "/" + DatasetSchema.TRAIN; // Parquet written by another engine, or with other columns
+      test = input + "/" + DatasetSchema.TEST;
+    }
+    if (train != null) {
+      String trainSource = train;
+      String testSource = test;
+      fingerprint = Fingerprint.of("import-parquet").add("train", sourceHash(ctx, train))
+          .add("test", sourceHash(ctx, test)).add("columns", List.of(config.get(Params.DATA_ID_COLUMN),
+              config.get(Params.DATA_FEATURES_COLUMN), config.get(Params.DATA_LABEL_COLUMN)))
+          .add("max-bad-rows", config.get(Params.DATA_MAX_BAD_ROWS)).add("teacher", config.get(Params.TEACHER_MODEL))
+          .hex();
+      work = () -> importParquet(ctx, trainSource, testSource, fingerprint);
+    } else if (config.embeddedData()) {
       fingerprint = HadoopFiles.sha256Hex("embedded-mnist-slice|" + rowsPerPartition);
       work = () -> importIdx(ctx, MnistFiles.embedded(), fingerprint);
     } else if (isImportedDataset(ctx, input)) {
-      String train = input + "/" + DatasetSchema.TRAIN;
-      String test = input + "/" + DatasetSchema.TEST;
-      fingerprint = HadoopFiles.sha256Hex(HadoopFiles.sha256Tree(train, ctx.hadoop())
-          + HadoopFiles.sha256Tree(test, ctx.hadoop()));
-      work = () -> new Data(input, train, test, fingerprint);
+      String trainDir = input + "/" + DatasetSchema.TRAIN;
+      String testDir = input + "/" + DatasetSchema.TEST;
+      fingerprint = HadoopFiles.sha256Hex(HadoopFiles.sha256Tree(trainDir, ctx.hadoop())
+          + HadoopFiles.sha256Tree(testDir, ctx.hadoop()));
+      work = () -> new Data(input, trainDir, testDir, fingerprint);
     } else {
       MnistFiles files = MnistFiles.in(input, ctx.hadoop());
       StringBuilder hashes = new StringBuilder("idx|" + rowsPerPartition);
@@ -85,6 +122,46 @@ final class DataStage {
     ImportMnistAction.Result result = ImportMnistAction.of(ctx.spark()).source(files).output(ctx.run().path("data"))
         .rowsPerPartition(ctx.config().get(Params.DATA_ROWS_PER_PARTITION)).execute();
     return new Data(result.outputPath(), result.trainPath(), result.testPath(), fingerprint);
+  }
+
+  /**
+   * A dataset as Spark users hold it, checked row by row into run.dir/data (bad rows to run.dir/quarantine/import
+   * while data.max-bad-rows allows). With a given teacher, rows must fit it: its input size, labels within its
+   * classes.
+   */
+  private static Data importParquet(PipelineContext ctx, String train, String test, String fingerprint) {
+    RunConfig c = ctx.config();
+    int features = 0;
+    int classes = 0;
+    String teacherPath = c.get(Params.TEACHER_MODEL);
+    if (teacherPath != null) {
+      TeacherModel teacher = TeacherModelFile.load(teacherPath, ctx.hadoop());
+      features = Math.toIntExact(teacher.inputSize());
+      classes = Math.toIntExact(teacher.numClasses());
+    }
+    ImportParquetAction.Result r = ImportParquetAction.of(ctx.spark()).train(train).test(test)
+        .columns(c.get(Params.DATA_ID_COLUMN), c.get(Params.DATA_FEATURES_COLUMN), c.get(Params.DATA_LABEL_COLUMN))
+        .features(features).classes(classes).maxBadRows(c.get(Params.DATA_MAX_BAD_ROWS))
+        .output(ctx.run().path("data")).quarantine(ctx.run().path("quarantine/import")).execute();
+    long bad = r.train().badRows() + r.test().badRows();
+    return new Data(r.outputPath(), r.trainPath(), r.testPath(), fingerprint, bad,
+        bad > 0 ? ctx.run().path("quarantine/import") : null);
+  }
+
+  /** What a Parquet path or catalog table holds: the content hash of its files. */
+  private static String sourceHash(PipelineContext ctx, String source) {
+    if (!source.contains("/") && !source.contains(":") && ctx.spark().catalog().tableExists(source)) {
+      StringBuilder files = new StringBuilder("table " + source);
+      for (String f : ctx.spark().table(source).inputFiles()) {
+        files.append('|').append(HadoopFiles.sha256(f, ctx.hadoop()));
+      }
+      return HadoopFiles.sha256Hex(files.toString());
+    }
+    if (!ctx.run().exists(source)) {
+      throw new IllegalArgumentException("Input " + source + " does not exist (neither a Parquet path nor a table in"
+          + " the catalog)");
+    }
+    return HadoopFiles.sha256Tree(source, ctx.hadoop());
   }
 
   private static boolean isImportedDataset(PipelineContext ctx, String input) {

@@ -67,6 +67,19 @@ public final class DistillPipeline {
   public record Result(String runDir, List<ModelMetrics> metrics, Map<String, Map<String, Object>> stages) {}
 
   public Result execute() {
+    try (RunLease lease = RunLease.acquire(run.root(), spark.sparkContext().hadoopConfiguration(),
+        java.time.Duration.ofSeconds(config.get(io.distill.jobs.config.Params.RUN_LEASE_TIMEOUT)))) {
+      int recovered = io.distill.dataset.AtomicDirectoryCommit.recoverUnder(run.root(),
+          spark.sparkContext().hadoopConfiguration());
+      if (recovered > 0) {
+        LOG.warn("Run {}: finished or undid {} output(s) an earlier run was publishing when it stopped", run.root(),
+            recovered);
+      }
+      return executeHoldingTheLease();
+    }
+  }
+
+  private Result executeHoldingTheLease() {
     StageRunner stages = new StageRunner(run, config);
     PipelineContext ctx = new PipelineContext(spark, config, run, stages);
     Map<String, Object> manifest = new LinkedHashMap<>();
@@ -84,7 +97,8 @@ public final class DistillPipeline {
       DataStage.Split split = data.split();
       manifest.put("data", Map.of("train", data.data().train(), "test", data.data().test(),
           "sha256", data.data().fingerprint(), "rows", Map.of("training", split.trainingRows(),
-              "validation", split.validationRows(), "test", split.testRows())));
+              "validation", split.validationRows(), "test", split.testRows()),
+          "quarantined", data.data().quarantinedRows()));
       if (lastRequested("import")) {
         return partial(manifest, stages);
       }

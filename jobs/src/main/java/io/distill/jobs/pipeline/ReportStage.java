@@ -35,8 +35,12 @@ final class ReportStage {
   static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher,
       EvaluateStage.Output evaluated) {
     DataStage.Split s = data.split();
+    String source = ctx.config().get(Params.DATA_TRAIN) != null ? ctx.config().get(Params.DATA_TRAIN) + " and "
+        + ctx.config().get(Params.DATA_TEST) : ctx.config().get(Params.DATA_INPUT);
     String dataset = String.format("%s: %,d training, %,d validation (held out of the training split), %,d test rows",
-        ctx.config().get(Params.DATA_INPUT), s.trainingRows(), s.validationRows(), s.testRows());
+        source, s.trainingRows(), s.validationRows(), s.testRows())
+        + (data.data().quarantinedRows() > 0 ? String.format("; %,d rows failed the import's checks and are in %s",
+            data.data().quarantinedRows(), data.data().quarantine()) : "");
     String teacherFacts = (teacher.description() != null ? teacher.description() : teacher.configuration())
         + (teacher.trainingRows() > s.trainingRows() ? String.format(". The teacher learned from %,d rows, the students"
             + " learn from %,d: a teacher that has seen more data than its students is the situation distillation is"

@@ -23,6 +23,7 @@ import org.apache.hadoop.fs.Path;
  * _stages/&lt;stage&gt;.json    what each finished stage was run on (its fingerprint) and produced (its typed output)
  * _stages/students/&lt;model&gt;.json  the same for each student of the sweep
  * _SUCCESS                 written last; a run without it is not complete
+ * _lease.json              while a run works here: who holds the directory, and its last heartbeat (RunLease)
  * </pre>
  */
 public final class RunDirectory {

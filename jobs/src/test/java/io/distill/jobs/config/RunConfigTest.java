@@ -35,14 +35,15 @@ class RunConfigTest {
     assertEquals("runs/default", c.get(Params.RUN_DIR));
     assertTrue(c.embeddedData());
     assertEquals(500L, c.get(Params.DATA_VALIDATION_ROWS));
-    assertNull(c.get(Params.TEACHER_MODEL));
+    assertEquals("classpath:/io/distill/teacher/mnist-cnn/model.zip", c.get(Params.TEACHER_MODEL));
     assertEquals(List.of(1200, 1200), c.get(Params.TEACHER_HIDDEN));
     assertEquals(3, c.get(Params.TEACHER_EPOCHS));
     assertEquals(List.of(
         new StudentSize("800x800", List.of(800, 800), null, 20.0, 0.1, null),
         new StudentSize("300x300", List.of(300, 300), null, 8.0, 0.1, null),
-        new StudentSize("100x100", List.of(100, 100), null, 8.0, 0.1, null),
-        new StudentSize("30x30", List.of(30, 30), null, 3.0, 0.1, null)), c.studentSizes());
+        new StudentSize("100x100", List.of(100, 100), null, 4.0, 0.1, null),
+        new StudentSize("30x30", List.of(30, 30), null, 4.0, 0.7, null)), c.studentSizes());
+    assertEquals(2, c.get(Params.SOFT_LABELS_TRANSFER_COPIES));
     assertEquals(List.of("import", "teacher", "soft-labels", "students", "evaluate", "report"),
         c.get(Params.STAGES));
     assertEquals(c, RunConfig.defaults());
@@ -58,6 +59,7 @@ class RunConfigTest {
     assertEquals("runs/mnist", c.get(Params.RUN_DIR));
     assertEquals(5000L, c.get(Params.DATA_VALIDATION_ROWS));
     assertEquals("conf/teacher-cnn.json", c.get(Params.TEACHER_DL4J_JSON));
+    assertNull(c.get(Params.TEACHER_MODEL), "mnist.conf trains its teacher");
     assertEquals(30, c.get(Params.TEACHER_EPOCHS));
     assertEquals(2, c.get(Params.TEACHER_JITTER));
     assertEquals(2, c.get(Params.TRAINING_WORKERS));
@@ -176,13 +178,13 @@ class RunConfigTest {
         List.copyOf(d.keySet()));
     @SuppressWarnings("unchecked")
     Map<String, Object> teacher = (Map<String, Object>) d.get("teacher");
-    assertTrue(teacher.containsKey("model"));
-    assertNull(teacher.get("model"));
+    assertEquals("classpath:/io/distill/teacher/mnist-cnn/model.zip", teacher.get("model"));
+    assertNull(teacher.get("dl4j-json"));
     assertEquals(List.of(1200, 1200), teacher.get("hidden"));
     assertEquals(42L, ((Map<?, ?>) d.get("training")).get("seed"));
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> sizes = (List<Map<String, Object>>) ((Map<?, ?>) d.get("students")).get("sizes");
-    assertEquals(Map.of("name", "30x30", "hidden", List.of(30, 30), "temperature", 3.0, "alpha", 0.1),
+    assertEquals(Map.of("name", "30x30", "hidden", List.of(30, 30), "temperature", 4.0, "alpha", 0.7),
         sizes.get(3));
     assertThrows(UnsupportedOperationException.class, () -> d.put("x", 1));
     assertThrows(UnsupportedOperationException.class, () -> teacher.put("epochs", 1));
