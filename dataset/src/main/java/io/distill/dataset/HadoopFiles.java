@@ -30,6 +30,8 @@ public final class HadoopFiles {
         digest.update(buffer, 0, n);
       }
       return HexFormat.of().formatHex(digest.digest());
+    } catch (java.io.FileNotFoundException e) {
+      throw new IllegalArgumentException(path + " does not exist (" + e.getMessage() + ")", e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + path + " to hash it: " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {

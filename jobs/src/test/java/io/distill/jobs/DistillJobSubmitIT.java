@@ -54,18 +54,22 @@ class DistillJobSubmitIT {
     assertEquals(9, metrics.size(), "teacher + 4 sizes x (distilled, baseline)");
     assertEquals(4, metrics.stream().filter(r -> r.getString(r.fieldIndex("role")).equals("distilled")).count());
     assertEquals(4, metrics.stream().filter(r -> r.getString(r.fieldIndex("role")).equals("baseline")).count());
-    // The product working: the shipped teacher (it saw the full training split) makes every student it teaches
-    // better than the same student on the hard labels of the 4,500 slice images, and the report leads with that.
+    // The product working: the shipped teacher (it saw the full training split) makes the larger students it
+    // teaches better than the same student on the hard labels of the 4,500 slice images (chosen on the slice's
+    // validation split, docs/BENCHMARKS.md; at 100x100 the margin is a few errors of 1,000, and 30x30 loses: not
+    // asserted), and the report's verdict counts what the metrics show.
     java.util.Map<String, Long> errors = new java.util.TreeMap<>();
     for (Row r : metrics) {
       errors.put(r.getString(r.fieldIndex("model")), r.getLong(r.fieldIndex("test_errors")));
     }
-    for (String size : List.of("800x800", "300x300", "100x100", "30x30")) {
+    for (String size : List.of("800x800", "300x300")) {
       assertTrue(errors.get(size + "-distilled") < errors.get(size + "-baseline"),
           "distilled beats its baseline at " + size + ": " + errors);
     }
+    long wins = List.of("800x800", "300x300", "100x100", "30x30").stream()
+        .filter(size -> errors.get(size + "-distilled") < errors.get(size + "-baseline")).count();
     assertTrue(Files.readString(run.resolve("report/report.md")).contains(
-        "Distilled students beat their hard-label baselines at 4 of 4 sizes"));
+        "Distilled students beat their hard-label baselines at " + wins + " of 4 sizes"), errors.toString());
     assertTrue(spark.read().parquet(run.resolve("history").toString()).count() >= 9);
     for (String f : List.of("report.md", "report.html", "accuracy-vs-parameters.png")) {
       assertTrue(Files.size(run.resolve("report").resolve(f)) > 0, f);

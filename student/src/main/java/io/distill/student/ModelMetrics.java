@@ -11,7 +11,7 @@ import java.io.Serializable;
  * @param temperature       T the model was distilled at; NaN for the teacher and baselines
  * @param alpha             weight of the hard-label term; 1 for the teacher and baselines
  * @param parameters        trainable parameters
- * @param serializedBytes   bytes of the model's DL4J zip (without updater state)
+ * @param serializedBytes   bytes of the model as stored: its DL4J zip (without updater state), or an ONNX teacher's file
  * @param testExamples      examples in the test split
  * @param testErrors        misclassified test examples
  * @param testAccuracy      1 − errors / examples

@@ -5,8 +5,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.hadoop.conf.Configuration;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Teachers held by an executor JVM. The model file is read once per JVM (per path and content hash), and its bytes
@@ -39,8 +37,7 @@ final class ExecutorTeachers {
         }
       }
     }
-    return TeacherModel.of(first.network() instanceof MultiLayerNetwork mln ? mln.clone()
-        : ((ComputationGraph) first.network()).clone());
+    return first.copy();
   }
 
   static void giveBack(String path, String sha256, TeacherModel teacher) {

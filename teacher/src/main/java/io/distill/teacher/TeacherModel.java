@@ -57,9 +57,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class TeacherModel {
 
-  /** Which DL4J network class holds the teacher. */
+  /** Which network class holds the teacher: DL4J's two, or a SameDiff graph imported from ONNX. */
   public enum Kind {
-    MULTI_LAYER_NETWORK, COMPUTATION_GRAPH
+    MULTI_LAYER_NETWORK, COMPUTATION_GRAPH, ONNX
   }
 
   private final String path;
@@ -70,9 +70,16 @@ public final class TeacherModel {
   private final long numClasses;
   private final DataType dataType;
   private final TeacherInfo info;
+  private final OnnxTeacher onnx;
 
   private TeacherModel(String path, Model network, Model logitsNetwork, boolean outputsAreLogits, long inputSize,
       long numClasses, DataType dataType, TeacherInfo info) {
+    this(path, network, logitsNetwork, outputsAreLogits, inputSize, numClasses, dataType, info, null);
+  }
+
+  private TeacherModel(String path, Model network, Model logitsNetwork, boolean outputsAreLogits, long inputSize,
+      long numClasses, DataType dataType, TeacherInfo info, OnnxTeacher onnx) {
+    this.onnx = onnx;
     this.path = path;
     this.network = network;
     this.logitsNetwork = logitsNetwork;
@@ -106,6 +113,21 @@ public final class TeacherModel {
     }
     throw new IllegalArgumentException("Teacher " + path + " is a " + network.getClass().getName()
         + "; a teacher must be a MultiLayerNetwork or a ComputationGraph");
+  }
+
+  /** A teacher imported from ONNX. */
+  static TeacherModel forOnnx(String path, OnnxTeacher onnx) {
+    return new TeacherModel(path, null, null, onnx.outputsAreLogits(), onnx.inputSize(), onnx.classes(),
+        DataType.FLOAT, null, onnx);
+  }
+
+  /** A copy for another thread: DL4J networks and SameDiff graphs must not run in two threads at once. */
+  public TeacherModel copy() {
+    if (onnx != null) {
+      return new TeacherModel(path, null, null, outputsAreLogits, inputSize, numClasses, dataType, info, onnx.copy());
+    }
+    return create(path, network instanceof MultiLayerNetwork mln ? mln.clone() : ((ComputationGraph) network).clone(),
+        info);
   }
 
   private static TeacherModel forMultiLayerNetwork(String path, MultiLayerNetwork net, TeacherInfo info) {
@@ -275,10 +297,19 @@ public final class TeacherModel {
 
   /** Which DL4J class holds the network. */
   public Kind kind() {
-    return network instanceof MultiLayerNetwork ? Kind.MULTI_LAYER_NETWORK : Kind.COMPUTATION_GRAPH;
+    return onnx != null ? Kind.ONNX
+        : network instanceof MultiLayerNetwork ? Kind.MULTI_LAYER_NETWORK : Kind.COMPUTATION_GRAPH;
   }
 
-  /** The network itself (a {@link MultiLayerNetwork} or a {@link ComputationGraph}); not a copy. */
+  /** Bytes of the model as stored: the ONNX file's size (for DL4J networks, see their own serialisation). */
+  public long onnxBytes() {
+    return onnx == null ? -1 : onnx.serializedBytes();
+  }
+
+  /**
+   * The network itself (a {@link MultiLayerNetwork} or a {@link ComputationGraph}); not a copy. Null for an ONNX
+   * teacher.
+   */
   public Model network() {
     return network;
   }
@@ -295,7 +326,7 @@ public final class TeacherModel {
 
   /** Parameters of the network (weights and biases; not the updater state). */
   public long parameterCount() {
-    return network.numParams();
+    return onnx != null ? onnx.parameterCount() : network.numParams();
   }
 
   /**
@@ -331,6 +362,9 @@ public final class TeacherModel {
           + Arrays.toString(features.shape()) + " (expected [n, " + inputSize + "])");
     }
     INDArray x = features.dataType() == dataType ? features : features.castTo(dataType);
+    if (onnx != null) {
+      return onnx.logits(x);
+    }
     INDArray out = logitsNetwork instanceof MultiLayerNetwork mln
         ? mln.output(x, false)
         : ((ComputationGraph) logitsNetwork).outputSingle(false, x);
@@ -351,8 +385,11 @@ public final class TeacherModel {
 
   @Override
   public String toString() {
-    return "TeacherModel(" + path + ", " + (kind() == Kind.MULTI_LAYER_NETWORK ? "MultiLayerNetwork"
-        : "ComputationGraph") + ", " + inputSize + " inputs, " + numClasses + " classes, " + parameterCount()
+    return "TeacherModel(" + path + ", " + switch (kind()) {
+      case MULTI_LAYER_NETWORK -> "MultiLayerNetwork";
+      case COMPUTATION_GRAPH -> "ComputationGraph";
+      case ONNX -> "ONNX (SameDiff)";
+    } + ", " + inputSize + " inputs, " + numClasses + " classes, " + parameterCount()
         + " parameters, " + (outputsAreLogits ? "identity output" : "softmax output") + ")";
   }
 }

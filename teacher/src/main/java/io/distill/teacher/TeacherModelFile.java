@@ -201,6 +201,11 @@ public final class TeacherModelFile {
         throw new UncheckedIOException("Cannot read teacher " + name + ": " + e.getMessage(), e);
       }
       verify(name, local, expectedSha256);
+      if (name.endsWith(".onnx")) {
+        TeacherModel model = TeacherModel.forOnnx(name, OnnxTeacher.load(name, local));
+        LOG.info("Loaded {}", model);
+        return model;
+      }
       Model network = restore(name, local);
       TeacherInfo info = readInfo(fs, name, network);
       TeacherModel model = TeacherModel.create(name, network, info);

@@ -82,7 +82,7 @@ final class EvaluateStage {
       TeacherModel t = TeacherModelFile.load(teacher.model(), ctx.hadoop());
       metrics.add(evaluator.evaluate(ModelDescription.teacher(teacher.configuration(), teacher.trainingSeconds(),
               teacher.epochs()), LogitsModel.of(t::logits, t.parameterCount(),
-              LogitsModel.serializedSize(t.network())), scores.get(TestScores.TEACHER), sample));
+              t.kind() == TeacherModel.Kind.ONNX ? t.onnxBytes() : LogitsModel.serializedSize(t.network())), scores.get(TestScores.TEACHER), sample));
       for (TrainedStudent m : students.models()) {
         int epochs = m.history().size();
         ModelDescription d = ModelMetrics.DISTILLED.equals(m.role())
