@@ -78,6 +78,38 @@ class DistillJobSubmitIT {
     assertTrue(count(png, AccuracyChart.DISTILLED_COLOR.getRGB()) > 100, "the distilled line is drawn");
     assertTrue(count(png, AccuracyChart.BASELINE_COLOR.getRGB()) > 100, "the baseline line is drawn");
     assertTrue(count(png, AccuracyChart.TEACHER_COLOR.getRGB()) > 20, "the teacher point is drawn");
+
+    // The HTML report as a person sees it: a 1280 px window in headless Chromium. Nothing overflows the page, the
+    // chart loads and fits, and every table but the full metrics dump (17 columns, in a scrolling box) fits its width.
+    ReportInBrowser.Measured seen = ReportInBrowser.open(run.resolve("report"),
+        Path.of("target/report-in-browser"), 1280);
+    String measured = ReportInBrowser.describe(seen);
+    assertEquals(seen.viewport(), seen.page(), "the page is wider than the window: " + measured);
+    assertTrue(seen.chartNatural() > 0 && seen.chartShown() <= seen.viewport(), measured);
+    List<ReportInBrowser.Table> tables = seen.tables();
+    assertTrue(tables.size() >= 5, measured);
+    for (ReportInBrowser.Table t : tables) {
+      assertTrue(t.fits() || t.heading().equals("All metrics"), "table under '" + t.heading() + "' is " + t.content()
+          + " px in a " + t.shown() + " px box: " + measured);
+    }
+    BufferedImage shot = ImageIO.read(seen.screenshot().toFile());
+    assertTrue(countNear(shot, AccuracyChart.DISTILLED_COLOR.getRGB()) > 50, "the chart shows in the browser");
+  }
+
+  /** Pixels within 12 of {@code rgb} in every channel (the browser may scale the chart by a pixel or two). */
+  private static int countNear(BufferedImage image, int rgb) {
+    int n = 0;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        int p = image.getRGB(x, y);
+        boolean near = true;
+        for (int shift = 0; shift <= 16; shift += 8) {
+          near &= Math.abs(((p >> shift) & 0xff) - ((rgb >> shift) & 0xff)) <= 12;
+        }
+        n += near ? 1 : 0;
+      }
+    }
+    return n;
   }
 
   private static int count(BufferedImage image, int rgb) {

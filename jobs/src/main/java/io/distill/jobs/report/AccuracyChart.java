@@ -73,6 +73,14 @@ public final class AccuracyChart {
 
     LogAxis parameters = new LogAxis("parameters (log scale)");
     parameters.setBase(10);
+    parameters.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
+    if (Math.log10(x[1]) - Math.log10(x[0]) >= 1) {
+      // Ticks at powers of ten (10,000, 100,000, ...) with 9 minor ticks between them, instead of JFreeChart's
+      // default of fractional exponents (10^4.2, 10^4.3, ...); a range within one decade keeps the default ticks.
+      parameters.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
+      parameters.setMinorTickCount(9);
+      parameters.setMinorTickMarksVisible(true);
+    }
     parameters.setRange(x[0], x[1]);
     NumberAxis accuracy = new NumberAxis("test accuracy (%)");
     accuracy.setRange(y[0], y[1]);

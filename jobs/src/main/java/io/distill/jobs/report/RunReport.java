@@ -147,9 +147,9 @@ public final class RunReport {
         + " errors − distilled errors; gap closed = gain / (baseline errors − teacher errors), n/a where that"
         + " denominator is not positive" + (teacher.isPresent() ? "" : " (this run has no teacher)") + ". Agreement"
         + " = share of test examples where the model's argmax equals the teacher's; KL = mean KL(teacher ‖ model)"
-        + " at T = 1, in nats. Bytes, latency and throughput are the distilled student's (its baseline has the"
-        + " same architecture; every model's figures are in the full table below).");
+        + " at T = 1, in nats.");
     List<Row> rows = new ArrayList<>();
+    List<Row> costs = new ArrayList<>();
     for (RunSummary.SizeSummary s : sizes) {
       ModelMetrics d = s.distilled();
       ModelMetrics b = s.baseline();
@@ -157,22 +157,32 @@ public final class RunReport {
           + (b.parameters() != d.parameters() ? " (baseline " + count(b.parameters()) + ")" : "");
       rows.add(new Row(false, s.size(), params, errors(b), errors(d) + "; T=" + number(d.temperature()) + ", α="
           + number(d.alpha()), count(s.gain()), s.gapClosedText(), percent(b.teacherAgreement(), 2),
-          percent(d.teacherAgreement(), 2), fixed(b.meanKlToTeacher(), 4), fixed(d.meanKlToTeacher(), 4),
-          count(d.serializedBytes()), significant(d.latencyP50Millis()) + " / " + significant(d.latencyP95Millis()),
-          fixed(d.throughputPerSecond(), 0), seconds(d.trainingSeconds()) + " / " + seconds(b.trainingSeconds())));
+          percent(d.teacherAgreement(), 2), fixed(b.meanKlToTeacher(), 4), fixed(d.meanKlToTeacher(), 4)));
+      costs.add(new Row(false, s.size(), params, count(d.serializedBytes()), significant(d.latencyP50Millis())
+          + " / " + significant(d.latencyP95Millis()), fixed(d.throughputPerSecond(), 0),
+          seconds(d.trainingSeconds()) + " / " + seconds(b.trainingSeconds())));
     }
-    teacher.ifPresent(t -> rows.add(new Row(true, teacherLabel(t), count(t.parameters()), NONE, errors(t), NONE, NONE,
-        NONE, NONE, NONE, NONE, count(t.serializedBytes()), significant(t.latencyP50Millis()) + " / "
-        + significant(t.latencyP95Millis()), fixed(t.throughputPerSecond(), 0), seconds(t.trainingSeconds()))));
-    boolean[] numeric = new boolean[14];
-    java.util.Arrays.fill(numeric, 1, 14, true);
+    teacher.ifPresent(t -> {
+      rows.add(new Row(true, teacherLabel(t), count(t.parameters()), NONE, errors(t), NONE, NONE, NONE, NONE, NONE,
+          NONE));
+      costs.add(new Row(true, teacherLabel(t), count(t.parameters()), count(t.serializedBytes()),
+          significant(t.latencyP50Millis()) + " / " + significant(t.latencyP95Millis()),
+          fixed(t.throughputPerSecond(), 0), seconds(t.trainingSeconds())));
+    });
+    boolean[] numeric = new boolean[10];
+    java.util.Arrays.fill(numeric, 1, 10, true);
     md.table(List.of("Size", "Parameters", "Baseline errors", "Distilled errors (T, α)", "Gain", "Gap closed",
-        "Agreement, baseline", "Agreement, distilled", "KL, baseline", "KL, distilled", "Bytes",
-        "Latency p50 / p95 ms", "Throughput /s", "Training s, distilled / baseline"), numeric, rows);
+        "Agreement, baseline", "Agreement, distilled", "KL, baseline", "KL, distilled"), numeric, rows);
     if (teacher.isPresent()) {
-      md.paragraph("The teacher's row gives its errors in the distilled-errors column and its own bytes, latency,"
-          + " throughput and training seconds.");
+      md.paragraph("The teacher's row gives its errors in the distilled-errors column.");
     }
+    md.heading(3, "What each size costs").paragraph("The distilled student's bytes (its DL4J zip), latency (one"
+        + " example per call) and throughput (batches, one JVM); its baseline has the same architecture (every"
+        + " model's figures are in the full table below). Training seconds: distilled / baseline.");
+    boolean[] costNumeric = new boolean[6];
+    java.util.Arrays.fill(costNumeric, 1, 6, true);
+    md.table(List.of("Size", "Parameters", "Bytes", "Latency p50 / p95 ms", "Throughput /s", "Training s"),
+        costNumeric, costs);
   }
 
   /** Per shape over its seeds, when some shape was trained with several seeds. */

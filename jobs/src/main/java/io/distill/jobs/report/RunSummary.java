@@ -242,7 +242,7 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
   /**
    * The report's first sentence: at how many shapes distillation beat the hard-label baseline (on the mean over
    * seeds), and the smallest distilled student that keeps at least 99 % of the teacher's accuracy (else the most
-   * accurate one) with the share of the teacher's parameters it needs.
+   * accurate one) with the share of the teacher's parameters it needs and its throughput against the teacher's.
    */
   public String verdict() {
     if (shapes.isEmpty()) {
@@ -260,7 +260,12 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
       b.append(" The ").append(kept.shape()).append(" distilled student keeps ")
           .append(Formats.percent(keeps(kept, t), 1)).append(" of the teacher's accuracy with ")
           .append(Formats.percent((double) kept.distilled().parameters() / t.parameters(), 1))
-          .append(" of its parameters.");
+          .append(" of its parameters");
+      double speedup = kept.distilled().throughputPerSecond() / t.throughputPerSecond();
+      if (Double.isFinite(speedup) && speedup > 0) {
+        b.append(", serving ").append(Formats.fixed(speedup, 1)).append("× as many examples per second");
+      }
+      b.append('.');
     }
     return b.toString();
   }

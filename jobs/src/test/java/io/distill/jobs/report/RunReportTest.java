@@ -92,7 +92,7 @@ class RunReportTest {
   /** The main table's row for a size, split into trimmed cells (cell 0 is the size). */
   static List<String> row(String markdown, String first) {
     List<String> rows = markdown.lines().filter(l -> l.startsWith("| " + first + " |")).toList();
-    assertEquals(1, rows.size(), "one row per size in the main table: " + rows);
+    assertEquals(2, rows.size(), "one row per size in the main table and one in the cost table: " + rows);
     String line = rows.get(0);
     return Arrays.stream(line.substring(1, line.length() - 1).split("\\|")).map(String::trim).toList();
   }
@@ -164,6 +164,13 @@ class RunReportTest {
     assertEquals("62", gain(143, 81));
     assertEquals("83.8%", gap(143, 81, 69)); // 62 / 74, by hand
     assertTrue(md.contains("| **teacher 1200x1200** | **2,395,210** | **—** | **69 (99.31%)** |"), md);
+    assertTrue(md.contains("### What each size costs"), md);
+    for (ModelMetrics m : metrics) {
+      if (m.role().equals(ModelMetrics.DISTILLED)) {
+        assertTrue(md.contains("| " + m.size() + " | " + String.format(Locale.ROOT, "%,d | %,d |", m.parameters(),
+            m.serializedBytes())), "cost row of " + m.size() + ": " + md);
+      }
+    }
     for (String stage : List.of("import-mnist", "train-teacher", "soft-labels", "sweep")) {
       assertTrue(md.contains("| " + stage + " |"), stage);
     }
