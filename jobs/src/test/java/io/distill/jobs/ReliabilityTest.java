@@ -302,6 +302,45 @@ class ReliabilityTest {
         "exit 1, names the run directory; nothing written", r, goodRows());
   }
 
+  @Test
+  @Order(17)
+  void runDirectoryInUse() throws IOException {
+    Path run = runDir();
+    try (io.distill.jobs.pipeline.RunLease held = io.distill.jobs.pipeline.RunLease.acquire(run.toString(),
+        new org.apache.hadoop.conf.Configuration(), java.time.Duration.ofSeconds(600))) {
+      Refusal r = refused(1, run(good));
+      r.mentions(run.toString(), " is in use by ");
+      try (Stream<Path> files = Files.list(run)) {
+        assertEquals(List.of("_lease.json"), files.map(p -> p.getFileName().toString()).toList(),
+            "nothing written beside the holder's lease");
+      }
+      record("9. run.dir in use by another run (a live lease)",
+          "exit 1, names the run directory and the lease's holder; nothing written", r, goodRows());
+    }
+  }
+
+  @Test
+  @Order(18)
+  void badRowsWithinTheAllowanceAreQuarantined() throws IOException {
+    Path data = variant("quarantined", train -> setFeature(train, 300, "CAST('NaN' AS FLOAT)"));
+    List<String> args = new ArrayList<>(List.of(run(data)));
+    args.addAll(List.of("--set", "data.train=" + train(data), "--set", "data.test=" + data.resolve(DatasetSchema.TEST),
+        "--set", "data.max-bad-rows=1"));
+    assertEquals(0, DistillJob.run(args.toArray(new String[0])));
+    Path quarantine = runDir().resolve("quarantine/import/train");
+    List<Row> bad = spark.read().parquet(quarantine.toString()).collectAsList();
+    assertEquals(1, bad.size(), "one row quarantined");
+    String row = bad.get(0).toString();
+    assertTrue(row.contains(String.valueOf(BAD_ID)) && row.contains("NaN"), row);
+    assertTrue(Files.exists(runDir().resolve("_SUCCESS")));
+    long trained = spark.read().parquet(runDir().resolve("data/train").toString()).count();
+    assertEquals(goodTrainRows - 1, trained, "every other row imported");
+    ReliabilityTable.record("10. one NaN row with data.max-bad-rows=1",
+        "exit 0; the row in quarantine/import/train with its reason; the rest trained",
+        "exit 0: 1 row quarantined (" + shorten(row) + "), " + trained + " train rows imported", rows(data),
+        String.valueOf(rowsPublished(runDir())));
+  }
+
   // ---- running the job ----------------------------------------------------------------------------------------
 
   private Path runDir() {

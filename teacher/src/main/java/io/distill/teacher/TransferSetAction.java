@@ -121,7 +121,14 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
         throw new IllegalArgumentException("Dataset " + dataPath + " is empty: no rows to build a transfer set from");
       }
       long stride = stats.getLong(1) + 1;
-      InputJitter jitter = InputJitter.square(stats.getInt(2), maxShift);
+      int features = stats.getInt(2);
+      int side = (int) Math.round(Math.sqrt(features));
+      if (side * side != features) {
+        throw new IllegalArgumentException("Dataset " + dataPath + " has " + features + " features per row, not a"
+            + " square image: a transfer set of jittered copies needs square images (soft-labels.transfer-copies = 0"
+            + " trains on the rows as they are)");
+      }
+      InputJitter jitter = InputJitter.square(features, maxShift);
       int n = copies;
       long s = seed;
       String source = dataPath;

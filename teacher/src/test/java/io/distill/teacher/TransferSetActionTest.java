@@ -88,6 +88,20 @@ class TransferSetActionTest {
     assertFalse(Files.exists(Path.of(out)));
   }
 
+  @Test
+  void rowsThatAreNotSquareImagesAreRefusedNamingTheRemedy() {
+    String input = dir.resolve("not-images").toString();
+    EmbeddedMnist.train().where("id < 10").selectExpr("id", "slice(features, 1, 32) AS features", "label").write()
+        .parquet(input);
+    String out = dir.resolve("out-not-images").toString();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TransferSetAction.of(SPARK).data(input).output(out).execute());
+    assertEquals("Dataset " + input + " has 32 features per row, not a square image: a transfer set of jittered"
+        + " copies needs square images (soft-labels.transfer-copies = 0 trains on the rows as they are)",
+        e.getMessage());
+    assertFalse(Files.exists(Path.of(out)));
+  }
+
   private static boolean isShiftOf(float[] a, float[] b, int max) {
     for (int dx = -max; dx <= max; dx++) {
       for (int dy = -max; dy <= max; dy++) {

@@ -80,7 +80,9 @@ public final class Params {
   public static final String SHIPPED_TEACHER = "classpath:/io/distill/teacher/mnist-cnn/model.zip";
   public static final Param<String> TEACHER_MODEL = param("teacher.model",
       ParamTypes.string(true, "String (Hadoop FS URI or local path)"), SHIPPED_TEACHER,
-      "An existing DL4J model zip to use as the teacher, as it is (nothing is trained). The default is the"
+      "An existing model to use as the teacher, as it is (nothing is trained): a DL4J model zip, or an ONNX file"
+          + " (name ending .onnx; one input [n, features], one output [n, classes] of logits or softmax"
+          + " probabilities) imported with nd4j's samediff-import-onnx. The default is the"
           + " convolutional teacher shipped in the jar, trained by this project on the full MNIST training split"
           + " (io/distill/teacher/mnist-cnn/README.md). null = train one: from teacher.dl4j-json, or the MLP of"
           + " the keys below.");
@@ -132,7 +134,8 @@ public final class Params {
       ParamTypes.integer(0, 100), 2, "The transfer set the students learn from is the training rows plus this many"
           + " jittered copies of each (shifted by up to transfer-jitter pixels along each axis, hard label kept), all"
           + " labelled by the teacher; baselines train on the same rows with their hard labels, so both see the same"
-          + " budget. Written to run.dir/transfer/train. 0 = the training rows alone.");
+          + " budget. Written to run.dir/transfer/train. Needs square images (a square number of features); 0 = the"
+          + " training rows alone, for any data.");
   public static final Param<Integer> SOFT_LABELS_TRANSFER_JITTER = param("soft-labels.transfer-jitter",
       ParamTypes.integer(1, 13), 2, "Largest shift, in pixels, of the transfer set's jittered copies.");
 

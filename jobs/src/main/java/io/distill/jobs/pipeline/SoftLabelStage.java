@@ -61,6 +61,10 @@ final class SoftLabelStage {
         + data.data().fingerprint() + "|" + data.split().fingerprint() + "|" + batch
         + (topK == 0 ? "|logits" : "|top " + topK + " at T=" + temperature) + transferKey);
     Output out = ctx.stages().run("soft-labels", fingerprint, Output.class, () -> {
+      // The splits first: labelling them checks every row, so a bad row fails the stage before a transfer set is
+      // made from the training rows.
+      String trainOut = label(ctx, teacher, data.data().train(), DatasetSchema.TRAIN);
+      String testOut = label(ctx, teacher, data.data().test(), DatasetSchema.TEST);
       String transferData = null;
       long transferRows = 0;
       if (copies > 0) {
@@ -73,8 +77,6 @@ final class SoftLabelStage {
         transferData = transfer.outputPath();
         transferRows = transfer.rows();
       }
-      String trainOut = label(ctx, teacher, data.data().train(), DatasetSchema.TRAIN);
-      String testOut = label(ctx, teacher, data.data().test(), DatasetSchema.TEST);
       String transferOut = transferData == null ? null : label(ctx, teacher, transferData, "transfer");
       return new Output(trainOut, testOut, transferOut, transferData, transferRows, fingerprint, teacherOutputs);
     });

@@ -54,7 +54,7 @@ class ManyClassesPipelineTest {
     Path run = dir.resolve("run");
     RunConfig config = RunConfig.load(null, List.of("run.dir=" + run, "data.input=" + data,
         "data.validation-rows=500", "teacher.model=" + teacherPath, "soft-labels.top-k=10",
-        "soft-labels.temperature=2", "students.epochs=3", "students.batch-size=50", "training.workers=2",
+        "soft-labels.temperature=2", "soft-labels.transfer-copies=0", "students.epochs=3", "students.batch-size=50", "training.workers=2",
         "students.sizes=[{name=\"256\", hidden=[256], temperature=2, alpha=0.1}]"));
     DistillPipeline.Result result = DistillPipeline.of(spark, config).execute();
     assertEquals(List.of("teacher", "256-distilled", "256-baseline"),
