@@ -44,9 +44,28 @@ class StandaloneClusterIT {
           "--conf", "spark.executor.cores=1", "--conf", "spark.executorEnv.OMP_WAIT_POLICY=PASSIVE",
           new File(Processes.PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(),
           "--set", "run.dir=" + runDir, "--set", "teacher.model=null", "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
-          "--set", "students.epochs=1", "--set", "students.sizes=[{name=\"8\", hidden=[8]}]",
-          "--set", "training.workers=2");
+          "--set", "students.epochs=1", "--set", "students.sizes=[{name=\"8\", hidden=[8]}, {name=\"12\", hidden=[12]}]",
+          "--set", "training.workers=1", "--set", "training.concurrent-students=2"); // the job sets FAIR scheduling
       assertTrue(Files.exists(runDir.resolve("_SUCCESS")));
+      // Two students at a time, one worker each, on the two executors: some student started before another ended.
+      String driverLog = Files.readString(dir.resolve("submit.log"));
+      java.util.Map<String, int[]> spans = new java.util.TreeMap<>();
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+          "(?m)^(\\d\\d):(\\d\\d):(\\d\\d) INFO  SparkTrainer: Training student (\\S+?):").matcher(driverLog);
+      while (m.find()) {
+        int t = Integer.parseInt(m.group(1)) * 3600 + Integer.parseInt(m.group(2)) * 60 + Integer.parseInt(m.group(3));
+        int[] span = spans.computeIfAbsent(m.group(4), k -> new int[] {t, t});
+        span[1] = Math.max(span[1], t);
+      }
+      assertEquals(4, spans.size(), "four students trained: " + spans.keySet());
+      boolean overlap = false;
+      for (int[] a : spans.values()) {
+        for (int[] b : spans.values()) {
+          overlap |= a != b && a[0] <= b[0] && b[0] < a[1];
+        }
+      }
+      assertTrue(overlap, "students trained one after the other: " + spans.entrySet().stream()
+          .map(e -> e.getKey() + "=" + java.util.Arrays.toString(e.getValue())).toList());
       assertTrue(Files.readString(runDir.resolve("manifest.json")).contains("spark://127.0.0.1:7178"));
 
       // One executor per worker, each its own JVM, each having loaded ND4J and finished tasks.

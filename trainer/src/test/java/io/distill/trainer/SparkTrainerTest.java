@@ -205,9 +205,18 @@ class SparkTrainerTest {
         .validationData(EmbeddedMnist.test())
         .settings(settings.epochs(3).build()).resume(true).execute();
     assertEquals(3, three.history().size());
-    assertEquals(two.history(), three.history().subList(0, 2));
+    assertEquals(two.history(), three.history().subList(0, 2)); // seconds included: epochs 1-2 were not redone
     assertEquals(3, TrainingCheckpoint.latest(checkpoints, spark.sparkContext().hadoopConfiguration())
         .orElseThrow().epoch());
+
+    // The resumed run is the unbroken run: the same 3 epochs without a stop end in the same parameters, bit for bit.
+    TrainingResult unbroken = SparkTrainer.of(spark).name("unbroken").network(conf).trainingData(data)
+        .validationData(EmbeddedMnist.test())
+        .settings(settings.epochs(3).checkpointDir(null).build()).execute();
+    assertEquals(unbroken.history().stream().map(EpochStats::validationAccuracy).toList(),
+        three.history().stream().map(EpochStats::validationAccuracy).toList());
+    assertArrayEquals(unbroken.network().params().toFloatVector(), three.network().params().toFloatVector(),
+        "resumed vs unbroken parameters");
   }
 
   /**
