@@ -80,7 +80,8 @@ class ExecutorKillIT {
   private void trainingSurvivesAKilledExecutor(Path cleanRun) throws Exception {
     Path run = dir.resolve("disturbed");
     Path log = dir.resolve("disturbed.log");
-    List<String> args = new ArrayList<>(List.of("--set", "run.dir=" + run));
+    // --verbose: Spark's own scheduler lines, where a lost and rerun task attempt shows.
+    List<String> args = new ArrayList<>(List.of("--verbose", "--set", "run.dir=" + run));
     args.addAll(SMALL);
     Set<Path> before = executorDirs();
     Process driver = Processes.start(log, Map.of(), submit(args.toArray(String[]::new)));
@@ -136,7 +137,7 @@ class ExecutorKillIT {
     Set<Path> before = executorDirs();
     Process job = Processes.start(log, Map.of(), submit("soft-labels", "--teacher", teacher, "--data", input,
         "--output", out.toString(),
-        "--temperature", "4", "--batch", "1", "--partitions", "8"));
+        "--temperature", "4", "--batch", "1", "--partitions", "8", "--verbose"));
     try {
       long killed = killExecutor(before, true);
       assertTrue(job.waitFor(10, TimeUnit.MINUTES), "the soft-label job finished");
@@ -212,8 +213,8 @@ class ExecutorKillIT {
 
   /** Task attempts after the first ("task 3.1 in stage …"), i.e. tasks Spark ran again. */
   /**
-   * Task attempts the driver lost (Spark's {@code WARN TaskSetManager: Lost task ...}, in the default quiet logs too):
-   * the job succeeded, so each was run again.
+   * Task attempts the driver lost (Spark's {@code WARN TaskSetManager: Lost task ...}, printed with --verbose): the job
+   * succeeded, so each was run again.
    */
   private static int countRetries(String driverLog) {
     return (int) driverLog.lines().filter(l -> l.contains("TaskSetManager: Lost task")).count();
