@@ -201,14 +201,13 @@ public final class TeacherModelFile {
         throw new UncheckedIOException("Cannot read teacher " + name + ": " + e.getMessage(), e);
       }
       verify(name, local, expectedSha256);
+      TeacherModel model;
       if (name.endsWith(".onnx")) {
-        TeacherModel model = TeacherModel.forOnnx(name, OnnxTeacher.load(name, local));
-        LOG.info("Loaded {}", model);
-        return model;
+        model = TeacherModel.forOnnx(name, OnnxTeacher.load(name, local));
+      } else {
+        Model network = restore(name, local);
+        model = TeacherModel.create(name, network, readInfo(fs, name, network));
       }
-      Model network = restore(name, local);
-      TeacherInfo info = readInfo(fs, name, network);
-      TeacherModel model = TeacherModel.create(name, network, info);
       LOG.info("Loaded {}", model);
       return model;
     } catch (IOException e) {
