@@ -214,13 +214,19 @@ public final class TeacherModelFile {
       throw new UncheckedIOException("Cannot create a local temporary copy of teacher " + name + ": "
           + e.getMessage(), e);
     } finally {
-      if (local != null) {
-        try {
-          Files.deleteIfExists(local);
-        } catch (IOException e) {
-          LOG.warn("Could not delete the temporary copy {}: {}", local, e.getMessage());
-        }
-      }
+      deleteTemporaryCopy(local);
+    }
+  }
+
+  /** Removes a local copy made to read a teacher (a warning, not a failure, when it cannot). */
+  private static void deleteTemporaryCopy(java.nio.file.Path local) {
+    if (local == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(local);
+    } catch (IOException e) {
+      LOG.warn("Could not delete the temporary copy {}: {}", local, e.getMessage());
     }
   }
 
@@ -257,13 +263,7 @@ public final class TeacherModelFile {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read teacher " + path + ": " + e.getMessage(), e);
     } finally {
-      if (local != null) {
-        try {
-          Files.deleteIfExists(local);
-        } catch (IOException e) {
-          LOG.warn("Could not delete the temporary copy {}: {}", local, e.getMessage());
-        }
-      }
+      deleteTemporaryCopy(local);
     }
   }
 
