@@ -2,6 +2,7 @@ package io.distill.serving;
 
 import io.distill.dataset.RowChecks;
 import io.distill.losses.DistillationLabels;
+import io.distill.trainer.HostArrays;
 import io.distill.trainer.Nd4jThreads;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -15,9 +16,7 @@ import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The per-partition work of {@link DistilledModel#transform}: input rows are checked and their features copied into
@@ -114,14 +113,13 @@ final class RowScorer implements Serializable {
         if (n == 0) {
           return;
         }
-        INDArray batch = Nd4j.create(n == batchSize ? x : java.util.Arrays.copyOf(x, n * inputs),
-            new long[] {n, inputs}, 'c');
+        INDArray batch = HostArrays.matrix(x, n, inputs);
         INDArray output = net.output(batch, false);
         if (output.size(1) != classes) {
           throw new IllegalStateException("The network output " + output.size(1) + " values per row, expected "
               + classes);
         }
-        float[] z = output.castTo(DataType.FLOAT).data().asFloat();
+        float[] z = HostArrays.values(output);
         for (int i = 0; i < n; i++) {
           float[] rowLogits = new float[classes];
           System.arraycopy(z, i * classes, rowLogits, 0, classes);

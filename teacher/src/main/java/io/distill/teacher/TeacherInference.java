@@ -3,9 +3,11 @@ package io.distill.teacher;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.RowChecks;
 import io.distill.losses.DistillationLabels;
+import io.distill.trainer.HostArrays;
 import io.distill.trainer.Nd4jThreads;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -16,6 +18,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -75,6 +78,8 @@ final class TeacherInference implements Serializable {
     return new Iterator<>() {
       private final List<Row> out = new ArrayList<>(batchSize);
       private int next;
+      /** The input of every full minibatch, refilled in place (the last, shorter one gets its own). */
+      private INDArray fullBatch;
 
       @Override
       public boolean hasNext() {
@@ -117,33 +122,43 @@ final class TeacherInference implements Serializable {
           }
           ids[n++] = id;
         }
-        INDArray input = Nd4j.create(n == batchSize ? x : java.util.Arrays.copyOf(x, n * features),
-            new long[] {n, features}, 'c');
+        INDArray input;
+        if (n == batchSize) {
+          input = fullBatch == null ? (fullBatch = Nd4j.create(DataType.FLOAT, batchSize, features)) : fullBatch;
+          HostArrays.fill(input, x, n * features);
+        } else {
+          input = HostArrays.matrix(x, n, features);
+        }
         INDArray logits = teacher.logits(input);
-        float[][] z = logits.toFloatMatrix();
-        float[][] p = DistillationLabels.softmaxAtTemperature(logits, temperature).toFloatMatrix();
+        float[] z = HostArrays.values(logits);
+        float[] p = HostArrays.values(DistillationLabels.softmaxAtTemperature(logits, temperature));
         for (int i = 0; i < n; i++) {
+          int from = i * classes;
           if (topK > 0) {
-            int[] top = topIndices(p[i]);
+            int[] top = topIndices(p, from);
             float[] values = new float[topK];
             for (int k = 0; k < topK; k++) {
-              values[k] = p[i][top[k]];
+              values[k] = p[from + top[k]];
             }
             out.add(RowFactory.create(ids[i], top, values));
           } else {
-            out.add(RowFactory.create(ids[i], z[i], p[i]));
+            out.add(RowFactory.create(ids[i], Arrays.copyOfRange(z, from, from + classes),
+                Arrays.copyOfRange(p, from, from + classes)));
           }
         }
         done.add(n);
       }
 
-      /** Indices of the k largest probabilities, largest first (lowest index first among equals). */
-      private int[] topIndices(float[] probabilities) {
+      /**
+       * Indices of the k largest of the row's probabilities {@code p[from .. from + classes)}, largest first (lowest
+       * index first among equals).
+       */
+      private int[] topIndices(float[] p, int from) {
         int[] top = new int[topK];
-        java.util.Arrays.fill(top, -1);
-        for (int c = 0; c < probabilities.length; c++) {
+        Arrays.fill(top, -1);
+        for (int c = 0; c < classes; c++) {
           int pos = topK;
-          while (pos > 0 && (top[pos - 1] < 0 || probabilities[c] > probabilities[top[pos - 1]])) {
+          while (pos > 0 && (top[pos - 1] < 0 || p[from + c] > p[from + top[pos - 1]])) {
             pos--;
           }
           if (pos < topK) {

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.function.Function;
 import org.apache.spark.api.java.JavaRDD;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Runs code over the rows of a {@link TrainingData} on the executors, a minibatch at a time, for evaluations that
@@ -43,8 +42,6 @@ public final class EvaluationBlocks {
         }
         for (int from = 0; from < b.rows; from += batchSize) {
           int n = Math.min(batchSize, b.rows - from);
-          float[] x = new float[n * b.features];
-          System.arraycopy(b.x, from * b.features, x, 0, n * b.features);
           int[] labels = java.util.Arrays.copyOfRange(b.labels, from, from + n);
           float[] teacher = null;
           if (b.hasTeacher()) {
@@ -53,7 +50,8 @@ public final class EvaluationBlocks {
               b.teacherLogits(from + i, teacher, i * classes);
             }
           }
-          out.add(score.apply(new Minibatch(Nd4j.create(x, new long[] {n, b.features}, 'c'), labels, teacher, n)));
+          INDArray x = HostArrays.matrix(b.x, from * b.features, n, b.features);
+          out.add(score.apply(new Minibatch(x, labels, teacher, n)));
         }
       }
       return out.iterator();

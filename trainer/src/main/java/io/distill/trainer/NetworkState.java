@@ -44,7 +44,7 @@ final class NetworkState implements Serializable {
     }
     if (!target.isView() && target.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
         && target.data().length() == values.length) {
-      target.data().setData(values);
+      HostArrays.fill(target, values, values.length);
     } else {
       target.assign(Nd4j.create(values, new long[] {1, values.length}, 'c').reshape(target.shape()));
     }

@@ -50,8 +50,8 @@ final class WorkerTasks {
       if (jitter != null) {
         jitter.apply(x, rows, random);
       }
-      features.data().setData(x);
-      labels.data().setData(y);
+      HostArrays.fill(features, x, x.length);
+      HostArrays.fill(labels, y, y.length);
       return new DataSet(features, labels);
     }
   }
