@@ -1,5 +1,6 @@
 package io.distill.student;
 
+import io.distill.trainer.NetworkFlops;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -42,10 +43,12 @@ public final class LogitsModel {
   private final long inputSize;
   private final DataType inputType;
   private long serializedBytes;
+  private final double givenForwardFlops;
 
   private LogitsModel(String description, Function<INDArray, INDArray> forward, long parameters, Model network,
-      long serializedBytes, long inputSize, DataType inputType) {
+      long serializedBytes, long inputSize, DataType inputType, double givenForwardFlops) {
     this.description = description;
+    this.givenForwardFlops = givenForwardFlops;
     this.forward = forward;
     this.parameters = parameters;
     this.network = network;
@@ -74,7 +77,7 @@ public final class LogitsModel {
       inputSize = net.layerInputSize(0);
     }
     return new LogitsModel("MultiLayerNetwork", x -> net.output(x, false), net.numParams(), net, -1, inputSize,
-        net.getLayerWiseConfigurations().getDataType());
+        net.getLayerWiseConfigurations().getDataType(), Double.NaN);
   }
 
   /**
@@ -94,7 +97,7 @@ public final class LogitsModel {
           + graph.getNumInputArrays() + " inputs and " + graph.getNumOutputArrays() + " outputs");
     }
     return new LogitsModel("ComputationGraph", x -> graph.outputSingle(false, x), graph.numParams(), graph, -1, -1,
-        graph.getConfiguration().getDataType());
+        graph.getConfiguration().getDataType(), Double.NaN);
   }
 
   /**
@@ -105,6 +108,12 @@ public final class LogitsModel {
    * @param serializedBytes the size of the model's serialized form (e.g. its DL4J zip without updater), at least 0
    */
   public static LogitsModel of(Function<INDArray, INDArray> logits, long parameters, long serializedBytes) {
+    return of(logits, parameters, serializedBytes, Double.NaN);
+  }
+
+  /** As {@link #of(Function, long, long)}, with its forward flops per example (NaN when unknown). */
+  public static LogitsModel of(Function<INDArray, INDArray> logits, long parameters, long serializedBytes,
+      double forwardFlops) {
     if (logits == null) {
       throw new IllegalArgumentException("LogitsModel: logits function must not be null");
     }
@@ -115,7 +124,7 @@ public final class LogitsModel {
       throw new IllegalArgumentException(
           "LogitsModel: serializedBytes must be at least 0, cannot be: " + serializedBytes);
     }
-    return new LogitsModel("function", logits, parameters, null, serializedBytes, -1, null);
+    return new LogitsModel("function", logits, parameters, null, serializedBytes, -1, null, forwardFlops);
   }
 
   /**
@@ -154,6 +163,14 @@ public final class LogitsModel {
       serializedBytes = serializedSize(network);
     }
     return serializedBytes;
+  }
+
+  /**
+   * Flops of one example's forward pass with {@code features} inputs ({@link NetworkFlops}); for a function, the
+   * number given (NaN when unknown).
+   */
+  public double forwardFlops(long features) {
+    return network == null ? givenForwardFlops : NetworkFlops.forward(network, features);
   }
 
   /** The input width the model expects, or -1 if it cannot be told from the model. */

@@ -70,7 +70,8 @@ public final class ModelEvaluator {
     Speed speed = speed(model, sample);
     long n = scores.examples();
     return new ModelMetrics(description.model(), description.role(), description.size(), description.temperature(),
-        description.alpha(), model.parameters(), model.serializedBytes(), n, scores.errors(),
+        description.alpha(), model.parameters(), model.serializedBytes(), model.forwardFlops(sample.size(1)), n,
+        scores.errors(),
         1.0 - (double) scores.errors() / n, (double) scores.agreements() / n, scores.klSum() / n,
         speed.latencyP50Millis(), speed.latencyP95Millis(), speed.throughputPerSecond(), description.trainingSeconds(),
         description.epochs());

@@ -12,6 +12,8 @@ import java.io.Serializable;
  * @param alpha             weight of the hard-label term; 1 for the teacher and baselines
  * @param parameters        trainable parameters
  * @param serializedBytes   bytes of the model as stored: its DL4J zip (without updater state), or an ONNX teacher's file
+ * @param forwardFlops      flops of one example's forward pass (2 per weight and output position, see NetworkFlops);
+ *                          NaN where unknown (an ONNX teacher)
  * @param testExamples      examples in the test split
  * @param testErrors        misclassified test examples
  * @param testAccuracy      1 − errors / examples
@@ -31,6 +33,7 @@ public record ModelMetrics(
     double alpha,
     long parameters,
     long serializedBytes,
+    double forwardFlops,
     long testExamples,
     long testErrors,
     double testAccuracy,

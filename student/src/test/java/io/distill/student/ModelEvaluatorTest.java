@@ -43,6 +43,7 @@ class ModelEvaluatorTest {
     File file = dir.resolve("net.zip").toFile();
     ModelSerializer.writeModel(net, file, false);
     assertEquals(Files.size(file.toPath()), m.serializedBytes());
+    assertEquals(2.0 * (784 * 16 + 16 * 10), m.forwardFlops()); // 2 flops per weight, biases not counted
     assertTrue(m.latencyP50Millis() > 0 && m.latencyP95Millis() >= m.latencyP50Millis(), m.toString());
     assertTrue(m.throughputPerSecond() > 0);
     assertEquals(12.0, m.trainingSeconds());
@@ -62,6 +63,7 @@ class ModelEvaluatorTest {
     ModelMetrics m = EVALUATOR.evaluate(ModelDescription.baseline("8", 0.0, 0), LogitsModel.of(graph),
         new TestScores.Totals(10, 1, 9, 0.5), SAMPLE);
     assertEquals(784 * 8 + 8 + 8 * 10 + 10, m.parameters());
+    assertEquals(2.0 * (784 * 8 + 8 * 10), m.forwardFlops());
     assertTrue(m.throughputPerSecond() > 0);
   }
 

@@ -1,6 +1,7 @@
 package io.distill.teacher;
 
 import io.distill.losses.DistillationLabels;
+import io.distill.trainer.NetworkFlops;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -327,6 +328,11 @@ public final class TeacherModel {
   /** Parameters of the network (weights and biases; not the updater state). */
   public long parameterCount() {
     return onnx != null ? onnx.parameterCount() : network.numParams();
+  }
+
+  /** Flops of one example's forward pass ({@link NetworkFlops}); NaN for an ONNX teacher (not counted). */
+  public double forwardFlops() {
+    return onnx != null ? Double.NaN : NetworkFlops.forward(network, inputSize);
   }
 
   /**

@@ -120,7 +120,7 @@ public final class DistillPipeline {
       if (lastRequested("evaluate")) {
         return partial(manifest, stages);
       }
-      ReportStage.run(ctx, data, teacher, evaluated);
+      ReportStage.run(ctx, data, teacher, soft, students, evaluated);
       manifest.put("stages", stages.times());
       manifest.put("models", metrics.size());
       manifest.put("status", "succeeded");

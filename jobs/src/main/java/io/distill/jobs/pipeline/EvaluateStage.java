@@ -57,7 +57,8 @@ final class EvaluateStage {
     String fingerprint = Fingerprint.of("evaluate").add("students", students.fingerprint())
         .add("teacher", teacher.fingerprint()).add("teacher-outputs", soft.teacherOutputs())
         .add("latency-calls", c.get(Params.EVALUATION_LATENCY_CALLS))
-        .add("throughput-batch", c.get(Params.EVALUATION_THROUGHPUT_BATCH)).hex();
+        .add("throughput-batch", c.get(Params.EVALUATION_THROUGHPUT_BATCH))
+        .add("metrics-columns", RecordRows.schema(ModelMetrics.class).simpleString()).hex();
     return ctx.stages().run("evaluate", fingerprint, Output.class, () -> {
       String testPath = data.data().test();
       int[] shape = ctx.shape(data.data().train());
@@ -81,8 +82,9 @@ final class EvaluateStage {
       List<ModelMetrics> metrics = new ArrayList<>();
       TeacherModel t = TeacherModelFile.load(teacher.model(), ctx.hadoop());
       metrics.add(evaluator.evaluate(ModelDescription.teacher(teacher.configuration(), teacher.trainingSeconds(),
-              teacher.epochs()), LogitsModel.of(t::logits, t.parameterCount(),
-              t.kind() == TeacherModel.Kind.ONNX ? t.onnxBytes() : LogitsModel.serializedSize(t.network())), scores.get(TestScores.TEACHER), sample));
+              teacher.epochs()), LogitsModel.of(t::logits, t.parameterCount(), t.kind() == TeacherModel.Kind.ONNX
+              ? t.onnxBytes() : LogitsModel.serializedSize(t.network()), t.forwardFlops()),
+          scores.get(TestScores.TEACHER), sample));
       for (TrainedStudent m : students.models()) {
         int epochs = m.history().size();
         ModelDescription d = ModelMetrics.DISTILLED.equals(m.role())

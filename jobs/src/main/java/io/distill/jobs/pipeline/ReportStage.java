@@ -33,7 +33,7 @@ final class ReportStage {
   }
 
   static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher,
-      EvaluateStage.Output evaluated) {
+      SoftLabelStage.Output soft, StudentStage.Output students, EvaluateStage.Output evaluated) {
     DataStage.Split s = data.split();
     String source = ctx.config().get(Params.DATA_TRAIN) != null ? ctx.config().get(Params.DATA_TRAIN) + " and "
         + ctx.config().get(Params.DATA_TEST) : ctx.config().get(Params.DATA_INPUT);
@@ -49,9 +49,10 @@ final class ReportStage {
         .add("dataset", dataset).add("teacher", teacherFacts).hex();
     return ctx.stages().run("report", fingerprint, Output.class, () -> {
       String dir = ctx.run().root();
-      RunReport.RunFacts facts = new RunReport.RunFacts(new Path(dir).getName(), dir, dataset, teacherFacts,
-          ctx.stages().recordedSeconds(), ctx.config().resolved());
       List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
+      RunReport.RunFacts facts = new RunReport.RunFacts(new Path(dir).getName(), dir, dataset, teacherFacts,
+          ctx.stages().recordedSeconds(), StageWorks.of(data, teacher, soft, students, metrics),
+          ctx.config().resolved());
       RunReport.of(facts, RunSummary.of(metrics, shapes(ctx))).writeTo(ctx.run().path("report"), ctx.hadoop());
       return new Output(ctx.run().path("report"));
     });

@@ -48,7 +48,7 @@ final class MarkdownDocument {
       text.append('|');
       for (String cell : row.cells()) {
         String c = Formats.markdown(cell);
-        text.append(' ').append(row.emphasis() ? "**" + c + "**" : c).append(" |");
+        text.append(' ').append(row.emphasis() && !c.isEmpty() ? "**" + c + "**" : c).append(" |");
       }
       text.append('\n');
     }

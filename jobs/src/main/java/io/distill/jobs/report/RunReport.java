@@ -111,16 +111,25 @@ public final class RunReport {
         new Row(false, "Models", summary.models().size() + " (" + (teacher.isPresent() ? "a teacher, " : "no teacher, ")
             + sizes.size() + " student size" + (sizes.size() == 1 ? "" : "s") + ", each distilled and baseline)"),
         new Row(false, "Stage time, total", seconds(totalStageSeconds()) + " s")));
-    md.heading(2, "Stage timings");
+    md.heading(2, "Where the time goes");
     if (facts.stageSeconds().isEmpty()) {
       md.paragraph("No stage timings were recorded.");
     } else {
       double total = totalStageSeconds();
       List<Row> rows = new ArrayList<>();
-      facts.stageSeconds().forEach((stage, s) -> rows.add(new Row(false, stage, seconds(s),
-          s == null || !Double.isFinite(s) || !(total > 0) ? NONE : percent(s / total, 1))));
-      rows.add(new Row(true, "total", seconds(total), total > 0 ? percent(1, 1) : NONE));
-      md.table(List.of("Stage", "Seconds", "Share"), new boolean[] {false, true, true}, rows);
+      facts.stageSeconds().forEach((stage, s) -> {
+        StageWork w = facts.stageWork().get(stage);
+        boolean timed = s != null && Double.isFinite(s) && s > 0;
+        rows.add(new Row(false, stage, seconds(s), timed && total > 0 ? percent(s / total, 1) : NONE,
+            w == null ? NONE : count(w.count()) + " " + w.unit(), w == null || !timed ? NONE : fixed(w.count() / s, 0),
+            w == null || !timed ? NONE : fixed(w.flops() / s / 1e9, 1)));
+      });
+      rows.add(new Row(true, "total", seconds(total), total > 0 ? percent(1, 1) : NONE, "", "", ""));
+      md.table(List.of("Stage", "Seconds", "Share", "Work", "Per second", "GFLOP/s"),
+          new boolean[] {false, true, true, true, true, true}, rows);
+      md.paragraph("Seconds are each stage's wall time, end to end (reading, checking, writing and Spark's own work"
+          + " included); GFLOP/s counts the models' multiply-adds (2 flops per weight and output position, a training"
+          + " step as 3 forward passes), so it can be set against the machine's GEMM peak.");
     }
     studentsTable(md, sizes, teacher, examples);
     seedsTable(md, teacher);
@@ -352,11 +361,19 @@ public final class RunReport {
    * @param dataset       a description of the dataset (path, split sizes), or null
    * @param teacher       how the teacher was made (shape, training data, epoch kept), or null
    * @param stageSeconds  wall seconds per stage, in the order the stages ran (a null or NaN value shows as "—")
+   * @param stageWork     what each stage processed (rows, examples, flops), by stage name; stages without are "—"
    * @param configuration the resolved configuration's text, or null
    */
   public record RunFacts(String runId, String runDir, String dataset, String teacher,
-      Map<String, Double> stageSeconds, String configuration) {
+      Map<String, Double> stageSeconds, Map<String, StageWork> stageWork, String configuration) {
+    /** Facts without the stages' work. */
+    public RunFacts(String runId, String runDir, String dataset, String teacher, Map<String, Double> stageSeconds,
+        String configuration) {
+      this(runId, runDir, dataset, teacher, stageSeconds, null, configuration);
+    }
+
     public RunFacts {
+      stageWork = stageWork == null ? Map.of() : Map.copyOf(stageWork);
       if (runId == null || runId.isBlank()) {
         throw new IllegalArgumentException("A run report needs the run's id");
       }

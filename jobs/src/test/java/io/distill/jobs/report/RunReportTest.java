@@ -43,8 +43,8 @@ class RunReportTest {
   static ModelMetrics model(String name, String role, String size, double temperature, double alpha, long parameters,
       long errors, double agreement, double kl, double trainingSeconds) {
     double p50 = 0.02 + parameters * 2e-7;
-    return new ModelMetrics(name, role, size, temperature, alpha, parameters, parameters * 4 + 1_850, EXAMPLES, errors,
-        1 - (double) errors / EXAMPLES, agreement, kl, p50, p50 * 1.7, 3e7 / (300 + parameters / 100.0),
+    return new ModelMetrics(name, role, size, temperature, alpha, parameters, parameters * 4 + 1_850, 2.0 * parameters,
+        EXAMPLES, errors, 1 - (double) errors / EXAMPLES, agreement, kl, p50, p50 * 1.7, 3e7 / (300 + parameters / 100.0),
         trainingSeconds, 20);
   }
 
@@ -77,8 +77,8 @@ class RunReportTest {
     stages.put("soft-labels", 95.3);
     stages.put("sweep", 2410.0);
     return new RunReport.RunFacts("r-2026-01-17", "file:/data/runs/r-2026-01-17", "MNIST, 60,000 train / 10,000 test",
-        "784-1200-1200-10, trained by this run",
-        stages, "distill {\n  temperature = 20\n  alpha = 0.1\n  sizes = [\"30x30\", \"100x100\"]\n}\n");
+        "784-1200-1200-10, trained by this run", stages,
+        Map.of("soft-labels", new StageWork("rows labelled", 70_000, 70_000 * 4_790_420.0)), "distill {\n  temperature = 20\n  alpha = 0.1\n  sizes = [\"30x30\", \"100x100\"]\n}\n");
   }
 
   static String gain(long base, long dist) {
@@ -174,7 +174,10 @@ class RunReportTest {
     for (String stage : List.of("import-mnist", "train-teacher", "soft-labels", "sweep")) {
       assertTrue(md.contains("| " + stage + " |"), stage);
     }
-    assertTrue(md.contains("| **total** | **4,377.2** | **100.0%** |"), md);
+    assertTrue(md.contains("| **total** | **4,377.2** | **100.0%** |  |  |  |"), md);
+    // Where the time goes: 70,000 rows in 95.3 s; 70,000 × 4,790,420 flops / 95.3 s = 3.52 GFLOP/s; no work given: —.
+    assertTrue(md.contains("| soft-labels | 95.3 | 2.2% | 70,000 rows labelled | 735 | 3.5 |"), md);
+    assertTrue(md.contains("| sweep | 2,410.0 | 55.1% | — | — | — |"), md);
     assertTrue(md.contains("| Teacher errors | 67 | 69 |"), md);
     assertTrue(md.contains("| 800x800 student, hard labels | 146 | 143 |"), md);
     assertTrue(md.contains("| 800x800 student, distilled | 74 (T=20) | 81 (T=20, α=0.1) |"), md);
@@ -205,7 +208,7 @@ class RunReportTest {
     List<ModelMetrics> metrics = new ArrayList<>(realistic());
     ModelMetrics d = metrics.get(1);
     metrics.set(1, new ModelMetrics("30x30-distilled<script>alert('x') & co</script>", d.role(), d.size(),
-        d.temperature(), d.alpha(), d.parameters(), d.serializedBytes(), d.testExamples(), d.testErrors(),
+        d.temperature(), d.alpha(), d.parameters(), d.serializedBytes(), d.forwardFlops(), d.testExamples(), d.testErrors(),
         d.testAccuracy(), d.teacherAgreement(), d.meanKlToTeacher(), d.latencyP50Millis(), d.latencyP95Millis(),
         d.throughputPerSecond(), d.trainingSeconds(), d.epochs()));
     RunReport report = RunReport.of(new RunReport.RunFacts("<b>run</b>", null, null, null, null, "a = \"<x>\"\n"), metrics);
@@ -281,7 +284,7 @@ class RunReportTest {
     List<ModelMetrics> duplicate = new ArrayList<>(realistic());
     ModelMetrics b = duplicate.get(2);
     duplicate.set(2, new ModelMetrics("30x30-distilled", b.role(), b.size(), b.temperature(), b.alpha(),
-        b.parameters(), b.serializedBytes(), b.testExamples(), b.testErrors(), b.testAccuracy(), b.teacherAgreement(),
+        b.parameters(), b.serializedBytes(), b.forwardFlops(), b.testExamples(), b.testErrors(), b.testAccuracy(), b.teacherAgreement(),
         b.meanKlToTeacher(), b.latencyP50Millis(), b.latencyP95Millis(), b.throughputPerSecond(),
         b.trainingSeconds(), b.epochs()));
     e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(duplicate));
@@ -290,7 +293,7 @@ class RunReportTest {
     List<ModelMetrics> twoTeachers = new ArrayList<>(realistic());
     ModelMetrics t = teacher(70);
     twoTeachers.add(new ModelMetrics("teacher-2", t.role(), t.size(), t.temperature(), t.alpha(), t.parameters(),
-        t.serializedBytes(), t.testExamples(), t.testErrors(), t.testAccuracy(), t.teacherAgreement(),
+        t.serializedBytes(), t.forwardFlops(), t.testExamples(), t.testErrors(), t.testAccuracy(), t.teacherAgreement(),
         t.meanKlToTeacher(), t.latencyP50Millis(), t.latencyP95Millis(), t.throughputPerSecond(),
         t.trainingSeconds(), t.epochs()));
     e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(twoTeachers));
@@ -304,7 +307,7 @@ class RunReportTest {
     List<ModelMetrics> otherSplit = new ArrayList<>(realistic());
     ModelMetrics o = otherSplit.get(3);
     otherSplit.set(3, new ModelMetrics(o.model(), o.role(), o.size(), o.temperature(), o.alpha(), o.parameters(),
-        o.serializedBytes(), 1_000, o.testErrors(), o.testAccuracy(), o.teacherAgreement(), o.meanKlToTeacher(),
+        o.serializedBytes(), o.forwardFlops(), 1_000, o.testErrors(), o.testAccuracy(), o.teacherAgreement(), o.meanKlToTeacher(),
         o.latencyP50Millis(), o.latencyP95Millis(), o.throughputPerSecond(), o.trainingSeconds(), o.epochs()));
     e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(otherSplit));
     assertTrue(e.getMessage().contains("1000 (100x100-distilled)"), e.getMessage());
