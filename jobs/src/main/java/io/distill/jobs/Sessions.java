@@ -28,10 +28,12 @@ final class Sessions {
     }
     // Defaults for this application, each only where spark-submit's --conf did not set it:
     // students trained concurrently share the executors fairly; a training round's parameters (MBs of floats,
-    // which do not compress) are broadcast and returned without compression or a detour through the block manager.
+    // which do not compress) are broadcast and returned without compression or a detour through the block manager;
+    // packed training blocks that spill to local disk are compressed (image features are mostly zeros).
     defaultConf(builder, "spark.scheduler.mode", "FAIR");
     defaultConf(builder, "spark.broadcast.compress", "false");
     defaultConf(builder, "spark.task.maxDirectResultSize", String.valueOf(128L << 20));
+    defaultConf(builder, "spark.rdd.compress", "true");
     return builder.getOrCreate();
   }
 

@@ -33,18 +33,16 @@ final class Block implements Serializable {
     this.rows = b.rows;
     this.features = b.features;
     this.classes = b.classes;
-    // Trimmed to the rows (no copy when the builder guessed the row count exactly).
-    this.ids = b.ids.length == b.rows ? b.ids : Arrays.copyOf(b.ids, b.rows);
-    this.x = b.x.length == b.rows * b.features ? b.x : Arrays.copyOf(b.x, b.rows * b.features);
-    this.labels = b.labels.length == b.rows ? b.labels : Arrays.copyOf(b.labels, b.rows);
+    // The builder's arrays as they are (their capacity may exceed the rows: no 32 MB trimming copy); only the rows'
+    // values are serialized.
+    this.ids = b.ids;
+    this.x = b.x;
+    this.labels = b.labels;
     this.teacher = b.teacher;
-    this.logits = b.logits == null || b.logits.length == b.rows * b.classes ? b.logits
-        : Arrays.copyOf(b.logits, b.rows * b.classes);
+    this.logits = b.logits;
     this.k = b.k;
-    this.topIndices = b.topIndices == null || b.topIndices.length == b.rows * b.k ? b.topIndices
-        : Arrays.copyOf(b.topIndices, b.rows * b.k);
-    this.topProbabilities = b.topProbabilities == null || b.topProbabilities.length == b.rows * b.k
-        ? b.topProbabilities : Arrays.copyOf(b.topProbabilities, b.rows * b.k);
+    this.topIndices = b.topIndices;
+    this.topProbabilities = b.topProbabilities;
     this.topTemperature = b.topTemperature;
   }
 
@@ -96,12 +94,12 @@ final class Block implements Serializable {
       out.writeInt(b.teacher.ordinal());
       out.writeInt(b.k);
       out.writeDouble(b.topTemperature);
-      RawArrays.writeLongs(out, b.ids);
-      RawArrays.writeFloats(out, b.x);
-      RawArrays.writeInts(out, b.labels);
-      RawArrays.writeFloats(out, b.logits);
-      RawArrays.writeInts(out, b.topIndices);
-      RawArrays.writeFloats(out, b.topProbabilities);
+      RawArrays.writeLongs(out, b.ids, b.rows);
+      RawArrays.writeFloats(out, b.x, b.rows * b.features);
+      RawArrays.writeInts(out, b.labels, b.rows);
+      RawArrays.writeFloats(out, b.logits, b.rows * b.classes);
+      RawArrays.writeInts(out, b.topIndices, b.rows * b.k);
+      RawArrays.writeFloats(out, b.topProbabilities, b.rows * b.k);
     }
 
     @Override
@@ -201,7 +199,8 @@ final class Block implements Serializable {
       this.teacher = teacher;
       this.k = k;
       this.topTemperature = topTemperature;
-      int capacity = Math.max(16, expectedRows);
+      // The expected rows and a sixteenth more: hash partitions differ from their mean by about its square root.
+      int capacity = Math.max(16, expectedRows + expectedRows / 16);
       ids = new long[capacity];
       x = new float[Math.multiplyExact(capacity, features)];
       labels = new int[capacity];
@@ -225,7 +224,8 @@ final class Block implements Serializable {
     /** Makes room for one more row and returns its index; the caller fills {@link #x} and the rest. */
     int add(long id, int label) {
       if (rows == ids.length) {
-        int capacity = Math.multiplyExact(ids.length, 2);
+        // Grown by an eighth: a block is a few MB to a few tens of MB, and doubling would hold three times that.
+        int capacity = Math.addExact(ids.length, ids.length / 8 + 16);
         ids = Arrays.copyOf(ids, capacity);
         x = Arrays.copyOf(x, Math.multiplyExact(capacity, features));
         labels = Arrays.copyOf(labels, capacity);

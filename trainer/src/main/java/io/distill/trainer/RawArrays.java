@@ -18,14 +18,19 @@ final class RawArrays {
   private RawArrays() {}
 
   static void writeFloats(ObjectOutput out, float[] values) throws IOException {
+    writeFloats(out, values, values == null ? 0 : values.length);
+  }
+
+  /** The first {@code length} values (read back as an array of that length). */
+  static void writeFloats(ObjectOutput out, float[] values, int length) throws IOException {
     if (values == null) {
       out.writeInt(-1);
       return;
     }
-    out.writeInt(values.length);
-    ByteBuffer bytes = ByteBuffer.allocate(Math.min(values.length, CHUNK) * 4).order(ByteOrder.LITTLE_ENDIAN);
-    for (int from = 0; from < values.length; from += CHUNK) {
-      int n = Math.min(CHUNK, values.length - from);
+    out.writeInt(length);
+    ByteBuffer bytes = ByteBuffer.allocate(Math.max(1, Math.min(length, CHUNK)) * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int from = 0; from < length; from += CHUNK) {
+      int n = Math.min(CHUNK, length - from);
       bytes.clear();
       bytes.asFloatBuffer().put(values, from, n);
       out.write(bytes.array(), 0, n * 4);
@@ -48,13 +53,18 @@ final class RawArrays {
   }
 
   static void writeInts(ObjectOutput out, int[] values) throws IOException {
+    writeInts(out, values, values == null ? 0 : values.length);
+  }
+
+  /** The first {@code length} values (read back as an array of that length). */
+  static void writeInts(ObjectOutput out, int[] values, int length) throws IOException {
     if (values == null) {
       out.writeInt(-1);
       return;
     }
-    out.writeInt(values.length);
-    ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    bytes.asIntBuffer().put(values);
+    out.writeInt(length);
+    ByteBuffer bytes = ByteBuffer.allocate(length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asIntBuffer().put(values, 0, length);
     out.write(bytes.array());
   }
 
@@ -70,10 +80,11 @@ final class RawArrays {
     return values;
   }
 
-  static void writeLongs(ObjectOutput out, long[] values) throws IOException {
-    out.writeInt(values.length);
-    ByteBuffer bytes = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-    bytes.asLongBuffer().put(values);
+  /** The first {@code length} values (read back as an array of that length). */
+  static void writeLongs(ObjectOutput out, long[] values, int length) throws IOException {
+    out.writeInt(length);
+    ByteBuffer bytes = ByteBuffer.allocate(length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asLongBuffer().put(values, 0, length);
     out.write(bytes.array());
   }
 

@@ -24,9 +24,12 @@ import scala.Tuple2;
 
 /**
  * A labelled dataset packed for training and evaluation on Spark executors: many bounded {@link Block}s (at most
- * about {@link Packer#blockBytes} each, 32 MB by default), one per Spark partition, persisted
- * {@code MEMORY_AND_DISK_SER} so that data larger than the executors' memory spills to their disks instead of being
- * dropped and recomputed. Block {@code b} belongs to worker {@code b % workers}; a worker visits its blocks in a
+ * about {@link Packer#blockBytes} each, 32 MB by default), one per Spark partition, persisted {@code DISK_ONLY} (in
+ * Spark's local directories, compressed when {@code spark.rdd.compress} is on, as the job sets it) so that data of
+ * any size stays out of the heap and is never dropped and recomputed; the operating system's page cache keeps the
+ * blocks in memory as far as the machine has it. ({@code MEMORY_AND_DISK_SER}, the other choice, stores blocks in the
+ * heap as 1 MB chunks, which G1 keeps as humongous objects at twice their size: with a 3 GB heap, packing 7 M
+ * MNIST-shaped rows ran out of memory; see docs/BENCHMARKS.md "Scale".) Block {@code b} belongs to worker {@code b % workers}; a worker visits its blocks in a
  * fresh seeded order every epoch and the rows of each block in a fresh seeded order (see {@link RoundPlan}). Packed
  * once, a dataset serves every model trained on it (every student and baseline of a sweep): the features and hard
  * labels, and the teacher's logits (the temperature is applied in the loss), are carried once.
@@ -39,8 +42,9 @@ import scala.Tuple2;
  * <p>Cost: one count of the rows; one shuffle (hash of {@code id} into {@code workers × blocks-per-worker}
  * partitions, the soft labels' side too when joined) and a sort by id within each partition, so that a rerun of a
  * lost partition computes the same block; then the blocks stay persisted until {@link #close()}: about
- * {@code 8 + 4·features + 4 + teacher bytes} per row, in executor memory as far as it fits and on local disk
- * beyond. Executor memory while packing: one block (plus Spark's sort buffers, which spill).
+ * {@code 8 + 4·features + 4 + teacher bytes} per row before compression, on the executors' local disks. Executor
+ * memory while packing: one block per task (plus Spark's sort buffers, which spill); while training, the blocks a
+ * worker reads (at most two per task slot, see {@link BlockCache}).
  */
 public final class TrainingData implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingData.class);
@@ -143,7 +147,7 @@ public final class TrainingData implements AutoCloseable {
     private int classes = -1;
     private int workers = 1;
     private long blockBytes = DEFAULT_BLOCK_BYTES;
-    private StorageLevel storage = StorageLevel.MEMORY_AND_DISK_SER();
+    private StorageLevel storage = StorageLevel.DISK_ONLY();
 
     private Packer(SparkSession spark) {
       super(spark);
@@ -201,7 +205,7 @@ public final class TrainingData implements AutoCloseable {
       return this;
     }
 
-    /** How the blocks are persisted; default {@code MEMORY_AND_DISK_SER}. */
+    /** How the blocks are persisted; default {@code DISK_ONLY} (see the class comment). */
     public Packer storage(StorageLevel value) {
       this.storage = Objects.requireNonNull(value, "storage");
       return this;
