@@ -2,8 +2,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-jar=jobs/target/distill-job.jar
-bench_jar=bench/target/distill-bench.jar
+jar=${DISTILL_JAR:-jobs/target/distill-job.jar}
+bench_jar=${BENCH_JAR:-bench/target/distill-bench.jar}
 mnist=${MNIST_DIR:-../shared/datasets/mnist}
 data=${MNIST_PARQUET:-target/bench/mnist}
 
