@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.dataset.LocalSpark;
-import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -31,39 +26,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExecutorKillIT {
   private static final String PORT = "7179";
-  private static final String MASTER = "spark://127.0.0.1:" + PORT;
   private static final List<String> SMALL = List.of("--set", "teacher.model=null", "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
       "--set", "students.epochs=6", "--set", "students.sizes=[{name=\"64\", hidden=[64]}]",
       "--set", "training.workers=2");
 
   @TempDir Path dir;
 
-  private Path state;
-  private Map<String, String> env;
+  private StandaloneCluster cluster;
 
   private List<String> submit(String... args) {
-    List<String> c = new ArrayList<>(List.of("bash", new File(Processes.PROJECT, "bin/spark-submit").getAbsolutePath(),
-        "--master", MASTER, "--conf", "spark.executor.memory=2g", "--conf", "spark.executor.cores=1",
-        "--conf", "spark.executorEnv.OMP_WAIT_POLICY=PASSIVE",
-        new File(Processes.PROJECT, "jobs/target/distill-job.jar").getAbsolutePath()));
-    c.addAll(List.of(args));
-    return c;
-  }
-
-  private void cluster(String action, String... args) throws Exception {
-    List<String> c = new ArrayList<>(List.of("bash",
-        new File(Processes.PROJECT, "deploy/standalone-cluster.sh").getAbsolutePath(), action));
-    c.addAll(List.of(args));
-    Processes.Result r = Processes.run(dir.resolve(action + ".log"), 3, env, c);
-    assertEquals(0, r.exitCode(), r.tail());
+    return cluster.submit("2g", List.of(args));
   }
 
   @Test
   void killedExecutorsLoseNoWorkAndNoRows() throws Exception {
-    state = dir.resolve("cluster");
-    env = Map.of("DISTILL_CLUSTER_DIR", state.toString(), "SPARK_MASTER_PORT", PORT);
-    cluster("start", "2", "1", "3g");
-    try {
+    try (StandaloneCluster c = StandaloneCluster.start(dir, PORT, 2, 1, "3g")) {
+      cluster = c;
       Path cleanRun = dir.resolve("clean");
       List<String> clean = new ArrayList<>(List.of("--set", "run.dir=" + cleanRun));
       clean.addAll(SMALL);
@@ -72,8 +50,6 @@ class ExecutorKillIT {
 
       trainingSurvivesAKilledExecutor(cleanRun);
       softLabelsSurviveAKilledExecutor(cleanRun);
-    } finally {
-      cluster("stop");
     }
   }
 
@@ -83,19 +59,19 @@ class ExecutorKillIT {
     // --verbose: Spark's own scheduler lines, where a lost and rerun task attempt shows.
     List<String> args = new ArrayList<>(List.of("--verbose", "--set", "run.dir=" + run));
     args.addAll(SMALL);
-    Set<Path> before = executorDirs();
+    Set<Path> before = cluster.executorDirs();
     Process driver = Processes.start(log, Map.of(), submit(args.toArray(String[]::new)));
     try {
       Path students = run.resolve("students/64-distilled");
       Processes.await(600, "the distilled student's first epoch checkpoint", log,
           () -> RunOutputs.containsFile(students, "epoch-0001.zip") && driver.isAlive());
-      long killed = killExecutor(before, false);
+      long killed = cluster.killExecutor(before, false);
       assertTrue(driver.waitFor(15, TimeUnit.MINUTES), "the disturbed run finished");
       String output = Files.readString(log);
       assertEquals(0, driver.exitValue(), output.substring(Math.max(0, output.length() - 6000)));
       assertTrue(output.contains("Lost executor") || output.contains("ExecutorLostFailure")
-          || output.contains("Removed executor"), "the driver saw the executor go:\n" + grep(output, "xecutor"));
-      int retried = countRetries(output);
+          || output.contains("Removed executor"), "the driver saw the executor go:\n" + StandaloneCluster.grep(output, "xecutor"));
+      int retried = StandaloneCluster.lostTasks(output);
       // The students' accuracies: the kill hit their training, not the teacher's.
       Map<String, Double> undisturbed = RunOutputs.accuracies(cleanRun);
       Map<String, Double> disturbed = RunOutputs.accuracies(run);
@@ -134,12 +110,12 @@ class ExecutorKillIT {
     wide.init();
     String teacher = io.distill.teacher.TeacherModelFile.save(wide, dir.resolve("wide-teacher.zip").toString(), null,
         LocalSpark.session().sparkContext().hadoopConfiguration());
-    Set<Path> before = executorDirs();
+    Set<Path> before = cluster.executorDirs();
     Process job = Processes.start(log, Map.of(), submit("soft-labels", "--teacher", teacher, "--data", input,
         "--output", out.toString(),
         "--temperature", "4", "--batch", "1", "--partitions", "8", "--verbose"));
     try {
-      long killed = killExecutor(before, true);
+      long killed = cluster.killExecutor(before, true);
       assertTrue(job.waitFor(10, TimeUnit.MINUTES), "the soft-label job finished");
       String output = Files.readString(log);
       assertEquals(0, job.exitValue(), output.substring(Math.max(0, output.length() - 6000)));
@@ -153,10 +129,10 @@ class ExecutorKillIT {
       assertEquals(in, ids, "no duplicate ids");
       assertEquals(0, missing, "no input id missing");
       // Killed once it had loaded the teacher, i.e. while labelling: its task was lost and run again elsewhere.
-      assertTrue(countRetries(output) >= 1, "no task attempt was lost and rerun:\n" + grep(output, "task"));
+      assertTrue(StandaloneCluster.lostTasks(output) >= 1, "no task attempt was lost and rerun:\n" + StandaloneCluster.grep(output, "task"));
       ReliabilityTable.record("executor JVM killed (SIGKILL) mid-inference (soft-labels), standalone cluster",
           "job completes; exactly one output row per input id",
-          "exit 0; executor pid " + killed + " killed while labelling; " + countRetries(output)
+          "exit 0; executor pid " + killed + " killed while labelling; " + StandaloneCluster.lostTasks(output)
               + " task attempt(s) rerun; " + ids + " distinct ids, 0 missing, 0 duplicated",
           in + "", rows + "");
     } finally {
@@ -164,64 +140,6 @@ class ExecutorKillIT {
         Processes.killTree(job.toHandle());
       }
     }
-  }
-
-  /**
-   * Kills one executor JVM of the cluster that was not running before ({@code before}: the executor work dirs then),
-   * once it has loaded ND4J when {@code afterNd4j} (so it is doing the teacher's work), else at once; returns its pid.
-   */
-  private long killExecutor(Set<Path> before, boolean afterNd4j) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-    while (System.nanoTime() < deadline) {
-      for (Map.Entry<Path, ProcessHandle> e : executors().entrySet()) {
-        boolean fresh = !before.contains(e.getKey()) || !afterNd4j;
-        Path stderr = e.getKey().resolve("stderr");
-        if (fresh && (!afterNd4j || Files.exists(stderr) && Files.readString(stderr).contains("Loaded [CpuBackend]"))) {
-          long pid = e.getValue().pid();
-          Processes.killTree(e.getValue());
-          return pid;
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no executor of the cluster to kill in " + state);
-  }
-
-  /** Live executor JVMs of this cluster, by their work directory (worker-N/app-…/K). */
-  private Map<Path, ProcessHandle> executors() {
-    Map<Path, ProcessHandle> found = new HashMap<>();
-    ProcessHandle.allProcesses().forEach(p -> {
-      try {
-        Path cwd = Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd"));
-        if (cwd.startsWith(state) && cwd.getFileName().toString().matches("\\d+")
-            && cwd.getParent().getFileName().toString().startsWith("app-") && p.isAlive()) {
-          found.put(cwd, p);
-        }
-      } catch (IOException | UnsupportedOperationException ignored) {
-        // gone, or not ours to read
-      }
-    });
-    return found;
-  }
-
-  private Set<Path> executorDirs() throws IOException {
-    try (Stream<Path> s = Files.walk(state, 3)) {
-      return s.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().startsWith("app-"))
-          .collect(Collectors.toSet());
-    }
-  }
-
-  /** Task attempts after the first ("task 3.1 in stage …"), i.e. tasks Spark ran again. */
-  /**
-   * Task attempts the driver lost (Spark's {@code WARN TaskSetManager: Lost task ...}, printed with --verbose): the job
-   * succeeded, so each was run again.
-   */
-  private static int countRetries(String driverLog) {
-    return (int) driverLog.lines().filter(l -> l.contains("TaskSetManager: Lost task")).count();
-  }
-
-  private static String grep(String text, String word) {
-    return text.lines().filter(l -> l.contains(word)).limit(20).collect(Collectors.joining("\n"));
   }
 
   private static long count(Path parquet) {
