@@ -101,7 +101,7 @@ public final class SoftLabelBenchmark {
     float[] x = features(spark, all);
     double gemm = BareLoops.gemmPeak(1024, 2);
     double[][] bare = new double[BATCHES.length][];
-    long parameters = 0;
+    long parameters = full.teacherParameters();
     for (int i = 0; i < BATCHES.length; i++) {
       int batch = BATCHES[i];
       List<INDArray> inputs = new ArrayList<>(); // already in ND4J's memory: the loop pays for no copy in
@@ -121,7 +121,6 @@ public final class SoftLabelBenchmark {
       int units = Math.max(20, 20_000 / batch);
       bare[i] = new double[] {batch * BareLoops.rate(infer, 1, 2, units, units / 4, REPEATS),
           batch * BareLoops.rate(infer, 2, 1, units, units / 4, REPEATS)};
-      parameters = full.teacherParameters();
     }
     double flopsPerRow = 2.0 * parameters;
 

@@ -59,44 +59,32 @@ class ExecutorKillIT {
     // --verbose: Spark's own scheduler lines, where a lost and rerun task attempt shows.
     List<String> args = new ArrayList<>(List.of("--verbose", "--set", "run.dir=" + run));
     args.addAll(SMALL);
-    Set<Path> before = cluster.executorDirs();
-    Process driver = Processes.start(log, Map.of(), submit(args.toArray(String[]::new)));
-    try {
-      Path students = run.resolve("students/64-distilled");
-      Processes.await(600, "the distilled student's first epoch checkpoint", log,
-          () -> RunOutputs.containsFile(students, "epoch-0001.zip") && driver.isAlive());
-      long killed = cluster.killExecutor(before, false);
-      assertTrue(driver.waitFor(15, TimeUnit.MINUTES), "the disturbed run finished");
-      String output = Files.readString(log);
-      assertEquals(0, driver.exitValue(), output.substring(Math.max(0, output.length() - 6000)));
-      assertTrue(output.contains("Lost executor") || output.contains("ExecutorLostFailure")
-          || output.contains("Removed executor"), "the driver saw the executor go:\n" + StandaloneCluster.grep(output, "xecutor"));
-      int retried = StandaloneCluster.lostTasks(output);
-      // The students' accuracies: the kill hit their training, not the teacher's.
-      Map<String, Double> undisturbed = RunOutputs.accuracies(cleanRun);
-      Map<String, Double> disturbed = RunOutputs.accuracies(run);
-      undisturbed.remove("teacher");
-      disturbed.remove("teacher");
-      assertEquals(undisturbed.keySet(), disturbed.keySet());
-      StringBuilder observed = new StringBuilder("exit 0; executor pid " + killed + " killed after epoch 1 of "
-          + "64-distilled; " + retried + " task attempt(s) rerun;");
-      for (String model : undisturbed.keySet()) {
-        double d = Math.abs(undisturbed.get(model) - disturbed.get(model));
-        // 1,000 test images: 2 points = 20 images, far above the run-to-run noise of this setup.
-        assertTrue(d <= 0.02, model + ": accuracy " + disturbed.get(model) + " vs undisturbed "
-            + undisturbed.get(model));
-        observed.append(String.format(" %s %.1f %% (undisturbed %.1f %%);", model, 100 * disturbed.get(model),
-            100 * undisturbed.get(model)));
-      }
-      assertTrue(Files.exists(run.resolve("_SUCCESS")));
-      ReliabilityTable.record("executor JVM killed (SIGKILL) mid-training, standalone cluster",
-          "application completes, lost tasks rerun, accuracy within noise of an undisturbed run",
-          observed.toString(), "5000 train rows", count(run.resolve("soft-labels/train")) + " rows trained on");
-    } finally {
-      if (driver.isAlive()) {
-        Processes.killTree(driver.toHandle());
-      }
+    StandaloneCluster.Disturbed disturbedRun = cluster.runKillingAnExecutor(log, submit(args.toArray(String[]::new)),
+        run.resolve("students/64-distilled"), 600, 15);
+    String output = disturbedRun.output();
+    assertTrue(output.contains("Lost executor") || output.contains("ExecutorLostFailure")
+        || output.contains("Removed executor"), "the driver saw the executor go:\n" + StandaloneCluster.grep(output, "xecutor"));
+    int retried = StandaloneCluster.lostTasks(output);
+    // The students' accuracies: the kill hit their training, not the teacher's.
+    Map<String, Double> undisturbed = RunOutputs.accuracies(cleanRun);
+    Map<String, Double> disturbed = RunOutputs.accuracies(run);
+    undisturbed.remove("teacher");
+    disturbed.remove("teacher");
+    assertEquals(undisturbed.keySet(), disturbed.keySet());
+    StringBuilder observed = new StringBuilder("exit 0; executor pid " + disturbedRun.killedPid()
+        + " killed after epoch 1 of 64-distilled; " + retried + " task attempt(s) rerun;");
+    for (String model : undisturbed.keySet()) {
+      double d = Math.abs(undisturbed.get(model) - disturbed.get(model));
+      // 1,000 test images: 2 points = 20 images, far above the run-to-run noise of this setup.
+      assertTrue(d <= 0.02, model + ": accuracy " + disturbed.get(model) + " vs undisturbed "
+          + undisturbed.get(model));
+      observed.append(String.format(" %s %.1f %% (undisturbed %.1f %%);", model, 100 * disturbed.get(model),
+          100 * undisturbed.get(model)));
     }
+    assertTrue(Files.exists(run.resolve("_SUCCESS")));
+    ReliabilityTable.record("executor JVM killed (SIGKILL) mid-training, standalone cluster",
+        "application completes, lost tasks rerun, accuracy within noise of an undisturbed run",
+        observed.toString(), "5000 train rows", count(run.resolve("soft-labels/train")) + " rows trained on");
   }
 
   private void softLabelsSurviveAKilledExecutor(Path cleanRun) throws Exception {

@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -66,39 +64,27 @@ class OutOfCoreFaultsIT {
   private void executorKilledMidEpoch(Path clean) throws Exception {
     Path run = dir.resolve("executor-killed");
     Path log = dir.resolve("executor-killed.log");
-    Set<Path> before = cluster.executorDirs();
-    Process driver = Processes.start(log, Map.of(), submit(run, 2, true));
-    try {
-      Path student = run.resolve("students/100x100-distilled");
-      Processes.await(1800, "the distilled student's first epoch checkpoint", log,
-          () -> RunOutputs.containsFile(student, "epoch-0001.zip") && driver.isAlive());
-      long killed = cluster.killExecutor(before, false);
-      assertTrue(driver.waitFor(30, TimeUnit.MINUTES), "the disturbed run finished");
-      String output = Files.readString(log);
-      assertEquals(0, driver.exitValue(), output.substring(Math.max(0, output.length() - 6000)));
-      int lost = StandaloneCluster.lostTasks(output);
-      assertTrue(lost >= 1, "no task attempt was lost and rerun:\n" + StandaloneCluster.grep(output, "xecutor"));
-      Map<String, Double> a = RunOutputs.accuracies(clean);
-      Map<String, Double> b = RunOutputs.accuracies(run);
-      assertEquals(a.keySet(), b.keySet());
-      StringBuilder observed = new StringBuilder("exit 0; executor pid " + killed + " killed in epoch 2 of "
-          + "100x100-distilled; " + lost + " task attempt(s) rerun;");
-      for (String model : a.keySet()) {
-        // 10,000 test images: 1 point = 100 images, far above the run-to-run noise of identical seeds.
-        assertTrue(Math.abs(a.get(model) - b.get(model)) <= 0.01, model + ": " + b.get(model) + " vs undisturbed "
-            + a.get(model));
-        observed.append(String.format(" %s %.2f %% (undisturbed %.2f %%);", model, 100 * b.get(model),
-            100 * a.get(model)));
-      }
-      ReliabilityTable.record("executor JVM killed (SIGKILL) mid-epoch, out-of-core training (700,000 rows, 1 GB"
-              + " executor heaps, standalone cluster)", "application completes, lost tasks rerun, accuracy within noise"
-              + " of an undisturbed run", observed.toString(), rows("data.train") + " train rows",
-          rows(run.resolve("soft-labels/train").toString()) + " soft-label rows");
-    } finally {
-      if (driver.isAlive()) {
-        Processes.killTree(driver.toHandle());
-      }
+    StandaloneCluster.Disturbed disturbed = cluster.runKillingAnExecutor(log, submit(run, 2, true),
+        run.resolve("students/100x100-distilled"), 1800, 30);
+    int lost = StandaloneCluster.lostTasks(disturbed.output());
+    assertTrue(lost >= 1, "no task attempt was lost and rerun:\n"
+        + StandaloneCluster.grep(disturbed.output(), "xecutor"));
+    Map<String, Double> a = RunOutputs.accuracies(clean);
+    Map<String, Double> b = RunOutputs.accuracies(run);
+    assertEquals(a.keySet(), b.keySet());
+    StringBuilder observed = new StringBuilder("exit 0; executor pid " + disturbed.killedPid() + " killed in epoch 2"
+        + " of 100x100-distilled; " + lost + " task attempt(s) rerun;");
+    for (String model : a.keySet()) {
+      // 10,000 test images: 1 point = 100 images, far above the run-to-run noise of identical seeds.
+      assertTrue(Math.abs(a.get(model) - b.get(model)) <= 0.01, model + ": " + b.get(model) + " vs undisturbed "
+          + a.get(model));
+      observed.append(String.format(" %s %.2f %% (undisturbed %.2f %%);", model, 100 * b.get(model),
+          100 * a.get(model)));
     }
+    ReliabilityTable.record("executor JVM killed (SIGKILL) mid-epoch, out-of-core training (700,000 rows, 1 GB"
+            + " executor heaps, standalone cluster)", "application completes, lost tasks rerun, accuracy within noise"
+            + " of an undisturbed run", observed.toString(), rows("data.train") + " train rows",
+        rows(run.resolve("soft-labels/train").toString()) + " soft-label rows");
   }
 
   private void driverKilledMidEpoch() throws Exception {

@@ -1,6 +1,7 @@
 package io.distill.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
@@ -48,6 +49,32 @@ final class StandaloneCluster implements AutoCloseable {
         new File(Processes.PROJECT, "jobs/target/distill-job.jar").getAbsolutePath()));
     c.addAll(args);
     return c;
+  }
+
+  /** What a run disturbed by {@link #runKillingAnExecutor} printed, and the pid of the executor it lost. */
+  record Disturbed(long killedPid, String output) {}
+
+  /**
+   * Runs {@code command} (logged to {@code log}) and, once the student writing under {@code student} has checkpointed
+   * its first epoch, kills one of the application's executors; then waits for the run, which must exit 0.
+   */
+  Disturbed runKillingAnExecutor(Path log, List<String> command, Path student, long awaitSeconds, long finishMinutes)
+      throws Exception {
+    Set<Path> before = executorDirs();
+    Process driver = Processes.start(log, Map.of(), command);
+    try {
+      Processes.await(awaitSeconds, "the distilled student's first epoch checkpoint", log,
+          () -> RunOutputs.containsFile(student, "epoch-0001.zip") && driver.isAlive());
+      long killed = killExecutor(before, false);
+      assertTrue(driver.waitFor(finishMinutes, TimeUnit.MINUTES), "the disturbed run finished");
+      String output = Files.readString(log);
+      assertEquals(0, driver.exitValue(), output.substring(Math.max(0, output.length() - 6000)));
+      return new Disturbed(killed, output);
+    } finally {
+      if (driver.isAlive()) {
+        Processes.killTree(driver.toHandle());
+      }
+    }
   }
 
   /**

@@ -24,9 +24,7 @@ public final class HostArrays {
   /** A new c-order FLOAT {@code [rows, columns]} matrix holding {@code values[offset .. offset + rows·columns)}. */
   public static INDArray matrix(float[] values, int offset, int rows, int columns) {
     INDArray out = Nd4j.create(DataType.FLOAT, rows, columns);
-    int length = Math.multiplyExact(rows, columns);
-    out.data().asNioFloat().put(values, offset, length);
-    Nd4j.getAffinityManager().tagLocation(out, AffinityManager.Location.HOST);
+    fill(out, values, offset, Math.multiplyExact(rows, columns));
     return out;
   }
 
@@ -35,9 +33,13 @@ public final class HostArrays {
    * {@code values[0 .. length)}.
    */
   public static void fill(INDArray target, float[] values, int length) {
+    fill(target, values, 0, length);
+  }
+
+  private static void fill(INDArray target, float[] values, int offset, int length) {
     requireWhole(target, length);
     FloatBuffer buffer = target.data().asNioFloat();
-    buffer.put(values, 0, length);
+    buffer.put(values, offset, length);
     Nd4j.getAffinityManager().tagLocation(target, AffinityManager.Location.HOST);
   }
 
