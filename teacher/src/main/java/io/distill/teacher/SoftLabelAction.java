@@ -157,7 +157,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
     try {
       // The bytes the driver hashes are the bytes every executor must read (checked as they load the teacher).
       String sha256 = HadoopFiles.sha256(teacherPath, hadoopConf);
-      TeacherModel teacher = TeacherModelFile.load(teacherPath, hadoopConf, sha256);
+      TeacherModel teacher = driverTeacher(sha256, hadoopConf);
       if (topK > teacher.numClasses()) {
         throw new IllegalArgumentException("topK must be at most the teacher's " + teacher.numClasses()
             + " classes, cannot be: " + topK);
@@ -194,7 +194,11 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
       ScheduledExecutorService progress = progressLogger(done, rows, started);
       try {
         spark.createDataFrame(labelled, topK > 0 ? SoftLabelSchema.topK() : SoftLabelSchema.full())
-            .write().mode(SaveMode.Overwrite).parquet(commit.temporaryPath()); // our own, empty, temporary directory
+            .write().mode(SaveMode.Overwrite)
+            // Ids, logits and probabilities are nearly all distinct: Parquet's dictionary for them grows, fails and
+            // is re-encoded plain (the largest Java cost in a profile of the tasks); top-k's class indices repeat.
+            .option("parquet.enable.dictionary", topK > 0)
+            .parquet(commit.temporaryPath()); // our own, empty, temporary directory
       } finally {
         progress.shutdownNow();
         conf.destroy();
@@ -229,6 +233,20 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
       }
       throw e;
     }
+  }
+
+  /**
+   * The teacher the driver checks the job against. In local mode the driver's JVM is the executor's, so the teacher
+   * is borrowed from (and given back to) the pool its tasks borrow from: the file is read once per JVM, not once per
+   * job and again for the tasks. On a cluster the driver reads it for the check and lets it go.
+   */
+  private TeacherModel driverTeacher(String sha256, Configuration hadoopConf) {
+    if (!spark.sparkContext().isLocal()) {
+      return TeacherModelFile.load(teacherPath, hadoopConf, sha256);
+    }
+    TeacherModel teacher = ExecutorTeachers.borrow(teacherPath, sha256, hadoopConf);
+    ExecutorTeachers.giveBack(teacherPath, sha256, teacher); // only its sizes are read below, never its network
+    return teacher;
   }
 
   private ScheduledExecutorService progressLogger(LongAccumulator done, long total, long started) {
