@@ -21,6 +21,8 @@ public final class LocalSpark {
           .config("spark.driver.bindAddress", "127.0.0.1")
           .config("spark.ui.enabled", "false")
           .config("spark.sql.shuffle.partitions", "4")
+          // Running tasks report their accumulators with each heartbeat (RowProgressTest waits for one).
+          .config("spark.executor.heartbeatInterval", "1s")
           .getOrCreate();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> session.stop()));
     }

@@ -3,6 +3,7 @@ package io.distill.teacher;
 import io.distill.dataset.AtomicDirectoryCommit;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.HadoopFiles;
+import io.distill.dataset.RowProgress;
 import io.distill.dataset.SparkAction;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,9 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -25,7 +23,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import io.distill.losses.DistillationLabels;
 import io.distill.trainer.Nd4jThreads;
@@ -56,8 +53,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(SoftLabelAction.class);
-  /** Seconds between progress lines in the log. */
-  private static final long PROGRESS_SECONDS = 10;
 
   private String teacherPath;
   private String dataPath;
@@ -177,22 +172,21 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
       }
 
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      LongAccumulator done = spark.sparkContext().longAccumulator("soft-label rows");
+      RowProgress progress = RowProgress.start(spark.sparkContext(), "Soft labels", rows, LOG);
       Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(hadoopConf));
-      TeacherInference inference = new TeacherInference(teacherPath, sha256, dataPath, (int) teacher.inputSize(),
-          (int) teacher.numClasses(), temperature, batchSize, topK,
-          spark.sparkContext().getConf().getInt("spark.task.cpus", 1), conf, done);
-      Dataset<Row> source = input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
-      if (partitions > 0) {
-        source = source.repartition(partitions);
-      }
-      JavaRDD<Row> labelled = source.queryExecution().toRdd().toJavaRDD().mapPartitions(inference::label);
-
-      commit = AtomicDirectoryCommit.begin(output, hadoopConf);
-      describe(String.format("Soft labels at T=%s for %,d rows of %s with teacher %s%s",
-          temperature, rows, dataPath, teacherPath, topK > 0 ? " (top " + topK + ")" : ""));
-      ScheduledExecutorService progress = progressLogger(done, rows, started);
       try {
+        TeacherInference inference = new TeacherInference(teacherPath, sha256, dataPath, (int) teacher.inputSize(),
+            (int) teacher.numClasses(), temperature, batchSize, topK,
+            spark.sparkContext().getConf().getInt("spark.task.cpus", 1), conf, progress.counter());
+        Dataset<Row> source = input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
+        if (partitions > 0) {
+          source = source.repartition(partitions);
+        }
+        JavaRDD<Row> labelled = source.queryExecution().toRdd().toJavaRDD().mapPartitions(inference::label);
+
+        commit = AtomicDirectoryCommit.begin(output, hadoopConf);
+        describe(String.format("Soft labels at T=%s for %,d rows of %s with teacher %s%s",
+            temperature, rows, dataPath, teacherPath, topK > 0 ? " (top " + topK + ")" : ""));
         spark.createDataFrame(labelled, topK > 0 ? SoftLabelSchema.topK() : SoftLabelSchema.full())
             .write().mode(SaveMode.Overwrite)
             // Ids, logits and probabilities are nearly all distinct: Parquet's dictionary for them grows, fails and
@@ -200,7 +194,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
             .option("parquet.enable.dictionary", topK > 0)
             .parquet(commit.temporaryPath()); // our own, empty, temporary directory
       } finally {
-        progress.shutdownNow();
+        progress.close();
         conf.destroy();
       }
       describe("Soft labels: checking the row count of " + output);
@@ -248,22 +242,6 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
     ExecutorTeachers.giveBack(teacherPath, sha256, teacher); // only its sizes are read below, never its network
     return teacher;
   }
-
-  private ScheduledExecutorService progressLogger(LongAccumulator done, long total, long started) {
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "soft-label-progress");
-      t.setDaemon(true);
-      return t;
-    });
-    timer.scheduleAtFixedRate(() -> {
-      long n = done.value();
-      double seconds = (System.nanoTime() - started) / 1e9;
-      LOG.info("Soft labels: {} / {} rows ({}%), {} rows/s", n, total, String.format("%.0f", 100.0 * n / total),
-          String.format("%.0f", n / seconds));
-    }, PROGRESS_SECONDS, PROGRESS_SECONDS, TimeUnit.SECONDS);
-    return timer;
-  }
-
 
   /** The published soft labels: where, how many rows, the time, and which teacher made them. */
   public record Result(String outputPath, long rows, double seconds, String teacherSha256, long teacherParameters) {
