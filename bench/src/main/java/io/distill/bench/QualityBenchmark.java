@@ -83,8 +83,9 @@ public final class QualityBenchmark {
     md.append("| model | T | α | seeds | test errors (mean ± sd) | per seed | validation errors | gap closed"
             + " | agreement with teacher | parameters | bytes | latency p50 ms | examples/s | Hinton et al. |\n")
         .append("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    Long teacherValidation = validationErrors.get(teacher.model()); // none when the run was given its teacher
     md.append(String.format("| teacher %s | | | 1 | **%d** | | %s | | | %,d | %,d | %.3f | %,.0f | %d |%n",
-        teacher.size(), teacher.testErrors(), validationErrors.getOrDefault(teacher.model(), -1L),
+        teacher.size(), teacher.testErrors(), teacherValidation == null ? "" : teacherValidation,
         teacher.parameters(), teacher.serializedBytes(), teacher.latencyP50Millis(), teacher.throughputPerSecond(),
         HintonReference.TEACHER_ERRORS));
     List<String> targets = new ArrayList<>();
