@@ -172,8 +172,8 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
       }
 
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      RowProgress progress = RowProgress.start(spark.sparkContext(), "Soft labels", rows, LOG);
       Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(hadoopConf));
+      RowProgress progress = RowProgress.start(spark.sparkContext(), "Soft labels", rows, LOG);
       try {
         TeacherInference inference = new TeacherInference(teacherPath, sha256, dataPath, (int) teacher.inputSize(),
             (int) teacher.numClasses(), temperature, batchSize, topK,
