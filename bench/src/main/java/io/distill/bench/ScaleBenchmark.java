@@ -1,5 +1,6 @@
 package io.distill.bench;
 
+import io.distill.trainer.Optimiser;
 import io.distill.losses.DistillationLoss;
 import io.distill.student.StudentNetworks;
 import io.distill.teacher.SoftLabelAction;
@@ -140,7 +141,7 @@ public final class ScaleBenchmark {
 
   private static void epoch(SparkSession spark, TrainingData packed, String size, int[] hidden, long rows, long heap,
       List<String> out) {
-    var conf = StudentNetworks.mlp(784, hidden, 10, 1, 1, 1e-3, DistillationLoss.of(0.5, T), 1);
+    var conf = StudentNetworks.mlp(784, hidden, 10, 1, 1, Optimiser.adam(1e-3, 1), DistillationLoss.of(0.5, T), 1);
     var result = SparkTrainer.of(spark).name("scale-" + size).network(conf).trainingData(packed)
         .settings(TrainingSettings.builder().epochs(1).workers(2).batchSizePerWorker(BATCH).averagingPeriod(PERIOD)
             .threadsPerTask(1).seed(1).build())

@@ -1,5 +1,6 @@
 package io.distill.bench;
 
+import io.distill.trainer.Optimiser;
 import io.distill.teacher.TeacherNetworks;
 import io.distill.teacher.TrainTeacherAction;
 import io.distill.trainer.EpochStats;
@@ -35,7 +36,7 @@ public final class TeacherBenchmark {
     md.append("## Reference teacher on full MNIST\n\n")
         .append("Hinton et al. (2015)'s teacher 784-1200-1200-10: ReLU, dropout (retain 0.8 input, 0.5 hidden),")
         .append(" max-norm ").append(TeacherNetworks.HINTON_MNIST_MAX_NORM).append(", Nesterov momentum (lr ")
-        .append(TeacherNetworks.DEFAULT_LEARNING_RATE).append(", momentum ").append(TeacherNetworks.DEFAULT_MOMENTUM)
+        .append(Optimiser.TEACHER_LEARNING_RATE).append(", momentum ").append(Optimiser.TEACHER_MOMENTUM)
         .append("), no input jitter; trained with the Spark trainer: ").append(settings).append(", `local[2]`.\n\n")
         .append("Command: `bench/teacher` (").append(BenchmarkReport.machine()).append(")\n\n")
         .append(String.format("**%d validation errors out of %d** (5,000 rows held out of the training split) (%.2f %% accuracy) after %d epochs; %,d parameters;"

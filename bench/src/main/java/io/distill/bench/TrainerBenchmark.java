@@ -1,5 +1,6 @@
 package io.distill.bench;
 
+import io.distill.trainer.Optimiser;
 import io.distill.dataset.ValidationSplit;
 import io.distill.losses.DistillationLoss;
 import io.distill.student.StudentNetworks;
@@ -51,7 +52,7 @@ public final class TrainerBenchmark {
     SparkSession spark = SparkSession.builder().appName("distill: trainer benchmark").getOrCreate();
     Dataset<Row> train = spark.read().parquet(args[0] + "/train");
     ValidationSplit split = ValidationSplit.compute(train, args[0] + "/train", 5000, 1);
-    MultiLayerConfiguration conf = StudentNetworks.mlp(784, new int[] {800, 800}, 10, 1, 1, 1e-3,
+    MultiLayerConfiguration conf = StudentNetworks.mlp(784, new int[] {800, 800}, 10, 1, 1, Optimiser.adam(1e-3, 1),
         DistillationLoss.hardLabelsOnly(), 1);
     double flopsPerExample = 6.0 * (784 * 800 + 800 * 800 + 800 * 10); // forward 2, backward 4 per weight
 

@@ -49,7 +49,10 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
 
   private MnistFiles source;
   private String output;
-  private int rowsPerPartition = 10_000;
+  /** Default rows per Parquet partition of an import. */
+  public static final int DEFAULT_ROWS_PER_PARTITION = 10_000;
+
+  private int rowsPerPartition = DEFAULT_ROWS_PER_PARTITION;
   private int numClasses = 10;
 
   private ImportMnistAction(SparkSession spark) {

@@ -21,7 +21,8 @@ final class SoftLabelsCommand implements JobCommand {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--teacher", paramLabel = "MODEL.zip", required = true, description = "The teacher (DL4J zip).")
+  @Option(names = "--teacher", paramLabel = "MODEL", required = true, description = "The teacher, as teacher.model"
+      + " takes it: a DL4J model zip or an ONNX file (*.onnx), any Hadoop FS URI.")
   String teacher;
 
   @Option(names = "--data", paramLabel = "DATASET", required = true, description = "Parquet id, features, label.")

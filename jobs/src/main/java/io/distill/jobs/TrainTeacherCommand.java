@@ -3,6 +3,7 @@ package io.distill.jobs;
 import io.distill.dataset.DatasetSchema;
 import io.distill.jobs.config.Params;
 import io.distill.teacher.TeacherNetworks;
+import io.distill.trainer.Optimiser;
 import io.distill.teacher.TrainTeacherAction;
 import io.distill.trainer.InputJitter;
 import io.distill.trainer.TrainingSettings;
@@ -98,7 +99,7 @@ final class TrainTeacherCommand implements JobCommand {
       int features = shape.getInt(0);
       MultiLayerConfiguration network = configuration != null ? TeacherNetworks.fromJson(configuration, json)
           : TeacherNetworks.mlp(features, hidden.stream().mapToInt(Integer::intValue).toArray(), shape.getInt(1) + 1,
-              inputRetain, hiddenRetain, maxNorm, TeacherNetworks.nesterov(learningRate, momentum, decay), seed);
+              inputRetain, hiddenRetain, maxNorm, Optimiser.nesterov(learningRate, momentum, decay).updater(), seed);
       TrainTeacherAction.Result result = TrainTeacherAction.of(spark).network(network)
           .data(data, validationRows, validationSeed).output(output)
           .settings(settings.jitter(jitter == 0 ? null : InputJitter.square(features, jitter)).build()).execute();

@@ -69,6 +69,13 @@ class DistillJobTest {
     }
   }
 
+  /** soft-labels loads what teacher.model loads: its help says ONNX as well as DL4J (it once said "DL4J zip"). */
+  @Test
+  void softLabelsHelpNamesEveryTeacherFormat() {
+    String help = output(() -> DistillJob.run(new String[] {"soft-labels", "--help"})).replaceAll("\\s+", " ");
+    assertTrue(help.contains("DL4J model zip") && help.contains("ONNX"), help);
+  }
+
   @Test
   void aFailedImportExitsNonZeroWithOneLineNamingTheProblem() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("no-mnist-here"));

@@ -30,6 +30,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@link #builder()}; every setter checks its value and says what it got.
  */
 public final class ModelEvaluator {
+  /** Default timed single-example calls per model. */
+  public static final int DEFAULT_LATENCY_CALLS = 200;
+  /** Default batch of the throughput measurement. */
+  public static final int DEFAULT_THROUGHPUT_BATCH = 256;
+
   private final int latencyCalls;
   private final int latencyWarmupCalls;
   private final int throughputBatch;
@@ -162,15 +167,18 @@ public final class ModelEvaluator {
 
   /** Settings of a {@link ModelEvaluator}, with defaults; every setter checks its value. */
   public static final class Builder {
-    private int latencyCalls = 1000;
+    private int latencyCalls = DEFAULT_LATENCY_CALLS;
     private int latencyWarmupCalls = 50;
-    private int throughputBatch = 256;
+    private int throughputBatch = DEFAULT_THROUGHPUT_BATCH;
     private int repeats = 5;
     private int threads = 1;
 
     private Builder() {}
 
-    /** Timed single-example calls, at least 200 (so p95 rests on at least 10 calls above it); default 1,000. */
+    /**
+     * Timed single-example calls, at least 200 (so p95 rests on at least 10 calls above it); default {@value
+     * #DEFAULT_LATENCY_CALLS}.
+     */
     public Builder latencyCalls(int value) {
       this.latencyCalls = atLeast("latencyCalls", value, 200);
       return this;

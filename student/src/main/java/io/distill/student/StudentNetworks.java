@@ -2,6 +2,7 @@ package io.distill.student;
 
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.LogitsOutput;
+import io.distill.trainer.Optimiser;
 import java.util.Objects;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -9,7 +10,6 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * Student network configurations: an MLP from its hidden sizes, or any DL4J MultiLayerConfiguration (JSON), with its
@@ -20,11 +20,11 @@ public final class StudentNetworks {
   private StudentNetworks() {}
 
   /**
-   * {@code inputs-hidden[0]-…-classes}, ReLU, He initialisation, Adam, optional dropout (retain probabilities; 1 =
-   * none), identity output with {@code loss}.
+   * {@code inputs-hidden[0]-…-classes}, ReLU, He initialisation, the {@code optimiser}'s updater, optional dropout
+   * (retain probabilities; 1 = none), identity output with {@code loss}.
    */
   public static MultiLayerConfiguration mlp(int inputs, int[] hidden, int classes, double inputRetain,
-      double hiddenRetain, double learningRate, DistillationLoss loss, long seed) {
+      double hiddenRetain, Optimiser optimiser, DistillationLoss loss, long seed) {
     if (inputs < 1) {
       throw new IllegalArgumentException("inputs must be at least 1, cannot be: " + inputs);
     }
@@ -33,13 +33,11 @@ public final class StudentNetworks {
     }
     requireRetain("inputRetain", inputRetain);
     requireRetain("hiddenRetain", hiddenRetain);
-    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-      throw new IllegalArgumentException("learningRate must be positive and finite, cannot be: " + learningRate);
-    }
+    Objects.requireNonNull(optimiser, "optimiser");
     Objects.requireNonNull(loss, "loss");
     NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
         .seed(seed)
-        .updater(new Adam(learningRate))
+        .updater(optimiser.updater())
         .weightInit(WeightInit.RELU)
         .list();
     int in = inputs;
@@ -63,7 +61,10 @@ public final class StudentNetworks {
     return list.layer(out.build()).build();
   }
 
-  /** A DL4J configuration given as JSON with its output layer made logits trained with {@code loss}. */
+  /**
+   * A DL4J configuration given as JSON with its output layer made logits trained with {@code loss}; it keeps the
+   * JSON's own updater (see {@link Optimiser} for the precedence).
+   */
   public static MultiLayerConfiguration fromJson(String json, String source, DistillationLoss loss) {
     return LogitsOutput.fromJson(json, source, loss);
   }

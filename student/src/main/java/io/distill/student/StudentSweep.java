@@ -5,6 +5,7 @@ import io.distill.dataset.HadoopFiles;
 import io.distill.dataset.RecordStore;
 import io.distill.dataset.SparkAction;
 import io.distill.losses.DistillationLoss;
+import io.distill.trainer.Optimiser;
 import io.distill.trainer.SparkTrainer;
 import io.distill.trainer.TeacherSignal;
 import io.distill.trainer.TrainingData;
@@ -53,6 +54,10 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   public static final String MODEL = "model.zip";
   /** Where the sweep records its finished models when no {@link #records} are given: {@code <output>/_records}. */
   public static final String RECORDS = "_records";
+  /** Default models trained at once. */
+  public static final int DEFAULT_CONCURRENT_STUDENTS = 1;
+  /** Default dropout retain probability of the MLP students (1 = no dropout). */
+  public static final double DEFAULT_RETAIN = 1.0;
 
   private List<StudentSpec> specs = List.of();
   private Dataset<Row> trainingData;
@@ -64,15 +69,15 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   private Dataset<Row> validationSoft;
   private String validationSoftName;
   private TeacherSignal teacher = TeacherSignal.logits("teacher_logits");
-  private int concurrentStudents = 1;
+  private int concurrentStudents = DEFAULT_CONCURRENT_STUDENTS;
   private TrainingData trainingPack;
   private TrainingData validationPack;
   private RecordStore records;
   private int inputs;
   private int classes;
-  private double learningRate = 1e-3;
-  private double inputRetain = 1.0;
-  private double hiddenRetain = 1.0;
+  private Optimiser optimiser = Optimiser.studentDefault();
+  private double inputRetain = DEFAULT_RETAIN;
+  private double hiddenRetain = DEFAULT_RETAIN;
   private TrainingSettings settings = TrainingSettings.builder().build();
   private String output;
   private String dataFingerprint = "";
@@ -145,9 +150,12 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     return this;
   }
 
-  /** Adam learning rate of the MLP students; default 1e-3. */
-  public StudentSweep learningRate(double value) {
-    this.learningRate = value;
+  /**
+   * How the MLP students learn (students given as DL4J JSON keep their JSON's updater); default
+   * {@link Optimiser#studentDefault()}.
+   */
+  public StudentSweep optimiser(Optimiser value) {
+    this.optimiser = java.util.Objects.requireNonNull(value, "optimiser");
     return this;
   }
 
@@ -288,7 +296,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     DistillationLoss loss = distilled ? new DistillationLoss(alpha, t) : DistillationLoss.hardLabelsOnly();
     long seed = spec.seed() != null ? spec.seed() : settings.seed();
     MultiLayerConfiguration conf = spec.hidden() != null
-        ? StudentNetworks.mlp(inputs, spec.hidden(), classes, inputRetain, hiddenRetain, learningRate, loss, seed)
+        ? StudentNetworks.mlp(inputs, spec.hidden(), classes, inputRetain, hiddenRetain, optimiser, loss, seed)
         : StudentNetworks.fromJson(spec.dl4jJson(), "of student " + spec.name(), loss);
     String dir = output + "/" + model;
     String fingerprint = fingerprint(conf, spec);
@@ -329,7 +337,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   }
 
   private String fingerprint(MultiLayerConfiguration conf, StudentSpec spec) {
-    return Fingerprint.of("student").add("network", conf.toJson()).add("settings", settings.toString())
+    return Fingerprint.of("student").add("network", conf.toJson()).add("settings", settings.fingerprint())
         .add("spec", spec.toString()).add("training", trainingName).add("validation", String.valueOf(validationName))
         .add("teacher", teacher.toString()).add("data", dataFingerprint).hex();
   }

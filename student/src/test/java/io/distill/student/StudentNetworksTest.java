@@ -8,12 +8,14 @@ import io.distill.dataset.EmbeddedMnist;
 import io.distill.dataset.LocalSpark;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.LabelLayout;
+import io.distill.trainer.Optimiser;
 import io.distill.trainer.SparkTrainer;
 import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -52,6 +54,26 @@ class StudentNetworksTest {
         .settings(TrainingSettings.builder().epochs(2).workers(2).batchSizePerWorker(32).build())
         .execute();
     assertTrue(result.lastEpoch().validationAccuracy() > 0.8, result.lastEpoch().toString());
+    // The JSON's own updater is what trained it: nothing replaces it (Optimiser's precedence).
+    for (int i = 0; i < conf.getConfs().size(); i++) {
+      if (result.network().getLayerWiseConfigurations().getConf(i).getLayer() instanceof BaseLayer l) {
+        assertEquals(new Adam(2e-3), l.getIUpdater(), "layer " + i);
+      }
+    }
+  }
+
+  /** An MLP student learns with the optimiser it is given, schedule included, on every layer. */
+  @Test
+  void anMlpStudentTakesTheOptimisersUpdater() {
+    Optimiser optimiser = Optimiser.adam(0.01, 0.5);
+    MultiLayerConfiguration conf = StudentNetworks.mlp(784, new int[] {10}, 10, 1, 1, optimiser,
+        DistillationLoss.hardLabelsOnly(), 1);
+    for (int i = 0; i < conf.getConfs().size(); i++) {
+      assertEquals(optimiser.updater(), ((BaseLayer) conf.getConf(i).getLayer()).getIUpdater(), "layer " + i);
+    }
+    MultiLayerConfiguration constant = StudentNetworks.mlp(784, new int[] {10}, 10, 1, 1, Optimiser.adam(0.01, 1),
+        DistillationLoss.hardLabelsOnly(), 1);
+    assertEquals(new Adam(0.01), ((BaseLayer) constant.getConf(0).getLayer()).getIUpdater());
   }
 
   @Test
@@ -60,10 +82,10 @@ class StudentNetworksTest {
         () -> StudentNetworks.fromJson("{not json", "conf/bad.json", DistillationLoss.hardLabelsOnly()));
     assertTrue(e.getMessage().startsWith("Configuration conf/bad.json is not a DL4J"), e.getMessage());
     assertEquals("hidden[1] must be at least 1, cannot be: 0", assertThrows(IllegalArgumentException.class,
-        () -> StudentNetworks.mlp(784, new int[] {10, 0}, 10, 1, 1, 1e-3, DistillationLoss.hardLabelsOnly(), 1))
+        () -> StudentNetworks.mlp(784, new int[] {10, 0}, 10, 1, 1, Optimiser.adam(1e-3, 1), DistillationLoss.hardLabelsOnly(), 1))
         .getMessage());
     assertEquals("inputRetain must be in (0, 1], cannot be: 0.0", assertThrows(IllegalArgumentException.class,
-        () -> StudentNetworks.mlp(784, new int[] {10}, 10, 0, 1, 1e-3, DistillationLoss.hardLabelsOnly(), 1))
+        () -> StudentNetworks.mlp(784, new int[] {10}, 10, 0, 1, Optimiser.adam(1e-3, 1), DistillationLoss.hardLabelsOnly(), 1))
         .getMessage());
   }
 }

@@ -57,8 +57,11 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   private String teacherPath;
   private String dataPath;
   private String output;
+  /** Default examples per teacher inference call. */
+  public static final int DEFAULT_BATCH_SIZE = 256;
+
   private double temperature = Double.NaN;
-  private int batchSize = 256;
+  private int batchSize = DEFAULT_BATCH_SIZE;
   private int topK = 0;
   private int partitions = 0;
 

@@ -2,6 +2,7 @@ package io.distill.teacher;
 
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.LogitsOutput;
+import io.distill.trainer.Optimiser;
 import java.util.Arrays;
 import java.util.Objects;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -14,9 +15,6 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Nesterovs;
-import org.nd4j.linalg.schedule.ExponentialSchedule;
-import org.nd4j.linalg.schedule.ScheduleType;
 
 /**
  * Builders of DL4J {@link MultiLayerConfiguration}s for teacher networks: fully connected ReLU networks with
@@ -57,30 +55,17 @@ public final class TeacherNetworks {
   public static final double HINTON_MNIST_HIDDEN_RETAIN = 0.5;
   /** Max-norm bound on each unit's incoming weight vector in {@link #hintonMnist}. */
   public static final double HINTON_MNIST_MAX_NORM = 3.5;
-  /** Learning rate of {@link #defaultUpdater()}. */
-  public static final double DEFAULT_LEARNING_RATE = 0.1;
-  /** Momentum of {@link #defaultUpdater()}. */
-  public static final double DEFAULT_MOMENTUM = 0.9;
 
   private TeacherNetworks() {
   }
 
   /**
-   * The default teacher updater: SGD with Nesterov momentum, learning rate {@value #DEFAULT_LEARNING_RATE}, momentum
-   * {@value #DEFAULT_MOMENTUM} (dropout nets tolerate, and need, a larger step than plain nets; the max-norm
-   * constraint keeps the weights from blowing up). A new instance each call (updaters are mutable).
+   * The default teacher updater, {@link Optimiser#teacherDefault()}: SGD with Nesterov momentum (dropout nets
+   * tolerate, and need, a larger step than plain nets; the max-norm constraint keeps the weights from blowing up). A
+   * new instance each call (updaters are mutable).
    */
   public static IUpdater defaultUpdater() {
-    return new Nesterovs(DEFAULT_LEARNING_RATE, DEFAULT_MOMENTUM);
-  }
-
-  /**
-   * SGD with Nesterov momentum whose learning rate is multiplied by {@code decayPerEpoch} after every epoch (an
-   * exponential schedule on DL4J's epoch counter); a decay of 1 gives a constant rate.
-   */
-  public static IUpdater nesterov(double learningRate, double momentum, double decayPerEpoch) {
-    return decayPerEpoch == 1.0 ? new Nesterovs(learningRate, momentum)
-        : new Nesterovs(new ExponentialSchedule(ScheduleType.EPOCH, learningRate, decayPerEpoch), momentum);
+    return Optimiser.teacherDefault().updater();
   }
 
   /**

@@ -35,7 +35,13 @@ public final class TrainTeacherAction extends SparkAction<TrainTeacherAction.Res
   private Dataset<Row> validation;
   private String validationName = "validation data";
   private String output;
-  private TrainingSettings settings = TrainingSettings.builder().build();
+  /** Default passes over the training rows for a teacher. */
+  public static final int DEFAULT_EPOCHS = 3;
+  /** Default minibatches per worker between two averagings for a teacher. */
+  public static final int DEFAULT_AVERAGING_PERIOD = 5;
+
+  private TrainingSettings settings = TrainingSettings.builder().epochs(DEFAULT_EPOCHS)
+      .averagingPeriod(DEFAULT_AVERAGING_PERIOD).build();
 
   private TrainTeacherAction(SparkSession spark) {
     super(spark);

@@ -35,8 +35,13 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
   private String dataPath;
   private Dataset<Row> dataRows;
   private String output;
-  private int copies = 1;
-  private int maxShift = 2;
+  /** Default jittered copies per image, besides the original. */
+  public static final int DEFAULT_COPIES = 2;
+  /** Default largest shift, in pixels, of a copy. */
+  public static final int DEFAULT_MAX_SHIFT = 2;
+
+  private int copies = DEFAULT_COPIES;
+  private int maxShift = DEFAULT_MAX_SHIFT;
   private long seed = 42;
 
   private TransferSetAction(SparkSession spark) {
@@ -66,7 +71,7 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
     return this;
   }
 
-  /** Jittered copies per image, besides the original; default 1. */
+  /** Jittered copies per image, besides the original; default {@value #DEFAULT_COPIES}. */
   public TransferSetAction copies(int value) {
     if (value < 1) {
       throw new IllegalArgumentException("copies must be at least 1, cannot be: " + value);

@@ -10,8 +10,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -175,7 +173,7 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
   @Override
   protected TrainingResult doExecute() {
     long started = System.nanoTime();
-    MultiLayerConfiguration conf = copyWithUpdater(configuration, settings);
+    MultiLayerConfiguration conf = copy(configuration);
     String json = conf.toJson();
     LabelLayout layout = LabelLayout.of(conf);
     if (settings.jitter() != null && settings.jitter().pixels() != layout.features()) {
@@ -372,18 +370,8 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
     return net;
   }
 
-  /** A copy of {@code conf}, with the settings' updater on every layer when one is given. */
-  static MultiLayerConfiguration copyWithUpdater(MultiLayerConfiguration conf, TrainingSettings settings) {
-    MultiLayerConfiguration copy = MultiLayerConfiguration.fromJson(conf.toJson());
-    if (settings.updater() != null) {
-      for (int i = 0; i < copy.getConfs().size(); i++) {
-        Layer layer = copy.getConf(i).getLayer();
-        if (layer instanceof BaseLayer) {
-          ((BaseLayer) layer).setIUpdater(settings.updater().clone());
-          ((BaseLayer) layer).setBiasUpdater(null);
-        }
-      }
-    }
-    return copy;
+  /** A deep copy of {@code conf} (through its JSON), so the caller's configuration is never mutated. */
+  static MultiLayerConfiguration copy(MultiLayerConfiguration conf) {
+    return MultiLayerConfiguration.fromJson(conf.toJson());
   }
 }

@@ -1,13 +1,13 @@
 package io.distill.trainer;
 
 import java.io.Serializable;
-import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
  * How a network is trained on Spark: epochs, the minibatch each worker takes per step, how many steps a worker
- * takes between two averagings, how many workers (partitions), the seed, the ND4J threads per task, and, when
- * given, an updater (with its learning rate) that replaces the one in the network's configuration. Immutable;
- * build with {@link #builder()}. Every setter checks its value and says what it got.
+ * takes between two averagings, how many workers (partitions), the seed and the ND4J threads per task. The updater is
+ * the network configuration's own (see {@link Optimiser}). Immutable; build with {@link #builder()}. Every setter
+ * checks its value and says what it got. The defaults are the {@code DEFAULT_*} constants, which the run
+ * configuration's keys ({@code students.*}, {@code training.*}) take as their defaults too.
  */
 public final class TrainingSettings implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -15,13 +15,23 @@ public final class TrainingSettings implements Serializable {
   /** {@link Builder#averagingPeriod} value meaning "average once per epoch". */
   public static final int ONCE_PER_EPOCH = Integer.MAX_VALUE;
 
+  /** Default passes over the training data. */
+  public static final int DEFAULT_EPOCHS = 9;
+  /** Default examples per minibatch per worker. */
+  public static final int DEFAULT_BATCH_SIZE = 64;
+  /** Default minibatches per worker between two averagings. */
+  public static final int DEFAULT_AVERAGING_PERIOD = 10;
+  /** Default workers: 0 = Spark's default parallelism. */
+  public static final int DEFAULT_WORKERS = 0;
+  /** Default random seed. */
+  public static final long DEFAULT_SEED = 42;
+
   private final int epochs;
   private final int batchSizePerWorker;
   private final int averagingPeriod;
   private final int workers;
   private final long seed;
   private final int threadsPerTask;
-  private final IUpdater updater;
   private final int earlyStoppingPatience;
   private final String checkpointDir;
   private final boolean shuffle;
@@ -35,7 +45,6 @@ public final class TrainingSettings implements Serializable {
     this.workers = b.workers;
     this.seed = b.seed;
     this.threadsPerTask = b.threadsPerTask;
-    this.updater = b.updater;
     this.earlyStoppingPatience = b.earlyStoppingPatience;
     this.checkpointDir = b.checkpointDir;
     this.shuffle = b.shuffle;
@@ -56,7 +65,6 @@ public final class TrainingSettings implements Serializable {
     b.workers = workers;
     b.seed = seed;
     b.threadsPerTask = threadsPerTask;
-    b.updater = updater;
     b.earlyStoppingPatience = earlyStoppingPatience;
     b.checkpointDir = checkpointDir;
     b.shuffle = shuffle;
@@ -65,12 +73,12 @@ public final class TrainingSettings implements Serializable {
     return b;
   }
 
-  /** Number of passes over the training data; default 10. */
+  /** Number of passes over the training data; default {@value #DEFAULT_EPOCHS}. */
   public int epochs() {
     return epochs;
   }
 
-  /** Examples in one minibatch on one worker; default 64. */
+  /** Examples in one minibatch on one worker; default {@value #DEFAULT_BATCH_SIZE}. */
   public int batchSizePerWorker() {
     return batchSizePerWorker;
   }
@@ -93,11 +101,6 @@ public final class TrainingSettings implements Serializable {
   /** ND4J (OpenMP and BLAS) threads inside one Spark task; 0 = {@code spark.task.cpus}. */
   public int threadsPerTask() {
     return threadsPerTask;
-  }
-
-  /** The updater replacing the network configuration's, or null to keep the configuration's. */
-  public IUpdater updater() {
-    return updater;
   }
 
   /** Stop after this many epochs without a better validation accuracy, keeping the best; 0 = never. */
@@ -131,25 +134,43 @@ public final class TrainingSettings implements Serializable {
     return jitter;
   }
 
+  /**
+   * Every setting, by name, in a stable text: what a fingerprint of these settings hashes. It is made from the
+   * class's fields themselves, so a setting added later cannot be left out; {@link #checkpointDir} is where, not how,
+   * and is left out.
+   */
+  public String fingerprint() {
+    java.util.Map<String, String> fields = new java.util.TreeMap<>();
+    for (java.lang.reflect.Field f : TrainingSettings.class.getDeclaredFields()) {
+      if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getName().equals("checkpointDir")) {
+        continue;
+      }
+      try {
+        fields.put(f.getName(), String.valueOf(f.get(this)));
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return fields.toString();
+  }
+
   @Override
   public String toString() {
     return "epochs=" + epochs + ", batchSizePerWorker=" + batchSizePerWorker + ", averagingPeriod="
         + (averagingPeriod == ONCE_PER_EPOCH ? "once per epoch" : averagingPeriod) + ", workers="
         + (workers == 0 ? "default parallelism" : workers) + ", seed=" + seed
-        + (updater == null ? "" : ", updater=" + updater)
         + (earlyStoppingPatience == 0 ? "" : ", earlyStoppingPatience=" + earlyStoppingPatience)
         + (jitter == null ? "" : ", " + jitter) + (keepBestEpoch ? ", keepBestEpoch" : "");
   }
 
-  /** Builder with defaults: 10 epochs, batch 64, average every 5 steps, default parallelism, seed 42. */
+  /** Builder with the {@code DEFAULT_*} values. */
   public static final class Builder {
-    private int epochs = 10;
-    private int batchSizePerWorker = 64;
-    private int averagingPeriod = 5;
-    private int workers = 0;
-    private long seed = 42;
+    private int epochs = DEFAULT_EPOCHS;
+    private int batchSizePerWorker = DEFAULT_BATCH_SIZE;
+    private int averagingPeriod = DEFAULT_AVERAGING_PERIOD;
+    private int workers = DEFAULT_WORKERS;
+    private long seed = DEFAULT_SEED;
     private int threadsPerTask = 0;
-    private IUpdater updater;
     private int earlyStoppingPatience = 0;
     private String checkpointDir;
     private boolean shuffle = true;
@@ -202,11 +223,6 @@ public final class TrainingSettings implements Serializable {
 
     public Builder threadsPerTask(int value) {
       this.threadsPerTask = atLeast("threadsPerTask", value, 0);
-      return this;
-    }
-
-    public Builder updater(IUpdater value) {
-      this.updater = value;
       return this;
     }
 

@@ -7,7 +7,7 @@ import java.util.Objects;
  * default and its documentation, in the spirit of Spark ML's {@code Param}. Everything else derives from the
  * declarations in {@link Params}: loading and validation ({@link RunConfig#load}), {@code conf/default.conf}
  * ({@link DefaultsFile}), the manifest's resolved configuration ({@link RunConfig#asMap()}) and the sub-commands'
- * options ({@code io.distill.jobs.cli.ParamOptions}).
+ * options ({@link io.distill.jobs.ParamOptions}).
  *
  * @param <T> the value's Java type
  */

@@ -1,6 +1,16 @@
 package io.distill.jobs.config;
 
+import io.distill.dataset.ImportMnistAction;
 import io.distill.jobs.config.ValueReader.Range;
+import io.distill.student.ModelEvaluator;
+import io.distill.student.StudentSweep;
+import io.distill.teacher.SoftLabelAction;
+import io.distill.teacher.TeacherNetworks;
+import io.distill.teacher.TrainTeacherAction;
+import io.distill.teacher.TransferSetAction;
+import io.distill.trainer.Optimiser;
+import io.distill.trainer.TrainingSettings;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,9 +29,10 @@ public final class Params {
   public static final List<Section> SECTIONS = List.of(
       new Section("run", "Where the run writes everything (data, models, soft labels, metrics, report, manifest)."),
       new Section("data", "The labelled dataset, and the validation split held out of its training split."),
-      new Section("teacher", "The teacher network: given as a model file, a DL4J JSON configuration, or (the"
-          + " default) an MLP with dropout and max-norm (Hinton et al. 2015) trained with SGD + momentum. Trained on"
-          + " the training rows (the validation rows held out), keeping the epoch with the best validation accuracy."),
+      new Section("teacher", "The teacher network: given as a model file (the default: the convolutional MNIST"
+          + " teacher shipped in the jar), or trained by the run from a DL4J JSON configuration or as an MLP with"
+          + " dropout and max-norm (Hinton et al. 2015) trained with SGD + momentum. A trained teacher learns from the"
+          + " training rows (the validation rows held out), keeping the epoch with the best validation accuracy."),
       new Section("soft-labels", "The soft-label stage: teacher inference over the training and test splits, written"
           + " to Parquet (id and the teacher's outputs; no copy of the features)."),
       new Section("students", "The student sweep: each size is trained twice, distilled (from the soft labels) and as"
@@ -66,7 +77,7 @@ public final class Params {
           + " with the reason and the run goes on; with more, the run fails naming the first. 0 = any bad row fails"
           + " the run.");
   public static final Param<Integer> DATA_ROWS_PER_PARTITION = param("data.rows-per-partition",
-      ParamTypes.integer(1, Integer.MAX_VALUE), 10_000, "Rows per Parquet partition written by the import stage.");
+      ParamTypes.integer(1, Integer.MAX_VALUE), ImportMnistAction.DEFAULT_ROWS_PER_PARTITION, "Rows per Parquet partition written by the import stage.");
   public static final Param<Long> DATA_VALIDATION_ROWS = param("data.validation-rows", ParamTypes.longInteger(0),
       500L, "Rows of the training split held out as the validation split: stratified by label, chosen by a hash of"
           + " each row's id, so the same rows every run. Every per-epoch validation, best-epoch choice and any"
@@ -93,27 +104,31 @@ public final class Params {
           + " made to emit logits. null = the MLP described by the keys below (hidden ... lr-decay); epochs and"
           + " jitter apply to both.");
   public static final Param<List<Integer>> TEACHER_HIDDEN = param("teacher.hidden", ParamTypes.widths(false),
-      List.of(1200, 1200), "Widths of the hidden layers of the MLP teacher, input to output.");
+      Arrays.stream(TeacherNetworks.HINTON_MNIST_HIDDEN).boxed().toList(), "Widths of the hidden layers of the MLP teacher, input to output.");
   public static final Param<Double> TEACHER_INPUT_RETAIN = param("teacher.input-retain",
-      ParamTypes.number(Range.RETAIN, false), 0.8, "Dropout retain probability of the input layer (1 = no dropout).");
+      ParamTypes.number(Range.RETAIN, false), TeacherNetworks.HINTON_MNIST_INPUT_RETAIN, "Dropout retain probability of"
+          + " the input layer (1 = no dropout).");
   public static final Param<Double> TEACHER_HIDDEN_RETAIN = param("teacher.hidden-retain",
-      ParamTypes.number(Range.RETAIN, false), 0.5,
+      ParamTypes.number(Range.RETAIN, false), TeacherNetworks.HINTON_MNIST_HIDDEN_RETAIN,
       "Dropout retain probability of the hidden layers (1 = no dropout).");
   public static final Param<Double> TEACHER_MAX_NORM = param("teacher.max-norm", ParamTypes.number(Range.POSITIVE,
-      true), 3.5, "Max-norm constraint on each unit's incoming weights; null = none.");
+      true), TeacherNetworks.HINTON_MNIST_MAX_NORM, "Max-norm constraint on each unit's incoming weights; null = none.");
   public static final Param<Double> TEACHER_LEARNING_RATE = param("teacher.learning-rate",
-      ParamTypes.number(Range.POSITIVE, false), 0.1, "SGD learning rate (Nesterov momentum).");
+      ParamTypes.number(Range.POSITIVE, false), Optimiser.TEACHER_LEARNING_RATE, "SGD learning rate (Nesterov momentum) of"
+          + " the MLP teacher (a teacher from teacher.dl4j-json keeps its JSON's updater).");
   public static final Param<Double> TEACHER_MOMENTUM = param("teacher.momentum", ParamTypes.number(Range.MOMENTUM,
-      false), 0.9, "Momentum.");
+      false), Optimiser.TEACHER_MOMENTUM, "Momentum of the MLP teacher.");
   public static final Param<Integer> TEACHER_EPOCHS = param("teacher.epochs", ParamTypes.integer(1,
-      Integer.MAX_VALUE), 3, "Passes over the training rows.");
+      Integer.MAX_VALUE), TrainTeacherAction.DEFAULT_EPOCHS, "Passes over the training rows.");
   public static final Param<Double> TEACHER_LR_DECAY = param("teacher.lr-decay", ParamTypes.number(Range.RETAIN,
-      false), 1.0, "Factor the learning rate is multiplied by after every epoch (1 = constant rate).");
+      false), Optimiser.TEACHER_DECAY, "Factor the MLP teacher's learning rate is multiplied by after every epoch (1 ="
+          + " constant rate).");
   public static final Param<Integer> TEACHER_BATCH_SIZE = param("teacher.batch-size", ParamTypes.integer(1,
-      Integer.MAX_VALUE), 64, "Minibatch size of the teacher's training, per worker.");
+      Integer.MAX_VALUE), TrainingSettings.DEFAULT_BATCH_SIZE, "Minibatch size of the teacher's training, per"
+          + " worker.");
   public static final Param<Integer> TEACHER_AVERAGING_PERIOD = param("teacher.averaging-period",
-      ParamTypes.integer(1, Integer.MAX_VALUE), 5, "Minibatches each worker fits between two parameter averagings"
-          + " while training the teacher.");
+      ParamTypes.integer(1, Integer.MAX_VALUE), TrainTeacherAction.DEFAULT_AVERAGING_PERIOD, "Minibatches each"
+          + " worker fits between two parameter averagings while training the teacher.");
   public static final Param<Integer> TEACHER_JITTER = param("teacher.jitter", ParamTypes.integer(0, 13), 0,
       "Input jitter: every training image is shifted by a random whole number of pixels in [-jitter, jitter] along"
           + " each axis, afresh at every visit (Hinton et al. jittered by up to 2 pixels); 0 = no jitter. Needs square"
@@ -124,20 +139,21 @@ public final class Params {
       ParamTypes.number(Range.POSITIVE, false), 4.0, "Temperature T the soft labels are stored at; the teacher's"
           + " logits are stored as well, so students may use other temperatures.");
   public static final Param<Integer> SOFT_LABELS_BATCH_SIZE = param("soft-labels.batch-size",
-      ParamTypes.integer(1, Integer.MAX_VALUE), 256, "Examples per teacher inference call.");
+      ParamTypes.integer(1, Integer.MAX_VALUE), SoftLabelAction.DEFAULT_BATCH_SIZE, "Examples per teacher inference"
+          + " call.");
   public static final Param<Integer> SOFT_LABELS_TOP_K = param("soft-labels.top-k", ParamTypes.integer(0,
       Integer.MAX_VALUE), 0, "Keep only the k largest probabilities at the temperature above, and their classes,"
           + " instead of all K logits (for many classes: 8 bytes a row per kept class instead of 8 per class)."
           + " Students then learn from them: the probability left over is spread evenly over the classes left out,"
           + " and a student's own T re-tempers them. 0 = keep the full logits.");
   public static final Param<Integer> SOFT_LABELS_TRANSFER_COPIES = param("soft-labels.transfer-copies",
-      ParamTypes.integer(0, 100), 2, "The transfer set the students learn from is the training rows plus this many"
+      ParamTypes.integer(0, 100), TransferSetAction.DEFAULT_COPIES, "The transfer set the students learn from is the training rows plus this many"
           + " jittered copies of each (shifted by up to transfer-jitter pixels along each axis, hard label kept), all"
           + " labelled by the teacher; baselines train on the same rows with their hard labels, so both see the same"
           + " budget. Written to run.dir/transfer/train. Needs square images (a square number of features); 0 = the"
           + " training rows alone, for any data.");
   public static final Param<Integer> SOFT_LABELS_TRANSFER_JITTER = param("soft-labels.transfer-jitter",
-      ParamTypes.integer(1, 13), 2, "Largest shift, in pixels, of the transfer set's jittered copies.");
+      ParamTypes.integer(1, 13), TransferSetAction.DEFAULT_MAX_SHIFT, "Largest shift, in pixels, of the transfer set's jittered copies.");
 
   // ---- students
   public static final Param<Double> STUDENTS_ALPHA = param("students.alpha", ParamTypes.number(Range.UNIT, false),
@@ -146,21 +162,24 @@ public final class Params {
       ParamTypes.number(Range.POSITIVE, false), 8.0, "Distillation temperature T for sizes that do not set their"
           + " own.");
   public static final Param<Double> STUDENTS_LEARNING_RATE = param("students.learning-rate",
-      ParamTypes.number(Range.POSITIVE, false), 0.002, "Adam learning rate.");
+      ParamTypes.number(Range.POSITIVE, false), Optimiser.STUDENT_LEARNING_RATE, "Adam learning rate of the MLP students"
+          + " (a student from dl4j-json keeps its JSON's updater, learning rate and schedule).");
   public static final Param<Double> STUDENTS_LR_DECAY = param("students.lr-decay", ParamTypes.number(Range.RETAIN,
-      false), 0.85, "Factor the learning rate is multiplied by after every epoch (1 = constant rate).");
+      false), Optimiser.STUDENT_DECAY, "Factor the MLP students' learning rate is multiplied by after every epoch (1 ="
+          + " constant rate).");
   public static final Param<Integer> STUDENTS_EPOCHS = param("students.epochs", ParamTypes.integer(1,
-      Integer.MAX_VALUE), 9, "Passes over the training rows, per student.");
+      Integer.MAX_VALUE), TrainingSettings.DEFAULT_EPOCHS, "Passes over the training rows, per student.");
   public static final Param<Double> STUDENTS_INPUT_RETAIN = param("students.input-retain",
-      ParamTypes.number(Range.RETAIN, false), 1.0, "Dropout retain probability of the input layer (1 = no dropout).");
+      ParamTypes.number(Range.RETAIN, false), StudentSweep.DEFAULT_RETAIN, "Dropout retain probability of the input"
+          + " layer (1 = no dropout).");
   public static final Param<Double> STUDENTS_HIDDEN_RETAIN = param("students.hidden-retain",
-      ParamTypes.number(Range.RETAIN, false), 1.0,
+      ParamTypes.number(Range.RETAIN, false), StudentSweep.DEFAULT_RETAIN,
       "Dropout retain probability of the hidden layers (1 = no dropout).");
   public static final Param<Integer> STUDENTS_BATCH_SIZE = param("students.batch-size", ParamTypes.integer(1,
-      Integer.MAX_VALUE), 64, "Minibatch size of the students' training, per worker.");
+      Integer.MAX_VALUE), TrainingSettings.DEFAULT_BATCH_SIZE, "Minibatch size of the students' training, per worker.");
   public static final Param<Integer> STUDENTS_AVERAGING_PERIOD = param("students.averaging-period",
-      ParamTypes.integer(1, Integer.MAX_VALUE), 10, "Minibatches each worker fits between two parameter averagings"
-          + " while training a student: longer periods mean fewer, larger Spark jobs (faster) and more drift between"
+      ParamTypes.integer(1, Integer.MAX_VALUE), TrainingSettings.DEFAULT_AVERAGING_PERIOD, "Minibatches each worker"
+          + " fits between two parameter averagings while training a student: longer periods mean fewer, larger Spark jobs (faster) and more drift between"
           + " the workers.");
   public static final Param<Integer> STUDENTS_JITTER = param("students.jitter", ParamTypes.integer(0, 13), 0,
       "Input jitter of the students' training images, as teacher.jitter, for distilled students and baselines"
@@ -180,21 +199,23 @@ public final class Params {
 
   // ---- training
   public static final Param<Integer> TRAINING_WORKERS = param("training.workers", ParamTypes.integer(0,
-      Integer.MAX_VALUE), 0, "Number of Spark workers (data partitions trained in parallel); 0 = Spark's default"
+      Integer.MAX_VALUE), TrainingSettings.DEFAULT_WORKERS, "Number of Spark workers (data partitions trained in parallel); 0 = Spark's default"
           + " parallelism.");
-  public static final Param<Long> TRAINING_SEED = param("training.seed", ParamTypes.longInteger(Long.MIN_VALUE), 42L,
+  public static final Param<Long> TRAINING_SEED = param("training.seed", ParamTypes.longInteger(Long.MIN_VALUE),
+      TrainingSettings.DEFAULT_SEED,
       "Random seed (weights, shuffling, dropout).");
   public static final Param<Integer> TRAINING_CONCURRENT_STUDENTS = param("training.concurrent-students",
-      ParamTypes.integer(1, Integer.MAX_VALUE), 1, "Students of the sweep trained at once, each with the workers"
+      ParamTypes.integer(1, Integer.MAX_VALUE), StudentSweep.DEFAULT_CONCURRENT_STUDENTS, "Students of the sweep trained at once, each with the workers"
           + " above, in its own scheduler pool: for clusters with more executor cores than one small student can use"
           + " (run with spark.scheduler.mode=FAIR).");
 
   // ---- evaluation
   public static final Param<Integer> EVALUATION_LATENCY_CALLS = param("evaluation.latency-calls",
-      ParamTypes.integer(200, Integer.MAX_VALUE), 200, "Single-example calls timed per model for the latency"
+      ParamTypes.integer(200, Integer.MAX_VALUE), ModelEvaluator.DEFAULT_LATENCY_CALLS, "Single-example calls timed per model for the latency"
           + " percentiles.");
   public static final Param<Integer> EVALUATION_THROUGHPUT_BATCH = param("evaluation.throughput-batch",
-      ParamTypes.integer(1, Integer.MAX_VALUE), 256, "Batch size of the throughput measurement.");
+      ParamTypes.integer(1, Integer.MAX_VALUE), ModelEvaluator.DEFAULT_THROUGHPUT_BATCH, "Batch size of the throughput"
+          + " measurement.");
 
   // ---- stages
   public static final Param<List<String>> STAGES = param("stages", ParamTypes.stages(RunConfig.STAGES),

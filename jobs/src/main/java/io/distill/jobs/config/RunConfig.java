@@ -4,11 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The configuration of one pipeline run, {@code spark-submit distill-job.jar [--config FILE] [--set key=value
@@ -39,9 +42,38 @@ public final class RunConfig {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final Map<Param<?>, Object> values;
+  /** The keys {@link #get} may read, or null for all of them; {@link #reader} names who reads. */
+  private final Set<Param<?>> readable;
+  private final String reader;
 
   RunConfig(Map<Param<?>, Object> values) {
-    this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    this(Collections.unmodifiableMap(new LinkedHashMap<>(values)), null, null);
+  }
+
+  private RunConfig(Map<Param<?>, Object> values, Set<Param<?>> readable, String reader) {
+    this.values = values;
+    this.readable = readable;
+    this.reader = reader;
+  }
+
+  /**
+   * This configuration as {@code reader} (e.g. "stage students") may read it: {@link #get} of any key outside
+   * {@code keys} fails, naming the reader and the key, so that what a stage reads is what it declared.
+   */
+  public RunConfig readableOnly(String reader, Collection<Param<?>> keys) {
+    return new RunConfig(values, Set.copyOf(keys), reader);
+  }
+
+  /**
+   * The values of {@code keys} in their plain form (numbers, strings, lists, maps), by key in key order: the part of
+   * a fingerprint that a stage's declared inputs make.
+   */
+  public Map<String, Object> valuesOf(Collection<Param<?>> keys) {
+    Map<String, Object> out = new TreeMap<>();
+    for (Param<?> p : keys) {
+      out.put(p.key(), plain(p));
+    }
+    return out;
   }
 
   /**
@@ -66,6 +98,15 @@ public final class RunConfig {
   /** The value of a parameter. */
   @SuppressWarnings("unchecked")
   public <T> T get(Param<T> param) {
+    if (readable != null && !readable.contains(param)) {
+      throw new IllegalStateException(reader + " reads " + param.key() + " without declaring it: declare it among"
+          + " the keys it reads, so that its fingerprint covers it");
+    }
+    return value(param);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T value(Param<T> param) {
     if (!values.containsKey(param)) {
       throw new IllegalArgumentException("not a parameter of this configuration: " + param);
     }
@@ -84,11 +125,10 @@ public final class RunConfig {
 
   /** The student sizes with each one's temperature and alpha filled in from the section's where it sets none. */
   public List<StudentSize> studentSizes() {
-    List<StudentSize> out = new ArrayList<>();
-    for (StudentSize s : get(Params.STUDENTS_SIZES)) {
-      out.add(s.withDefaults(get(Params.STUDENTS_TEMPERATURE), get(Params.STUDENTS_ALPHA)));
+    for (Param<?> read : List.of(Params.STUDENTS_SIZES, Params.STUDENTS_TEMPERATURE, Params.STUDENTS_ALPHA)) {
+      get(read); // what this reads, checked as any read is
     }
-    return List.copyOf(out);
+    return effectiveSizes();
   }
 
   /**
@@ -99,7 +139,7 @@ public final class RunConfig {
   public Map<String, Object> asMap() {
     Map<String, Object> root = new LinkedHashMap<>();
     for (Param<?> p : Params.ALL) {
-      Object value = p == Params.STUDENTS_SIZES ? Params.STUDENTS_SIZES.type().plain(studentSizes()) : plain(p);
+      Object value = p == Params.STUDENTS_SIZES ? Params.STUDENTS_SIZES.type().plain(effectiveSizes()) : plain(p);
       if (p.section().isEmpty()) {
         root.put(p.name(), value);
       } else {
@@ -128,7 +168,15 @@ public final class RunConfig {
   }
 
   private <T> Object plain(Param<T> p) {
-    return p.type().plain(get(p));
+    return p.type().plain(value(p));
+  }
+
+  private List<StudentSize> effectiveSizes() {
+    List<StudentSize> out = new ArrayList<>();
+    for (StudentSize s : value(Params.STUDENTS_SIZES)) {
+      out.add(s.withDefaults(value(Params.STUDENTS_TEMPERATURE), value(Params.STUDENTS_ALPHA)));
+    }
+    return List.copyOf(out);
   }
 
   /**

@@ -12,7 +12,7 @@ import io.distill.jobs.config.RunConfig;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherModelFile;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -60,6 +60,12 @@ final class DataStage {
     }
   }
 
+  /** The keys the import and the split read; all of them decide what is imported and held out. */
+  static final StageParams PARAMS = StageParams.of("import", List.of(Params.DATA_INPUT, Params.DATA_TRAIN,
+      Params.DATA_TEST, Params.DATA_ID_COLUMN, Params.DATA_FEATURES_COLUMN, Params.DATA_LABEL_COLUMN,
+      Params.DATA_MAX_BAD_ROWS, Params.DATA_ROWS_PER_PARTITION, Params.DATA_VALIDATION_ROWS,
+      Params.DATA_VALIDATION_SEED, Params.TEACHER_MODEL));
+
   static Output run(PipelineContext ctx) {
     Data data = importData(ctx);
     return new Output(data, split(ctx, data));
@@ -68,10 +74,8 @@ final class DataStage {
   private static Data importData(PipelineContext ctx) {
     RunConfig config = ctx.config();
     String input = config.get(Params.DATA_INPUT);
-    int rowsPerPartition = config.get(Params.DATA_ROWS_PER_PARTITION);
     String fingerprint;
-    Supplier<Data> work;
-    // The fingerprints' formulas are kept stable, so that records of earlier runs stay valid.
+    Function<String, Data> work;
     String train = config.get(Params.DATA_TRAIN);
     String test = config.get(Params.DATA_TEST);
     if ((train == null) != (test == null)) {
@@ -94,32 +98,31 @@ final class DataStage {
       fingerprint = Fingerprint.of("import-parquet").add("train", sourceHash(ctx, train))
           .add("test", sourceHash(ctx, test)).add("columns", List.of(config.get(Params.DATA_ID_COLUMN),
               config.get(Params.DATA_FEATURES_COLUMN), config.get(Params.DATA_LABEL_COLUMN)))
-          .add("max-bad-rows", config.get(Params.DATA_MAX_BAD_ROWS)).add("teacher", config.get(Params.TEACHER_MODEL))
           .hex();
-      work = () -> importParquet(ctx, trainSource, testSource, fingerprint);
+      work = key -> importParquet(ctx, trainSource, testSource, key);
     } else if (config.embeddedData()) {
-      fingerprint = HadoopFiles.sha256Hex("embedded-mnist-slice|" + rowsPerPartition);
-      work = () -> importIdx(ctx, MnistFiles.embedded(), fingerprint);
+      fingerprint = "embedded-mnist-slice";
+      work = key -> importIdx(ctx, MnistFiles.embedded(), key);
     } else if (isImportedDataset(ctx, input)) {
       String trainDir = input + "/" + DatasetSchema.TRAIN;
       String testDir = input + "/" + DatasetSchema.TEST;
       fingerprint = HadoopFiles.sha256Hex(HadoopFiles.sha256Tree(trainDir, ctx.hadoop())
           + HadoopFiles.sha256Tree(testDir, ctx.hadoop()));
-      work = () -> new Data(input, trainDir, testDir, fingerprint);
+      work = key -> new Data(input, trainDir, testDir, key);
     } else {
       MnistFiles files = MnistFiles.in(input, ctx.hadoop());
-      StringBuilder hashes = new StringBuilder("idx|" + rowsPerPartition);
+      StringBuilder hashes = new StringBuilder("idx");
       for (var f : List.of(files.trainImages(), files.trainLabels(), files.testImages(), files.testLabels())) {
         hashes.append('|').append(HadoopFiles.sha256(f.location(), ctx.hadoop()));
       }
       fingerprint = HadoopFiles.sha256Hex(hashes.toString());
-      work = () -> importIdx(ctx, files, fingerprint);
+      work = key -> importIdx(ctx, files, key);
     }
     return ctx.stages().run("import", fingerprint, Data.class, work);
   }
 
   private static Data importIdx(PipelineContext ctx, MnistFiles files, String fingerprint) {
-    ImportMnistAction.Result result = ImportMnistAction.of(ctx.spark()).source(files).output(ctx.run().path("data"))
+    ImportMnistAction.Result result = ImportMnistAction.of(ctx.spark()).source(files).output(ctx.run().data())
         .rowsPerPartition(ctx.config().get(Params.DATA_ROWS_PER_PARTITION)).execute();
     return new Data(result.outputPath(), result.trainPath(), result.testPath(), fingerprint);
   }
@@ -142,10 +145,10 @@ final class DataStage {
     ImportParquetAction.Result r = ImportParquetAction.of(ctx.spark()).train(train).test(test)
         .columns(c.get(Params.DATA_ID_COLUMN), c.get(Params.DATA_FEATURES_COLUMN), c.get(Params.DATA_LABEL_COLUMN))
         .features(features).classes(classes).maxBadRows(c.get(Params.DATA_MAX_BAD_ROWS))
-        .output(ctx.run().path("data")).quarantine(ctx.run().path("quarantine/import")).execute();
+        .output(ctx.run().data()).quarantine(ctx.run().quarantine()).execute();
     long bad = r.train().badRows() + r.test().badRows();
     return new Data(r.outputPath(), r.trainPath(), r.testPath(), fingerprint, bad,
-        bad > 0 ? ctx.run().path("quarantine/import") : null);
+        bad > 0 ? ctx.run().quarantine() : null);
   }
 
   /** What a Parquet path or catalog table holds: the content hash of its files. */
@@ -172,8 +175,7 @@ final class DataStage {
   private static Split split(PipelineContext ctx, Data data) {
     long rows = ctx.config().get(Params.DATA_VALIDATION_ROWS);
     long seed = ctx.config().get(Params.DATA_VALIDATION_SEED);
-    String fingerprint = HadoopFiles.sha256Hex(data.fingerprint() + "|validation " + rows + " seed " + seed);
-    return ctx.stages().run("split", "import", fingerprint, Split.class, () -> {
+    return ctx.stages().run("split", "import", data.fingerprint(), Split.class, fingerprint -> {
       ctx.spark().sparkContext().setJobDescription("Carving " + rows + " validation rows from " + data.train());
       Dataset<Row> train = ctx.read(data.train());
       ValidationSplit v = ValidationSplit.compute(train, data.train(), rows, seed);

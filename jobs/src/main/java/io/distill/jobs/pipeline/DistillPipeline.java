@@ -93,7 +93,7 @@ public final class DistillPipeline {
     run.delete(RunDirectory.SUCCESS);
     run.writeManifest(manifest);
     try {
-      DataStage.Output data = DataStage.run(ctx);
+      DataStage.Output data = DataStage.run(ctx.forStage(DataStage.PARAMS));
       DataStage.Split split = data.split();
       manifest.put("data", Map.of("train", data.data().train(), "test", data.data().test(),
           "sha256", data.data().fingerprint(), "rows", Map.of("training", split.trainingRows(),
@@ -102,25 +102,26 @@ public final class DistillPipeline {
       if (lastRequested("import")) {
         return partial(manifest, stages);
       }
-      TeacherStage.Output teacher = TeacherStage.run(ctx, data);
+      TeacherStage.Output teacher = TeacherStage.run(ctx.forStage(TeacherStage.PARAMS), data);
       manifest.put("teacher", Map.of("model", teacher.model(), "sha256", teacher.fingerprint()));
       if (lastRequested("teacher")) {
         return partial(manifest, stages);
       }
-      SoftLabelStage.Output soft = SoftLabelStage.run(ctx, data, teacher);
+      SoftLabelStage.Output soft = SoftLabelStage.run(ctx.forStage(SoftLabelStage.PARAMS), data, teacher);
       if (lastRequested("soft-labels")) {
         return partial(manifest, stages);
       }
-      StudentStage.Output students = StudentStage.run(ctx, data, teacher, soft);
+      StudentStage.Output students = StudentStage.run(ctx.forStage(StudentStage.PARAMS), data, teacher, soft);
       if (lastRequested("students")) {
         return partial(manifest, stages);
       }
-      EvaluateStage.Output evaluated = EvaluateStage.run(ctx, data, teacher, soft, students);
+      EvaluateStage.Output evaluated = EvaluateStage.run(ctx.forStage(EvaluateStage.PARAMS), data, teacher, soft,
+          students);
       List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
       if (lastRequested("evaluate")) {
         return partial(manifest, stages);
       }
-      ReportStage.run(ctx, data, teacher, soft, students, evaluated);
+      ReportStage.run(ctx.forStage(ReportStage.PARAMS), data, teacher, soft, students, evaluated);
       manifest.put("stages", stages.times());
       manifest.put("models", metrics.size());
       manifest.put("status", "succeeded");

@@ -51,15 +51,17 @@ final class EvaluateStage {
     }
   }
 
+  /** The keys the evaluate stage reads. */
+  static final StageParams PARAMS = StageParams.of("evaluate", List.of(Params.EVALUATION_LATENCY_CALLS,
+      Params.EVALUATION_THROUGHPUT_BATCH));
+
   static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher,
       SoftLabelStage.Output soft, StudentStage.Output students) {
     RunConfig c = ctx.config();
     String fingerprint = Fingerprint.of("evaluate").add("students", students.fingerprint())
         .add("teacher", teacher.fingerprint()).add("teacher-outputs", soft.teacherOutputs())
-        .add("latency-calls", c.get(Params.EVALUATION_LATENCY_CALLS))
-        .add("throughput-batch", c.get(Params.EVALUATION_THROUGHPUT_BATCH))
         .add("metrics-columns", RecordRows.schema(ModelMetrics.class).simpleString()).hex();
-    return ctx.stages().run("evaluate", fingerprint, Output.class, () -> {
+    return ctx.stages().run("evaluate", fingerprint, Output.class, key -> {
       String testPath = data.data().test();
       int[] shape = ctx.shape(data.data().train());
       Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
@@ -70,7 +72,7 @@ final class EvaluateStage {
           + " students on the test split");
       Map<String, TestScores.Totals> scores;
       try (TrainingData test = TrainingData.pack(ctx.spark()).rows(ctx.read(testPath), testPath)
-          .softLabels(ctx.read(soft.test()), soft.test()).teacher(SoftLabelStage.signal(c))
+          .softLabels(ctx.read(soft.test()), soft.test()).teacher(soft.signal())
           .features(shape[0]).classes(teacher.classes(shape)).workers(ctx.spark().sparkContext().defaultParallelism())
           .execute()) {
         scores = TestScores.of(ctx.spark(), test, nets, ctx.spark().sparkContext().getConf()
@@ -95,7 +97,7 @@ final class EvaluateStage {
             row.testExamples(), String.format("%.4f", row.teacherAgreement()), row.parameters());
         metrics.add(row);
       }
-      return new Output(Tables.write(ctx, metrics, ModelMetrics.class, "metrics"), metrics.size());
+      return new Output(Tables.write(ctx, metrics, ModelMetrics.class, ctx.run().metrics()), metrics.size());
     });
   }
 

@@ -15,6 +15,15 @@ import org.apache.spark.sql.functions;
 
 /** What every stage of one run works with: the session, the configuration, the run directory and its cache. */
 record PipelineContext(SparkSession spark, RunConfig config, RunDirectory run, StageRunner stages) {
+  /**
+   * This context as the stage that reads {@code params} sees it: a configuration that refuses every other key, and a
+   * runner that keys the stage by the values of its declared inputs.
+   */
+  PipelineContext forStage(StageParams params) {
+    return new PipelineContext(spark, config.readableOnly("stage " + params.stage(), params.all()), run,
+        stages.reading(params));
+  }
+
   Configuration hadoop() {
     return spark.sparkContext().hadoopConfiguration();
   }

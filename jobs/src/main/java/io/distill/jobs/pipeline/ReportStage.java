@@ -32,6 +32,9 @@ final class ReportStage {
     return shapes;
   }
 
+  /** The report shows the whole configuration, so every key is its input. */
+  static final StageParams PARAMS = StageParams.of("report", Params.ALL);
+
   static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher,
       SoftLabelStage.Output soft, StudentStage.Output students, EvaluateStage.Output evaluated) {
     DataStage.Split s = data.split();
@@ -47,14 +50,14 @@ final class ReportStage {
             + " for", teacher.trainingRows(), s.trainingRows()) : "");
     String fingerprint = Fingerprint.of("report").add("metrics", evaluated).add("config", ctx.config().resolved())
         .add("dataset", dataset).add("teacher", teacherFacts).hex();
-    return ctx.stages().run("report", fingerprint, Output.class, () -> {
+    return ctx.stages().run("report", fingerprint, Output.class, key -> {
       String dir = ctx.run().root();
       List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
       RunReport.RunFacts facts = new RunReport.RunFacts(new Path(dir).getName(), dir, dataset, teacherFacts,
           ctx.stages().recordedSeconds(), StageWorks.of(data, teacher, soft, students, metrics),
           ctx.config().resolved());
-      RunReport.of(facts, RunSummary.of(metrics, shapes(ctx))).writeTo(ctx.run().path("report"), ctx.hadoop());
-      return new Output(ctx.run().path("report"));
+      RunReport.of(facts, RunSummary.of(metrics, shapes(ctx))).writeTo(ctx.run().report(), ctx.hadoop());
+      return new Output(ctx.run().report());
     });
   }
 }

@@ -9,27 +9,13 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The layout of one run's directory (any Hadoop FS URI) and its bookkeeping:
- *
- * <pre>
- * manifest.json            config as resolved, hashes, code version, split sizes, per-stage timings, status
- * data/train, data/test    the imported dataset (when the input had to be imported)
- * teacher/model.zip        the trained teacher (+ model.zip.json)
- * soft-labels/train, /test the teacher's logits and soft labels by id (and /transfer with a transfer set)
- * students/&lt;model&gt;/model.zip
- * metrics/                 Parquet, one row per model
- * history/                 Parquet, one row per model per epoch
- * report/                  report.md, report.html, accuracy-vs-parameters.png
- * _stages/&lt;stage&gt;.json    what each finished stage was run on (its fingerprint) and produced (its typed output)
- * _stages/students/&lt;model&gt;.json  the same for each student of the sweep
- * _SUCCESS                 written last; a run without it is not complete
- * _lease.json              while a run works here: who holds the directory, and its last heartbeat (RunLease)
- * </pre>
+ * One run's directory (any Hadoop FS URI) and its bookkeeping. Its layout is {@link RunLayout}, declared once; the
+ * accessors below are the only way the stages, the results and the tests reach an entry.
  */
 public final class RunDirectory {
-  public static final String SUCCESS = "_SUCCESS";
-  public static final String MANIFEST = "manifest.json";
-  public static final String STAGES = "_stages";
+  public static final String SUCCESS = RunLayout.SUCCESS.relative();
+  public static final String MANIFEST = RunLayout.MANIFEST.relative();
+  public static final String STAGES = RunLayout.STAGES.relative();
 
   private final String root;
   private final Configuration conf;
@@ -53,13 +39,68 @@ public final class RunDirectory {
     return root + "/" + relative;
   }
 
+  /** An entry of the layout. */
+  public String path(RunLayout entry) {
+    return path(entry.relative());
+  }
+
+  /** The imported dataset ({@code data/}), whose splits are {@code data/train} and {@code data/test}. */
+  public String data() {
+    return path(RunLayout.DATA);
+  }
+
+  /** Where the import's rejected rows go, one directory per split under it. */
+  public String quarantine() {
+    return path(RunLayout.QUARANTINE);
+  }
+
+  /** The teacher the run trains. */
+  public String teacherModel() {
+    return path(RunLayout.TEACHER.relative() + "/model.zip");
+  }
+
+  /** The teacher's checkpoints while it trains, relative to the run directory (for {@link #delete}). */
+  public static String teacherCheckpoints(String fingerprint) {
+    return RunLayout.TEACHER.relative() + "/checkpoints-" + fingerprint.substring(0, 16);
+  }
+
+  /** The transfer set's split ({@code transfer/train}). */
+  public String transfer(String split) {
+    return path(RunLayout.TRANSFER.relative() + "/" + split);
+  }
+
+  /** The teacher's outputs for a split ({@code train}, {@code test}, {@code transfer}). */
+  public String softLabels(String split) {
+    return path(RunLayout.SOFT_LABELS.relative() + "/" + split);
+  }
+
+  /** The directory of the sweep's models, one sub-directory per model. */
+  public String students() {
+    return path(RunLayout.STUDENTS);
+  }
+
+  /** The per-model metrics table. */
+  public String metrics() {
+    return path(RunLayout.METRICS);
+  }
+
+  /** The per-epoch history table. */
+  public String history() {
+    return path(RunLayout.HISTORY);
+  }
+
+  /** The report's directory. */
+  public String report() {
+    return path(RunLayout.REPORT);
+  }
+
   /** The records of the finished stages ({@code _stages/}). */
-  public RecordStore stages() {
+  public RecordStore stageRecords() {
     return new RecordStore(path(STAGES), conf);
   }
 
   /** The records of the sweep's finished students ({@code _stages/students/}). */
-  public RecordStore students() {
+  public RecordStore studentRecords() {
     return new RecordStore(path(STAGES + "/students"), conf);
   }
 

@@ -29,20 +29,20 @@ public final class RunResults {
 
   /** One row per model, from {@code metrics/}. */
   public List<ModelMetrics> metrics() {
-    return spark.read().parquet(run.path("metrics")).collectAsList().stream()
+    return spark.read().parquet(run.metrics()).collectAsList().stream()
         .map(r -> RecordRows.fromRow(r, ModelMetrics.class)).toList();
   }
 
   /** One row per model per epoch, from {@code history/}. */
   public List<HistoryRow> history() {
-    return spark.read().parquet(run.path("history")).collectAsList().stream()
+    return spark.read().parquet(run.history()).collectAsList().stream()
         .map(r -> RecordRows.fromRow(r, HistoryRow.class)).toList();
   }
 
   /** Seconds each stage took when it last ran, in pipeline order. */
   public Map<String, Double> stageSeconds() {
     Map<String, Double> out = new LinkedHashMap<>();
-    RecordStore stages = run.stages();
+    RecordStore stages = run.stageRecords();
     for (String s : RunConfig.STAGES) {
       stages.read(s, Object.class).ifPresent(e -> out.put(s, e.seconds()));
     }
@@ -51,6 +51,6 @@ public final class RunResults {
 
   /** What the teacher stage recorded (its model file, shape description, epochs kept), if it ran. */
   public Optional<Map<?, ?>> teacher() {
-    return run.stages().read("teacher", Map.class).map(RecordStore.Entry::output);
+    return run.stageRecords().read("teacher", Map.class).map(RecordStore.Entry::output);
   }
 }

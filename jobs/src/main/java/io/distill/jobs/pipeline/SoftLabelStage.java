@@ -27,7 +27,13 @@ final class SoftLabelStage {
    * temperature when they read the logits (which do not depend on it), so that changing it retrains no student.
    */
   record Output(String train, String test, String transfer, String transferData, long transferRows,
-      String fingerprint, String teacherOutputs) implements StageOutput {
+      String fingerprint, String teacherOutputs, int topK, double temperature) implements StageOutput {
+    /** Where these soft labels hold the teacher's outputs: logits, or the top-k at the soft-label temperature. */
+    TeacherSignal signal() {
+      return topK > 0 ? TeacherSignal.topK(SoftLabelSchema.TOP_K_INDICES, SoftLabelSchema.TOP_K_PROBABILITIES,
+          temperature) : TeacherSignal.logits(SoftLabelSchema.TEACHER_LOGITS);
+    }
+
     @Override
     public List<String> paths() {
       List<String> out = new ArrayList<>(List.of(train, test));
@@ -38,12 +44,10 @@ final class SoftLabelStage {
     }
   }
 
-  /** Where the soft labels hold the teacher's outputs: logits, or the top-k at the soft-label temperature. */
-  static TeacherSignal signal(RunConfig config) {
-    return config.get(Params.SOFT_LABELS_TOP_K) > 0 ? TeacherSignal.topK(SoftLabelSchema.TOP_K_INDICES,
-        SoftLabelSchema.TOP_K_PROBABILITIES, config.get(Params.SOFT_LABELS_TEMPERATURE))
-        : TeacherSignal.logits(SoftLabelSchema.TEACHER_LOGITS);
-  }
+  /** The keys the soft-label stage reads. */
+  static final StageParams PARAMS = StageParams.of("soft-labels", List.of(Params.SOFT_LABELS_TEMPERATURE,
+      Params.SOFT_LABELS_BATCH_SIZE, Params.SOFT_LABELS_TOP_K, Params.SOFT_LABELS_TRANSFER_COPIES,
+      Params.SOFT_LABELS_TRANSFER_JITTER, Params.TRAINING_SEED));
 
   static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher) {
     RunConfig c = ctx.config();
@@ -54,13 +58,12 @@ final class SoftLabelStage {
     int shift = c.get(Params.SOFT_LABELS_TRANSFER_JITTER);
     long seed = c.get(Params.TRAINING_SEED);
     String transferKey = copies == 0 ? "" : "|transfer " + copies + " x " + shift + "px, seed " + seed;
-    String fingerprint = HadoopFiles.sha256Hex(teacher.fingerprint() + "|" + data.data().fingerprint() + "|"
-        + data.split().fingerprint() + "|" + temperature + "|" + batch + (topK == 0 ? "" : "|top " + topK)
-        + transferKey);
+    String inputs = HadoopFiles.sha256Hex(teacher.fingerprint() + "|" + data.data().fingerprint() + "|"
+        + data.split().fingerprint());
     String teacherOutputs = HadoopFiles.sha256Hex("teacher outputs|" + teacher.fingerprint() + "|"
         + data.data().fingerprint() + "|" + data.split().fingerprint() + "|" + batch
         + (topK == 0 ? "|logits" : "|top " + topK + " at T=" + temperature) + transferKey);
-    Output out = ctx.stages().run("soft-labels", fingerprint, Output.class, () -> {
+    return ctx.stages().run("soft-labels", inputs, Output.class, fingerprint -> {
       // The splits first: labelling them checks every row, so a bad row fails the stage before a transfer set is
       // made from the training rows.
       String trainOut = label(ctx, teacher, data.data().train(), DatasetSchema.TRAIN);
@@ -72,23 +75,21 @@ final class SoftLabelStage {
         String train = data.data().train();
         TransferSetAction.Result transfer = TransferSetAction.of(ctx.spark())
             .data(data.trainingRows(ctx), train + " (training rows)")
-            .output(ctx.run().path("transfer/" + DatasetSchema.TRAIN)).copies(copies).maxShift(shift).seed(seed)
+            .output(ctx.run().transfer(DatasetSchema.TRAIN)).copies(copies).maxShift(shift).seed(seed)
             .execute();
         transferData = transfer.outputPath();
         transferRows = transfer.rows();
       }
       String transferOut = transferData == null ? null : label(ctx, teacher, transferData, "transfer");
-      return new Output(trainOut, testOut, transferOut, transferData, transferRows, fingerprint, teacherOutputs);
+      return new Output(trainOut, testOut, transferOut, transferData, transferRows, fingerprint, teacherOutputs,
+          topK, temperature);
     });
-    // A record written before teacherOutputs existed describes the same files.
-    return out.teacherOutputs() != null ? out : new Output(out.train(), out.test(), out.transfer(),
-        out.transferData(), out.transferRows(), out.fingerprint(), teacherOutputs);
   }
 
   private static String label(PipelineContext ctx, TeacherStage.Output teacher, String input, String name) {
     RunConfig c = ctx.config();
     return SoftLabelAction.of(ctx.spark()).teacher(teacher.model()).data(input)
-        .output(ctx.run().path("soft-labels/" + name)).temperature(c.get(Params.SOFT_LABELS_TEMPERATURE))
+        .output(ctx.run().softLabels(name)).temperature(c.get(Params.SOFT_LABELS_TEMPERATURE))
         .batchSize(c.get(Params.SOFT_LABELS_BATCH_SIZE)).topK(c.get(Params.SOFT_LABELS_TOP_K)).execute()
         .outputPath();
   }

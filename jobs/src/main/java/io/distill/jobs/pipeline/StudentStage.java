@@ -15,14 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.schedule.ExponentialSchedule;
-import org.nd4j.linalg.schedule.ScheduleType;
 
 /**
  * The "students" stage: the sweep (a distilled student and a hard-label baseline per size, on the same rows, epochs
  * and augmentation), validated on the validation rows; then the per-epoch history of the teacher and every student
- * as one Parquet table. Each student is recorded on its own ({@link RunDirectory#students()}), so a rerun trains only
+ * as one Parquet table. Each student is recorded on its own ({@link RunDirectory#studentRecords()}), so a rerun trains only
  * what changed or did not finish.
  */
 final class StudentStage {
@@ -38,6 +35,13 @@ final class StudentStage {
     }
   }
 
+  /** The keys the students stage reads; how many train at once changes no student. */
+  static final StageParams PARAMS = StageParams.of("students", List.of(Params.STUDENTS_ALPHA,
+      Params.STUDENTS_TEMPERATURE, Params.STUDENTS_LEARNING_RATE, Params.STUDENTS_LR_DECAY, Params.STUDENTS_EPOCHS,
+      Params.STUDENTS_INPUT_RETAIN, Params.STUDENTS_HIDDEN_RETAIN, Params.STUDENTS_BATCH_SIZE,
+      Params.STUDENTS_AVERAGING_PERIOD, Params.STUDENTS_JITTER, Params.STUDENTS_SIZES, Params.TRAINING_SEED,
+      Params.TRAINING_WORKERS)).execution(Params.TRAINING_CONCURRENT_STUDENTS);
+
   static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher,
       SoftLabelStage.Output soft) {
     RunConfig c = ctx.config();
@@ -51,11 +55,9 @@ final class StudentStage {
     }
     int[] shape = ctx.shape(data.data().train());
     TrainingSettings settings = settings(c, shape[0]);
-    fingerprint.add("specs", specs.toString()).add("settings", settings.toString())
-        .add("learning-rate", c.get(Params.STUDENTS_LEARNING_RATE))
-        .add("retain", List.of(c.get(Params.STUDENTS_INPUT_RETAIN), c.get(Params.STUDENTS_HIDDEN_RETAIN)));
-    String hex = fingerprint.hex();
-    return ctx.stages().run("students", hex, Output.class, () -> {
+    // The student JSON files' content (the keys themselves are the stage's declared inputs).
+    fingerprint.add("specs", specs.toString()).add("settings", settings.fingerprint());
+    return ctx.stages().run("students", fingerprint.hex(), Output.class, hex -> {
       String train = data.data().train();
       // Features and labels from the data, the teacher's outputs joined by id from the soft labels.
       boolean transfer = soft.transfer() != null;
@@ -66,10 +68,10 @@ final class StudentStage {
           .trainingData(rows, rowsName).trainingSoftLabels(ctx.read(rowsSoft), rowsSoft)
           .validationData(data.validationRows(ctx), train + " (validation rows)")
           .validationSoftLabels(ctx.read(soft.train()), soft.train())
-          .teacher(SoftLabelStage.signal(c)).concurrentStudents(c.get(Params.TRAINING_CONCURRENT_STUDENTS))
-          .shape(shape[0], teacher.classes(shape)).learningRate(c.get(Params.STUDENTS_LEARNING_RATE))
+          .teacher(soft.signal()).concurrentStudents(c.get(Params.TRAINING_CONCURRENT_STUDENTS))
+          .shape(shape[0], teacher.classes(shape)).optimiser(Training.studentOptimiser(c))
           .dropout(c.get(Params.STUDENTS_INPUT_RETAIN), c.get(Params.STUDENTS_HIDDEN_RETAIN))
-          .settings(settings).output(ctx.run().path("students")).records(ctx.run().students())
+          .settings(settings).output(ctx.run().students()).records(ctx.run().studentRecords())
           .dataFingerprint(soft.fingerprint()).execute();
       List<HistoryRow> history = new ArrayList<>();
       for (EpochStats e : teacher.history()) {
@@ -80,20 +82,16 @@ final class StudentStage {
           history.add(HistoryRow.of(st.model(), st.role(), st.size(), e));
         }
       }
-      String path = Tables.write(ctx, history, HistoryRow.class, "history");
+      String path = Tables.write(ctx, history, HistoryRow.class, ctx.run().history());
       return new Output(trained, path, hex);
     });
   }
 
-  /** The students' trainer settings: the shared training section, Adam with its decay, their jitter. */
+  /** The students' trainer settings: the shared training section and their jitter (the optimiser is the network's). */
   static TrainingSettings settings(RunConfig c, int features) {
-    double decay = c.get(Params.STUDENTS_LR_DECAY);
     int jitter = c.get(Params.STUDENTS_JITTER);
     TrainingSettings.Builder b = Training.settings(c, c.get(Params.STUDENTS_EPOCHS), c.get(Params.STUDENTS_BATCH_SIZE),
         c.get(Params.STUDENTS_AVERAGING_PERIOD)).toBuilder();
-    if (decay != 1.0) {
-      b.updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, c.get(Params.STUDENTS_LEARNING_RATE), decay)));
-    }
     if (jitter > 0) {
       b.jitter(InputJitter.square(features, jitter));
     }

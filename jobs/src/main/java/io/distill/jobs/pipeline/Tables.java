@@ -8,8 +8,8 @@ import org.apache.spark.sql.SaveMode;
 final class Tables {
   private Tables() {}
 
-  static <R extends Record> String write(PipelineContext ctx, List<R> rows, Class<R> type, String relative) {
-    AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(ctx.run().path(relative), ctx.hadoop());
+  static <R extends Record> String write(PipelineContext ctx, List<R> rows, Class<R> type, String target) {
+    AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(target, ctx.hadoop());
     try {
       ctx.spark().createDataFrame(rows.stream().map(RecordRows::toRow).toList(), RecordRows.schema(type)).coalesce(1)
           .write().mode(SaveMode.Overwrite).parquet(commit.temporaryPath());

@@ -1,5 +1,6 @@
 package io.distill.jobs.pipeline;
 
+import io.distill.dataset.Fingerprint;
 import io.distill.dataset.HadoopFiles;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
@@ -44,13 +45,20 @@ final class TeacherStage {
     }
   }
 
+  /** The keys the teacher stage reads: the teacher's and the training section's. */
+  static final StageParams PARAMS = StageParams.of("teacher", List.of(Params.TEACHER_MODEL, Params.TEACHER_DL4J_JSON,
+      Params.TEACHER_HIDDEN, Params.TEACHER_INPUT_RETAIN, Params.TEACHER_HIDDEN_RETAIN, Params.TEACHER_MAX_NORM,
+      Params.TEACHER_LEARNING_RATE, Params.TEACHER_MOMENTUM, Params.TEACHER_EPOCHS, Params.TEACHER_LR_DECAY,
+      Params.TEACHER_BATCH_SIZE, Params.TEACHER_AVERAGING_PERIOD, Params.TEACHER_JITTER, Params.TRAINING_SEED,
+      Params.TRAINING_WORKERS));
+
   static Output run(PipelineContext ctx, DataStage.Output data) {
     RunConfig config = ctx.config();
     int[] shape = ctx.shape(data.data().train());
     String given = config.get(Params.TEACHER_MODEL);
     if (given != null) {
       String fingerprint = HadoopFiles.sha256(given, ctx.hadoop());
-      return ctx.stages().run("teacher", fingerprint, Output.class, () -> {
+      return ctx.stages().run("teacher", fingerprint, Output.class, key -> {
         TeacherModel teacher = TeacherModelFile.load(given, ctx.hadoop());
         requireFits(ctx, teacher, data.data().train(), shape);
         String configuration = teacher.info().map(i -> i.configuration())
@@ -70,20 +78,17 @@ final class TeacherStage {
         ? TeacherNetworks.fromJson(ctx.readText(json, "the teacher configuration"), json)
         : TeacherNetworks.mlp(shape[0], config.get(Params.TEACHER_HIDDEN).stream().mapToInt(Integer::intValue)
                 .toArray(), shape[1], config.get(Params.TEACHER_INPUT_RETAIN), config.get(Params.TEACHER_HIDDEN_RETAIN),
-            config.get(Params.TEACHER_MAX_NORM), TeacherNetworks.nesterov(config.get(Params.TEACHER_LEARNING_RATE),
-                config.get(Params.TEACHER_MOMENTUM), config.get(Params.TEACHER_LR_DECAY)),
-            config.get(Params.TRAINING_SEED));
+            config.get(Params.TEACHER_MAX_NORM), Training.teacherOptimiser(config).updater(), config.get(Params.TRAINING_SEED));
     int jitter = config.get(Params.TEACHER_JITTER);
     TrainingSettings settings = Training.settings(config, config.get(Params.TEACHER_EPOCHS),
             config.get(Params.TEACHER_BATCH_SIZE), config.get(Params.TEACHER_AVERAGING_PERIOD)).toBuilder()
         .jitter(jitter == 0 ? null : InputJitter.square(shape[0], jitter)).build();
-    // Everything the trained teacher depends on (the network, its training, the data and the split), and nothing
-    // else; the formula is kept stable so that records of earlier runs stay valid.
-    String fingerprint = HadoopFiles.sha256Hex(conf.toJson() + "|" + settings + "|" + data.data().fingerprint()
-        + "|" + data.split().fingerprint());
-    return ctx.stages().run("teacher", fingerprint, Output.class, () -> {
-      String model = ctx.run().path("teacher/model.zip");
-      String checkpoints = "teacher/checkpoints-" + fingerprint.substring(0, 16);
+    // What the trained teacher depends on besides its keys: the network (a JSON file's content), the data, the split.
+    String inputs = Fingerprint.of("trained teacher").add("network", conf.toJson()).add("settings",
+        settings.fingerprint()).add("data", data.data().fingerprint()).add("split", data.split().fingerprint()).hex();
+    return ctx.stages().run("teacher", inputs, Output.class, fingerprint -> {
+      String model = ctx.run().teacherModel();
+      String checkpoints = RunDirectory.teacherCheckpoints(fingerprint);
       String train = data.data().train();
       TrainTeacherAction.Result result = TrainTeacherAction.of(ctx.spark()).network(conf)
           .trainingData(data.trainingRows(ctx), train + " (training rows)")
