@@ -1,5 +1,8 @@
 package io.distill.dataset;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -36,29 +39,43 @@ public final class RowProgress extends SparkListener implements AutoCloseable {
   private final Map<Long, Long> running = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer;
 
-  private RowProgress(SparkContext sc, String what, long total, Logger log) {
+  private final String what;
+  private final Clock clock;
+  private final Instant started;
+
+  private RowProgress(SparkContext sc, String what, long total, Logger log, Clock clock) {
     this.sc = sc;
     this.finished = sc.longAccumulator(what + " rows");
     this.total = total;
-    long started = System.nanoTime();
+    this.what = what;
+    this.clock = clock;
+    this.started = clock.instant();
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "row-progress");
       t.setDaemon(true);
       return t;
     });
-    timer.scheduleAtFixedRate(() -> {
-      long n = rows();
-      double seconds = (System.nanoTime() - started) / 1e9;
-      log.info(String.format("%s: %,d / %,d rows (%.0f%%), %,.0f rows/s", what, n, total, 100.0 * n / total,
-          n / seconds));
-    }, PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
+    timer.scheduleAtFixedRate(() -> log.info(line()), PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
   }
 
   /** Starts logging {@code what}'s progress over {@code total} rows to {@code log}. */
   public static RowProgress start(SparkContext sc, String what, long total, Logger log) {
-    RowProgress progress = new RowProgress(sc, what, total, log);
+    return start(sc, what, total, log, Clock.systemUTC());
+  }
+
+  /** As above, telling the time (for the rate) by {@code clock}. */
+  public static RowProgress start(SparkContext sc, String what, long total, Logger log, Clock clock) {
+    RowProgress progress = new RowProgress(sc, what, total, log, clock);
     sc.addSparkListener(progress);
     return progress;
+  }
+
+  /** The progress line the log gets every {@value #PERIOD_SECONDS} s, e.g. "Soft labels: 12,288 / 70,000 rows". */
+  public String line() {
+    long n = rows();
+    double seconds = Math.max(1e-3, Duration.between(started, clock.instant()).toNanos() / 1e9);
+    return String.format("%s: %,d / %,d rows (%.0f%%), %,.0f rows/s", what, n, total, 100.0 * n / total,
+        n / seconds);
   }
 
   /** The accumulator tasks add their rows to (captured by the tasks' closures). */

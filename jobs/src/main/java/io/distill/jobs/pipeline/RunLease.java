@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -39,24 +40,26 @@ import org.slf4j.LoggerFactory;
 public final class RunLease implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RunLease.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  public static final String FILE = "_lease.json";
+  public static final String FILE = RunLayout.LEASE.relative();
 
   private final FileSystem fs;
   private final Path file;
   private final String token = UUID.randomUUID().toString();
   private final Map<String, Object> holder = new LinkedHashMap<>();
   private final ScheduledExecutorService heartbeat;
+  private final Clock clock;
 
-  private RunLease(FileSystem fs, Path file, Duration timeout) throws IOException {
+  private RunLease(FileSystem fs, Path file, Duration timeout, Clock clock) throws IOException {
     this.fs = fs;
     this.file = file;
+    this.clock = clock;
     String host = InetAddress.getLocalHost().getHostName();
     holder.put("owner", System.getProperty("user.name") + "@" + host);
     holder.put("host", host);
     holder.put("pid", ProcessHandle.current().pid());
     holder.put("process", ManagementFactory.getRuntimeMXBean().getName());
     holder.put("token", token);
-    holder.put("startedAt", Instant.now().toString());
+    holder.put("startedAt", clock.instant().toString());
     holder.put("timeoutSeconds", timeout.toSeconds());
     this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "run-lease-heartbeat");
@@ -71,10 +74,15 @@ public final class RunLease implements AutoCloseable {
    * @throws IllegalStateException naming the holder when another run holds a live lease
    */
   public static RunLease acquire(String runDir, Configuration conf, Duration timeout) {
+    return acquire(runDir, conf, timeout, Clock.systemUTC());
+  }
+
+  /** {@link #acquire(String, Configuration, Duration)} telling the time by {@code clock} (tests advance one). */
+  static RunLease acquire(String runDir, Configuration conf, Duration timeout, Clock clock) {
     Path file = new Path(runDir, FILE);
     try {
       FileSystem fs = file.getFileSystem(conf);
-      RunLease lease = new RunLease(fs, fs.makeQualified(file), timeout);
+      RunLease lease = new RunLease(fs, fs.makeQualified(file), timeout, clock);
       lease.take(timeout);
       long period = Math.max(1, timeout.toMillis() / 4);
       lease.heartbeat.scheduleAtFixedRate(lease::renew, period, period, TimeUnit.MILLISECONDS);
@@ -95,7 +103,7 @@ public final class RunLease implements AutoCloseable {
       }
       Instant beat = Instant.parse(other.path("heartbeat").asText(other.path("startedAt").asText(Instant.EPOCH
           .toString())));
-      Duration silent = Duration.between(beat, Instant.now());
+      Duration silent = Duration.between(beat, clock.instant());
       String who = other.path("owner").asText("?") + " (process " + other.path("process").asText("?")
           + ", started " + other.path("startedAt").asText("?") + ")";
       boolean gone = other.path("host").asText().equals(holder.get("host")) && other.path("pid").canConvertToLong()
@@ -120,7 +128,7 @@ public final class RunLease implements AutoCloseable {
   }
 
   private boolean createIfAbsent() throws IOException {
-    holder.put("heartbeat", Instant.now().toString());
+    holder.put("heartbeat", clock.instant().toString());
     byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(holder);
     fs.mkdirs(file.getParent());
     if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) { // an O_EXCL create: atomic on a local disk
@@ -150,7 +158,8 @@ public final class RunLease implements AutoCloseable {
     }
   }
 
-  private synchronized void renew() {
+  /** Writes a new heartbeat, if the lease is still this run's (every quarter of the timeout). */
+  synchronized void renew() {
     try {
       JsonNode now = read();
       if (now == null || !token.equals(now.path("token").asText())) {
@@ -159,7 +168,7 @@ public final class RunLease implements AutoCloseable {
         heartbeat.shutdown();
         return;
       }
-      holder.put("heartbeat", Instant.now().toString());
+      holder.put("heartbeat", clock.instant().toString());
       HadoopFiles.publishFile(file.toString(), fs.getConf(), true,
           out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(holder)));
     } catch (IOException | RuntimeException e) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import io.distill.dataset.ManualClock;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,25 +39,37 @@ class RunLeaseTest {
   void theHeartbeatKeepsTheLeaseAliveAndASilentLeaseIsTakenOver() throws Exception {
     String run = dir.resolve("run").toString();
     Path file = dir.resolve("run/_lease.json");
-    try (RunLease first = RunLease.acquire(run, conf, Duration.ofSeconds(10))) {
-      String before = Files.readString(file);
-      Thread.sleep(3_000); // renewed every 2.5 s
-      assertFalse(before.equals(Files.readString(file)), "the heartbeat renews the lease");
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-06T00:00:00Z"));
+    try (RunLease first = RunLease.acquire(run, conf, Duration.ofSeconds(600), clock)) {
+      assertTrue(Files.readString(file).contains("\"heartbeat\" : \"2026-12-06T00:00:00Z\""));
+      clock.advance(Duration.ofSeconds(150));
+      first.renew(); // what the heartbeat thread does every quarter of the timeout
+      assertTrue(Files.readString(file).contains("\"heartbeat\" : \"2026-12-06T00:02:30Z\""),
+          "the heartbeat renews the lease: " + Files.readString(file));
+      clock.advance(Duration.ofSeconds(599)); // 599 s after the last heartbeat: still live
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> RunLease.acquire(run, conf, Duration.ofSeconds(600), clock));
+      assertTrue(e.getMessage().contains("last heartbeat 599 s ago"), e.getMessage());
     }
     // A lease left by a run on another host that stopped renewing 11 s ago (over the 10 s timeout).
-    Files.writeString(file, "{\"owner\": \"etl@other\", \"host\": \"other-host\", \"pid\": 1, \"process\":"
-        + " \"1@other-host\", \"token\": \"t\", \"startedAt\": \"" + Instant.now().minusSeconds(60)
-        + "\", \"heartbeat\": \"" + Instant.now().minusSeconds(11) + "\"}");
-    try (RunLease taken = RunLease.acquire(run, conf, Duration.ofSeconds(10))) {
+    Instant now = clock.instant();
+    Files.writeString(file, lease("etl@other", now.minusSeconds(60), now.minusSeconds(11)));
+    try (RunLease taken = RunLease.acquire(run, conf, Duration.ofSeconds(10), clock)) {
       assertFalse(Files.readString(file).contains("etl@other"));
     }
     // ... but one renewed 5 s ago is live.
-    Files.writeString(file, "{\"owner\": \"etl@other\", \"host\": \"other-host\", \"pid\": 1, \"process\":"
-        + " \"1@other-host\", \"token\": \"t\", \"startedAt\": \"" + Instant.now().minusSeconds(60)
-        + "\", \"heartbeat\": \"" + Instant.now().minusSeconds(5) + "\"}");
+    Files.writeString(file, lease("etl@other", now.minusSeconds(60), now.minusSeconds(5)));
     IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> RunLease.acquire(run, conf, Duration.ofSeconds(10)));
+        () -> RunLease.acquire(run, conf, Duration.ofSeconds(10), clock));
     assertTrue(e.getMessage().contains("in use by etl@other (process 1@other-host"), e.getMessage());
+    clock.advance(Duration.ofSeconds(6)); // and taken over once 11 s have passed
+    RunLease.acquire(run, conf, Duration.ofSeconds(10), clock).close();
+  }
+
+  private static String lease(String owner, Instant started, Instant heartbeat) {
+    return "{\"owner\": \"" + owner + "\", \"host\": \"other-host\", \"pid\": 1, \"process\":"
+        + " \"1@other-host\", \"token\": \"t\", \"startedAt\": \"" + started + "\", \"heartbeat\": \""
+        + heartbeat + "\"}";
   }
 
   @Test
