@@ -1,5 +1,6 @@
 package io.distill.dataset;
 
+import io.distill.core.DataSource;
 import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.EOFException;

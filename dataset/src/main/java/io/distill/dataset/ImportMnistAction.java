@@ -1,5 +1,9 @@
 package io.distill.dataset;
 
+import io.distill.core.SparkAction;
+import io.distill.core.AtomicDirectoryCommit;
+import io.distill.core.HadoopFiles;
+import io.distill.core.DataSource;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -121,8 +125,7 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
     Split train = checkSplit(DatasetSchema.TRAIN, source.trainImages(), source.trainLabels(), hadoopConf);
     Split test = checkSplit(DatasetSchema.TEST, source.testImages(), source.testLabels(), hadoopConf);
 
-    AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(output, hadoopConf);
-    try {
+    return AtomicDirectoryCommit.publish(output, hadoopConf, commit -> {
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       for (Split split : List.of(train, test)) {
         splits.put(split.name, write(split, new Path(commit.temporaryPath(), split.name).toString()));
@@ -130,14 +133,10 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
       double seconds = (System.nanoTime() - started) / 1e9;
       Result result = new Result(commit.targetPath(), splits, seconds);
       writeManifest(result, new Path(commit.temporaryPath(), MANIFEST), hadoopConf);
-      commit.commit();
       LOG.info("Imported {} into {}: train {} rows, test {} rows in {} s", source.directory(), result.outputPath(),
           splits.get(DatasetSchema.TRAIN).rows(), splits.get(DatasetSchema.TEST).rows(), String.format("%.1f", seconds));
       return result;
-    } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
-      commit.abort();
-      throw e;
-    }
+    });
   }
 
   private Split checkSplit(String name, DataSource images, DataSource labels, Configuration hadoopConf) {

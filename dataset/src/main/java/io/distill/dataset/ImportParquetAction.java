@@ -1,5 +1,7 @@
 package io.distill.dataset;
 
+import io.distill.core.SparkAction;
+import io.distill.core.AtomicDirectoryCommit;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 

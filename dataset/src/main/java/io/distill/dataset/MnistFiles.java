@@ -1,5 +1,6 @@
 package io.distill.dataset;
 
+import io.distill.core.DataSource;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;

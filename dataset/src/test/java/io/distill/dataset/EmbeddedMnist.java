@@ -1,5 +1,6 @@
 package io.distill.dataset;
 
+import io.distill.core.LocalSpark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.distill.dataset;
 
+import io.distill.core.DataSource;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package io.distill.dataset;
 
+import io.distill.core.LocalSpark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,6 +1,6 @@
 package io.distill.jobs;
 
-import io.distill.dataset.HadoopFiles;
+import io.distill.core.HadoopFiles;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.jobs.pipeline.DistillPipeline;

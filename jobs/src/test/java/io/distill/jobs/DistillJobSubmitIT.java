@@ -3,7 +3,7 @@ package io.distill.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import io.distill.jobs.report.AccuracyChart;
 import java.awt.image.BufferedImage;
 import java.io.File;

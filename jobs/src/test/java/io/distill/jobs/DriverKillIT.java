@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

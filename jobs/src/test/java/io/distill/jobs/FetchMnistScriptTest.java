@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

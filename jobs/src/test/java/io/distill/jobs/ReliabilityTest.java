@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.EmbeddedMnist;
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.teacher.TeacherNetworks;
 import java.io.ByteArrayOutputStream;

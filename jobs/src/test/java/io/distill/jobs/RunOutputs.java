@@ -1,6 +1,6 @@
 package io.distill.jobs;
 
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -92,7 +92,7 @@ class StandaloneClusterIT {
           new File(Processes.PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(), "score",
           "--model", runDir.resolve("students/8-distilled").toString(), "--data",
           runDir.resolve("data/test").toString(), "--output", scores.toString());
-      var spark = io.distill.dataset.LocalSpark.session();
+      var spark = io.distill.core.LocalSpark.session();
       var test = spark.read().parquet(runDir.resolve("data/test").toString());
       var scored = spark.read().parquet(scores.toString());
       assertEquals(1000, scored.select("id").distinct().count());

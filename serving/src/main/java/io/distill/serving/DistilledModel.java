@@ -1,7 +1,7 @@
 package io.distill.serving;
 
-import io.distill.dataset.DataSource;
-import io.distill.dataset.HadoopFiles;
+import io.distill.core.DataSource;
+import io.distill.core.HadoopFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

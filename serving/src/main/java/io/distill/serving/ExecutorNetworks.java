@@ -1,6 +1,6 @@
 package io.distill.serving;
 
-import io.distill.dataset.HadoopFiles;
+import io.distill.core.HadoopFiles;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;

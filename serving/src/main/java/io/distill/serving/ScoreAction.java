@@ -1,8 +1,8 @@
 package io.distill.serving;
 
-import io.distill.dataset.AtomicDirectoryCommit;
-import io.distill.dataset.HadoopFiles;
-import io.distill.dataset.SparkAction;
+import io.distill.core.AtomicDirectoryCommit;
+import io.distill.core.HadoopFiles;
+import io.distill.core.SparkAction;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -133,8 +133,7 @@ public final class ScoreAction extends SparkAction<ScoreAction.Result> {
     if (logits) {
       out.add(functions.col("logits"));
     }
-    AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(output, conf);
-    try {
+    return AtomicDirectoryCommit.publish(output, conf, commit -> {
       describe("Scoring " + data + " with " + model + " -> " + output);
       scored.select(out.toArray(Column[]::new)).write().mode(SaveMode.Overwrite).parquet(commit.temporaryPath());
       describe("Scoring: checking the row count of " + output);
@@ -151,13 +150,9 @@ public final class ScoreAction extends SparkAction<ScoreAction.Result> {
       manifest.put("codeVersion", HadoopFiles.codeVersion());
       manifest.put("seconds", seconds);
       HadoopFiles.writeJson(commit.temporaryPath() + "/_manifest.json", manifest, conf);
-      commit.commit();
       LOG.info("Scored {} rows of {} with {} in {} s -> {}", rows, data, model, String.format("%.1f", seconds),
           commit.targetPath());
       return new Result(commit.targetPath(), rows, seconds, sha256);
-    } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
-      commit.abort();
-      throw e;
-    }
+    });
   }
 }

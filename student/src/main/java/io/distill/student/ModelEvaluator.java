@@ -213,10 +213,7 @@ public final class ModelEvaluator {
     }
 
     private static int atLeast(String name, int value, int min) {
-      if (value < min) {
-        throw new IllegalArgumentException(name + " must be at least " + min + ", cannot be: " + value);
-      }
-      return value;
+      return io.distill.core.Checks.atLeast(name, value, min);
     }
   }
 }

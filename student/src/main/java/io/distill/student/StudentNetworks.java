@@ -1,5 +1,6 @@
 package io.distill.student;
 
+import io.distill.core.Checks;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.LogitsOutput;
 import io.distill.trainer.Optimiser;
@@ -31,8 +32,8 @@ public final class StudentNetworks {
     if (classes < 2) {
       throw new IllegalArgumentException("classes must be at least 2, cannot be: " + classes);
     }
-    requireRetain("inputRetain", inputRetain);
-    requireRetain("hiddenRetain", hiddenRetain);
+    Checks.retain("inputRetain", inputRetain);
+    Checks.retain("hiddenRetain", hiddenRetain);
     Objects.requireNonNull(optimiser, "optimiser");
     Objects.requireNonNull(loss, "loss");
     NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
@@ -67,11 +68,5 @@ public final class StudentNetworks {
    */
   public static MultiLayerConfiguration fromJson(String json, String source, DistillationLoss loss) {
     return LogitsOutput.fromJson(json, source, loss);
-  }
-
-  private static void requireRetain(String name, double value) {
-    if (!(value > 0 && value <= 1)) {
-      throw new IllegalArgumentException(name + " must be in (0, 1], cannot be: " + value);
-    }
   }
 }

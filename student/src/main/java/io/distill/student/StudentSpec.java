@@ -58,7 +58,7 @@ public record StudentSpec(String name, int[] hidden, String dl4jJson, double tem
   @Override
   public String toString() {
     return name + (hidden != null ? " " + Arrays.toString(hidden)
-        : " (DL4J JSON sha256 " + io.distill.dataset.HadoopFiles.sha256Hex(dl4jJson).substring(0, 16) + ")")
+        : " (DL4J JSON sha256 " + io.distill.core.HadoopFiles.sha256Hex(dl4jJson).substring(0, 16) + ")")
         + ", T=" + temperature
         + ", alpha=" + alpha + (seed == null ? "" : ", seed=" + seed);
   }

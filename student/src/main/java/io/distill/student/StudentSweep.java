@@ -1,9 +1,9 @@
 package io.distill.student;
 
-import io.distill.dataset.Fingerprint;
-import io.distill.dataset.HadoopFiles;
-import io.distill.dataset.RecordStore;
-import io.distill.dataset.SparkAction;
+import io.distill.core.Fingerprint;
+import io.distill.core.HadoopFiles;
+import io.distill.core.RecordStore;
+import io.distill.core.SparkAction;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.Optimiser;
 import io.distill.trainer.SparkTrainer;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.dataset.EmbeddedMnist;
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.LabelLayout;
 import io.distill.trainer.Optimiser;
@@ -84,7 +84,7 @@ class StudentNetworksTest {
     assertEquals("hidden[1] must be at least 1, cannot be: 0", assertThrows(IllegalArgumentException.class,
         () -> StudentNetworks.mlp(784, new int[] {10, 0}, 10, 1, 1, Optimiser.adam(1e-3, 1), DistillationLoss.hardLabelsOnly(), 1))
         .getMessage());
-    assertEquals("inputRetain must be in (0, 1], cannot be: 0.0", assertThrows(IllegalArgumentException.class,
+    assertEquals("inputRetain (a retain probability) must be in (0, 1], cannot be: 0.0", assertThrows(IllegalArgumentException.class,
         () -> StudentNetworks.mlp(784, new int[] {10}, 10, 0, 1, Optimiser.adam(1e-3, 1), DistillationLoss.hardLabelsOnly(), 1))
         .getMessage());
   }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.dataset.EmbeddedMnist;
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.TrainingSettings;
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.dataset.EmbeddedMnist;
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import io.distill.trainer.TeacherSignal;
 import io.distill.trainer.TrainingData;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package io.distill.teacher;
 
-import io.distill.dataset.AtomicDirectoryCommit;
+import io.distill.core.AtomicDirectoryCommit;
 import io.distill.dataset.DatasetSchema;
-import io.distill.dataset.HadoopFiles;
-import io.distill.dataset.RowProgress;
-import io.distill.dataset.SparkAction;
+import io.distill.core.HadoopFiles;
+import io.distill.core.RowProgress;
+import io.distill.core.SparkAction;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -151,8 +151,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   protected Result doExecute() throws Exception {
     long started = System.nanoTime();
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
-    AtomicDirectoryCommit commit = null;
-    try {
+    {
       // The bytes the driver hashes are the bytes every executor must read (checked as they load the teacher).
       String sha256 = HadoopFiles.sha256(teacherPath, hadoopConf);
       TeacherModel teacher = driverTeacher(sha256, hadoopConf);
@@ -175,6 +174,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
       }
 
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      return AtomicDirectoryCommit.publish(output, hadoopConf, commit -> {
       Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(hadoopConf));
       RowProgress progress = RowProgress.start(spark.sparkContext(), "Soft labels", rows, LOG);
       try {
@@ -187,7 +187,6 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
         }
         JavaRDD<Row> labelled = source.queryExecution().toRdd().toJavaRDD().mapPartitions(inference::label);
 
-        commit = AtomicDirectoryCommit.begin(output, hadoopConf);
         describe(String.format("Soft labels at T=%s for %,d rows of %s with teacher %s%s",
             temperature, rows, dataPath, teacherPath, topK > 0 ? " (top " + topK + ")" : ""));
         spark.createDataFrame(labelled, topK > 0 ? SoftLabelSchema.topK() : SoftLabelSchema.full())
@@ -220,15 +219,10 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
       manifest.put("codeVersion", HadoopFiles.codeVersion());
       manifest.put("seconds", seconds);
       HadoopFiles.writeJson(commit.temporaryPath() + "/" + SoftLabelSchema.MANIFEST, manifest, hadoopConf);
-      commit.commit();
       LOG.info("Soft labels: {} rows at T={} in {} s ({} rows/s) -> {}", rows, temperature,
           String.format("%.1f", seconds), String.format("%.0f", rows / seconds), commit.targetPath());
       return new Result(commit.targetPath(), rows, seconds, sha256, teacher.parameterCount());
-    } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
-      if (commit != null) {
-        commit.abort();
-      }
-      throw e;
+      });
     }
   }
 

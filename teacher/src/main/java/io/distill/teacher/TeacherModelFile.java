@@ -1,7 +1,7 @@
 package io.distill.teacher;
 
-import io.distill.dataset.DataSource;
-import io.distill.dataset.HadoopFiles;
+import io.distill.core.DataSource;
+import io.distill.core.HadoopFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.FilterOutputStream;

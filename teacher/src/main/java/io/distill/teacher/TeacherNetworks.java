@@ -1,5 +1,6 @@
 package io.distill.teacher;
 
+import io.distill.core.Checks;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.LogitsOutput;
 import io.distill.trainer.Optimiser;
@@ -111,8 +112,8 @@ public final class TeacherNetworks {
     if (classes < 2) {
       throw new IllegalArgumentException("classes must be at least 2, cannot be: " + classes);
     }
-    checkRetain("inputRetain", inputRetain);
-    checkRetain("hiddenRetain", hiddenRetain);
+    Checks.retain("inputRetain", inputRetain);
+    Checks.retain("hiddenRetain", hiddenRetain);
     if (maxNorm != null && !(maxNorm > 0.0 && maxNorm < Double.POSITIVE_INFINITY)) {
       throw new IllegalArgumentException("maxNorm must be positive and finite (or null for none), cannot be: "
           + maxNorm);
@@ -176,12 +177,6 @@ public final class TeacherNetworks {
     if (maxNorm != null) {
       // W is [nIn, nOut]: reducing over dimension 0 bounds each unit's incoming weight vector.
       layer.constrainWeights(new MaxNormConstraint(maxNorm, 0));
-    }
-  }
-
-  private static void checkRetain(String name, double retain) {
-    if (!(retain > 0.0 && retain <= 1.0)) {
-      throw new IllegalArgumentException(name + " (a retain probability) must be in (0, 1], cannot be: " + retain);
     }
   }
 }

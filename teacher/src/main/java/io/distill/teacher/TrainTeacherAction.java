@@ -1,7 +1,7 @@
 package io.distill.teacher;
 
 import io.distill.dataset.DatasetSchema;
-import io.distill.dataset.SparkAction;
+import io.distill.core.SparkAction;
 import io.distill.dataset.ValidationSplit;
 import io.distill.trainer.EpochStats;
 import io.distill.trainer.LogitsOutput;

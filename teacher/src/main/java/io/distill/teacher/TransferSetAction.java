@@ -1,9 +1,9 @@
 package io.distill.teacher;
 
-import io.distill.dataset.AtomicDirectoryCommit;
+import io.distill.core.AtomicDirectoryCommit;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.RowChecks;
-import io.distill.dataset.SparkAction;
+import io.distill.core.SparkAction;
 import io.distill.trainer.InputJitter;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,8 +115,7 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
   @Override
   protected Result doExecute() throws Exception {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    AtomicDirectoryCommit commit = null;
-    try {
+    {
       Dataset<Row> input = dataRows != null ? dataRows : spark.read().parquet(dataPath);
       DatasetSchema.requireLabelledDataset(input.schema(), dataPath);
       Row stats = input.agg(functions.count(functions.lit(1)), functions.max(DatasetSchema.ID),
@@ -150,22 +149,17 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
             }
             return out.iterator();
           });
-      commit = AtomicDirectoryCommit.begin(output, hadoop);
-      spark.createDataFrame(rowsOut, DatasetSchema.SCHEMA).write().mode(SaveMode.Overwrite)
-          .parquet(commit.temporaryPath());
-      long written = spark.read().parquet(commit.temporaryPath()).count();
-      long expected = rows * (1 + copies);
-      if (written != expected) {
-        throw new IllegalStateException("Transfer set: wrote " + written + " rows, expected " + expected
-            + "; nothing published");
-      }
-      commit.commit();
-      return new Result(commit.targetPath(), rows, written);
-    } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
-      if (commit != null) {
-        commit.abort();
-      }
-      throw e;
+      return AtomicDirectoryCommit.publish(output, hadoop, commit -> {
+        spark.createDataFrame(rowsOut, DatasetSchema.SCHEMA).write().mode(SaveMode.Overwrite)
+            .parquet(commit.temporaryPath());
+        long written = spark.read().parquet(commit.temporaryPath()).count();
+        long expected = rows * (1 + copies);
+        if (written != expected) {
+          throw new IllegalStateException("Transfer set: wrote " + written + " rows, expected " + expected
+              + "; nothing published");
+        }
+        return new Result(commit.targetPath(), rows, written);
+      });
     }
   }
 

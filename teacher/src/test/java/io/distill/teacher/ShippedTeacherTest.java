@@ -3,7 +3,7 @@ package io.distill.teacher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.HadoopFiles;
+import io.distill.core.HadoopFiles;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;

@@ -195,10 +195,10 @@ class TeacherModelFileTest {
   void aTeacherReplacedSinceTheDriverHashedItIsRefused() throws IOException {
     Path file = dir.resolve("replaced.zip");
     String path = TeacherModelFile.save(smallMlp(1), file.toString(), null, CONF);
-    String driver = io.distill.dataset.HadoopFiles.sha256(path, CONF);
+    String driver = io.distill.core.HadoopFiles.sha256(path, CONF);
     assertEquals(smallMlp(1).numParams(), TeacherModelFile.load(path, CONF, driver).parameterCount());
     TeacherModelFile.save(smallMlp(2), file.toString(), null, CONF);
-    String now = io.distill.dataset.HadoopFiles.sha256(path, CONF);
+    String now = io.distill.core.HadoopFiles.sha256(path, CONF);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> TeacherModelFile.load(path, CONF, driver));
     assertEquals("Teacher " + path + " changed during the run: the bytes read here have sha256 " + now

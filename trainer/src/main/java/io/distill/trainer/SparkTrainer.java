@@ -1,6 +1,6 @@
 package io.distill.trainer;
 
-import io.distill.dataset.SparkAction;
+import io.distill.core.SparkAction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package io.distill.trainer;
 
 import io.distill.dataset.DatasetSchema;
-import io.distill.dataset.SparkAction;
+import io.distill.core.SparkAction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.dataset.DatasetSchema;
-import io.distill.dataset.HadoopFiles;
-import io.distill.dataset.Fingerprint;
+import io.distill.core.HadoopFiles;
+import io.distill.core.Fingerprint;
 import io.distill.dataset.ImportMnistAction;
 import io.distill.dataset.ImportParquetAction;
 import io.distill.dataset.MnistFiles;

@@ -1,6 +1,6 @@
 package io.distill.jobs.pipeline;
 
-import io.distill.dataset.HadoopFiles;
+import io.distill.core.HadoopFiles;
 import io.distill.dataset.ImportMnistAction;
 import io.distill.jobs.config.RunConfig;
 import io.distill.student.ModelMetrics;
@@ -69,7 +69,7 @@ public final class DistillPipeline {
   public Result execute() {
     try (RunLease lease = RunLease.acquire(run.root(), spark.sparkContext().hadoopConfiguration(),
         java.time.Duration.ofSeconds(config.get(io.distill.jobs.config.Params.RUN_LEASE_TIMEOUT)))) {
-      int recovered = io.distill.dataset.AtomicDirectoryCommit.recoverUnder(run.root(),
+      int recovered = io.distill.core.AtomicDirectoryCommit.recoverUnder(run.root(),
           spark.sparkContext().hadoopConfiguration());
       if (recovered > 0) {
         LOG.warn("Run {}: finished or undid {} output(s) an earlier run was publishing when it stopped", run.root(),

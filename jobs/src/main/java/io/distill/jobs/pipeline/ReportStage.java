@@ -1,6 +1,6 @@
 package io.distill.jobs.pipeline;
 
-import io.distill.dataset.Fingerprint;
+import io.distill.core.Fingerprint;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.StudentSize;
 import io.distill.jobs.report.RunReport;

@@ -1,7 +1,7 @@
 package io.distill.jobs.pipeline;
 
-import io.distill.dataset.HadoopFiles;
-import io.distill.dataset.RecordStore;
+import io.distill.core.HadoopFiles;
+import io.distill.core.RecordStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
@@ -106,8 +106,8 @@ public final class RunDirectory {
 
   /** Whether a file or directory exists (any Hadoop FS URI or local path, or a {@code classpath:} resource). */
   public boolean exists(String location) {
-    if (location.startsWith(io.distill.dataset.DataSource.CLASSPATH_PREFIX)) {
-      return io.distill.dataset.DataSource.of(location).exists(conf);
+    if (location.startsWith(io.distill.core.DataSource.CLASSPATH_PREFIX)) {
+      return io.distill.core.DataSource.of(location).exists(conf);
     }
     Path path = new Path(location);
     try {

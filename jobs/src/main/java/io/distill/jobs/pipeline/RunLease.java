@@ -2,7 +2,7 @@ package io.distill.jobs.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.distill.dataset.HadoopFiles;
+import io.distill.core.HadoopFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,6 +1,6 @@
 package io.distill.jobs.pipeline;
 
-import io.distill.dataset.RecordStore;
+import io.distill.core.RecordStore;
 import io.distill.jobs.config.RunConfig;
 import io.distill.student.ModelMetrics;
 import java.util.LinkedHashMap;

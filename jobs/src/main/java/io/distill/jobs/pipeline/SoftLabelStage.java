@@ -1,7 +1,7 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.dataset.DatasetSchema;
-import io.distill.dataset.HadoopFiles;
+import io.distill.core.HadoopFiles;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.teacher.SoftLabelAction;

@@ -1,7 +1,7 @@
 package io.distill.jobs.pipeline;
 
-import io.distill.dataset.Fingerprint;
-import io.distill.dataset.RecordStore;
+import io.distill.core.Fingerprint;
+import io.distill.core.RecordStore;
 import io.distill.jobs.config.RunConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;

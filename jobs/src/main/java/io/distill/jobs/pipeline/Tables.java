@@ -1,6 +1,6 @@
 package io.distill.jobs.pipeline;
 
-import io.distill.dataset.AtomicDirectoryCommit;
+import io.distill.core.AtomicDirectoryCommit;
 import java.util.List;
 import org.apache.spark.sql.SaveMode;
 
@@ -9,16 +9,11 @@ final class Tables {
   private Tables() {}
 
   static <R extends Record> String write(PipelineContext ctx, List<R> rows, Class<R> type, String target) {
-    AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(target, ctx.hadoop());
-    try {
+    return AtomicDirectoryCommit.publish(target, ctx.hadoop(), commit -> {
       ctx.spark().createDataFrame(rows.stream().map(RecordRows::toRow).toList(), RecordRows.schema(type)).coalesce(1)
           .write().mode(SaveMode.Overwrite).parquet(commit.temporaryPath());
-      commit.commit();
       return commit.targetPath();
-    } catch (Exception e) { // also Spark's undeclared SparkException
-      commit.abort();
-      throw e;
-    }
+    });
   }
 
   static <R extends Record> List<R> read(PipelineContext ctx, String path, Class<R> type) {

@@ -9,7 +9,7 @@ import static io.distill.jobs.report.Formats.percent;
 import static io.distill.jobs.report.Formats.seconds;
 import static io.distill.jobs.report.Formats.significant;
 
-import io.distill.dataset.HadoopFiles;
+import io.distill.core.HadoopFiles;
 import io.distill.jobs.report.MarkdownDocument.Row;
 import io.distill.student.ModelMetrics;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import io.distill.jobs.config.RunConfig;
 import io.distill.serving.DistilledModel;
 import org.apache.spark.sql.Dataset;

@@ -3,7 +3,7 @@ package io.distill.jobs.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import io.distill.jobs.config.RunConfig;
 import io.distill.student.ModelMetrics;
 import io.distill.teacher.SoftLabelAction;

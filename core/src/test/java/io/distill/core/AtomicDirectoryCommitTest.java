@@ -1,4 +1,4 @@
-package io.distill.dataset;
+package io.distill.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

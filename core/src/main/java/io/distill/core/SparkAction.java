@@ -1,4 +1,4 @@
-package io.distill.dataset;
+package io.distill.core;
 
 import java.util.Objects;
 import org.apache.spark.SparkContext;
@@ -73,10 +73,7 @@ public abstract class SparkAction<R> {
 
   /** Fails with "{@code name} must be at least {@code min}, cannot be: value" when {@code value < min}. */
   protected static int atLeast(String name, int value, int min) {
-    if (value < min) {
-      throw new IllegalArgumentException(name + " must be at least " + min + ", cannot be: " + value);
-    }
-    return value;
+    return Checks.atLeast(name, value, min);
   }
 
   @Override

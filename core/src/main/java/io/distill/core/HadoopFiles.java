@@ -1,4 +1,4 @@
-package io.distill.dataset;
+package io.distill.core;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -180,7 +180,7 @@ public final class HadoopFiles {
 
   /** The project version this code was built as (from the jar), e.g. "0.1.0-SNAPSHOT". */
   public static String codeVersion() {
-    try (InputStream in = HadoopFiles.class.getResourceAsStream("/io/distill/dataset/version.properties")) {
+    try (InputStream in = HadoopFiles.class.getResourceAsStream("/io/distill/core/version.properties")) {
       Properties p = new Properties();
       if (in != null) {
         p.load(in);

@@ -1,4 +1,4 @@
-package io.distill.dataset;
+package io.distill.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -70,6 +70,38 @@ public final class AtomicDirectoryCommit {
           "Cannot create a temporary directory beside " + target + " (is the location writable?): " + e.getMessage(),
           e);
     }
+  }
+
+  /** What {@link #publish} runs: writes everything under {@link #temporaryPath()} and returns what it made. */
+  @FunctionalInterface
+  public interface Write<T> {
+    T into(AtomicDirectoryCommit commit) throws Exception;
+  }
+
+  /**
+   * Publishes {@code target} in one step: {@link #begin}, then {@code write} into the temporary directory, then
+   * {@link #commit()}; if anything throws, {@link #abort()} and the exception goes on as it was thrown (Spark's
+   * undeclared checked exceptions included). The one way the project's actions publish a directory.
+   */
+  public static <T> T publish(String target, Configuration hadoopConf, Write<T> write) {
+    AtomicDirectoryCommit commit = begin(target, hadoopConf);
+    try {
+      T result = write.into(commit);
+      commit.commit();
+      return result;
+    } catch (Throwable e) {
+      try {
+        commit.abort();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw AtomicDirectoryCommit.<RuntimeException>rethrow(e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable e) throws E {
+    throw (E) e;
   }
 
   /** Where to write; a URI string any Spark writer accepts. */

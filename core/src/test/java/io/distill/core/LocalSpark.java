@@ -1,4 +1,4 @@
-package io.distill.dataset;
+package io.distill.core;
 
 import java.io.File;
 import org.apache.spark.sql.SparkSession;

@@ -1,4 +1,4 @@
-package io.distill.dataset;
+package io.distill.core;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.distill.dataset;
+package io.distill.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
