@@ -1,8 +1,7 @@
 package io.distill.jobs;
 
-import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueFactory;
+import io.distill.jobs.config.HoconValue;
 import io.distill.jobs.config.Param;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,24 +42,12 @@ final class ParamOptions {
       return param.defaultValue();
     }
     List<String> problems = new ArrayList<>();
-    T value = param.type().read(parse(raw), name, problems);
+    ConfigValue parsed = HoconValue.parse(raw, spec.name() + " " + name, problems);
+    T value = parsed == null ? null : param.type().read(parsed, name, problems);
     if (!problems.isEmpty()) {
       throw new UsageException(spec.name() + ": " + problems.get(0));
     }
     return value;
-  }
-
-  /** The text as a HOCON value (a number, a list, ...), or as the plain string where it is not one. */
-  private static ConfigValue parse(String raw) {
-    try {
-      ConfigValue v = ConfigFactory.parseString("v = " + raw).root().get("v");
-      if (v != null) {
-        return v;
-      }
-    } catch (RuntimeException e) {
-      // not HOCON: a plain string
-    }
-    return ConfigValueFactory.fromAnyRef(raw);
   }
 
   private static String label(Param<?> p) {

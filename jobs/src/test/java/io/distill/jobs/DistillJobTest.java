@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.LocalSpark;
+import io.distill.core.LocalSpark;
 import io.distill.jobs.config.Params;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -96,6 +96,28 @@ class DistillJobTest {
     assertTrue(lines.get(0).startsWith("distill-job: FAILED: ") && lines.get(0).contains(empty.toString())
         && lines.get(0).contains("train-images-idx3-ubyte"), lines.get(0));
     assertFalse(Files.exists(out));
+  }
+
+  /**
+   * A sub-command's option is read as --set reads a value: a path with "//" stays the path (HOCON alone reads "//" as a
+   * comment, and train-teacher once read a//b.json as "a").
+   */
+  @Test
+  void anOptionValueWithADoubleSlashIsThePathAsTyped() {
+    String path = dir.resolve("a") + "//b.json";
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = DistillJob.run(new String[] {"train-teacher", "--data", dir.toString(), "--output",
+          dir.resolve("t.zip").toString(), "--dl4j-json", path});
+    } finally {
+      System.setErr(stderr);
+    }
+    assertEquals(2, code);
+    String err = captured.toString(StandardCharsets.UTF_8);
+    assertTrue(err.contains("cannot read --dl4j-json " + path + ":"), err);
   }
 
   /** A second run on a run directory another run holds exits 1 with one line naming the holder, touching nothing. */

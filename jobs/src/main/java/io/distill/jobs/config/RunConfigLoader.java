@@ -108,48 +108,11 @@ final class RunConfigLoader {
       path.remove(0);
     }
     path.add(0, RunConfig.ROOT);
-    ConfigValue parsed = parseOverrideValue(raw, value);
+    ConfigValue parsed = HoconValue.parse(value, "--set '" + raw + "'", problems);
     if (parsed == null) {
       return null;
     }
     return ConfigFactory.empty().withValue(ConfigUtil.joinPath(path), parsed);
-  }
-
-  /**
-   * The value as HOCON, or as the plain string where it is not HOCON (or HOCON would change it) and does not
-   * look like a list, object, quoted string or substitution.
-   */
-  private ConfigValue parseOverrideValue(String raw, String value) {
-    String trimmed = value.trim();
-    String origin = "--set " + raw;
-    ConfigValue parsed = null;
-    boolean resolved = true;
-    String error = null;
-    try {
-      Config c = ConfigFactory.parseString("v = " + value,
-          ConfigParseOptions.defaults().setOriginDescription(origin));
-      if (c.root().keySet().equals(Set.of("v"))) {
-        parsed = c.root().get("v");
-        resolved = c.isResolved();
-      } else {
-        error = "more than one value";
-      }
-    } catch (ConfigException e) {
-      error = e.getMessage();
-    }
-    boolean structured = trimmed.startsWith("[") || trimmed.startsWith("{") || trimmed.startsWith("\"")
-        || trimmed.startsWith("${");
-    if (structured) {
-      if (parsed == null) {
-        problems.add("--set '" + raw + "': the value is not valid HOCON: " + error);
-      }
-      return parsed;
-    }
-    if (parsed == null
-        || (resolved && parsed.valueType() == ConfigValueType.STRING && !parsed.unwrapped().equals(trimmed))) {
-      return ConfigValueFactory.fromAnyRef(trimmed, origin);
-    }
-    return parsed;
   }
 
   // ---------------------------------------------------------------- the schema
