@@ -43,7 +43,7 @@ final class ScaleReport {
       throw new IllegalArgumentException(results + " has no measured rows");
     }
     long heap = all.get(0).heap();
-    StringBuilder md = new StringBuilder("## Scale: rows far beyond the heap (issue 13)\n\n");
+    StringBuilder md = new StringBuilder("## Scale: rows far beyond the heap\n\n");
     md.append(String.format("MNIST-shaped datasets (full MNIST train + test, and 9 or 99 jittered copies of it written"
         + " by the job's own transfer-set action), each through the soft-label job (784-1200-1200-10 teacher, untrained"
         + " weights: time and memory only, batch 256, full logits), the packing of the training data (joined with the"
