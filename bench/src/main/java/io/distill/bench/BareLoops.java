@@ -14,21 +14,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The best a bare JVM does with the same library on these cores, the baseline every Spark figure is compared with:
- * a workload (given as "do {@code units} units of work with this stream's own state") run as one stream with N ND4J
- * threads and as N independent streams of one thread each, after a warm-up, timed {@code repeats} times; the median
- * of each. Also ND4J's float GEMM peak, measured in the same process.
+ * The best a bare JVM does with the same library on these cores, the baseline every Spark figure is
+ * compared with: a workload (given as "do {@code units} units of work with this stream's own
+ * state") run as one stream with N ND4J threads and as N independent streams of one thread each,
+ * after a warm-up, timed {@code repeats} times; the median of each. Also ND4J's float GEMM peak,
+ * measured in the same process.
  */
 final class BareLoops {
   private BareLoops() {}
 
-  /** One stream's work: returns a runnable doing {@code units} units (e.g. minibatches) with state of its own. */
+  /**
+   * One stream's work: returns a runnable doing {@code units} units (e.g. minibatches) with state
+   * of its own.
+   */
   interface Stream {
     Runnable work(int units);
   }
 
-  /** Units per second of {@code streams} concurrent streams of {@code threads} ND4J threads each, median of repeats. */
-  static double rate(IntFunction<Stream> newStream, int streams, int threads, int units, int warmup, int repeats)
+  /**
+   * Units per second of {@code streams} concurrent streams of {@code threads} ND4J threads each,
+   * median of repeats.
+   */
+  static double rate(
+      IntFunction<Stream> newStream, int streams, int threads, int units, int warmup, int repeats)
       throws Exception {
     Nd4jThreads.limit(threads);
     List<Stream> states = new ArrayList<>();
@@ -55,17 +63,20 @@ final class BareLoops {
     List<Callable<Void>> jobs = new ArrayList<>();
     for (Stream s : states) {
       Runnable work = s.work(units);
-      jobs.add(() -> {
-        work.run();
-        return null;
-      });
+      jobs.add(
+          () -> {
+            work.run();
+            return null;
+          });
     }
     for (Future<Void> f : pool.invokeAll(jobs)) {
       f.get();
     }
   }
 
-  /** ND4J float GEMM GFLOP/s ({@code n}³ multiply-adds), best of 5, with {@code threads} threads. */
+  /**
+   * ND4J float GEMM GFLOP/s ({@code n}³ multiply-adds), best of 5, with {@code threads} threads.
+   */
   static double gemmPeak(int n, int threads) {
     Nd4jThreads.limit(threads);
     INDArray a = Nd4j.rand(DataType.FLOAT, n, n);

@@ -10,7 +10,8 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * Writes one benchmark's section of docs/BENCHMARKS.md, between {@code <!-- name:begin -->} and
- * {@code <!-- name:end -->}, replacing the previous run's figures and leaving the other sections alone.
+ * {@code <!-- name:end -->}, replacing the previous run's figures and leaving the other sections
+ * alone.
  */
 final class BenchmarkReport {
   private BenchmarkReport() {}
@@ -19,9 +20,11 @@ final class BenchmarkReport {
     String begin = "<!-- " + name + ":begin -->";
     String end = "<!-- " + name + ":end -->";
     try {
-      String doc = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8)
-          : "# Benchmarks\n\nFigures measured by the scripts in `bench/`; each section says how it was made."
-              + " Ratios are taken within one run (the machine is shared and noisy).\n";
+      String doc =
+          Files.exists(file)
+              ? Files.readString(file, StandardCharsets.UTF_8)
+              : "# Benchmarks\n\nFigures measured by the scripts in `bench/`; each section says how it was made."
+                  + " Ratios are taken within one run (the machine is shared and noisy).\n";
       String section = begin + "\n" + markdown.strip() + "\n" + end;
       int b = doc.indexOf(begin);
       int e = doc.indexOf(end);
@@ -50,8 +53,12 @@ final class BenchmarkReport {
     } catch (IOException ignored) {
       // not Linux: leave it unknown
     }
-    return ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")) + ", "
-        + Runtime.getRuntime().availableProcessors() + " cores, " + cpu + ", Java "
+    return ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"))
+        + ", "
+        + Runtime.getRuntime().availableProcessors()
+        + " cores, "
+        + cpu
+        + ", Java "
         + System.getProperty("java.version");
   }
 }

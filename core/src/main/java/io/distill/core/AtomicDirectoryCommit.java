@@ -11,23 +11,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes a directory all at once: everything is written under a hidden temporary sibling
- * ({@code <parent>/.<name>.tmp-<uuid>}) and {@link #commit()} puts it in place of the target, replacing an earlier
- * output; {@link #abort()} deletes it (and the parent directory, when {@link #begin} created it and nothing else was
- * put there since), so a failed write leaves no trace.
+ * Publishes a directory all at once: everything is written under a hidden temporary sibling ({@code
+ * <parent>/.<name>.tmp-<uuid>}) and {@link #commit()} puts it in place of the target, replacing an
+ * earlier output; {@link #abort()} deletes it (and the parent directory, when {@link #begin}
+ * created it and nothing else was put there since), so a failed write leaves no trace.
  *
- * <p>A commit is journalled so that a crash at any instant leaves the complete old output or the complete new one:
- * (1) a journal {@code <parent>/.<name>.publish} naming the temporary directory and where the old output goes is
- * written; (2) the old output is renamed aside; (3) the new one is renamed onto the target; (4) the old output is
- * deleted; (5) the journal is deleted. {@link #recover} (run by the next {@link #begin} for the same target, and by
- * {@link #recoverUnder} over a directory, which the pipeline runs on its run directory when it starts) finishes or
- * undoes an interrupted commit: before step 2 it is undone (the old output stays), after it it is finished (the new
- * output is put in place). Between steps 2 and 3 (two renames, microseconds apart) a concurrent reader finds no
- * output; a reader that calls {@link #recover} first never does after a crash.
+ * <p>A commit is journalled so that a crash at any instant leaves the complete old output or the
+ * complete new one: (1) a journal {@code <parent>/.<name>.publish} naming the temporary directory
+ * and where the old output goes is written; (2) the old output is renamed aside; (3) the new one is
+ * renamed onto the target; (4) the old output is deleted; (5) the journal is deleted. {@link
+ * #recover} (run by the next {@link #begin} for the same target, and by {@link #recoverUnder} over
+ * a directory, which the pipeline runs on its run directory when it starts) finishes or undoes an
+ * interrupted commit: before step 2 it is undone (the old output stays), after it it is finished
+ * (the new output is put in place). Between steps 2 and 3 (two renames, microseconds apart) a
+ * concurrent reader finds no output; a reader that calls {@link #recover} first never does after a
+ * crash.
  *
- * <p>Directory rename is atomic on HDFS and local file systems. On object stores (s3a://) a rename is a copy, so
- * steps 2 and 3 are not atomic there and a crash during one can leave a partial copy; readers should rely on the
- * {@code _SUCCESS} marker Spark writes last.
+ * <p>Directory rename is atomic on HDFS and local file systems. On object stores (s3a://) a rename
+ * is a copy, so steps 2 and 3 are not atomic there and a crash during one can leave a partial copy;
+ * readers should rely on the {@code _SUCCESS} marker Spark writes last.
  */
 public final class AtomicDirectoryCommit {
   private static final Logger LOG = LoggerFactory.getLogger(AtomicDirectoryCommit.class);
@@ -46,8 +48,8 @@ public final class AtomicDirectoryCommit {
   }
 
   /**
-   * Starts a commit for {@code target} (any Hadoop FS URI). The parent directory is created if needed and must be
-   * writable.
+   * Starts a commit for {@code target} (any Hadoop FS URI). The parent directory is created if
+   * needed and must be writable.
    */
   public static AtomicDirectoryCommit begin(String target, Configuration hadoopConf) {
     Path path = new Path(target);
@@ -56,7 +58,8 @@ public final class AtomicDirectoryCommit {
       Path qualified = fs.makeQualified(path);
       Path parent = qualified.getParent();
       if (parent == null) {
-        throw new IllegalArgumentException("Cannot publish to the root of a file system: " + target);
+        throw new IllegalArgumentException(
+            "Cannot publish to the root of a file system: " + target);
       }
       recover(fs, qualified);
       Path temporary = new Path(parent, "." + qualified.getName() + ".tmp-" + UUID.randomUUID());
@@ -67,21 +70,28 @@ public final class AtomicDirectoryCommit {
       return new AtomicDirectoryCommit(fs, qualified, temporary, createdParent);
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "Cannot create a temporary directory beside " + target + " (is the location writable?): " + e.getMessage(),
+          "Cannot create a temporary directory beside "
+              + target
+              + " (is the location writable?): "
+              + e.getMessage(),
           e);
     }
   }
 
-  /** What {@link #publish} runs: writes everything under {@link #temporaryPath()} and returns what it made. */
+  /**
+   * What {@link #publish} runs: writes everything under {@link #temporaryPath()} and returns what
+   * it made.
+   */
   @FunctionalInterface
   public interface Write<T> {
     T into(AtomicDirectoryCommit commit) throws Exception;
   }
 
   /**
-   * Publishes {@code target} in one step: {@link #begin}, then {@code write} into the temporary directory, then
-   * {@link #commit()}; if anything throws, {@link #abort()} and the exception goes on as it was thrown (Spark's
-   * undeclared checked exceptions included). The one way the project's actions publish a directory.
+   * Publishes {@code target} in one step: {@link #begin}, then {@code write} into the temporary
+   * directory, then {@link #commit()}; if anything throws, {@link #abort()} and the exception goes
+   * on as it was thrown (Spark's undeclared checked exceptions included). The one way the project's
+   * actions publish a directory.
    */
   public static <T> T publish(String target, Configuration hadoopConf, Write<T> write) {
     AtomicDirectoryCommit commit = begin(target, hadoopConf);
@@ -116,12 +126,19 @@ public final class AtomicDirectoryCommit {
 
   /** The steps of a commit, in order (for tests that crash the publisher between them). */
   enum Step {
-    JOURNAL_WRITTEN, OLD_MOVED_ASIDE, NEW_IN_PLACE, OLD_DELETED, JOURNAL_DELETED
+    JOURNAL_WRITTEN,
+    OLD_MOVED_ASIDE,
+    NEW_IN_PLACE,
+    OLD_DELETED,
+    JOURNAL_DELETED
   }
 
-  /** Moves the temporary directory onto the target, replacing what was there (see the class comment). */
+  /**
+   * Moves the temporary directory onto the target, replacing what was there (see the class
+   * comment).
+   */
   public void commit() {
-    commit(step -> { });
+    commit(step -> {});
   }
 
   /** {@link #commit()}, calling {@code afterStep} after each step. */
@@ -129,12 +146,14 @@ public final class AtomicDirectoryCommit {
     if (finished) {
       throw new IllegalStateException("Commit of " + target + " already finished");
     }
-    Path previous = new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
+    Path previous =
+        new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
     Path journal = journal(target);
     try {
       try (java.io.OutputStream out = fs.create(journal, true)) {
-        out.write((JOURNAL_TEMPORARY + temporary + "\n" + JOURNAL_PREVIOUS + previous + "\n")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.write(
+            (JOURNAL_TEMPORARY + temporary + "\n" + JOURNAL_PREVIOUS + previous + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
       afterStep.accept(Step.JOURNAL_WRITTEN);
       boolean replaced = fs.exists(target);
@@ -172,8 +191,8 @@ public final class AtomicDirectoryCommit {
   }
 
   /**
-   * Finishes or undoes a commit of {@code target} that a crash interrupted (see the class comment); does nothing when
-   * there is none.
+   * Finishes or undoes a commit of {@code target} that a crash interrupted (see the class comment);
+   * does nothing when there is none.
    *
    * @return whether there was one
    */
@@ -183,8 +202,8 @@ public final class AtomicDirectoryCommit {
       FileSystem fs = path.getFileSystem(hadoopConf);
       return recover(fs, fs.makeQualified(path));
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot recover the interrupted publishing of " + target + ": "
-          + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot recover the interrupted publishing of " + target + ": " + e.getMessage(), e);
     }
   }
 
@@ -216,7 +235,8 @@ public final class AtomicDirectoryCommit {
       }
       return recovered;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot look for interrupted publishing under " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot look for interrupted publishing under " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -227,8 +247,10 @@ public final class AtomicDirectoryCommit {
     }
     Path temporary = null;
     Path previous = null;
-    try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(fs.open(journal),
-        java.nio.charset.StandardCharsets.UTF_8))) {
+    try (java.io.BufferedReader in =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(
+                fs.open(journal), java.nio.charset.StandardCharsets.UTF_8))) {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         if (line.startsWith(JOURNAL_TEMPORARY)) {
           temporary = new Path(line.substring(JOURNAL_TEMPORARY.length()));
@@ -237,7 +259,8 @@ public final class AtomicDirectoryCommit {
         }
       }
     }
-    if (temporary == null || previous == null) { // the journal itself was cut short: nothing was moved yet
+    if (temporary == null
+        || previous == null) { // the journal itself was cut short: nothing was moved yet
       fs.delete(journal, false);
       LOG.warn("Publishing {} was interrupted before it began; the output is as it was", target);
       return true;
@@ -245,21 +268,26 @@ public final class AtomicDirectoryCommit {
     if (fs.exists(target)) {
       if (fs.exists(temporary)) { // interrupted before the old output was moved aside: undo
         fs.delete(temporary, true);
-        LOG.warn("Publishing {} was interrupted before it replaced the earlier output; kept the earlier output",
+        LOG.warn(
+            "Publishing {} was interrupted before it replaced the earlier output; kept the earlier output",
             target);
       } else {
-        LOG.warn("Publishing {} was interrupted after the new output was in place; finished it", target);
+        LOG.warn(
+            "Publishing {} was interrupted after the new output was in place; finished it", target);
       }
     } else if (fs.exists(temporary)) { // the old output is aside (or there was none): finish
       if (!fs.rename(temporary, target)) {
         throw new IOException("could not rename " + temporary + " to " + target);
       }
-      LOG.warn("Publishing {} was interrupted between its renames; put the new output in place", target);
+      LOG.warn(
+          "Publishing {} was interrupted between its renames; put the new output in place", target);
     } else if (fs.exists(previous)) {
       if (!fs.rename(previous, target)) {
         throw new IOException("could not rename " + previous + " back to " + target);
       }
-      LOG.warn("Publishing {} was interrupted and its new output is gone; put the earlier output back", target);
+      LOG.warn(
+          "Publishing {} was interrupted and its new output is gone; put the earlier output back",
+          target);
     }
     if (fs.exists(previous)) {
       fs.delete(previous, true);
@@ -269,8 +297,8 @@ public final class AtomicDirectoryCommit {
   }
 
   /**
-   * Deletes the temporary directory, and the parent directory when {@link #begin} created it and it is now empty; the
-   * target is left as it was. Safe to call after a failed commit.
+   * Deletes the temporary directory, and the parent directory when {@link #begin} created it and it
+   * is now empty; the target is left as it was. Safe to call after a failed commit.
    */
   public void abort() {
     if (finished) {

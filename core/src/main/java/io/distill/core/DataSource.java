@@ -13,12 +13,13 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Where a file is read from: any Hadoop FileSystem URI (file://, hdfs://, s3a://, or a plain local path), or a
- * resource shipped inside the application jar, written {@code classpath:/io/distill/...}. A source is
- * serializable, so Spark tasks open it themselves; a {@code classpath:} source works on executors because the
- * application jar is on their classpath too.
+ * Where a file is read from: any Hadoop FileSystem URI (file://, hdfs://, s3a://, or a plain local
+ * path), or a resource shipped inside the application jar, written {@code
+ * classpath:/io/distill/...}. A source is serializable, so Spark tasks open it themselves; a {@code
+ * classpath:} source works on executors because the application jar is on their classpath too.
  *
- * <p>{@link #open} decompresses gzip transparently: it looks at the first two bytes (0x1f 0x8b), not the name.
+ * <p>{@link #open} decompresses gzip transparently: it looks at the first two bytes (0x1f 0x8b),
+ * not the name.
  */
 public final class DataSource implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -56,7 +57,8 @@ public final class DataSource implements Serializable {
       Path path = new Path(location);
       return path.getFileSystem(hadoopConf).exists(path);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot check whether " + location + " exists: " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot check whether " + location + " exists: " + e.getMessage(), e);
     }
   }
 
@@ -66,7 +68,8 @@ public final class DataSource implements Serializable {
     if (isClasspathResource()) {
       raw = DataSource.class.getResourceAsStream(resourceName());
       if (raw == null) {
-        throw new FileNotFoundException("No resource " + resourceName() + " on the classpath (" + location + ")");
+        throw new FileNotFoundException(
+            "No resource " + resourceName() + " on the classpath (" + location + ")");
       }
     } else {
       Path path = new Path(location);

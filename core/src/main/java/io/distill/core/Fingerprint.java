@@ -8,13 +8,14 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * The identity of a piece of work's complete inputs, for {@link RecordStore}: named parts (values written as JSON,
- * files by the sha256 of their bytes, upstream work by its own fingerprint) hashed together. Two runs with equal parts
- * get equal fingerprints; a changed file content changes it even when its name stays.
+ * The identity of a piece of work's complete inputs, for {@link RecordStore}: named parts (values
+ * written as JSON, files by the sha256 of their bytes, upstream work by its own fingerprint) hashed
+ * together. Two runs with equal parts get equal fingerprints; a changed file content changes it
+ * even when its name stays.
  */
 public final class Fingerprint {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
   private final Map<String, String> parts = new TreeMap<>();
 
@@ -32,7 +33,8 @@ public final class Fingerprint {
     try {
       parts.put(name, value instanceof String s ? s : JSON.writeValueAsString(value));
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("Cannot write part " + name + " of a fingerprint: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Cannot write part " + name + " of a fingerprint: " + e.getMessage(), e);
     }
     return this;
   }

@@ -16,11 +16,15 @@ import org.apache.spark.SparkException;
 
 /** Small helpers over Hadoop FileSystem paths and Spark failures shared by the jobs. */
 public final class HadoopFiles {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private HadoopFiles() {}
 
-  /** The sha256 of a file's bytes (any Hadoop FS path, or {@code classpath:/...}), in hex; one streaming read. */
+  /**
+   * The sha256 of a file's bytes (any Hadoop FS path, or {@code classpath:/...}), in hex; one
+   * streaming read.
+   */
   public static String sha256(String path, Configuration conf) {
     try (InputStream in = openRaw(path, conf)) {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -39,13 +43,18 @@ public final class HadoopFiles {
     }
   }
 
-  /** The bytes of a file as stored (no decompression): a Hadoop FS path, or a {@code classpath:/...} resource. */
+  /**
+   * The bytes of a file as stored (no decompression): a Hadoop FS path, or a {@code classpath:/...}
+   * resource.
+   */
   public static InputStream openRaw(String path, Configuration conf) throws IOException {
     if (path.startsWith(DataSource.CLASSPATH_PREFIX)) {
       String name = path.substring(DataSource.CLASSPATH_PREFIX.length());
-      InputStream in = HadoopFiles.class.getResourceAsStream(name.startsWith("/") ? name : "/" + name);
+      InputStream in =
+          HadoopFiles.class.getResourceAsStream(name.startsWith("/") ? name : "/" + name);
       if (in == null) {
-        throw new java.io.FileNotFoundException("No resource " + name + " on the classpath (" + path + ")");
+        throw new java.io.FileNotFoundException(
+            "No resource " + name + " on the classpath (" + path + ")");
       }
       return in;
     }
@@ -68,16 +77,18 @@ public final class HadoopFiles {
   }
 
   /**
-   * A content hash of a directory tree (e.g. a Parquet dataset): the sha256 of the sorted sha256s of its data
-   * files, skipping hidden and underscore files (checksums, _SUCCESS, manifests). Names are left out, since Spark
-   * puts random UUIDs in part-file names; the same rows written the same way hash the same. One read of all.
+   * A content hash of a directory tree (e.g. a Parquet dataset): the sha256 of the sorted sha256s
+   * of its data files, skipping hidden and underscore files (checksums, _SUCCESS, manifests). Names
+   * are left out, since Spark puts random UUIDs in part-file names; the same rows written the same
+   * way hash the same. One read of all.
    */
   public static String sha256Tree(String dir, Configuration conf) {
     Path root = new Path(dir);
     try {
       org.apache.hadoop.fs.FileSystem fs = root.getFileSystem(conf);
       java.util.List<String> hashes = new java.util.ArrayList<>();
-      org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(root, true);
+      org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it =
+          fs.listFiles(root, true);
       while (it.hasNext()) {
         Path p = it.next().getPath();
         if (!p.getName().startsWith(".") && !p.getName().startsWith("_")) {
@@ -98,42 +109,56 @@ public final class HadoopFiles {
   }
 
   /**
-   * Writes a file whole or not at all: to a hidden temporary sibling first, then renamed onto {@code path} in one
-   * step on local disks and HDFS (a rename that replaces), so a reader sees the old file or the new one, never a
-   * partial one and never none. Elsewhere (s3a://) the earlier file is moved aside first and put back if the rename
-   * fails.
+   * Writes a file whole or not at all: to a hidden temporary sibling first, then renamed onto
+   * {@code path} in one step on local disks and HDFS (a rename that replaces), so a reader sees the
+   * old file or the new one, never a partial one and never none. Elsewhere (s3a://) the earlier
+   * file is moved aside first and put back if the rename fails.
    */
   public static void publishFile(String path, Configuration conf, FileWriter writer) {
     publishFile(path, conf, false, writer);
   }
 
   /**
-   * As {@link #publishFile(String, Configuration, FileWriter)}; with {@code withoutChecksum}, on a checksummed file
-   * system (file://) the file is written without its {@code .crc} companion, for files people may edit by hand
-   * (a hand edit would otherwise make every later read fail its checksum).
+   * As {@link #publishFile(String, Configuration, FileWriter)}; with {@code withoutChecksum}, on a
+   * checksummed file system (file://) the file is written without its {@code .crc} companion, for
+   * files people may edit by hand (a hand edit would otherwise make every later read fail its
+   * checksum).
    */
-  public static void publishFile(String path, Configuration conf, boolean withoutChecksum, FileWriter writer) {
+  public static void publishFile(
+      String path, Configuration conf, boolean withoutChecksum, FileWriter writer) {
     Path target = new Path(path);
     try {
       org.apache.hadoop.fs.FileSystem fs = target.getFileSystem(conf);
-      org.apache.hadoop.fs.FileSystem out = withoutChecksum && fs instanceof org.apache.hadoop.fs.ChecksumFileSystem c
-          ? c.getRawFileSystem() : fs;
-      Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
+      org.apache.hadoop.fs.FileSystem out =
+          withoutChecksum && fs instanceof org.apache.hadoop.fs.ChecksumFileSystem c
+              ? c.getRawFileSystem()
+              : fs;
+      Path tmp =
+          new Path(
+              target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
       Path previous = null;
       try {
         try (OutputStream stream = out.create(tmp, false)) {
           writer.write(stream);
         }
-        if (out instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) { // a local file without a checksum
-          java.nio.file.Files.move(raw.pathToFile(tmp).toPath(), raw.pathToFile(target).toPath(),
-              java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        if (out
+            instanceof
+            org.apache.hadoop.fs.RawLocalFileSystem raw) { // a local file without a checksum
+          java.nio.file.Files.move(
+              raw.pathToFile(tmp).toPath(),
+              raw.pathToFile(target).toPath(),
+              java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
           return;
         }
         if (out == fs && replaceAtomically(fs.makeQualified(tmp), fs.makeQualified(target), conf)) {
           return;
         }
         if (fs.exists(target)) {
-          previous = new Path(target.getParent(), "." + target.getName() + ".old-" + java.util.UUID.randomUUID());
+          previous =
+              new Path(
+                  target.getParent(),
+                  "." + target.getName() + ".old-" + java.util.UUID.randomUUID());
           if (!fs.rename(target, previous)) { // through fs: a .crc companion moves along
             throw new IOException("could not move the earlier " + target + " aside");
           }
@@ -156,31 +181,37 @@ public final class HadoopFiles {
   }
 
   /**
-   * Renames {@code tmp} onto {@code target}, replacing it in one step where the file system can (a rename with
-   * overwrite: one rename(2) on a local disk, one namenode operation on HDFS), so that no reader finds the file
-   * missing; false where it cannot (then the caller moves the old file aside first).
+   * Renames {@code tmp} onto {@code target}, replacing it in one step where the file system can (a
+   * rename with overwrite: one rename(2) on a local disk, one namenode operation on HDFS), so that
+   * no reader finds the file missing; false where it cannot (then the caller moves the old file
+   * aside first).
    */
-  private static boolean replaceAtomically(Path tmp, Path target, Configuration conf) throws IOException {
+  private static boolean replaceAtomically(Path tmp, Path target, Configuration conf)
+      throws IOException {
     if (!"file".equals(target.toUri().getScheme()) && !"hdfs".equals(target.toUri().getScheme())) {
       return false;
     }
     try {
-      org.apache.hadoop.fs.FileContext.getFileContext(target.toUri(), conf).rename(tmp, target,
-          org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+      org.apache.hadoop.fs.FileContext.getFileContext(target.toUri(), conf)
+          .rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
       return true;
     } catch (UnsupportedOperationException e) {
       return false;
     }
   }
 
-  /** Writes {@code value} as indented JSON to {@code path}, replacing it whole ({@link #publishFile}). */
+  /**
+   * Writes {@code value} as indented JSON to {@code path}, replacing it whole ({@link
+   * #publishFile}).
+   */
   public static void writeJson(String path, Object value, Configuration conf) {
     publishFile(path, conf, out -> JSON.writeValue(out, value));
   }
 
   /** The project version this code was built as (from the jar), e.g. "0.1.0-SNAPSHOT". */
   public static String codeVersion() {
-    try (InputStream in = HadoopFiles.class.getResourceAsStream("/io/distill/core/version.properties")) {
+    try (InputStream in =
+        HadoopFiles.class.getResourceAsStream("/io/distill/core/version.properties")) {
       Properties p = new Properties();
       if (in != null) {
         p.load(in);
@@ -192,10 +223,10 @@ public final class HadoopFiles {
   }
 
   /**
-   * The user's problem inside a failed Spark job. A bad row found in a task reaches the driver wrapped in Spark's
-   * "Job aborted due to stage failure" with a remote stack trace; what the user needs is the innermost
-   * IllegalArgumentException, so that is returned (the Spark failure kept as its cause). Other failures are
-   * returned as they are (checked ones wrapped).
+   * The user's problem inside a failed Spark job. A bad row found in a task reaches the driver
+   * wrapped in Spark's "Job aborted due to stage failure" with a remote stack trace; what the user
+   * needs is the innermost IllegalArgumentException, so that is returned (the Spark failure kept as
+   * its cause). Other failures are returned as they are (checked ones wrapped).
    */
   public static RuntimeException userError(Exception e) {
     if (e instanceof SparkException) {
@@ -205,6 +236,8 @@ public final class HadoopFiles {
         }
       }
     }
-    return e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
+    return e instanceof RuntimeException
+        ? (RuntimeException) e
+        : new IllegalStateException(e.getMessage(), e);
   }
 }

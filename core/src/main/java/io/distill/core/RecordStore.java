@@ -16,17 +16,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cache of finished work: one JSON file per entry in a directory on any Hadoop file system, holding the
- * fingerprint of the entry's inputs, its seconds, when it finished, and its typed output (a Java record, written and
- * read back with Jackson). A rerun asks {@link #find} with the fingerprint of its current inputs and reuses the output
- * only if they match. The pipeline keeps its stages' records here ({@code run.dir/_stages/<stage>.json}) and the
- * student sweep its models' ({@code run.dir/_stages/students/<model>.json}): one cache, one format. Each file is
- * written whole or not at all ({@link HadoopFiles#writeJson}).
+ * The cache of finished work: one JSON file per entry in a directory on any Hadoop file system,
+ * holding the fingerprint of the entry's inputs, its seconds, when it finished, and its typed
+ * output (a Java record, written and read back with Jackson). A rerun asks {@link #find} with the
+ * fingerprint of its current inputs and reuses the output only if they match. The pipeline keeps
+ * its stages' records here ({@code run.dir/_stages/<stage>.json}) and the student sweep its models'
+ * ({@code run.dir/_stages/students/<model>.json}): one cache, one format. Each file is written
+ * whole or not at all ({@link HadoopFiles#writeJson}).
  */
 public final class RecordStore {
   private static final Logger LOG = LoggerFactory.getLogger(RecordStore.class);
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private final String dir;
   private final Configuration conf;
@@ -37,7 +38,8 @@ public final class RecordStore {
   }
 
   /** What one entry recorded. */
-  public record Entry<T>(String name, String fingerprint, double seconds, String finishedAt, T output) {}
+  public record Entry<T>(
+      String name, String fingerprint, double seconds, String finishedAt, T output) {}
 
   /** The directory the records live in. */
   public String dir() {
@@ -62,15 +64,23 @@ public final class RecordStore {
       try {
         value = output == null || output.isNull() ? null : JSON.treeToValue(output, type);
       } catch (JsonProcessingException e) {
-        LOG.warn("The record {} does not hold a {} (written by another version?): ignoring it ({})", path,
-            type.getSimpleName(), e.getOriginalMessage());
+        LOG.warn(
+            "The record {} does not hold a {} (written by another version?): ignoring it ({})",
+            path,
+            type.getSimpleName(),
+            e.getOriginalMessage());
         return Optional.empty();
       }
       if (value == null) {
         return Optional.empty();
       }
-      return Optional.of(new Entry<>(node.path("name").asText(name), node.path("fingerprint").asText(),
-          node.path("seconds").asDouble(), node.path("finishedAt").asText(), value));
+      return Optional.of(
+          new Entry<>(
+              node.path("name").asText(name),
+              node.path("fingerprint").asText(),
+              node.path("seconds").asDouble(),
+              node.path("finishedAt").asText(),
+              value));
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + path + ": " + e.getMessage(), e);
     }
@@ -83,8 +93,10 @@ public final class RecordStore {
 
   /** Records {@code output} as the result of {@code name} for inputs with this fingerprint. */
   public <T> void write(String name, String fingerprint, double seconds, T output) {
-    HadoopFiles.writeJson(path(name).toString(), new Entry<>(name, fingerprint, seconds, Instant.now().toString(),
-        output), conf);
+    HadoopFiles.writeJson(
+        path(name).toString(),
+        new Entry<>(name, fingerprint, seconds, Instant.now().toString(), output),
+        conf);
   }
 
   /** Forgets the entry {@code name}. */

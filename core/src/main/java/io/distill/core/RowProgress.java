@@ -20,11 +20,12 @@ import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
 /**
- * The progress of a Spark job over rows, logged every 10 s as "Soft labels: 12,288 / 70,000 rows (18%), 4,100
- * rows/s". Tasks add the rows they finish to {@link #counter()}. The driver's value of an accumulator grows only when
- * a task ends, so a job of a few long tasks would log 0 rows until its end; the rows of the tasks still running are
- * taken from the executors' heartbeats ({@code spark.executor.heartbeatInterval}, 10 s by default), which carry each
- * running task's accumulators. Close it when the job ends (it stops logging and leaves the listener bus).
+ * The progress of a Spark job over rows, logged every 10 s as "Soft labels: 12,288 / 70,000 rows
+ * (18%), 4,100 rows/s". Tasks add the rows they finish to {@link #counter()}. The driver's value of
+ * an accumulator grows only when a task ends, so a job of a few long tasks would log 0 rows until
+ * its end; the rows of the tasks still running are taken from the executors' heartbeats ({@code
+ * spark.executor.heartbeatInterval}, 10 s by default), which carry each running task's
+ * accumulators. Close it when the job ends (it stops logging and leaves the listener bus).
  *
  * <p>Cost: one listener on the driver's bus and one timer thread for the duration of the job.
  */
@@ -35,8 +36,10 @@ public final class RowProgress extends SparkListener implements AutoCloseable {
   private final SparkContext sc;
   private final LongAccumulator finished;
   private final long total;
+
   /** Rows of each running task as of its executor's last heartbeat, by task id. */
   private final Map<Long, Long> running = new ConcurrentHashMap<>();
+
   private final ScheduledExecutorService timer;
 
   private final String what;
@@ -50,12 +53,15 @@ public final class RowProgress extends SparkListener implements AutoCloseable {
     this.what = what;
     this.clock = clock;
     this.started = clock.instant();
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "row-progress");
-      t.setDaemon(true);
-      return t;
-    });
-    timer.scheduleAtFixedRate(() -> log.info(line()), PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "row-progress");
+              t.setDaemon(true);
+              return t;
+            });
+    timer.scheduleAtFixedRate(
+        () -> log.info(line()), PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
   }
 
   /** Starts logging {@code what}'s progress over {@code total} rows to {@code log}. */
@@ -64,18 +70,23 @@ public final class RowProgress extends SparkListener implements AutoCloseable {
   }
 
   /** As above, telling the time (for the rate) by {@code clock}. */
-  public static RowProgress start(SparkContext sc, String what, long total, Logger log, Clock clock) {
+  public static RowProgress start(
+      SparkContext sc, String what, long total, Logger log, Clock clock) {
     RowProgress progress = new RowProgress(sc, what, total, log, clock);
     sc.addSparkListener(progress);
     return progress;
   }
 
-  /** The progress line the log gets every {@value #PERIOD_SECONDS} s, e.g. "Soft labels: 12,288 / 70,000 rows". */
+  /**
+   * The progress line the log gets every {@value #PERIOD_SECONDS} s, e.g. "Soft labels: 12,288 /
+   * 70,000 rows".
+   */
   public String line() {
     long n = rows();
     double seconds = Math.max(1e-3, Duration.between(started, clock.instant()).toNanos() / 1e9);
-    return String.format("%s: %,d / %,d rows (%.0f%%), %,.0f rows/s", what, n, total, 100.0 * n / total,
-        n / seconds);
+    return String.format(
+        "%s: %,d / %,d rows (%.0f%%), %,.0f rows/s",
+        what, n, total, 100.0 * n / total, n / seconds);
   }
 
   /** The accumulator tasks add their rows to (captured by the tasks' closures). */
@@ -83,7 +94,9 @@ public final class RowProgress extends SparkListener implements AutoCloseable {
     return finished;
   }
 
-  /** Rows done: those of finished tasks plus those running tasks last reported, at most the total. */
+  /**
+   * Rows done: those of finished tasks plus those running tasks last reported, at most the total.
+   */
   public long rows() {
     long n = finished.value();
     for (long r : running.values()) {
@@ -94,8 +107,8 @@ public final class RowProgress extends SparkListener implements AutoCloseable {
 
   @Override
   public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
-    for (Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task
-        : JavaConverters.seqAsJavaList(update.accumUpdates())) {
+    for (Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task :
+        JavaConverters.seqAsJavaList(update.accumUpdates())) {
       for (AccumulableInfo info : JavaConverters.seqAsJavaList(task._4())) {
         if (info.id() == finished.id() && info.update().isDefined()) {
           running.put((Long) task._1(), ((Number) info.update().get()).longValue());
@@ -106,7 +119,9 @@ public final class RowProgress extends SparkListener implements AutoCloseable {
 
   @Override
   public void onTaskEnd(SparkListenerTaskEnd end) {
-    running.remove(end.taskInfo().taskId()); // a finished task's rows are in the accumulator now (or were lost)
+    running.remove(
+        end.taskInfo()
+            .taskId()); // a finished task's rows are in the accumulator now (or were lost)
   }
 
   @Override

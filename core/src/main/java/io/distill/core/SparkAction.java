@@ -5,11 +5,12 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The shared base of the project's Spark actions, in the manner of Iceberg's {@code BaseSparkAction}: a fluent action
- * is made with {@code of(spark)}, configured, and run with {@link #execute()}, which checks the required settings,
- * runs every Spark job of the action under one job group with a human description (so the Spark UI shows which
- * stage is which; an action run inside another gets its own group and gives the outer one back when done), and turns
- * a failure inside a Spark task into the user's problem ({@link HadoopFiles#userError}).
+ * The shared base of the project's Spark actions, in the manner of Iceberg's {@code
+ * BaseSparkAction}: a fluent action is made with {@code of(spark)}, configured, and run with {@link
+ * #execute()}, which checks the required settings, runs every Spark job of the action under one job
+ * group with a human description (so the Spark UI shows which stage is which; an action run inside
+ * another gets its own group and gives the outer one back when done), and turns a failure inside a
+ * Spark task into the user's problem ({@link HadoopFiles#userError}).
  *
  * @param <R> what {@link #execute()} returns (an immutable result)
  */
@@ -33,7 +34,9 @@ public abstract class SparkAction<R> {
   /** What the action does, in words, for the Spark UI (the first jobs' description). */
   protected abstract String description();
 
-  /** Checks the required settings before any Spark work, failing with {@link #require}'s message. */
+  /**
+   * Checks the required settings before any Spark work, failing with {@link #require}'s message.
+   */
   protected abstract void validate();
 
   /** The work, under the action's job group. */
@@ -71,7 +74,10 @@ public abstract class SparkAction<R> {
     return value;
   }
 
-  /** Fails with "{@code name} must be at least {@code min}, cannot be: value" when {@code value < min}. */
+  /**
+   * Fails with "{@code name} must be at least {@code min}, cannot be: value" when {@code value <
+   * min}.
+   */
   protected static int atLeast(String name, int value, int min) {
     return Checks.atLeast(name, value, min);
   }

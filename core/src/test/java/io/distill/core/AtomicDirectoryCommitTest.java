@@ -47,9 +47,10 @@ class AtomicDirectoryCommitTest {
   }
 
   /**
-   * The publisher crashes after each of its steps in turn; a reader that recovers first (as the next run does) sees
-   * the complete earlier output or the complete new one, and nothing of the commit is left behind. Without recovery,
-   * only the instant between the two renames shows no output.
+   * The publisher crashes after each of its steps in turn; a reader that recovers first (as the
+   * next run does) sees the complete earlier output or the complete new one, and nothing of the
+   * commit is left behind. Without recovery, only the instant between the two renames shows no
+   * output.
    */
   @Test
   void aCrashBetweenAnyTwoStepsLeavesTheOldOrTheNewOutput() throws IOException {
@@ -66,25 +67,47 @@ class AtomicDirectoryCommitTest {
         Path temp = Path.of(java.net.URI.create(commit.temporaryPath()));
         Files.writeString(temp.resolve("part-0"), "new 0");
         Files.writeString(temp.resolve("part-1"), "new 1");
-        Crash crash = assertThrows(Crash.class, () -> commit.commit(step -> {
-          if (step == crashAfter) {
-            throw new Crash(step);
-          }
-        }), crashAfter + " is a step of this commit");
+        Crash crash =
+            assertThrows(
+                Crash.class,
+                () ->
+                    commit.commit(
+                        step -> {
+                          if (step == crashAfter) {
+                            throw new Crash(step);
+                          }
+                        }),
+                crashAfter + " is a step of this commit");
         assertTrue(crash.getMessage().endsWith(crashAfter.toString()));
-        boolean window = crashAfter == AtomicDirectoryCommit.Step.OLD_MOVED_ASIDE
-            || (!hadOutput && crashAfter == AtomicDirectoryCommit.Step.JOURNAL_WRITTEN);
+        boolean window =
+            crashAfter == AtomicDirectoryCommit.Step.OLD_MOVED_ASIDE
+                || (!hadOutput && crashAfter == AtomicDirectoryCommit.Step.JOURNAL_WRITTEN);
         assertEquals(!window, Files.exists(target), crashAfter + ", output before: " + hadOutput);
 
         boolean journalLeft = crashAfter.compareTo(AtomicDirectoryCommit.Step.JOURNAL_DELETED) < 0;
-        assertEquals(journalLeft, AtomicDirectoryCommit.recoverUnder(dir.toString(), conf) == 1, crashAfter.toString());
-        String seen = Files.readString(target.resolve("part-0")) + "|" + Files.readString(target.resolve("part-1"));
-        boolean newPublished = crashAfter != AtomicDirectoryCommit.Step.JOURNAL_WRITTEN || !hadOutput;
-        assertEquals(newPublished ? "new 0|new 1" : "old 0|old 1", seen, crashAfter + ", output before: "
-            + hadOutput);
+        assertEquals(
+            journalLeft,
+            AtomicDirectoryCommit.recoverUnder(dir.toString(), conf) == 1,
+            crashAfter.toString());
+        String seen =
+            Files.readString(target.resolve("part-0"))
+                + "|"
+                + Files.readString(target.resolve("part-1"));
+        boolean newPublished =
+            crashAfter != AtomicDirectoryCommit.Step.JOURNAL_WRITTEN || !hadOutput;
+        assertEquals(
+            newPublished ? "new 0|new 1" : "old 0|old 1",
+            seen,
+            crashAfter + ", output before: " + hadOutput);
         try (Stream<Path> left = Files.list(parent)) {
-          assertEquals(List.of("out"), left.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".."))
-              .filter(n -> !n.endsWith(".crc")).sorted().toList(), "nothing of the commit left after " + crashAfter);
+          assertEquals(
+              List.of("out"),
+              left.map(p -> p.getFileName().toString())
+                  .filter(n -> !n.startsWith(".."))
+                  .filter(n -> !n.endsWith(".crc"))
+                  .sorted()
+                  .toList(),
+              "nothing of the commit left after " + crashAfter);
         }
       }
     }
@@ -92,7 +115,8 @@ class AtomicDirectoryCommitTest {
 
   @Test
   void abortLeavesTheTargetAsItWas() throws IOException {
-    AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(dir.resolve("never").toString(), conf);
+    AtomicDirectoryCommit commit =
+        AtomicDirectoryCommit.begin(dir.resolve("never").toString(), conf);
     Files.writeString(Path.of(java.net.URI.create(commit.temporaryPath())).resolve("part"), "half");
     commit.abort();
     assertEquals(List.of(), names(dir));
@@ -112,8 +136,10 @@ class AtomicDirectoryCommitTest {
   @Test
   void unwritableLocationIsNamed() throws IOException {
     Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
-    UncheckedIOException e = assertThrows(UncheckedIOException.class,
-        () -> AtomicDirectoryCommit.begin(file.resolve("out").toString(), conf));
+    UncheckedIOException e =
+        assertThrows(
+            UncheckedIOException.class,
+            () -> AtomicDirectoryCommit.begin(file.resolve("out").toString(), conf));
     assertTrue(e.getMessage().contains(file.resolve("out").toString()), e.getMessage());
   }
 

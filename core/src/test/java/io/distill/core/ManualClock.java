@@ -7,8 +7,8 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /**
- * A clock that moves only when a test advances it (Spark's {@code ManualClock}, as a {@link java.time.Clock}), so
- * that tests of timeouts and rates advance time instead of sleeping.
+ * A clock that moves only when a test advances it (Spark's {@code ManualClock}, as a {@link
+ * java.time.Clock}), so that tests of timeouts and rates advance time instead of sleeping.
  */
 public final class ManualClock extends Clock {
   private volatile Instant now;

@@ -9,9 +9,10 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The schema every labelled dataset in the pipeline has: {@code id} long (stable, unique within a dataset),
- * {@code features} array&lt;float&gt; (pixels scaled to [0, 1] for images), {@code label} int (the class index).
- * Splits are separate datasets ({@code <dir>/train}, {@code <dir>/test}), not a column.
+ * The schema every labelled dataset in the pipeline has: {@code id} long (stable, unique within a
+ * dataset), {@code features} array&lt;float&gt; (pixels scaled to [0, 1] for images), {@code label}
+ * int (the class index). Splits are separate datasets ({@code <dir>/train}, {@code <dir>/test}),
+ * not a column.
  */
 public final class DatasetSchema {
   public static final String ID = "id";
@@ -20,22 +21,27 @@ public final class DatasetSchema {
 
   /** Train split directory name under an imported dataset. */
   public static final String TRAIN = "train";
+
   /** Test split directory name under an imported dataset. */
   public static final String TEST = "test";
 
-  public static final StructType SCHEMA = new StructType(new StructField[] {
-      DataTypes.createStructField(ID, DataTypes.LongType, false),
-      DataTypes.createStructField(FEATURES, DataTypes.createArrayType(DataTypes.FloatType, false), false),
-      DataTypes.createStructField(LABEL, DataTypes.IntegerType, false)
-  });
+  public static final StructType SCHEMA =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField(ID, DataTypes.LongType, false),
+            DataTypes.createStructField(
+                FEATURES, DataTypes.createArrayType(DataTypes.FloatType, false), false),
+            DataTypes.createStructField(LABEL, DataTypes.IntegerType, false)
+          });
 
   private DatasetSchema() {}
 
   /**
-   * Checks that {@code actual} has the three columns with the right types (extra columns are allowed; nullability
-   * is not checked, since Parquet reads arrays back as containsNull=true).
+   * Checks that {@code actual} has the three columns with the right types (extra columns are
+   * allowed; nullability is not checked, since Parquet reads arrays back as containsNull=true).
    *
-   * @throws IllegalArgumentException naming the dataset, the column, what was expected and what was found
+   * @throws IllegalArgumentException naming the dataset, the column, what was expected and what was
+   *     found
    */
   public static void requireLabelledDataset(StructType actual, String dataset) {
     List<String> problems = new ArrayList<>();
@@ -44,12 +50,18 @@ public final class DatasetSchema {
     requireColumn(actual, LABEL, DataTypes.IntegerType, problems);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
-          "Dataset " + dataset + " does not have the labelled-dataset schema: " + String.join("; ", problems)
-              + " (found " + actual.simpleString() + ")");
+          "Dataset "
+              + dataset
+              + " does not have the labelled-dataset schema: "
+              + String.join("; ", problems)
+              + " (found "
+              + actual.simpleString()
+              + ")");
     }
   }
 
-  private static void requireColumn(StructType actual, String name, DataType expected, List<String> problems) {
+  private static void requireColumn(
+      StructType actual, String name, DataType expected, List<String> problems) {
     StructField field = null;
     for (StructField f : actual.fields()) {
       if (f.name().equals(name)) {
@@ -61,12 +73,19 @@ public final class DatasetSchema {
       return;
     }
     DataType got = field.dataType();
-    boolean matches = expected instanceof ArrayType
-        ? got instanceof ArrayType
-            && ((ArrayType) got).elementType().equals(((ArrayType) expected).elementType())
-        : got.equals(expected);
+    boolean matches =
+        expected instanceof ArrayType
+            ? got instanceof ArrayType
+                && ((ArrayType) got).elementType().equals(((ArrayType) expected).elementType())
+            : got.equals(expected);
     if (!matches) {
-      problems.add("column '" + name + "' is " + got.simpleString() + ", expected " + expected.simpleString());
+      problems.add(
+          "column '"
+              + name
+              + "' is "
+              + got.simpleString()
+              + ", expected "
+              + expected.simpleString());
     }
   }
 }

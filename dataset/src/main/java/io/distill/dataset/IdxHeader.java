@@ -4,8 +4,9 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * The header of an IDX file: magic number, record count and the size of each record. All IDX integers are
- * big-endian int32; the data follows the header as unsigned bytes, record after record.
+ * The header of an IDX file: magic number, record count and the size of each record. All IDX
+ * integers are big-endian int32; the data follows the header as unsigned bytes, record after
+ * record.
  */
 public final class IdxHeader implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -55,6 +56,9 @@ public final class IdxHeader implements Serializable {
 
   @Override
   public String toString() {
-    return kind.name().toLowerCase() + " " + count + (recordShape.length == 0 ? "" : " x " + Arrays.toString(recordShape));
+    return kind.name().toLowerCase()
+        + " "
+        + count
+        + (recordShape.length == 0 ? "" : " x " + Arrays.toString(recordShape));
   }
 }

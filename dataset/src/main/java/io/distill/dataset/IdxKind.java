@@ -1,6 +1,9 @@
 package io.distill.dataset;
 
-/** The two kinds of IDX file MNIST-style datasets come in, with the magic number and shape each must have. */
+/**
+ * The two kinds of IDX file MNIST-style datasets come in, with the magic number and shape each must
+ * have.
+ */
 public enum IdxKind {
   /** Magic 2051 (0x00000803): unsigned bytes, 3 dimensions (count, rows, columns). */
   IMAGES(2051, 3, "images: unsigned byte, 3 dimensions"),

@@ -1,9 +1,9 @@
 package io.distill.dataset;
 
-import io.distill.core.SparkAction;
 import io.distill.core.AtomicDirectoryCommit;
-import io.distill.core.HadoopFiles;
 import io.distill.core.DataSource;
+import io.distill.core.HadoopFiles;
+import io.distill.core.SparkAction;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,19 +26,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Imports an MNIST-style IDX dataset (the four standard files, gzip or raw, on any Hadoop FS path or inside the
- * jar) into Parquet: {@code <output>/train} and {@code <output>/test}, each with the
- * {@linkplain DatasetSchema labelled-dataset schema}, plus {@code <output>/import.json} (sources, row and label
- * counts, time). {@code id} is the zero-based record number in the source IDX file, so it is stable across runs
- * and unique within a split. Features are pixels / 255 as floats.
+ * Imports an MNIST-style IDX dataset (the four standard files, gzip or raw, on any Hadoop FS path
+ * or inside the jar) into Parquet: {@code <output>/train} and {@code <output>/test}, each with the
+ * {@linkplain DatasetSchema labelled-dataset schema}, plus {@code <output>/import.json} (sources,
+ * row and label counts, time). {@code id} is the zero-based record number in the source IDX file,
+ * so it is stable across runs and unique within a split. Features are pixels / 255 as floats.
  *
- * <p>The output is published atomically ({@link AtomicDirectoryCommit}): a failed import leaves nothing, and a
- * rerun replaces an earlier output whole.
+ * <p>The output is published atomically ({@link AtomicDirectoryCommit}): a failed import leaves
+ * nothing, and a rerun replaces an earlier output whole.
  *
- * <p>Cost: the driver reads every labels file (1 byte a record) and streams every images file once to check it
- * is complete; then one Spark job per split writes Parquet, with no shuffle. Each task reads its own range of
- * records straight from the source ({@link #rowsPerPartition}, default 10,000: with gzip, a task decompresses
- * everything before its range, so fewer, larger partitions cost less CPU; the rows of a partition are streamed).
+ * <p>Cost: the driver reads every labels file (1 byte a record) and streams every images file once
+ * to check it is complete; then one Spark job per split writes Parquet, with no shuffle. Each task
+ * reads its own range of records straight from the source ({@link #rowsPerPartition}, default
+ * 10,000: with gzip, a task decompresses everything before its range, so fewer, larger partitions
+ * cost less CPU; the rows of a partition are streamed).
  *
  * <pre>{@code
  * ImportMnistAction.Result result = ImportMnistAction.of(spark)
@@ -53,6 +54,7 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
 
   private MnistFiles source;
   private String output;
+
   /** Default rows per Parquet partition of an import. */
   public static final int DEFAULT_ROWS_PER_PARTITION = 10_000;
 
@@ -122,30 +124,43 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
 
     // Check all four files before any Spark work, so bad input fails fast and publishes nothing.
-    Split train = checkSplit(DatasetSchema.TRAIN, source.trainImages(), source.trainLabels(), hadoopConf);
-    Split test = checkSplit(DatasetSchema.TEST, source.testImages(), source.testLabels(), hadoopConf);
+    Split train =
+        checkSplit(DatasetSchema.TRAIN, source.trainImages(), source.trainLabels(), hadoopConf);
+    Split test =
+        checkSplit(DatasetSchema.TEST, source.testImages(), source.testLabels(), hadoopConf);
 
-    return AtomicDirectoryCommit.publish(output, hadoopConf, commit -> {
-      Map<String, SplitResult> splits = new LinkedHashMap<>();
-      for (Split split : List.of(train, test)) {
-        splits.put(split.name, write(split, new Path(commit.temporaryPath(), split.name).toString()));
-      }
-      double seconds = (System.nanoTime() - started) / 1e9;
-      Result result = new Result(commit.targetPath(), splits, seconds);
-      writeManifest(result, new Path(commit.temporaryPath(), MANIFEST), hadoopConf);
-      LOG.info("Imported {} into {}: train {} rows, test {} rows in {} s", source.directory(), result.outputPath(),
-          splits.get(DatasetSchema.TRAIN).rows(), splits.get(DatasetSchema.TEST).rows(), String.format("%.1f", seconds));
-      return result;
-    });
+    return AtomicDirectoryCommit.publish(
+        output,
+        hadoopConf,
+        commit -> {
+          Map<String, SplitResult> splits = new LinkedHashMap<>();
+          for (Split split : List.of(train, test)) {
+            splits.put(
+                split.name, write(split, new Path(commit.temporaryPath(), split.name).toString()));
+          }
+          double seconds = (System.nanoTime() - started) / 1e9;
+          Result result = new Result(commit.targetPath(), splits, seconds);
+          writeManifest(result, new Path(commit.temporaryPath(), MANIFEST), hadoopConf);
+          LOG.info(
+              "Imported {} into {}: train {} rows, test {} rows in {} s",
+              source.directory(),
+              result.outputPath(),
+              splits.get(DatasetSchema.TRAIN).rows(),
+              splits.get(DatasetSchema.TEST).rows(),
+              String.format("%.1f", seconds));
+          return result;
+        });
   }
 
-  private Split checkSplit(String name, DataSource images, DataSource labels, Configuration hadoopConf) {
+  private Split checkSplit(
+      String name, DataSource images, DataSource labels, Configuration hadoopConf) {
     byte[] labelBytes = IdxReader.readLabels(labels, numClasses, hadoopConf);
     IdxHeader imageHeader = IdxReader.checkComplete(images, IdxKind.IMAGES, hadoopConf);
     if (imageHeader.count() != labelBytes.length) {
-      throw new IdxFormatException(String.format(
-          "%s split: image/label count mismatch: %s holds %d images but %s holds %d labels",
-          name, images, imageHeader.count(), labels, labelBytes.length));
+      throw new IdxFormatException(
+          String.format(
+              "%s split: image/label count mismatch: %s holds %d images but %s holds %d labels",
+              name, images, imageHeader.count(), labels, labelBytes.length));
     }
     return new Split(name, images, labels, imageHeader, labelBytes);
   }
@@ -165,15 +180,26 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
         jsc.broadcast(new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()));
     DataSource images = split.images;
 
-    JavaRDD<Row> rows = jsc.parallelize(ranges, partitions)
-        .mapPartitions(it -> readRange(images, it.next(), labels.value(), conf.value().value()));
+    JavaRDD<Row> rows =
+        jsc.parallelize(ranges, partitions)
+            .mapPartitions(
+                it -> readRange(images, it.next(), labels.value(), conf.value().value()));
 
     long started = System.nanoTime();
-    spark.sparkContext().setJobGroup("import-" + split.name,
-        String.format("Importing MNIST %s split (%d images, %d partitions) from %s to %s",
-            split.name, count, partitions, images, path), false);
+    spark
+        .sparkContext()
+        .setJobGroup(
+            "import-" + split.name,
+            String.format(
+                "Importing MNIST %s split (%d images, %d partitions) from %s to %s",
+                split.name, count, partitions, images, path),
+            false);
     try {
-      spark.createDataFrame(rows, DatasetSchema.SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(path);
+      spark
+          .createDataFrame(rows, DatasetSchema.SCHEMA)
+          .write()
+          .mode(SaveMode.ErrorIfExists)
+          .parquet(path);
     } finally {
       spark.sparkContext().clearJobGroup();
       labels.destroy();
@@ -184,17 +210,25 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
     for (byte b : split.labels) {
       labelCounts[b & 0xff]++;
     }
-    LOG.info("Wrote {} split: {} rows in {} partitions, {} s ({} rows/s)", split.name, count, partitions,
-        String.format("%.1f", seconds), String.format("%.0f", count / Math.max(seconds, 1e-9)));
-    return new SplitResult(split.name, count, labelCounts, split.images.location(), split.labelsSource.location());
+    LOG.info(
+        "Wrote {} split: {} rows in {} partitions, {} s ({} rows/s)",
+        split.name,
+        count,
+        partitions,
+        String.format("%.1f", seconds),
+        String.format("%.0f", count / Math.max(seconds, 1e-9)));
+    return new SplitResult(
+        split.name, count, labelCounts, split.images.location(), split.labelsSource.location());
   }
 
-  private static Iterator<Row> readRange(DataSource images, long[] range, byte[] labels, Configuration conf) {
+  private static Iterator<Row> readRange(
+      DataSource images, long[] range, byte[] labels, Configuration conf) {
     IdxReader.RecordIterator records =
         IdxReader.openRecords(images, IdxKind.IMAGES, range[0], (int) (range[1] - range[0]), conf);
     TaskContext task = TaskContext.get();
     if (task != null) {
-      task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> records.close());
+      task.addTaskCompletionListener(
+          (org.apache.spark.util.TaskCompletionListener) ctx -> records.close());
     }
     return new Iterator<>() {
       @Override
@@ -245,7 +279,8 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
     final IdxHeader header;
     final byte[] labels;
 
-    Split(String name, DataSource images, DataSource labelsSource, IdxHeader header, byte[] labels) {
+    Split(
+        String name, DataSource images, DataSource labelsSource, IdxHeader header, byte[] labels) {
       this.name = name;
       this.images = images;
       this.labelsSource = labelsSource;
@@ -255,7 +290,8 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
   }
 
   /** What one split became: its row count and how many rows carry each label. */
-  public record SplitResult(String name, long rows, long[] labelCounts, String imagesSource, String labelsSource) {
+  public record SplitResult(
+      String name, long rows, long[] labelCounts, String imagesSource, String labelsSource) {
     public SplitResult {
       labelCounts = labelCounts.clone();
     }

@@ -1,10 +1,10 @@
 package io.distill.dataset;
 
-import io.distill.core.SparkAction;
-import io.distill.core.AtomicDirectoryCommit;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
+import io.distill.core.AtomicDirectoryCommit;
+import io.distill.core.SparkAction;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -24,30 +24,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings a labelled dataset the way Spark users hold it into this project's layout ({@link DatasetSchema}): a
- * training and a test split, each a Parquet path written by any engine or a Spark catalog table, with the id,
- * features and label columns named by the caller; features an ML {@code Vector} (what {@code VectorAssembler}
- * produces) or array&lt;float|double&gt;, labels int or double (Spark ML's convention; a whole number is required),
- * and ids long or int, or generated when the data has none ({@code monotonically_increasing_id()} over the input as
- * read: stable as long as the input files and Spark's file-split settings are).
+ * Brings a labelled dataset the way Spark users hold it into this project's layout ({@link
+ * DatasetSchema}): a training and a test split, each a Parquet path written by any engine or a
+ * Spark catalog table, with the id, features and label columns named by the caller; features an ML
+ * {@code Vector} (what {@code VectorAssembler} produces) or array&lt;float|double&gt;, labels int
+ * or double (Spark ML's convention; a whole number is required), and ids long or int, or generated
+ * when the data has none ({@code monotonically_increasing_id()} over the input as read: stable as
+ * long as the input files and Spark's file-split settings are).
  *
- * <p>The schema is checked first, naming the input, column, expected and got. Then every row: a row whose features
- * are missing, of another length than the others, or not finite, or whose label is missing, not whole or outside
- * [0, classes) is bad. Bad rows go to {@code quarantine/<split>/} (id, reason and the row as read) while their count
- * is at most {@link #maxBadRows}; above it the action fails naming the first bad rows and publishes nothing. The good
- * rows are published to {@code output/train} and {@code output/test}.
+ * <p>The schema is checked first, naming the input, column, expected and got. Then every row: a row
+ * whose features are missing, of another length than the others, or not finite, or whose label is
+ * missing, not whole or outside [0, classes) is bad. Bad rows go to {@code quarantine/<split>/}
+ * (id, reason and the row as read) while their count is at most {@link #maxBadRows}; above it the
+ * action fails naming the first bad rows and publishes nothing. The good rows are published to
+ * {@code output/train} and {@code output/test}.
  *
- * <p>Cost per split: one pass to find the bad rows, one to write the good ones (and one aggregation for the features'
- * length when it is not given); nothing is collected to the driver but counts and the first three bad rows.
+ * <p>Cost per split: one pass to find the bad rows, one to write the good ones (and one aggregation
+ * for the features' length when it is not given); nothing is collected to the driver but counts and
+ * the first three bad rows.
  */
 public final class ImportParquetAction extends SparkAction<ImportParquetAction.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(ImportParquetAction.class);
   private static final String REASON = "reason";
 
-  /** One split as published: its path, rows kept, rows quarantined and where they went (null when none). */
+  /**
+   * One split as published: its path, rows kept, rows quarantined and where they went (null when
+   * none).
+   */
   public record SplitResult(String path, long rows, long badRows, String quarantinePath) {}
 
-  public record Result(String outputPath, SplitResult train, SplitResult test, int features, double seconds) {
+  public record Result(
+      String outputPath, SplitResult train, SplitResult test, int features, double seconds) {
     public String trainPath() {
       return train.path();
     }
@@ -108,7 +115,9 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
     return this;
   }
 
-  /** How many bad rows per split go to the quarantine before the import fails instead (default 0). */
+  /**
+   * How many bad rows per split go to the quarantine before the import fails instead (default 0).
+   */
   public ImportParquetAction maxBadRows(long count) {
     this.maxBadRows = count;
     return this;
@@ -158,8 +167,15 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
     SplitResult trainResult = importSplit(trainRows, train, DatasetSchema.TRAIN, width);
     SplitResult testResult = importSplit(testRows, test, DatasetSchema.TEST, width);
     double seconds = (System.nanoTime() - started) / 1e9;
-    LOG.info("Imported {} ({} rows, {} quarantined) and {} ({} rows, {} quarantined), {} features, in {} s", train,
-        trainResult.rows(), trainResult.badRows(), test, testResult.rows(), testResult.badRows(), width,
+    LOG.info(
+        "Imported {} ({} rows, {} quarantined) and {} ({} rows, {} quarantined), {} features, in {} s",
+        train,
+        trainResult.rows(),
+        trainResult.badRows(),
+        test,
+        testResult.rows(),
+        testResult.badRows(),
+        width,
         String.format("%.1f", seconds));
     return new Result(output, trainResult, testResult, width, seconds);
   }
@@ -176,11 +192,15 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
     try {
       Path p = new Path(source);
       if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
-        throw new IllegalArgumentException("Input " + source + " does not exist (neither a Parquet path nor a table"
-            + " in the catalog)");
+        throw new IllegalArgumentException(
+            "Input "
+                + source
+                + " does not exist (neither a Parquet path nor a table"
+                + " in the catalog)");
       }
     } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("Cannot read input " + source + ": " + e.getMessage(), e);
+      throw new java.io.UncheckedIOException(
+          "Cannot read input " + source + ": " + e.getMessage(), e);
     }
     return spark.read().parquet(source);
   }
@@ -190,8 +210,14 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
     List<String> columns = List.of(in.columns());
     for (String c : List.of(featuresColumn, labelColumn)) {
       if (!columns.contains(c)) {
-        throw new IllegalArgumentException("Input " + source + " has no column '" + c + "' (columns: "
-            + String.join(", ", columns) + ")");
+        throw new IllegalArgumentException(
+            "Input "
+                + source
+                + " has no column '"
+                + c
+                + "' (columns: "
+                + String.join(", ", columns)
+                + ")");
       }
     }
     DataType f = in.schema().apply(featuresColumn).dataType();
@@ -201,50 +227,80 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
     } else if (f instanceof ArrayType a && (a.elementType() instanceof NumericType)) {
       features = col(featuresColumn).cast(DataTypes.createArrayType(DataTypes.FloatType));
     } else {
-      throw new IllegalArgumentException("Input " + source + ": column '" + featuresColumn + "' must be an ML Vector"
-          + " or array<float|double>, got " + f.simpleString());
+      throw new IllegalArgumentException(
+          "Input "
+              + source
+              + ": column '"
+              + featuresColumn
+              + "' must be an ML Vector"
+              + " or array<float|double>, got "
+              + f.simpleString());
     }
     DataType l = in.schema().apply(labelColumn).dataType();
     if (!(l instanceof NumericType)) {
-      throw new IllegalArgumentException("Input " + source + ": column '" + labelColumn + "' must be int or double,"
-          + " got " + l.simpleString());
+      throw new IllegalArgumentException(
+          "Input "
+              + source
+              + ": column '"
+              + labelColumn
+              + "' must be int or double,"
+              + " got "
+              + l.simpleString());
     }
     Column id;
     if (columns.contains(idColumn)) {
       DataType i = in.schema().apply(idColumn).dataType();
       if (!i.equals(DataTypes.LongType) && !i.equals(DataTypes.IntegerType)) {
-        throw new IllegalArgumentException("Input " + source + ": column '" + idColumn + "' must be long or int, got "
-            + i.simpleString());
+        throw new IllegalArgumentException(
+            "Input "
+                + source
+                + ": column '"
+                + idColumn
+                + "' must be long or int, got "
+                + i.simpleString());
       }
       id = col(idColumn).cast(DataTypes.LongType);
     } else {
       id = functions.monotonically_increasing_id();
     }
-    return in.select(id.as(DatasetSchema.ID), features.as(DatasetSchema.FEATURES),
+    return in.select(
+        id.as(DatasetSchema.ID),
+        features.as(DatasetSchema.FEATURES),
         col(labelColumn).cast(DataTypes.DoubleType).as(DatasetSchema.LABEL));
   }
 
   private int commonLength(Dataset<Row> rows) {
     describe("Import: the features' length most rows of " + train + " have");
-    Row r = rows.where(col(DatasetSchema.FEATURES).isNotNull()).groupBy(functions.size(col(DatasetSchema.FEATURES))
-        .as("n")).count().orderBy(col("count").desc(), col("n")).first();
+    Row r =
+        rows.where(col(DatasetSchema.FEATURES).isNotNull())
+            .groupBy(functions.size(col(DatasetSchema.FEATURES)).as("n"))
+            .count()
+            .orderBy(col("count").desc(), col("n"))
+            .first();
     return r.getInt(0);
   }
 
   private Column reason(int width) {
     String range = classes > 0 ? " OR label >= " + classes : "";
-    return expr("CASE"
-        + " WHEN id IS NULL THEN 'id is null'"
-        + " WHEN features IS NULL THEN 'features is null'"
-        + " WHEN size(features) <> " + width + " THEN concat('features has ', size(features), ' values, expected "
-        + width + "')"
-        + " WHEN exists(features, x -> x IS NULL OR isnan(x) OR abs(x) = float('Infinity'))"
-        + " THEN 'features has a NaN, infinite or null value'"
-        + " WHEN label IS NULL THEN 'label is null'"
-        + " WHEN isnan(label) OR label <> floor(label) THEN concat('label is ', label, ', expected a whole number')"
-        + " WHEN label < 0" + range + " THEN concat('label is ', CAST(label AS BIGINT), ', outside [0, "
-        + (classes > 0 ? String.valueOf(classes) : "∞") + ")')"
-        + " END");
+    return expr(
+        "CASE"
+            + " WHEN id IS NULL THEN 'id is null'"
+            + " WHEN features IS NULL THEN 'features is null'"
+            + " WHEN size(features) <> "
+            + width
+            + " THEN concat('features has ', size(features), ' values, expected "
+            + width
+            + "')"
+            + " WHEN exists(features, x -> x IS NULL OR isnan(x) OR abs(x) = float('Infinity'))"
+            + " THEN 'features has a NaN, infinite or null value'"
+            + " WHEN label IS NULL THEN 'label is null'"
+            + " WHEN isnan(label) OR label <> floor(label) THEN concat('label is ', label, ', expected a whole number')"
+            + " WHEN label < 0"
+            + range
+            + " THEN concat('label is ', CAST(label AS BIGINT), ', outside [0, "
+            + (classes > 0 ? String.valueOf(classes) : "∞")
+            + ")')"
+            + " END");
   }
 
   private SplitResult importSplit(Dataset<Row> rows, String source, String split, int width) {
@@ -254,9 +310,16 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
     AtomicDirectoryCommit good = null;
     try {
       describe("Import: finding the bad rows of " + source);
-      checked.where(col(REASON).isNotNull()).select(col(DatasetSchema.ID), col(REASON),
-              col(DatasetSchema.FEATURES), col(DatasetSchema.LABEL))
-          .write().mode(SaveMode.Overwrite).parquet(bad.temporaryPath());
+      checked
+          .where(col(REASON).isNotNull())
+          .select(
+              col(DatasetSchema.ID),
+              col(REASON),
+              col(DatasetSchema.FEATURES),
+              col(DatasetSchema.LABEL))
+          .write()
+          .mode(SaveMode.Overwrite)
+          .parquet(bad.temporaryPath());
       Dataset<Row> quarantined = spark.read().parquet(bad.temporaryPath());
       long badRows = quarantined.count();
       if (badRows > maxBadRows) {
@@ -264,22 +327,50 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
         for (Row r : quarantined.orderBy(DatasetSchema.ID).limit(3).collectAsList()) {
           first.add("row id=" + r.get(0) + ": " + r.getString(1));
         }
-        throw new IllegalArgumentException("Input " + source + " has " + badRows + " bad row" + (badRows == 1 ? ""
-            : "s") + ", more than the " + maxBadRows + " allowed (data.max-bad-rows); " + String.join("; ", first)
-            + (badRows > 3 ? "; ..." : ""));
+        throw new IllegalArgumentException(
+            "Input "
+                + source
+                + " has "
+                + badRows
+                + " bad row"
+                + (badRows == 1 ? "" : "s")
+                + ", more than the "
+                + maxBadRows
+                + " allowed (data.max-bad-rows); "
+                + String.join("; ", first)
+                + (badRows > 3 ? "; ..." : ""));
       }
       good = AtomicDirectoryCommit.begin(output + "/" + split, conf);
       describe("Import: writing the good rows of " + source);
-      Dataset<Row> kept = checked.where(col(REASON).isNull()).select(col(DatasetSchema.ID),
-          col(DatasetSchema.FEATURES), col(DatasetSchema.LABEL).cast(DataTypes.IntegerType).as(DatasetSchema.LABEL));
+      Dataset<Row> kept =
+          checked
+              .where(col(REASON).isNull())
+              .select(
+                  col(DatasetSchema.ID),
+                  col(DatasetSchema.FEATURES),
+                  col(DatasetSchema.LABEL).cast(DataTypes.IntegerType).as(DatasetSchema.LABEL));
       kept.write().mode(SaveMode.Overwrite).parquet(good.temporaryPath());
       Dataset<Row> written = spark.read().parquet(good.temporaryPath());
       long rowsKept = written.count();
       long distinct = written.select(DatasetSchema.ID).distinct().count();
       if (distinct != rowsKept) {
-        Row dup = written.groupBy(DatasetSchema.ID).count().where("count > 1").orderBy(DatasetSchema.ID).first();
-        throw new IllegalArgumentException("Input " + source + ": id " + dup.get(0) + " appears " + dup.getLong(1)
-            + " times; ids must be unique (" + idColumn + ")");
+        Row dup =
+            written
+                .groupBy(DatasetSchema.ID)
+                .count()
+                .where("count > 1")
+                .orderBy(DatasetSchema.ID)
+                .first();
+        throw new IllegalArgumentException(
+            "Input "
+                + source
+                + ": id "
+                + dup.get(0)
+                + " appears "
+                + dup.getLong(1)
+                + " times; ids must be unique ("
+                + idColumn
+                + ")");
       }
       good.commit();
       String quarantinePath = null;

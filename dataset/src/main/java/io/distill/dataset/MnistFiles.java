@@ -6,8 +6,9 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * The four standard MNIST IDX files of one dataset: train and test images and labels. A directory may hold each
- * either gzip-compressed ({@code train-images-idx3-ubyte.gz}) or raw ({@code train-images-idx3-ubyte}).
+ * The four standard MNIST IDX files of one dataset: train and test images and labels. A directory
+ * may hold each either gzip-compressed ({@code train-images-idx3-ubyte.gz}) or raw ({@code
+ * train-images-idx3-ubyte}).
  */
 public final class MnistFiles {
   public static final String TRAIN_IMAGES = "train-images-idx3-ubyte";
@@ -24,7 +25,11 @@ public final class MnistFiles {
   private final DataSource testImages;
   private final DataSource testLabels;
 
-  private MnistFiles(String directory, DataSource trainImages, DataSource trainLabels, DataSource testImages,
+  private MnistFiles(
+      String directory,
+      DataSource trainImages,
+      DataSource trainLabels,
+      DataSource testImages,
       DataSource testLabels) {
     this.directory = directory;
     this.trainImages = trainImages;
@@ -39,13 +44,14 @@ public final class MnistFiles {
   }
 
   /**
-   * Finds the four files in a directory (any Hadoop FS URI or {@code classpath:} directory), each as
-   * {@code name.gz} or {@code name}.
+   * Finds the four files in a directory (any Hadoop FS URI or {@code classpath:} directory), each
+   * as {@code name.gz} or {@code name}.
    *
    * @throws IllegalArgumentException listing every file that is in neither form
    */
   public static MnistFiles in(String directory, Configuration hadoopConf) {
-    String dir = directory.endsWith("/") ? directory.substring(0, directory.length() - 1) : directory;
+    String dir =
+        directory.endsWith("/") ? directory.substring(0, directory.length() - 1) : directory;
     List<String> missing = new ArrayList<>();
     DataSource[] found = new DataSource[4];
     String[] names = {TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS};
@@ -62,7 +68,10 @@ public final class MnistFiles {
     }
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException(
-          "MNIST directory " + dir + " lacks " + String.join(", ", missing)
+          "MNIST directory "
+              + dir
+              + " lacks "
+              + String.join(", ", missing)
               + " (expected the four standard IDX files, gzip or raw; bin/fetch-mnist DIR downloads them)");
     }
     return new MnistFiles(dir, found[0], found[1], found[2], found[3]);

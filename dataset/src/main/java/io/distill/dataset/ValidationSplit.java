@@ -17,28 +17,36 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A validation split carved from a labelled training dataset: deterministic, stratified by label, of an exact size,
- * and never materialised. Every row gets a key {@code u = xxhash64(seed, id)} mapped to [0, 1); for each label
- * {@code c} with {@code n_c} rows, the {@code q_c} rows with the smallest {@code (u, id)} are validation rows, where
- * the quotas {@code q_c} share the requested size in proportion to the label counts (largest remainder, so they sum
- * to it exactly). The split is kept as one threshold {@code (u_c, id_c)} per label, so "is this row a validation
- * row" is a column expression: the training rows are the dataset minus the validation rows, read from the same
- * files, and the same thresholds give the same split on every read, in every stage, on any cluster.
+ * A validation split carved from a labelled training dataset: deterministic, stratified by label,
+ * of an exact size, and never materialised. Every row gets a key {@code u = xxhash64(seed, id)}
+ * mapped to [0, 1); for each label {@code c} with {@code n_c} rows, the {@code q_c} rows with the
+ * smallest {@code (u, id)} are validation rows, where the quotas {@code q_c} share the requested
+ * size in proportion to the label counts (largest remainder, so they sum to it exactly). The split
+ * is kept as one threshold {@code (u_c, id_c)} per label, so "is this row a validation row" is a
+ * column expression: the training rows are the dataset minus the validation rows, read from the
+ * same files, and the same thresholds give the same split on every read, in every stage, on any
+ * cluster.
  *
- * <p>Cost of {@link #compute}: one aggregation for the label counts, then one pass over the rows whose key falls
- * below a per-label bound of about 1.5 times their quota's share (a window over those few candidates finds each
- * label's threshold); only the per-label counts and thresholds reach the driver. Applying the split is a broadcast
- * join with a table of one row per label and a filter, no shuffle.
+ * <p>Cost of {@link #compute}: one aggregation for the label counts, then one pass over the rows
+ * whose key falls below a per-label bound of about 1.5 times their quota's share (a window over
+ * those few candidates finds each label's threshold); only the per-label counts and thresholds
+ * reach the driver. Applying the split is a broadcast join with a table of one row per label and a
+ * filter, no shuffle.
  *
- * @param seed       the hash seed: another seed gives another split
- * @param rows       validation rows, summed over the labels
- * @param thresholds per label, the largest validation key; labels without validation rows are absent
+ * @param seed the hash seed: another seed gives another split
+ * @param rows validation rows, summed over the labels
+ * @param thresholds per label, the largest validation key; labels without validation rows are
+ *     absent
  */
-public record ValidationSplit(long seed, long rows, List<Threshold> thresholds) implements Serializable {
+public record ValidationSplit(long seed, long rows, List<Threshold> thresholds)
+    implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final String KEY = "_split_key";
 
-  /** One label's cut: rows of {@code label} whose {@code (key, id)} is at most {@code (key, id)} here. */
+  /**
+   * One label's cut: rows of {@code label} whose {@code (key, id)} is at most {@code (key, id)}
+   * here.
+   */
   public record Threshold(int label, double key, long id, long quota) implements Serializable {
     private static final long serialVersionUID = 1L;
   }
@@ -55,7 +63,8 @@ public record ValidationSplit(long seed, long rows, List<Threshold> thresholds) 
   /**
    * Carves {@code size} rows out of {@code data} (id, label), stratified by label.
    *
-   * @throws IllegalArgumentException naming the dataset when {@code size} is negative or not below its row count
+   * @throws IllegalArgumentException naming the dataset when {@code size} is negative or not below
+   *     its row count
    */
   public static ValidationSplit compute(Dataset<Row> data, String name, long size, long seed) {
     if (size < 0) {
@@ -65,7 +74,8 @@ public record ValidationSplit(long seed, long rows, List<Threshold> thresholds) 
       return none();
     }
     Map<Integer, Long> counts = new LinkedHashMap<>();
-    for (Row r : data.groupBy(DatasetSchema.LABEL).count().orderBy(DatasetSchema.LABEL).collectAsList()) {
+    for (Row r :
+        data.groupBy(DatasetSchema.LABEL).count().orderBy(DatasetSchema.LABEL).collectAsList()) {
       counts.put(r.getInt(0), r.getLong(1));
     }
     long total = counts.values().stream().mapToLong(Long::longValue).sum();
@@ -73,32 +83,57 @@ public record ValidationSplit(long seed, long rows, List<Threshold> thresholds) 
       throw new IllegalArgumentException("Dataset " + name + " is empty: no rows to train on");
     }
     if (size >= total) {
-      throw new IllegalArgumentException("Dataset " + name + " has " + total + " rows: cannot carve a validation"
-          + " split of " + size + " rows from it (expected fewer than " + total + ")");
+      throw new IllegalArgumentException(
+          "Dataset "
+              + name
+              + " has "
+              + total
+              + " rows: cannot carve a validation"
+              + " split of "
+              + size
+              + " rows from it (expected fewer than "
+              + total
+              + ")");
     }
     Map<Integer, Long> quotas = quotas(counts, size);
     SparkSession spark = data.sparkSession();
-    Dataset<Row> keyed = data.select(functions.col(DatasetSchema.ID), functions.col(DatasetSchema.LABEL),
-        key(seed).as(KEY));
+    Dataset<Row> keyed =
+        data.select(
+            functions.col(DatasetSchema.ID), functions.col(DatasetSchema.LABEL), key(seed).as(KEY));
     for (double slack = 1.5; ; slack *= 2) {
       List<Row> bounds = new ArrayList<>();
       for (Map.Entry<Integer, Long> e : quotas.entrySet()) {
         if (e.getValue() > 0) {
           double share = (double) e.getValue() / counts.get(e.getKey());
           // Binomial spread: the quota's share, plus 50 % and 6 standard deviations of headroom.
-          double bound = Math.min(1.0, share * slack + 6 * Math.sqrt(share / counts.get(e.getKey())) + 1e-9);
+          double bound =
+              Math.min(1.0, share * slack + 6 * Math.sqrt(share / counts.get(e.getKey())) + 1e-9);
           bounds.add(RowFactory.create(e.getKey(), bound, e.getValue()));
         }
       }
-      StructType schema = new StructType().add("_label", DataTypes.IntegerType).add("_bound", DataTypes.DoubleType)
-          .add("_quota", DataTypes.LongType);
+      StructType schema =
+          new StructType()
+              .add("_label", DataTypes.IntegerType)
+              .add("_bound", DataTypes.DoubleType)
+              .add("_quota", DataTypes.LongType);
       Dataset<Row> limits = functions.broadcast(spark.createDataFrame(bounds, schema));
-      Dataset<Row> candidates = keyed.join(limits, keyed.col(DatasetSchema.LABEL).equalTo(limits.col("_label")))
-          .where(functions.col(KEY).lt(functions.col("_bound")));
-      Dataset<Row> ranked = candidates.withColumn("_rank", functions.row_number().over(
-          Window.partitionBy(DatasetSchema.LABEL).orderBy(functions.col(KEY), functions.col(DatasetSchema.ID))));
-      List<Row> cuts = ranked.where(functions.col("_rank").equalTo(functions.col("_quota")))
-          .select(DatasetSchema.LABEL, KEY, DatasetSchema.ID, "_quota").collectAsList();
+      Dataset<Row> candidates =
+          keyed
+              .join(limits, keyed.col(DatasetSchema.LABEL).equalTo(limits.col("_label")))
+              .where(functions.col(KEY).lt(functions.col("_bound")));
+      Dataset<Row> ranked =
+          candidates.withColumn(
+              "_rank",
+              functions
+                  .row_number()
+                  .over(
+                      Window.partitionBy(DatasetSchema.LABEL)
+                          .orderBy(functions.col(KEY), functions.col(DatasetSchema.ID))));
+      List<Row> cuts =
+          ranked
+              .where(functions.col("_rank").equalTo(functions.col("_quota")))
+              .select(DatasetSchema.LABEL, KEY, DatasetSchema.ID, "_quota")
+              .collectAsList();
       if (cuts.size() == bounds.size()) {
         List<Threshold> thresholds = new ArrayList<>();
         for (Row c : cuts) {
@@ -107,11 +142,14 @@ public record ValidationSplit(long seed, long rows, List<Threshold> thresholds) 
         thresholds.sort((a, b) -> Integer.compare(a.label(), b.label()));
         return new ValidationSplit(seed, size, thresholds);
       }
-      // Some label had fewer candidates than its quota below the bound (improbable): widen and try again.
+      // Some label had fewer candidates than its quota below the bound (improbable): widen and try
+      // again.
     }
   }
 
-  /** Largest-remainder apportionment of {@code size} over the labels in proportion to their counts. */
+  /**
+   * Largest-remainder apportionment of {@code size} over the labels in proportion to their counts.
+   */
   static Map<Integer, Long> quotas(Map<Integer, Long> counts, long size) {
     long total = counts.values().stream().mapToLong(Long::longValue).sum();
     Map<Integer, Long> quotas = new LinkedHashMap<>();
@@ -124,7 +162,8 @@ public record ValidationSplit(long seed, long rows, List<Threshold> thresholds) 
       given += q;
       remainders.add(new double[] {exact - q, e.getKey()});
     }
-    remainders.sort((a, b) -> a[0] != b[0] ? Double.compare(b[0], a[0]) : Double.compare(a[1], b[1]));
+    remainders.sort(
+        (a, b) -> a[0] != b[0] ? Double.compare(b[0], a[0]) : Double.compare(a[1], b[1]));
     for (int i = 0; given < size; i++, given++) {
       quotas.merge((int) remainders.get(i)[1], 1L, Long::sum);
     }
@@ -133,8 +172,11 @@ public record ValidationSplit(long seed, long rows, List<Threshold> thresholds) 
 
   /** The row key in [0, 1): the top 53 bits of {@code xxhash64(seed, id)}. */
   static Column key(long seed) {
-    return functions.shiftrightunsigned(functions.xxhash64(functions.lit(seed), functions.col(DatasetSchema.ID)), 11)
-        .cast(DataTypes.DoubleType).multiply(0x1.0p-53);
+    return functions
+        .shiftrightunsigned(
+            functions.xxhash64(functions.lit(seed), functions.col(DatasetSchema.ID)), 11)
+        .cast(DataTypes.DoubleType)
+        .multiply(0x1.0p-53);
   }
 
   /** The rows of {@code data} (a labelled dataset) that are validation rows. */
@@ -156,16 +198,24 @@ public record ValidationSplit(long seed, long rows, List<Threshold> thresholds) 
     for (Threshold t : thresholds) {
       rows.add(RowFactory.create(t.label(), t.key(), t.id()));
     }
-    StructType schema = new StructType().add("_split_label", DataTypes.IntegerType)
-        .add("_split_key_max", DataTypes.DoubleType).add("_split_id_max", DataTypes.LongType);
+    StructType schema =
+        new StructType()
+            .add("_split_label", DataTypes.IntegerType)
+            .add("_split_key_max", DataTypes.DoubleType)
+            .add("_split_id_max", DataTypes.LongType);
     Dataset<Row> cuts = functions.broadcast(data.sparkSession().createDataFrame(rows, schema));
     Column key = key(seed);
-    Column inside = key.lt(cuts.col("_split_key_max")).or(key.equalTo(cuts.col("_split_key_max"))
-        .and(data.col(DatasetSchema.ID).leq(cuts.col("_split_id_max"))));
+    Column inside =
+        key.lt(cuts.col("_split_key_max"))
+            .or(
+                key.equalTo(cuts.col("_split_key_max"))
+                    .and(data.col(DatasetSchema.ID).leq(cuts.col("_split_id_max"))));
     Column isValidation = functions.coalesce(inside, functions.lit(false));
-    Dataset<Row> joined = data.join(cuts, data.col(DatasetSchema.LABEL).equalTo(cuts.col("_split_label")), "left");
-    return joined.where(validation ? isValidation : functions.not(isValidation)).select(
-        java.util.Arrays.stream(data.columns()).map(data::col).toArray(Column[]::new));
+    Dataset<Row> joined =
+        data.join(cuts, data.col(DatasetSchema.LABEL).equalTo(cuts.col("_split_label")), "left");
+    return joined
+        .where(validation ? isValidation : functions.not(isValidation))
+        .select(java.util.Arrays.stream(data.columns()).map(data::col).toArray(Column[]::new));
   }
 
   /** Validation rows per label, as carved. */

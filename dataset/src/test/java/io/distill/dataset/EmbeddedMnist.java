@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
-/** The embedded MNIST slice imported to Parquet once per test JVM: 5,000 train and 1,000 test rows. */
+/**
+ * The embedded MNIST slice imported to Parquet once per test JVM: 5,000 train and 1,000 test rows.
+ */
 public final class EmbeddedMnist {
   private static ImportMnistAction.Result imported;
 
@@ -18,9 +20,13 @@ public final class EmbeddedMnist {
     if (imported == null) {
       try {
         // Under the module's target/, so `mvn clean` removes it.
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "mnist-slice");
-        imported = ImportMnistAction.of(LocalSpark.session()).source(MnistFiles.embedded())
-            .output(dir.resolve("data").toString()).execute();
+        Path dir =
+            Files.createTempDirectory(Files.createDirectories(Path.of("target")), "mnist-slice");
+        imported =
+            ImportMnistAction.of(LocalSpark.session())
+                .source(MnistFiles.embedded())
+                .output(dir.resolve("data").toString())
+                .execute();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

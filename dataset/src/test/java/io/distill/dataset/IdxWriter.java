@@ -33,7 +33,8 @@ final class IdxWriter {
   }
 
   static Path write(Path file, byte[] content, boolean gzip) throws IOException {
-    try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
+    try (OutputStream out =
+        gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
       out.write(content);
     }
     return file;

@@ -1,11 +1,10 @@
 package io.distill.dataset;
 
-import io.distill.core.LocalSpark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distill.core.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +19,10 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Datasets the way Spark users hold them: Vector or array features, double labels, no ids, tables, bad rows. */
+/**
+ * Datasets the way Spark users hold them: Vector or array features, double labels, no ids, tables,
+ * bad rows.
+ */
 class ImportParquetActionTest {
   @TempDir Path dir;
   private final SparkSession spark = LocalSpark.session();
@@ -29,10 +31,16 @@ class ImportParquetActionTest {
   private Dataset<Row> raw(int rows, int offset) {
     List<Row> list = new ArrayList<>();
     for (int i = 0; i < rows; i++) {
-      list.add(RowFactory.create((double) i, (double) (i % 5), Math.sin(i), (double) ((i + offset) % 3)));
+      list.add(
+          RowFactory.create(
+              (double) i, (double) (i % 5), Math.sin(i), (double) ((i + offset) % 3)));
     }
-    StructType schema = new StructType().add("a", DataTypes.DoubleType).add("b", DataTypes.DoubleType)
-        .add("c", DataTypes.DoubleType).add("y", DataTypes.DoubleType);
+    StructType schema =
+        new StructType()
+            .add("a", DataTypes.DoubleType)
+            .add("b", DataTypes.DoubleType)
+            .add("c", DataTypes.DoubleType)
+            .add("y", DataTypes.DoubleType);
     return spark.createDataFrame(list, schema);
   }
 
@@ -46,13 +54,18 @@ class ImportParquetActionTest {
 
   @Test
   void vectorFeaturesDoubleLabelsAndNoIdsAreImported() throws Exception {
-    VectorAssembler assembler = new VectorAssembler().setInputCols(new String[] {"a", "b", "c"})
-        .setOutputCol("vec");
+    VectorAssembler assembler =
+        new VectorAssembler().setInputCols(new String[] {"a", "b", "c"}).setOutputCol("vec");
     String train = parquet(assembler.transform(raw(300, 0)).select("vec", "y"), "train-in");
     assembler.transform(raw(100, 1)).select("vec", "y").createOrReplaceTempView("digits_test");
-    ImportParquetAction.Result result = ImportParquetAction.of(spark).train(train).test("digits_test")
-        .columns("id", "vec", "y").output(dir.resolve("data").toString())
-        .quarantine(dir.resolve("quarantine").toString()).execute();
+    ImportParquetAction.Result result =
+        ImportParquetAction.of(spark)
+            .train(train)
+            .test("digits_test")
+            .columns("id", "vec", "y")
+            .output(dir.resolve("data").toString())
+            .quarantine(dir.resolve("quarantine").toString())
+            .execute();
     assertEquals(3, result.features());
     assertEquals(300, result.train().rows());
     assertEquals(100, result.test().rows());
@@ -73,27 +86,53 @@ class ImportParquetActionTest {
     rows.set(7, RowFactory.create(7L, List.of(0.5f, 1f), 3));
     rows.set(11, RowFactory.create(11L, List.of(0.5f, Float.NaN, 2f), 3));
     rows.set(20, RowFactory.create(20L, List.of(0.5f, 1f, 2f), 12));
-    StructType schema = new StructType().add("id", DataTypes.LongType)
-        .add("features", DataTypes.createArrayType(DataTypes.FloatType)).add("label", DataTypes.IntegerType);
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.LongType)
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType))
+            .add("label", DataTypes.IntegerType);
     String train = parquet(spark.createDataFrame(rows, schema), "bad-train");
     String test = parquet(spark.createDataFrame(rows.subList(30, 50), schema), "test");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImportParquetAction.of(spark)
-        .train(train).test(test).classes(10).output(dir.resolve("data").toString())
-        .quarantine(dir.resolve("quarantine").toString()).execute());
-    assertEquals("Input " + train + " has 3 bad rows, more than the 0 allowed (data.max-bad-rows); row id=7:"
-        + " features has 2 values, expected 3; row id=11: features has a NaN, infinite or null value; row id=20:"
-        + " label is 12, outside [0, 10)", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ImportParquetAction.of(spark)
+                    .train(train)
+                    .test(test)
+                    .classes(10)
+                    .output(dir.resolve("data").toString())
+                    .quarantine(dir.resolve("quarantine").toString())
+                    .execute());
+    assertEquals(
+        "Input "
+            + train
+            + " has 3 bad rows, more than the 0 allowed (data.max-bad-rows); row id=7:"
+            + " features has 2 values, expected 3; row id=11: features has a NaN, infinite or null value; row id=20:"
+            + " label is 12, outside [0, 10)",
+        e.getMessage());
     assertFalse(Files.exists(dir.resolve("data")), "nothing published");
     assertFalse(Files.exists(dir.resolve("quarantine")), "nothing published");
 
-    ImportParquetAction.Result result = ImportParquetAction.of(spark).train(train).test(test).classes(10)
-        .maxBadRows(3).output(dir.resolve("data").toString()).quarantine(dir.resolve("quarantine").toString())
-        .execute();
+    ImportParquetAction.Result result =
+        ImportParquetAction.of(spark)
+            .train(train)
+            .test(test)
+            .classes(10)
+            .maxBadRows(3)
+            .output(dir.resolve("data").toString())
+            .quarantine(dir.resolve("quarantine").toString())
+            .execute();
     assertEquals(47, result.train().rows());
     assertEquals(3, result.train().badRows());
     assertEquals(0, result.test().badRows());
-    List<Row> quarantined = spark.read().parquet(result.train().quarantinePath()).orderBy("id")
-        .select("id", "reason").collectAsList();
+    List<Row> quarantined =
+        spark
+            .read()
+            .parquet(result.train().quarantinePath())
+            .orderBy("id")
+            .select("id", "reason")
+            .collectAsList();
     assertEquals(List.of(7L, 11L, 20L), quarantined.stream().map(r -> r.getLong(0)).toList());
     assertEquals("label is 12, outside [0, 10)", quarantined.get(2).getString(1));
   }
@@ -101,19 +140,46 @@ class ImportParquetActionTest {
   @Test
   void aWrongSchemaIsNamed() throws Exception {
     String train = parquet(raw(10, 0), "plain");
-    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> ImportParquetAction
-        .of(spark).train(train).test(train).output(dir.resolve("d").toString()).quarantine(dir.resolve("q")
-            .toString()).execute());
-    assertEquals("Input " + train + " has no column 'features' (columns: a, b, c, y)", missing.getMessage());
-    String strings = parquet(raw(10, 0).selectExpr("array(a, b) AS features", "CAST(y AS string) AS label"), "s");
-    IllegalArgumentException label = assertThrows(IllegalArgumentException.class, () -> ImportParquetAction
-        .of(spark).train(strings).test(strings).output(dir.resolve("d").toString()).quarantine(dir.resolve("q")
-            .toString()).execute());
-    assertEquals("Input " + strings + ": column 'label' must be int or double, got string", label.getMessage());
-    IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> ImportParquetAction
-        .of(spark).train("no_such_table").test(strings).output(dir.resolve("d").toString())
-        .quarantine(dir.resolve("q").toString()).execute());
-    assertEquals("Input no_such_table does not exist (neither a Parquet path nor a table in the catalog)",
+    IllegalArgumentException missing =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ImportParquetAction.of(spark)
+                    .train(train)
+                    .test(train)
+                    .output(dir.resolve("d").toString())
+                    .quarantine(dir.resolve("q").toString())
+                    .execute());
+    assertEquals(
+        "Input " + train + " has no column 'features' (columns: a, b, c, y)", missing.getMessage());
+    String strings =
+        parquet(
+            raw(10, 0).selectExpr("array(a, b) AS features", "CAST(y AS string) AS label"), "s");
+    IllegalArgumentException label =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ImportParquetAction.of(spark)
+                    .train(strings)
+                    .test(strings)
+                    .output(dir.resolve("d").toString())
+                    .quarantine(dir.resolve("q").toString())
+                    .execute());
+    assertEquals(
+        "Input " + strings + ": column 'label' must be int or double, got string",
+        label.getMessage());
+    IllegalArgumentException none =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ImportParquetAction.of(spark)
+                    .train("no_such_table")
+                    .test(strings)
+                    .output(dir.resolve("d").toString())
+                    .quarantine(dir.resolve("q").toString())
+                    .execute());
+    assertEquals(
+        "Input no_such_table does not exist (neither a Parquet path nor a table in the catalog)",
         none.getMessage());
   }
 

@@ -14,7 +14,10 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.Test;
 
-/** Spark's own array layout takes the block copy; every other ArrayData the value-by-value loop; both say the same. */
+/**
+ * Spark's own array layout takes the block copy; every other ArrayData the value-by-value loop;
+ * both say the same.
+ */
 class RowChecksTest {
   private static final float[] VALUES = {0.5f, -1f, 3.25f, 0f, 1e-30f, 7f, -0f, 65f, 2f};
 
@@ -26,7 +29,8 @@ class RowChecksTest {
     float[] expected = new float[out.length];
     System.arraycopy(VALUES, 0, expected, 2, VALUES.length);
     assertArrayEquals(expected, out);
-    assertArrayEquals(RowChecks.finiteFloats(generic(VALUES), false, VALUES.length, "d", 1, "features"),
+    assertArrayEquals(
+        RowChecks.finiteFloats(generic(VALUES), false, VALUES.length, "d", 1, "features"),
         RowChecks.finiteFloats(unsafe, false, VALUES.length, "d", 1, "features"));
   }
 
@@ -35,7 +39,8 @@ class RowChecksTest {
     for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
       float[] values = VALUES.clone();
       values[6] = bad;
-      String expected = "Dataset d, row id=17: features[6] is " + bad + ", expected a finite number";
+      String expected =
+          "Dataset d, row id=17: features[6] is " + bad + ", expected a finite number";
       assertEquals(expected, fails(UnsafeArrayData.fromPrimitiveArray(values), values.length));
       assertEquals(expected, fails(generic(values), values.length));
     }
@@ -45,22 +50,29 @@ class RowChecksTest {
   void aNullElementOfAnUnsafeArrayIsNamed() {
     Object[] boxed = boxed(VALUES);
     boxed[4] = null;
-    UnsafeProjection toUnsafe = UnsafeProjection.create(
-        new DataType[] {DataTypes.createArrayType(DataTypes.FloatType, true)});
-    ArrayData withNull = toUnsafe.apply(new GenericInternalRow(new Object[] {new GenericArrayData(boxed)})).getArray(0);
+    UnsafeProjection toUnsafe =
+        UnsafeProjection.create(
+            new DataType[] {DataTypes.createArrayType(DataTypes.FloatType, true)});
+    ArrayData withNull =
+        toUnsafe
+            .apply(new GenericInternalRow(new Object[] {new GenericArrayData(boxed)}))
+            .getArray(0);
     assertTrue(withNull instanceof UnsafeArrayData, "the projection makes Spark's own layout");
     assertEquals("Dataset d, row id=17: features[4] is null", fails(withNull, VALUES.length));
   }
 
   @Test
   void aWrongLengthIsNamedBeforeAnyCopy() {
-    assertEquals("Dataset d, row id=17: features has 9 values, expected 784",
+    assertEquals(
+        "Dataset d, row id=17: features has 9 values, expected 784",
         fails(UnsafeArrayData.fromPrimitiveArray(VALUES), 784));
   }
 
   private static String fails(ArrayData values, int expected) {
-    return assertThrows(IllegalArgumentException.class,
-        () -> RowChecks.finiteFloats(values, false, expected, "d", 17, "features")).getMessage();
+    return assertThrows(
+            IllegalArgumentException.class,
+            () -> RowChecks.finiteFloats(values, false, expected, "d", 17, "features"))
+        .getMessage();
   }
 
   private static ArrayData generic(float[] values) {

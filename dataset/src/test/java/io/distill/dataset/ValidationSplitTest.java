@@ -25,13 +25,17 @@ class ValidationSplitTest {
 
   private static Map<Integer, Long> labelCounts(Dataset<Row> d) {
     Map<Integer, Long> counts = new LinkedHashMap<>();
-    for (Row r : d.groupBy(DatasetSchema.LABEL).count().orderBy(DatasetSchema.LABEL).collectAsList()) {
+    for (Row r :
+        d.groupBy(DatasetSchema.LABEL).count().orderBy(DatasetSchema.LABEL).collectAsList()) {
       counts.put(r.getInt(0), r.getLong(1));
     }
     return counts;
   }
 
-  /** 500 of the slice's 5,000: exact size, disjoint from and together equal to the training rows, stratified. */
+  /**
+   * 500 of the slice's 5,000: exact size, disjoint from and together equal to the training rows,
+   * stratified.
+   */
   @Test
   void carvesAnExactStratifiedDisjointSplit() {
     Dataset<Row> train = EmbeddedMnist.train();
@@ -53,8 +57,9 @@ class ValidationSplitTest {
     for (Map.Entry<Integer, Long> e : total.entrySet()) {
       double expected = 500.0 * e.getValue() / 5000;
       long got = carved.getOrDefault(e.getKey(), 0L);
-      assertTrue(Math.abs(got - expected) < 1.0, "label " + e.getKey() + ": " + got + " of " + e.getValue()
-          + ", expected " + expected);
+      assertTrue(
+          Math.abs(got - expected) < 1.0,
+          "label " + e.getKey() + ": " + got + " of " + e.getValue() + ", expected " + expected);
     }
   }
 
@@ -88,8 +93,10 @@ class ValidationSplitTest {
 
   @Test
   void aSplitAsLargeAsTheDataIsRefused() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ValidationSplit.compute(EmbeddedMnist.train(), "slice/train", 5000, 1));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ValidationSplit.compute(EmbeddedMnist.train(), "slice/train", 5000, 1));
     assertTrue(e.getMessage().contains("slice/train has 5000 rows"), e.getMessage());
   }
 }

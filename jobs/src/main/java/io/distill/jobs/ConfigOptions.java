@@ -8,18 +8,22 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * The run configuration on the command line, shared by {@code run} and {@code nightly}: {@code --config FILE},
- * {@code --set key=value}, {@code --stages a,b,c} (shorthand for {@code --set stages=[a,b,c]}) and
- * {@code --max-bad-rows N} (for {@code --set data.max-bad-rows=N}); {@code --set} and {@code --stages} may repeat, later
- * ones win.
+ * The run configuration on the command line, shared by {@code run} and {@code nightly}: {@code
+ * --config FILE}, {@code --set key=value}, {@code --stages a,b,c} (shorthand for {@code --set
+ * stages=[a,b,c]}) and {@code --max-bad-rows N} (for {@code --set data.max-bad-rows=N}); {@code
+ * --set} and {@code --stages} may repeat, later ones win.
  */
 final class ConfigOptions {
   private String configFile;
   private final List<String> overrides = new ArrayList<>();
   private final List<String> problems = new ArrayList<>();
 
-  @Option(names = "--config", paramLabel = "FILE", description = "A HOCON run configuration (conf/mnist.conf); it"
-      + " only needs the keys it changes from conf/default.conf.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "A HOCON run configuration (conf/mnist.conf); it"
+              + " only needs the keys it changes from conf/default.conf.")
   void config(String file) {
     if (configFile != null) {
       problems.add("--config given twice ('" + configFile + "' and '" + file + "')");
@@ -27,31 +31,50 @@ final class ConfigOptions {
     configFile = file;
   }
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Sets one key of the run configuration, relative"
-      + " to distill (students.epochs=5); the value is HOCON, or a plain string where it is not.")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description =
+          "Sets one key of the run configuration, relative"
+              + " to distill (students.epochs=5); the value is HOCON, or a plain string where it is not.")
   void set(String keyValue) {
     overrides.add(keyValue);
   }
 
-  @Option(names = "--stages", paramLabel = "A,B,C", description = "The stages to run, any of "
-      + "import, teacher, soft-labels, students, evaluate, report.")
+  @Option(
+      names = "--stages",
+      paramLabel = "A,B,C",
+      description =
+          "The stages to run, any of "
+              + "import, teacher, soft-labels, students, evaluate, report.")
   void stages(String names) {
     String stages = ConfigArguments.stages(names);
     if (stages == null) {
-      problems.add("--stages expects a comma-separated list of stage names (" + String.join(",", RunConfig.STAGES)
-          + "), got '" + names + "'");
+      problems.add(
+          "--stages expects a comma-separated list of stage names ("
+              + String.join(",", RunConfig.STAGES)
+              + "), got '"
+              + names
+              + "'");
     } else {
       overrides.add(stages);
     }
   }
 
-  @Option(names = "--max-bad-rows", paramLabel = "N", description = "Shorthand for --set data.max-bad-rows=N: up to"
-      + " N rows of each split that fail the import's checks go to run.dir/quarantine/import/ and the run goes on.")
+  @Option(
+      names = "--max-bad-rows",
+      paramLabel = "N",
+      description =
+          "Shorthand for --set data.max-bad-rows=N: up to"
+              + " N rows of each split that fail the import's checks go to run.dir/quarantine/import/ and the run goes on.")
   void maxBadRows(String n) {
     overrides.add("data.max-bad-rows=" + n);
   }
 
-  /** These options and {@code more} overrides, loaded and checked; a bad configuration is a usage error. */
+  /**
+   * These options and {@code more} overrides, loaded and checked; a bad configuration is a usage
+   * error.
+   */
   RunConfig load(String... more) {
     if (!problems.isEmpty()) {
       throw new UsageException(String.join("\n", problems));

@@ -11,10 +11,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Command-line options of the sub-commands that are configuration parameters too ({@code train-teacher --epochs} is
- * {@code teacher.epochs}): each option is made from its {@link Param}, so it has the parameter's documentation,
- * default and range, and its value is checked by the parameter's type with the configuration's messages
- * ("train-teacher: --epochs must be an integer >= 1, got STRING 'ten'").
+ * Command-line options of the sub-commands that are configuration parameters too ({@code
+ * train-teacher --epochs} is {@code teacher.epochs}): each option is made from its {@link Param},
+ * so it has the parameter's documentation, default and range, and its value is checked by the
+ * parameter's type with the configuration's messages ("train-teacher: --epochs must be an integer
+ * >= 1, got STRING 'ten'").
  */
 final class ParamOptions {
   private final Map<String, Param<?>> options = new LinkedHashMap<>();
@@ -25,12 +26,19 @@ final class ParamOptions {
     return this;
   }
 
-  /** Adds the declared options to a command's picocli spec (called once, when the command line is built). */
+  /**
+   * Adds the declared options to a command's picocli spec (called once, when the command line is
+   * built).
+   */
   void addTo(CommandSpec spec) {
     for (Map.Entry<String, Param<?>> e : options.entrySet()) {
       Param<?> p = e.getValue();
-      spec.addOption(OptionSpec.builder(e.getKey()).paramLabel(label(p)).type(String.class)
-          .description(p.help() + " (run configuration key " + p.key() + ")").build());
+      spec.addOption(
+          OptionSpec.builder(e.getKey())
+              .paramLabel(label(p))
+              .type(String.class)
+              .description(p.help() + " (run configuration key " + p.key() + ")")
+              .build());
     }
   }
 
@@ -52,7 +60,8 @@ final class ParamOptions {
 
   private static String label(Param<?> p) {
     String type = p.type().describe();
-    return type.startsWith("Integer") ? "N" : type.startsWith("Number") ? "X" : type.startsWith("List") ? "LIST"
-        : "VALUE";
+    return type.startsWith("Integer")
+        ? "N"
+        : type.startsWith("Number") ? "X" : type.startsWith("List") ? "LIST" : "VALUE";
   }
 }

@@ -6,18 +6,22 @@ import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The Spark session of a command, and what a person sees in its log. By default Spark's and Hadoop's own loggers are
- * at WARN and the pipeline's at INFO (one line per stage, epoch and model), with Spark's console progress bar on:
- * the jar's {@code io/distill/jobs/log4j2-quiet.properties} replaces the log4j2 configuration spark-submit started
- * with. {@code --verbose} keeps Spark's full logs; so does a configuration given with
- * {@code -Dlog4j2.configurationFile=...} (e.g. {@code --driver-java-options}), which is never overridden.
+ * The Spark session of a command, and what a person sees in its log. By default Spark's and
+ * Hadoop's own loggers are at WARN and the pipeline's at INFO (one line per stage, epoch and
+ * model), with Spark's console progress bar on: the jar's {@code
+ * io/distill/jobs/log4j2-quiet.properties} replaces the log4j2 configuration spark-submit started
+ * with. {@code --verbose} keeps Spark's full logs; so does a configuration given with {@code
+ * -Dlog4j2.configurationFile=...} (e.g. {@code --driver-java-options}), which is never overridden.
  */
 final class Sessions {
   static final String QUIET_LOGS = "/io/distill/jobs/log4j2-quiet.properties";
 
   private Sessions() {}
 
-  /** The session for {@code appName} (joining one that exists, as under spark-submit), logs set up first. */
+  /**
+   * The session for {@code appName} (joining one that exists, as under spark-submit), logs set up
+   * first.
+   */
   static SparkSession create(String appName, boolean verbose) {
     if (!verbose) {
       quietLogs();
@@ -27,9 +31,12 @@ final class Sessions {
       builder.config("spark.ui.showConsoleProgress", "true");
     }
     // Defaults for this application, each only where spark-submit's --conf did not set it:
-    // students trained concurrently share the executors fairly; a training round's parameters (MBs of floats,
-    // which do not compress) are broadcast and returned without compression or a detour through the block manager;
-    // packed training blocks that spill to local disk are compressed (image features are mostly zeros).
+    // students trained concurrently share the executors fairly; a training round's parameters (MBs
+    // of floats,
+    // which do not compress) are broadcast and returned without compression or a detour through the
+    // block manager;
+    // packed training blocks that spill to local disk are compressed (image features are mostly
+    // zeros).
     defaultConf(builder, "spark.scheduler.mode", "FAIR");
     defaultConf(builder, "spark.broadcast.compress", "false");
     defaultConf(builder, "spark.task.maxDirectResultSize", String.valueOf(128L << 20));
@@ -43,7 +50,10 @@ final class Sessions {
     }
   }
 
-  /** Spark and Hadoop at WARN, the pipeline at INFO, unless the user gave a log4j2 configuration of their own. */
+  /**
+   * Spark and Hadoop at WARN, the pipeline at INFO, unless the user gave a log4j2 configuration of
+   * their own.
+   */
   static void quietLogs() {
     if (System.getProperty("log4j2.configurationFile") != null) {
       return;

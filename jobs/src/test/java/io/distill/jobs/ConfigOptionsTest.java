@@ -12,34 +12,53 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The run configuration on the command line: {@code --config}, {@code --set}, {@code --stages}, in order. */
+/**
+ * The run configuration on the command line: {@code --config}, {@code --set}, {@code --stages}, in
+ * order.
+ */
 class ConfigOptionsTest {
   @TempDir Path dir;
 
   /** The configuration a command line gives the pipeline, parsed as the job parses it. */
   private static RunConfig config(String... args) {
-    DistillJob job = DistillJob.commandLine().parseArgs(args).commandSpec().commandLine().getCommand();
+    DistillJob job =
+        DistillJob.commandLine().parseArgs(args).commandSpec().commandLine().getCommand();
     return job.config.load();
   }
 
   @Test
   void configSetAndStagesApplyInOrder() throws Exception {
-    Path file = Files.writeString(dir.resolve("r.conf"), "distill.students.epochs = 4\ndistill.run.dir = f\n");
-    RunConfig c = config("--stages", "report,students", "--config", file.toString(), "--set", "students.epochs=9",
-        "--set=run.dir=s3a://b/r");
+    Path file =
+        Files.writeString(
+            dir.resolve("r.conf"), "distill.students.epochs = 4\ndistill.run.dir = f\n");
+    RunConfig c =
+        config(
+            "--stages",
+            "report,students",
+            "--config",
+            file.toString(),
+            "--set",
+            "students.epochs=9",
+            "--set=run.dir=s3a://b/r");
     assertEquals(List.of("students", "report"), c.get(Params.STAGES));
     assertEquals(9, c.get(Params.STUDENTS_EPOCHS));
     assertEquals("s3a://b/r", c.get(Params.RUN_DIR));
-    assertEquals(List.of("teacher"), config("--stages", "report", "--stages=teacher").get(Params.STAGES),
+    assertEquals(
+        List.of("teacher"),
+        config("--stages", "report", "--stages=teacher").get(Params.STAGES),
         "later ones win");
     assertEquals(RunConfig.defaults(), config());
   }
 
   @Test
   void unknownStagesGivenWithTheShorthandAreNamed() {
-    UsageException e = assertThrows(UsageException.class, () -> DistillJob.plan(List.of("--stages", "import,trian")));
-    assertEquals("distill.stages[1] must be one of import, teacher, soft-labels, students, evaluate, report, "
-        + "cannot be: 'trian'", e.getMessage());
+    UsageException e =
+        assertThrows(
+            UsageException.class, () -> DistillJob.plan(List.of("--stages", "import,trian")));
+    assertEquals(
+        "distill.stages[1] must be one of import, teacher, soft-labels, students, evaluate, report, "
+            + "cannot be: 'trian'",
+        e.getMessage());
   }
 
   @Test
@@ -47,12 +66,19 @@ class ConfigOptionsTest {
     assertTrue(refused("--conifg", "x.conf").contains("--conifg"), refused("--conifg", "x.conf"));
     assertTrue(refused("x.conf").contains("x.conf"), refused("x.conf"));
     assertTrue(refused("--set").contains("--set"), refused("--set"));
-    assertEquals("--config given twice ('a.conf' and 'b.conf')", refused("--config", "a.conf", "--config=b.conf"));
-    assertEquals("--stages expects a comma-separated list of stage names (import,teacher,soft-labels,students,"
-        + "evaluate,report), got 'import,,report'", refused("--stages", "import,,report"));
+    assertEquals(
+        "--config given twice ('a.conf' and 'b.conf')",
+        refused("--config", "a.conf", "--config=b.conf"));
+    assertEquals(
+        "--stages expects a comma-separated list of stage names (import,teacher,soft-labels,students,"
+            + "evaluate,report), got 'import,,report'",
+        refused("--stages", "import,,report"));
     String both = refused("--set", "students.epochz=3", "--set", "students.alpha=2");
-    assertTrue(both.contains("distill.students.epochz") && both.contains("distill.students.alpha must be in [0, 1],"
-        + " cannot be: 2") && both.lines().count() == 2, "every problem, one per line: " + both);
+    assertTrue(
+        both.contains("distill.students.epochz")
+            && both.contains("distill.students.alpha must be in [0, 1]," + " cannot be: 2")
+            && both.lines().count() == 2,
+        "every problem, one per line: " + both);
   }
 
   private static String refused(String... args) {

@@ -24,55 +24,87 @@ class DistillJobTest {
 
   @BeforeAll
   static void localSpark() {
-    LocalSpark.session(); // the job's getOrCreate() joins this local[2] session, as under spark-submit
+    LocalSpark
+        .session(); // the job's getOrCreate() joins this local[2] session, as under spark-submit
   }
 
   @Test
   void importsTheEmbeddedDataset() {
     Path out = dir.resolve("data");
     assertEquals(0, DistillJob.run(new String[] {"import-mnist", "--output", out.toString()}));
-    assertEquals(5000, LocalSpark.session().read().parquet(out.resolve("train").toString()).count());
+    assertEquals(
+        5000, LocalSpark.session().read().parquet(out.resolve("train").toString()).count());
     assertEquals(1000, LocalSpark.session().read().parquet(out.resolve("test").toString()).count());
   }
 
-  /** Options that are run-configuration parameters are checked as the parameters are, with the same words. */
+  /**
+   * Options that are run-configuration parameters are checked as the parameters are, with the same
+   * words.
+   */
   @Test
   void badCommandLinesAreRefusedBeforeSparkWork() {
     assertTrue(refused("import-mnist", "--outptu", "x").contains("--outptu"));
-    assertEquals("import-mnist: --rows-per-partition must be >= 1, cannot be: 0",
+    assertEquals(
+        "import-mnist: --rows-per-partition must be >= 1, cannot be: 0",
         refused("import-mnist", "--rows-per-partition", "0"));
-    assertEquals("import-mnist: --rows-per-partition must be an integer >= 1, got STRING 'ten'",
+    assertEquals(
+        "import-mnist: --rows-per-partition must be an integer >= 1, got STRING 'ten'",
         refused("import-mnist", "--rows-per-partition", "ten"));
     assertThrows(UsageException.class, () -> DistillJob.plan(List.of("distil")));
     assertTrue(refused("train-teacher", "--output", "t.zip").contains("--data"));
-    assertEquals("train-teacher: --learning-rate must be > 0, cannot be: 0",
+    assertEquals(
+        "train-teacher: --learning-rate must be > 0, cannot be: 0",
         refused("train-teacher", "--data", "d", "--output", "t.zip", "--learning-rate", "0"));
-    assertEquals("train-teacher: --hidden[1] must be >= 1, cannot be: 0",
+    assertEquals(
+        "train-teacher: --hidden[1] must be >= 1, cannot be: 0",
         refused("train-teacher", "--data", "d", "--output", "t.zip", "--hidden", "[100, 0]"));
     assertEquals(2, DistillJob.run(new String[] {"import-mnist", "--input"}));
-    assertEquals("soft-labels: --temperature must be > 0, cannot be: -1", refused("soft-labels", "--teacher", "t.zip",
-        "--data", "d", "--output", "o", "--temperature", "-1"));
-    assertEquals(2, DistillJob.run(new String[] {"--config", dir.resolve("missing.conf").toString()}));
+    assertEquals(
+        "soft-labels: --temperature must be > 0, cannot be: -1",
+        refused(
+            "soft-labels",
+            "--teacher",
+            "t.zip",
+            "--data",
+            "d",
+            "--output",
+            "o",
+            "--temperature",
+            "-1"));
+    assertEquals(
+        2, DistillJob.run(new String[] {"--config", dir.resolve("missing.conf").toString()}));
   }
 
   /** train-teacher --epochs is teacher.epochs: the same default (it once was 10 against 3). */
   @Test
   void optionsTakeTheirParametersDefaultsAndHelp() {
-    String help = output(() -> DistillJob.run(new String[] {"train-teacher", "--help"})).replaceAll("\\s+", " ");
-    assertTrue(help.contains("--epochs=N Passes over the training rows. Integer >= 1. Default: "
-        + Params.TEACHER_EPOCHS.defaultValue() + "."), help);
+    String help =
+        output(() -> DistillJob.run(new String[] {"train-teacher", "--help"}))
+            .replaceAll("\\s+", " ");
+    assertTrue(
+        help.contains(
+            "--epochs=N Passes over the training rows. Integer >= 1. Default: "
+                + Params.TEACHER_EPOCHS.defaultValue()
+                + "."),
+        help);
     assertTrue(output(() -> DistillJob.run(new String[] {"--version"})).startsWith("distill-job "));
     assertNull(DistillJob.plan(List.of("--help")));
     String usage = output(() -> DistillJob.run(new String[] {"--help"}));
-    for (String command : List.of("run", "nightly", "import-mnist", "train-teacher", "soft-labels")) {
+    for (String command :
+        List.of("run", "nightly", "import-mnist", "train-teacher", "soft-labels")) {
       assertTrue(usage.contains(command), command + " in " + usage);
     }
   }
 
-  /** soft-labels loads what teacher.model loads: its help says ONNX as well as DL4J (it once said "DL4J zip"). */
+  /**
+   * soft-labels loads what teacher.model loads: its help says ONNX as well as DL4J (it once said
+   * "DL4J zip").
+   */
   @Test
   void softLabelsHelpNamesEveryTeacherFormat() {
-    String help = output(() -> DistillJob.run(new String[] {"soft-labels", "--help"})).replaceAll("\\s+", " ");
+    String help =
+        output(() -> DistillJob.run(new String[] {"soft-labels", "--help"}))
+            .replaceAll("\\s+", " ");
     assertTrue(help.contains("DL4J model zip") && help.contains("ONNX"), help);
   }
 
@@ -85,22 +117,33 @@ class DistillJobTest {
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = DistillJob.run(new String[] {"import-mnist", "--input", empty.toString(), "--output", out.toString()});
+      code =
+          DistillJob.run(
+              new String[] {
+                "import-mnist", "--input", empty.toString(), "--output", out.toString()
+              });
     } finally {
       System.setErr(stderr);
     }
     assertEquals(1, code);
-    List<String> lines = captured.toString(StandardCharsets.UTF_8).lines()
-        .filter(l -> l.startsWith("distill-job")).toList();
+    List<String> lines =
+        captured
+            .toString(StandardCharsets.UTF_8)
+            .lines()
+            .filter(l -> l.startsWith("distill-job"))
+            .toList();
     assertEquals(1, lines.size(), "one line: " + lines);
-    assertTrue(lines.get(0).startsWith("distill-job: FAILED: ") && lines.get(0).contains(empty.toString())
-        && lines.get(0).contains("train-images-idx3-ubyte"), lines.get(0));
+    assertTrue(
+        lines.get(0).startsWith("distill-job: FAILED: ")
+            && lines.get(0).contains(empty.toString())
+            && lines.get(0).contains("train-images-idx3-ubyte"),
+        lines.get(0));
     assertFalse(Files.exists(out));
   }
 
   /**
-   * A sub-command's option is read as --set reads a value: a path with "//" stays the path (HOCON alone reads "//" as a
-   * comment, and train-teacher once read a//b.json as "a").
+   * A sub-command's option is read as --set reads a value: a path with "//" stays the path (HOCON
+   * alone reads "//" as a comment, and train-teacher once read a//b.json as "a").
    */
   @Test
   void anOptionValueWithADoubleSlashIsThePathAsTyped() {
@@ -110,8 +153,17 @@ class DistillJobTest {
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = DistillJob.run(new String[] {"train-teacher", "--data", dir.toString(), "--output",
-          dir.resolve("t.zip").toString(), "--dl4j-json", path});
+      code =
+          DistillJob.run(
+              new String[] {
+                "train-teacher",
+                "--data",
+                dir.toString(),
+                "--output",
+                dir.resolve("t.zip").toString(),
+                "--dl4j-json",
+                path
+              });
     } finally {
       System.setErr(stderr);
     }
@@ -120,12 +172,18 @@ class DistillJobTest {
     assertTrue(err.contains("cannot read --dl4j-json " + path + ":"), err);
   }
 
-  /** A second run on a run directory another run holds exits 1 with one line naming the holder, touching nothing. */
+  /**
+   * A second run on a run directory another run holds exits 1 with one line naming the holder,
+   * touching nothing.
+   */
   @Test
   void aRunDirectoryInUseIsRefusedNamingItsHolder() throws Exception {
     Path run = dir.resolve("busy-run");
-    try (io.distill.jobs.pipeline.RunLease held = io.distill.jobs.pipeline.RunLease.acquire(run.toString(),
-        new org.apache.hadoop.conf.Configuration(), java.time.Duration.ofSeconds(600))) {
+    try (io.distill.jobs.pipeline.RunLease held =
+        io.distill.jobs.pipeline.RunLease.acquire(
+            run.toString(),
+            new org.apache.hadoop.conf.Configuration(),
+            java.time.Duration.ofSeconds(600))) {
       PrintStream stderr = System.err;
       ByteArrayOutputStream captured = new ByteArrayOutputStream();
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -136,12 +194,21 @@ class DistillJobTest {
         System.setErr(stderr);
       }
       assertEquals(1, code);
-      List<String> lines = captured.toString(StandardCharsets.UTF_8).lines()
-          .filter(l -> l.startsWith("distill-job")).toList();
+      List<String> lines =
+          captured
+              .toString(StandardCharsets.UTF_8)
+              .lines()
+              .filter(l -> l.startsWith("distill-job"))
+              .toList();
       assertEquals(1, lines.size(), "one line: " + lines);
-      assertTrue(lines.get(0).contains(" is in use by " + System.getProperty("user.name") + "@"), lines.get(0));
+      assertTrue(
+          lines.get(0).contains(" is in use by " + System.getProperty("user.name") + "@"),
+          lines.get(0));
       try (var files = Files.list(run)) {
-        assertEquals(List.of("_lease.json"), files.map(p -> p.getFileName().toString()).toList(), "nothing written");
+        assertEquals(
+            List.of("_lease.json"),
+            files.map(p -> p.getFileName().toString()).toList(),
+            "nothing written");
       }
     }
   }

@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The docs stay true where a test can tell: every link from README.md into docs/BENCHMARKS.md names a heading that
- * exists (GitHub's anchors), and every fully qualified io.distill class the main sources name in their comments
- * exists (a comment once named a {@code jobs.cli} package that never did).
+ * The docs stay true where a test can tell: every link from README.md into docs/BENCHMARKS.md names
+ * a heading that exists (GitHub's anchors), and every fully qualified io.distill class the main
+ * sources name in their comments exists (a comment once named a {@code jobs.cli} package that never
+ * did).
  */
 class DocsLinksTest {
   private static final Path PROJECT = Path.of(System.getProperty("distill.project.dir", ".."));
@@ -28,13 +29,15 @@ class DocsLinksTest {
         anchors.add(title.replaceAll("[^a-z0-9 _-]", "").replace(' ', '-'));
       }
     }
-    Matcher m = Pattern.compile("\\(docs/BENCHMARKS\\.md#([^)]+)\\)").matcher(
-        Files.readString(PROJECT.resolve("README.md")));
+    Matcher m =
+        Pattern.compile("\\(docs/BENCHMARKS\\.md#([^)]+)\\)")
+            .matcher(Files.readString(PROJECT.resolve("README.md")));
     int links = 0;
     while (m.find()) {
       links++;
-      assertTrue(anchors.contains(m.group(1)), "README links to docs/BENCHMARKS.md#" + m.group(1)
-          + ", which has no such heading");
+      assertTrue(
+          anchors.contains(m.group(1)),
+          "README links to docs/BENCHMARKS.md#" + m.group(1) + ", which has no such heading");
     }
     assertTrue(links >= 3, "the README's status table links into the benchmarks");
   }
@@ -43,8 +46,13 @@ class DocsLinksTest {
   void classesNamedInTheSourcesExist() throws Exception {
     Pattern named = Pattern.compile("\\{@(?:code|link) (io\\.distill(?:\\.[a-z]+)+\\.[A-Z]\\w*)");
     try (var files = Files.walk(PROJECT)) {
-      for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java")
-          && p.toString().contains("/src/main/java/"))::iterator) {
+      for (Path f :
+          (Iterable<Path>)
+              files.filter(
+                      p ->
+                          p.toString().endsWith(".java")
+                              && p.toString().contains("/src/main/java/"))
+                  ::iterator) {
         Matcher m = named.matcher(Files.readString(f));
         while (m.find()) {
           String name = m.group(1);
@@ -58,7 +66,10 @@ class DocsLinksTest {
   private static Path source(String className) throws Exception {
     String relative = "src/main/java/" + className.replace('.', '/') + ".java";
     try (var modules = Files.list(PROJECT)) {
-      return modules.map(m -> m.resolve(relative)).filter(Files::exists).findFirst()
+      return modules
+          .map(m -> m.resolve(relative))
+          .filter(Files::exists)
+          .findFirst()
           .orElse(PROJECT.resolve(relative));
     }
   }

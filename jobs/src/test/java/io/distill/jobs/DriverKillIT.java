@@ -25,24 +25,46 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The driver of a nightly run killed with SIGKILL in the middle of the student sweep (one student finished, the next
- * part-way through its epochs), then the same command run again, as a scheduler's retry would: finished stages and
- * students are not redone, the interrupted student continues from its last epoch checkpoint, the killed run is never
- * marked complete nor pointed at by {@code latest}, and the finished run has the same files as a clean run of the
- * same configuration. Recorded in the reliability table.
+ * The driver of a nightly run killed with SIGKILL in the middle of the student sweep (one student
+ * finished, the next part-way through its epochs), then the same command run again, as a
+ * scheduler's retry would: finished stages and students are not redone, the interrupted student
+ * continues from its last epoch checkpoint, the killed run is never marked complete nor pointed at
+ * by {@code latest}, and the finished run has the same files as a clean run of the same
+ * configuration. Recorded in the reliability table.
  */
 class DriverKillIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> SMALL = List.of("--set", "teacher.model=null", "--set", "teacher.hidden=[32]", "--set", "teacher.epochs=1",
-      "--set", "students.epochs=10", "--set", "students.sizes=[{name=a, hidden=[64]}, {name=b, hidden=[32]}]",
-      "--set", "training.workers=2");
+  private static final List<String> SMALL =
+      List.of(
+          "--set",
+          "teacher.model=null",
+          "--set",
+          "teacher.hidden=[32]",
+          "--set",
+          "teacher.epochs=1",
+          "--set",
+          "students.epochs=10",
+          "--set",
+          "students.sizes=[{name=a, hidden=[64]}, {name=b, hidden=[32]}]",
+          "--set",
+          "training.workers=2");
 
   @TempDir Path dir;
 
   private List<String> nightly(Path root, String runId) {
-    List<String> c = new ArrayList<>(List.of("bash", new File(Processes.PROJECT, "bin/spark-submit").getAbsolutePath(),
-        "--master", "local[2]", new File(Processes.PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(),
-        "nightly", "--runs-root", root.toString(), "--run-id", runId));
+    List<String> c =
+        new ArrayList<>(
+            List.of(
+                "bash",
+                new File(Processes.PROJECT, "bin/spark-submit").getAbsolutePath(),
+                "--master",
+                "local[2]",
+                new File(Processes.PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(),
+                "nightly",
+                "--runs-root",
+                root.toString(),
+                "--run-id",
+                runId));
     c.addAll(SMALL);
     return c;
   }
@@ -54,9 +76,13 @@ class DriverKillIT {
     Path killedLog = dir.resolve("killed.log");
     Process driver = Processes.start(killedLog, Map.of(), nightly(root, "night-1"));
     try {
-      Processes.await(600, "a-distilled done and a-baseline past its second epoch", killedLog,
-          () -> Files.exists(run.resolve("_stages/students/a-distilled.json"))
-              && lastCheckpoint(run.resolve("students/a-baseline")) >= 2);
+      Processes.await(
+          600,
+          "a-distilled done and a-baseline past its second epoch",
+          killedLog,
+          () ->
+              Files.exists(run.resolve("_stages/students/a-distilled.json"))
+                  && lastCheckpoint(run.resolve("students/a-baseline")) >= 2);
       Processes.killTree(driver.toHandle());
     } finally {
       if (driver.isAlive()) {
@@ -69,19 +95,27 @@ class DriverKillIT {
     assertEquals("running", manifest(run).path("status").asText());
     assertFalse(Files.exists(run.resolve("_stages/students/a-baseline.json")));
     int checkpointed = lastCheckpoint(run.resolve("students/a-baseline"));
-    assertTrue(checkpointed >= 2 && checkpointed < 10, "a-baseline was part-way: epoch " + checkpointed);
-    ReliabilityTable.record("driver killed (SIGKILL) mid-sweep (nightly run)",
+    assertTrue(
+        checkpointed >= 2 && checkpointed < 10, "a-baseline was part-way: epoch " + checkpointed);
+    ReliabilityTable.record(
+        "driver killed (SIGKILL) mid-sweep (nightly run)",
         "no _SUCCESS, latest not moved, finished work kept",
         "no _SUCCESS; manifest status 'running'; latest absent; a-distilled done, a-baseline checkpointed at epoch "
-            + checkpointed + " of 10", "-", "0 runs published");
+            + checkpointed
+            + " of 10",
+        "-",
+        "0 runs published");
 
     // The same command again resumes.
     Path resumedLog = dir.resolve("resumed.log");
     Processes.Result resumed = Processes.run(resumedLog, 15, Map.of(), nightly(root, "night-1"));
     assertEquals(0, resumed.exitCode(), resumed.tail());
     String log = resumed.output();
-    assertTrue(log.contains("Student a-distilled: already trained for these inputs"), "a-distilled not redone");
-    Matcher m = Pattern.compile("Training student a-baseline: resuming after epoch (\\d+)").matcher(log);
+    assertTrue(
+        log.contains("Student a-distilled: already trained for these inputs"),
+        "a-distilled not redone");
+    Matcher m =
+        Pattern.compile("Training student a-baseline: resuming after epoch (\\d+)").matcher(log);
     assertTrue(m.find(), "a-baseline resumed from its checkpoint:\n" + resumed.tail());
     int resumedAfter = Integer.parseInt(m.group(1));
     assertEquals(checkpointed, resumedAfter, "resumed from the last checkpoint on disk");
@@ -90,14 +124,19 @@ class DriverKillIT {
       assertEquals("reused", stages.path(stage).path("status").asText(), stage + " was not redone");
     }
     assertEquals("ran", stages.path("students").path("status").asText());
-    assertEquals(10, JSON.readTree(run.resolve("_stages/students/a-baseline.json").toFile()).path("output")
-            .path("history").size(),
+    assertEquals(
+        10,
+        JSON.readTree(run.resolve("_stages/students/a-baseline.json").toFile())
+            .path("output")
+            .path("history")
+            .size(),
         "the resumed student has all 10 epochs in its history");
     assertTrue(Files.exists(run.resolve("_SUCCESS")));
     assertEquals("night-1", Files.readString(root.resolve("latest")).trim());
 
     // Same structure as a clean run of the same configuration.
-    Processes.Result clean = Processes.run(dir.resolve("clean.log"), 15, Map.of(), nightly(root, "night-clean"));
+    Processes.Result clean =
+        Processes.run(dir.resolve("clean.log"), 15, Map.of(), nightly(root, "night-clean"));
     assertEquals(0, clean.exitCode(), clean.tail());
     Set<String> resumedFiles = structure(run);
     Set<String> cleanFiles = structure(root.resolve("night-clean"));
@@ -107,17 +146,28 @@ class DriverKillIT {
     assertEquals(b.keySet(), a.keySet());
     StringBuilder acc = new StringBuilder();
     for (String model : a.keySet()) {
-      assertTrue(Math.abs(a.get(model) - b.get(model)) <= 0.02, model + ": " + a.get(model) + " vs clean "
-          + b.get(model));
-      acc.append(String.format(" %s %.1f %% (clean %.1f %%);", model, 100 * a.get(model), 100 * b.get(model)));
+      assertTrue(
+          Math.abs(a.get(model) - b.get(model)) <= 0.02,
+          model + ": " + a.get(model) + " vs clean " + b.get(model));
+      acc.append(
+          String.format(
+              " %s %.1f %% (clean %.1f %%);", model, 100 * a.get(model), 100 * b.get(model)));
     }
-    long rows = LocalSpark.session().read().parquet(run.resolve("soft-labels/train").toString()).count();
-    ReliabilityTable.record("same command rerun after the driver kill",
+    long rows =
+        LocalSpark.session().read().parquet(run.resolve("soft-labels/train").toString()).count();
+    ReliabilityTable.record(
+        "same command rerun after the driver kill",
         "finished stages and students not redone; the interrupted student continues from its last epoch; outputs"
             + " equal a clean run's structure",
         "exit 0; import/teacher/soft-labels reused; a-distilled not retrained; a-baseline resumed after epoch "
-            + resumedAfter + "; " + resumedFiles.size() + " files, same paths as a clean run;" + acc
-            + " latest -> night-1", "5000 train rows", rows + " soft-label rows");
+            + resumedAfter
+            + "; "
+            + resumedFiles.size()
+            + " files, same paths as a clean run;"
+            + acc
+            + " latest -> night-1",
+        "5000 train rows",
+        rows + " soft-label rows");
   }
 
   private static JsonNode manifest(Path run) throws IOException {
@@ -125,15 +175,17 @@ class DriverKillIT {
   }
 
   /**
-   * The epoch of the student's last complete checkpoint: what its {@code checkpoint.json} points at (written, by one
-   * rename, after the epoch's model file; a model file it does not point at yet is not a checkpoint).
+   * The epoch of the student's last complete checkpoint: what its {@code checkpoint.json} points at
+   * (written, by one rename, after the epoch's model file; a model file it does not point at yet is
+   * not a checkpoint).
    */
   private static int lastCheckpoint(Path model) {
     if (!Files.isDirectory(model)) {
       return 0;
     }
     try (Stream<Path> s = Files.walk(model)) {
-      List<Path> pointers = s.filter(p -> p.getFileName().toString().equals("checkpoint.json")).toList();
+      List<Path> pointers =
+          s.filter(p -> p.getFileName().toString().equals("checkpoint.json")).toList();
       int epoch = 0;
       for (Path p : pointers) {
         epoch = Math.max(epoch, JSON.readTree(p.toFile()).path("epoch").asInt());
@@ -144,10 +196,14 @@ class DriverKillIT {
     }
   }
 
-  /** Relative paths of a run's files, part files numbered without their random ids, checksums left out. */
+  /**
+   * Relative paths of a run's files, part files numbered without their random ids, checksums left
+   * out.
+   */
   private static Set<String> structure(Path run) throws IOException {
     try (Stream<Path> s = Files.walk(run)) {
-      return s.filter(Files::isRegularFile).map(p -> run.relativize(p).toString())
+      return s.filter(Files::isRegularFile)
+          .map(p -> run.relativize(p).toString())
           .filter(p -> !p.endsWith(".crc"))
           .map(p -> p.replaceAll("part-(\\d+)-[0-9a-f-]+(-c\\d+)?", "part-$1"))
           .collect(Collectors.toCollection(TreeSet::new));

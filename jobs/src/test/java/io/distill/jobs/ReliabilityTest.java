@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.distill.core.LocalSpark;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.EmbeddedMnist;
-import io.distill.core.LocalSpark;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.teacher.TeacherNetworks;
 import java.io.ByteArrayOutputStream;
@@ -43,21 +43,23 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.learning.config.Adam;
 
 /**
- * Bad input reaches the real job ({@link DistillJob#run}, in this JVM on Spark local[2]) and every time the user
- * gets a non-zero exit code and one {@code distill-job: ...} line on stderr naming the problem (the file, row id,
- * field, expected and got, or the configuration key), no stack trace, and nothing is published: no
- * {@code _SUCCESS}, no output (and no hidden temporary directory) of the stage that met the bad input or of any
- * later stage, no Parquet rows; a configuration error does not even create the run directory. Each verified case
- * is added to {@link ReliabilityTable}.
+ * Bad input reaches the real job ({@link DistillJob#run}, in this JVM on Spark local[2]) and every
+ * time the user gets a non-zero exit code and one {@code distill-job: ...} line on stderr naming
+ * the problem (the file, row id, field, expected and got, or the configuration key), no stack
+ * trace, and nothing is published: no {@code _SUCCESS}, no output (and no hidden temporary
+ * directory) of the stage that met the bad input or of any later stage, no Parquet rows; a
+ * configuration error does not even create the run directory. Each verified case is added to {@link
+ * ReliabilityTable}.
  *
- * <p>The datasets are the embedded MNIST slice (5,000 train / 1,000 test rows) with one bad row (id {@value
- * #BAD_ID}) or a damaged file in the train split; the networks are tiny and trained for one epoch, since every
- * case fails before or at the start of training. The tests run in the order of the issue's cases, which is the
- * order of the table.
+ * <p>The datasets are the embedded MNIST slice (5,000 train / 1,000 test rows) with one bad row (id
+ * {@value #BAD_ID}) or a damaged file in the train split; the networks are tiny and trained for one
+ * epoch, since every case fails before or at the start of training. The tests run in the order of
+ * the issue's cases, which is the order of the table.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the table lists the cases in this order
 class ReliabilityTest {
   private static final long BAD_ID = 1234;
+
   /** The stages in order, each with the run-directory entries it publishes. */
   private static final Map<String, List<String>> STAGE_OUTPUTS = new java.util.LinkedHashMap<>();
 
@@ -70,22 +72,40 @@ class ReliabilityTest {
     STAGE_OUTPUTS.put("report", List.of("report"));
   }
 
-  private static final List<String> SMALL = List.of("--set", "teacher.model=null", "--set", "teacher.hidden=[16]", "--set", "teacher.epochs=1",
-      "--set", "students.epochs=1", "--set", "students.sizes=[{name=\"8\", hidden=[8]}]");
+  private static final List<String> SMALL =
+      List.of(
+          "--set",
+          "teacher.model=null",
+          "--set",
+          "teacher.hidden=[16]",
+          "--set",
+          "teacher.epochs=1",
+          "--set",
+          "students.epochs=1",
+          "--set",
+          "students.sizes=[{name=\"8\", hidden=[8]}]");
+
   /** A stack frame, a chained cause or an uncaught exception, as Java prints them. */
-  private static final Pattern STACK = Pattern.compile(
-      "^\\s+at [\\w$.]+\\(.*\\)$|^Caused by: |^Exception in thread |^\\s+\\.\\.\\. \\d+ more$", Pattern.MULTILINE);
+  private static final Pattern STACK =
+      Pattern.compile(
+          "^\\s+at [\\w$.]+\\(.*\\)$|^Caused by: |^Exception in thread |^\\s+\\.\\.\\. \\d+ more$",
+          Pattern.MULTILINE);
+
   /** A message that is only an internal exception's class name (with or without its own text). */
-  private static final Pattern INTERNAL_ONLY = Pattern.compile(
-      "^(java|javax|scala|org\\.apache\\.(spark|hadoop|parquet)|org\\.nd4j|org\\.deeplearning4j)\\.[\\w.$]+"
-          + "(Exception|Error)\\b.*");
+  private static final Pattern INTERNAL_ONLY =
+      Pattern.compile(
+          "^(java|javax|scala|org\\.apache\\.(spark|hadoop|parquet)|org\\.nd4j|org\\.deeplearning4j)\\.[\\w.$]+"
+              + "(Exception|Error)\\b.*");
 
   @TempDir static Path shared;
   private static SparkSession spark;
+
   /** The good dataset: an imported directory with train/ and test/. */
   private static Path good;
+
   private static long goodTrainRows;
   private static long goodTestRows;
+
   /** A 784-16-10 teacher, untrained (the cases never get as far as using its predictions). */
   private static Path teacher;
 
@@ -106,18 +126,30 @@ class ReliabilityTest {
     System.out.print(ReliabilityTable.contents());
   }
 
-  // ---- 1-4: bad rows ------------------------------------------------------------------------------------------
+  // ---- 1-4: bad rows
+  // ------------------------------------------------------------------------------------------
 
   @Test
   @Order(1)
   void wrongFeatureDimension() {
-    Path data = variant("wrong-dimension", train -> train.withColumn(DatasetSchema.FEATURES, functions.expr(
-        "CASE WHEN id = " + BAD_ID + " THEN slice(features, 1, 783) ELSE features END")));
+    Path data =
+        variant(
+            "wrong-dimension",
+            train ->
+                train.withColumn(
+                    DatasetSchema.FEATURES,
+                    functions.expr(
+                        "CASE WHEN id = "
+                            + BAD_ID
+                            + " THEN slice(features, 1, 783) ELSE features END")));
     Refusal r = refused(1, run(data));
     r.mentions(train(data), "row id=" + BAD_ID, "features has 783 values, expected 784");
     assertNothingPublished("teacher");
-    record("1. wrong feature dimension (one train row with 783 of 784 features)",
-        "exit 1, names dataset, row id, field, 783 vs 784", r, rows(data));
+    record(
+        "1. wrong feature dimension (one train row with 783 of 784 features)",
+        "exit 1, names dataset, row id, field, 783 vs 784",
+        r,
+        rows(data));
   }
 
   @Test
@@ -127,19 +159,27 @@ class ReliabilityTest {
     Refusal r = refused(1, run(data));
     r.mentions(train(data), "row id=" + BAD_ID, "features[300] is NaN, expected a finite number");
     assertNothingPublished("teacher");
-    record("2a. NaN feature (teacher trained: found by the teacher stage)",
-        "exit 1, names dataset, row id, field[index], NaN vs finite", r, rows(data));
+    record(
+        "2a. NaN feature (teacher trained: found by the teacher stage)",
+        "exit 1, names dataset, row id, field[index], NaN vs finite",
+        r,
+        rows(data));
   }
 
   @Test
   @Order(3)
   void infiniteFeatureWithAGivenTeacher() {
-    Path data = variant("inf-feature", train -> setFeature(train, 500, "CAST('Infinity' AS FLOAT)"));
+    Path data =
+        variant("inf-feature", train -> setFeature(train, 500, "CAST('Infinity' AS FLOAT)"));
     Refusal r = refused(1, run(data, "--set", "teacher.model=" + teacher));
-    r.mentions(train(data), "row id=" + BAD_ID, "features[500] is Infinity, expected a finite number");
+    r.mentions(
+        train(data), "row id=" + BAD_ID, "features[500] is Infinity, expected a finite number");
     assertNothingPublished("soft-labels");
-    record("2b. +Inf feature (teacher given: found by the soft-labels stage)",
-        "exit 1, names dataset, row id, field[index], Infinity vs finite", r, rows(data));
+    record(
+        "2b. +Inf feature (teacher given: found by the soft-labels stage)",
+        "exit 1, names dataset, row id, field[index], Infinity vs finite",
+        r,
+        rows(data));
   }
 
   @Test
@@ -149,7 +189,11 @@ class ReliabilityTest {
     Refusal r = refused(1, run(data));
     r.mentions(train(data), "row id=" + BAD_ID, "label -1 is outside [0, 10)");
     assertNothingPublished("teacher");
-    record("3a. label -1 (teacher trained)", "exit 1, names dataset, row id, label -1 vs [0, 10)", r, rows(data));
+    record(
+        "3a. label -1 (teacher trained)",
+        "exit 1, names dataset, row id, label -1 vs [0, 10)",
+        r,
+        rows(data));
   }
 
   @Test
@@ -159,8 +203,11 @@ class ReliabilityTest {
     Refusal r = refused(1, run(data, "--set", "teacher.model=" + teacher));
     r.mentions(train(data), "row id=" + BAD_ID, "label -1 is outside [0, 10)");
     assertNothingPublished("soft-labels");
-    record("3b. label -1 (teacher given: found by the soft-labels stage)",
-        "exit 1, names dataset, row id, label -1 vs [0, 10)", r, rows(data));
+    record(
+        "3b. label -1 (teacher given: found by the soft-labels stage)",
+        "exit 1, names dataset, row id, label -1 vs [0, 10)",
+        r,
+        rows(data));
   }
 
   @Test
@@ -168,11 +215,18 @@ class ReliabilityTest {
   void labelBeyondTheGivenTeachersClasses() {
     Path data = variant("label-10", train -> setLabel(train, 10));
     Refusal r = refused(1, run(data, "--set", "teacher.model=" + teacher));
-    r.mentions(train(data), "row id=" + BAD_ID, "label 10 is outside [0, 10): teacher",
-        teacher.toString(), "predicts 10 classes");
+    r.mentions(
+        train(data),
+        "row id=" + BAD_ID,
+        "label 10 is outside [0, 10): teacher",
+        teacher.toString(),
+        "predicts 10 classes");
     assertNothingPublished("teacher");
-    record("3c. label 10 with a given 10-class teacher",
-        "exit 1, names dataset, row id, label 10 vs the teacher's [0, 10)", r, rows(data));
+    record(
+        "3c. label 10 with a given 10-class teacher",
+        "exit 1, names dataset, row id, label 10 vs the teacher's [0, 10)",
+        r,
+        rows(data));
   }
 
   @Test
@@ -182,10 +236,15 @@ class ReliabilityTest {
     Refusal r = refused(1, run(data));
     r.mentions(train(data), "is empty");
     assertNothingPublished("teacher");
-    record("4. empty dataset (train split with 0 rows)", "exit 1, names the empty dataset", r, rows(data));
+    record(
+        "4. empty dataset (train split with 0 rows)",
+        "exit 1, names the empty dataset",
+        r,
+        rows(data));
   }
 
-  // ---- 5: damaged Parquet -------------------------------------------------------------------------------------
+  // ---- 5: damaged Parquet
+  // -------------------------------------------------------------------------------------
 
   @Test
   @Order(8)
@@ -195,13 +254,17 @@ class ReliabilityTest {
     byte[] garbage = new byte[(int) Files.size(part)];
     new Random(7).nextBytes(garbage);
     Files.write(part, garbage);
-    // Without its .crc, as on file systems that keep no checksum files (s3a://): the Parquet reader meets the bytes.
+    // Without its .crc, as on file systems that keep no checksum files (s3a://): the Parquet reader
+    // meets the bytes.
     Files.deleteIfExists(part.resolveSibling("." + part.getFileName() + ".crc"));
     Refusal r = refused(1, run(data));
     r.mentions(part.toString(), "is not a Parquet file");
     assertNothingPublished("teacher");
-    record("5a. corrupt Parquet (a train part file overwritten with random bytes)",
-        "exit 1, names the file and what is wrong", r, goodRows());
+    record(
+        "5a. corrupt Parquet (a train part file overwritten with random bytes)",
+        "exit 1, names the file and what is wrong",
+        r,
+        goodRows());
   }
 
   @Test
@@ -215,11 +278,15 @@ class ReliabilityTest {
     Refusal r = refused(1, run(data));
     r.mentions(part.toString(), "is not a Parquet file");
     assertNothingPublished("teacher");
-    record("5b. truncated Parquet (a train part file cut in half)", "exit 1, names the file and what is wrong", r,
+    record(
+        "5b. truncated Parquet (a train part file cut in half)",
+        "exit 1, names the file and what is wrong",
+        r,
         goodRows());
   }
 
-  // ---- 6: bad teacher files -----------------------------------------------------------------------------------
+  // ---- 6: bad teacher files
+  // -----------------------------------------------------------------------------------
 
   @Test
   @Order(10)
@@ -231,8 +298,11 @@ class ReliabilityTest {
     Refusal r = refused(1, run(good, "--set", "teacher.model=" + garbage));
     r.mentions(garbage.toString(), "is not a readable DL4J model file");
     assertNothingPublished("teacher");
-    record("6a. corrupt teacher file (random bytes as teacher.model)",
-        "exit 1, names the teacher file and what is wrong", r, goodRows());
+    record(
+        "6a. corrupt teacher file (random bytes as teacher.model)",
+        "exit 1, names the teacher file and what is wrong",
+        r,
+        goodRows());
   }
 
   @Test
@@ -240,82 +310,117 @@ class ReliabilityTest {
   void teacherOfAnotherInputSize() throws IOException {
     Path other = saveTeacher(dir.resolve("teacher-100-16-10.zip"), 100);
     Refusal r = refused(1, run(good, "--set", "teacher.model=" + other));
-    r.mentions(other.toString(), "takes 100 inputs", "features of dataset " + train(good), "have 784 values");
+    r.mentions(
+        other.toString(),
+        "takes 100 inputs",
+        "features of dataset " + train(good),
+        "have 784 values");
     assertNothingPublished("teacher");
-    record("6b. mismatched teacher (a valid 100-input model for 784-feature data)",
-        "exit 1, names the teacher, the dataset, 100 vs 784", r, goodRows());
+    record(
+        "6b. mismatched teacher (a valid 100-input model for 784-feature data)",
+        "exit 1, names the teacher, the dataset, 100 vs 784",
+        r,
+        goodRows());
   }
 
-  // ---- 7: bad configuration -----------------------------------------------------------------------------------
+  // ---- 7: bad configuration
+  // -----------------------------------------------------------------------------------
 
   @Test
   @Order(12)
   void unknownConfigKey() {
-    configRefused("7a. unknown key (--set students.epoch=5)", "students.epoch=5",
+    configRefused(
+        "7a. unknown key (--set students.epoch=5)",
+        "students.epoch=5",
         "distill.students.epoch is not a known key (did you mean 'epochs'?)");
   }
 
   @Test
   @Order(13)
   void wrongConfigType() {
-    configRefused("7b. wrong type (--set students.epochs=three)", "students.epochs=three",
+    configRefused(
+        "7b. wrong type (--set students.epochs=three)",
+        "students.epochs=three",
         "distill.students.epochs must be an integer >= 1, got STRING 'three'");
   }
 
   @Test
   @Order(14)
   void alphaOutOfRange() {
-    configRefused("7c. alpha out of range (--set students.alpha=1.5)", "students.alpha=1.5",
+    configRefused(
+        "7c. alpha out of range (--set students.alpha=1.5)",
+        "students.alpha=1.5",
         "distill.students.alpha must be in [0, 1], cannot be: 1.5");
   }
 
   @Test
   @Order(15)
   void temperatureOutOfRange() {
-    configRefused("7d. temperature out of range (--set students.temperature=0)", "students.temperature=0",
+    configRefused(
+        "7d. temperature out of range (--set students.temperature=0)",
+        "students.temperature=0",
         "distill.students.temperature must be > 0, cannot be: 0");
   }
 
   private void configRefused(String kase, String override, String problem) {
     Refusal r = refused(2, run(good, "--set", override));
     assertTrue(r.message.startsWith(problem), r.message);
-    assertFalse(Files.exists(runDir()), "a refused configuration must not create the run directory");
-    record(kase, "exit 2 before any Spark work, names the key, expected and got; no run directory", r, "-");
+    assertFalse(
+        Files.exists(runDir()), "a refused configuration must not create the run directory");
+    record(
+        kase,
+        "exit 2 before any Spark work, names the key, expected and got; no run directory",
+        r,
+        "-");
   }
 
-  // ---- 8: output not writable ---------------------------------------------------------------------------------
+  // ---- 8: output not writable
+  // ---------------------------------------------------------------------------------
 
   @Test
   @Order(16)
   void runDirectoryUnderARegularFile() throws IOException {
     Path file = Files.writeString(dir.resolve("a-file"), "not a directory\n");
     Path runDir = file.resolve("run");
-    List<String> args = new ArrayList<>(List.of("--set", "data.input=" + good, "--set", "run.dir=" + runDir));
+    List<String> args =
+        new ArrayList<>(List.of("--set", "data.input=" + good, "--set", "run.dir=" + runDir));
     args.addAll(SMALL);
     Refusal r = refused(1, args.toArray(new String[0]));
     r.mentions(runDir.toString());
-    assertEquals("not a directory\n", Files.readString(file), "the file in the way is left as it was");
+    assertEquals(
+        "not a directory\n", Files.readString(file), "the file in the way is left as it was");
     try (Stream<Path> all = Files.list(dir)) {
       assertEquals(List.of(file), all.toList(), "nothing is written beside it either");
     }
-    record("8. run.dir not writable (its parent is a regular file)",
-        "exit 1, names the run directory; nothing written", r, goodRows());
+    record(
+        "8. run.dir not writable (its parent is a regular file)",
+        "exit 1, names the run directory; nothing written",
+        r,
+        goodRows());
   }
 
   @Test
   @Order(17)
   void runDirectoryInUse() throws IOException {
     Path run = runDir();
-    try (io.distill.jobs.pipeline.RunLease held = io.distill.jobs.pipeline.RunLease.acquire(run.toString(),
-        new org.apache.hadoop.conf.Configuration(), java.time.Duration.ofSeconds(600))) {
+    try (io.distill.jobs.pipeline.RunLease held =
+        io.distill.jobs.pipeline.RunLease.acquire(
+            run.toString(),
+            new org.apache.hadoop.conf.Configuration(),
+            java.time.Duration.ofSeconds(600))) {
       Refusal r = refused(1, run(good));
       r.mentions(run.toString(), " is in use by ");
       try (Stream<Path> files = Files.list(run)) {
-        assertEquals(List.of("_lease.json"), files.map(p -> p.getFileName().toString()).toList(),
+        assertEquals(
+            List.of("_lease.json"),
+            files.map(p -> p.getFileName().toString()).toList(),
             "nothing written beside the holder's lease");
       }
-      record("9. run.dir in use by another run (a live lease)",
-          "exit 1, names the run directory and the lease's holder; nothing written", r, goodRows());
+      record(
+          "9. run.dir in use by another run (a live lease)",
+          "exit 1, names the run directory and the lease's holder; nothing written",
+          r,
+          goodRows());
     }
   }
 
@@ -324,8 +429,14 @@ class ReliabilityTest {
   void badRowsWithinTheAllowanceAreQuarantined() throws IOException {
     Path data = variant("quarantined", train -> setFeature(train, 300, "CAST('NaN' AS FLOAT)"));
     List<String> args = new ArrayList<>(List.of(run(data)));
-    args.addAll(List.of("--set", "data.train=" + train(data), "--set", "data.test=" + data.resolve(DatasetSchema.TEST),
-        "--set", "data.max-bad-rows=1"));
+    args.addAll(
+        List.of(
+            "--set",
+            "data.train=" + train(data),
+            "--set",
+            "data.test=" + data.resolve(DatasetSchema.TEST),
+            "--set",
+            "data.max-bad-rows=1"));
     assertEquals(0, DistillJob.run(args.toArray(new String[0])));
     Path quarantine = runDir().resolve("quarantine/import/train");
     List<Row> bad = spark.read().parquet(quarantine.toString()).collectAsList();
@@ -336,20 +447,24 @@ class ReliabilityTest {
     assertTrue(Files.exists(runDir().resolve("_SUCCESS")));
     long trained = spark.read().parquet(runDir().resolve("data/train").toString()).count();
     assertEquals(goodTrainRows - 1, trained, "every other row imported");
-    ReliabilityTable.record("10. one NaN row with data.max-bad-rows=1",
+    ReliabilityTable.record(
+        "10. one NaN row with data.max-bad-rows=1",
         "exit 0; the row in quarantine/import/train with its reason; the rest trained",
-        "exit 0: 1 row quarantined (" + shorten(row) + "), " + trained + " train rows imported", rows(data),
+        "exit 0: 1 row quarantined (" + shorten(row) + "), " + trained + " train rows imported",
+        rows(data),
         trained + " train (imported) + 1 quarantined");
   }
 
-  // ---- running the job ----------------------------------------------------------------------------------------
+  // ---- running the job
+  // ----------------------------------------------------------------------------------------
 
   private Path runDir() {
     return dir.resolve("run");
   }
 
   private String[] run(Path data, String... extra) {
-    List<String> args = new ArrayList<>(List.of("--set", "run.dir=" + runDir(), "--set", "data.input=" + data));
+    List<String> args =
+        new ArrayList<>(List.of("--set", "run.dir=" + runDir(), "--set", "data.input=" + data));
     args.addAll(SMALL);
     args.addAll(List.of(extra));
     return args.toArray(new String[0]);
@@ -375,9 +490,9 @@ class ReliabilityTest {
   }
 
   /**
-   * Runs the job with stderr captured (and still shown), and checks what every refusal must look like: this exit
-   * code, exactly one {@code distill-job:} line, no stack trace, and a message that is more than an internal
-   * exception's class name.
+   * Runs the job with stderr captured (and still shown), and checks what every refusal must look
+   * like: this exit code, exactly one {@code distill-job:} line, no stack trace, and a message that
+   * is more than an internal exception's class name.
    */
   private static Refusal refused(int expectedExit, String[] args) {
     PrintStream original = System.err;
@@ -399,7 +514,9 @@ class ReliabilityTest {
     assertTrue(lines.get(0).startsWith(prefix), lines.get(0));
     String message = lines.get(0).substring(prefix.length());
     assertFalse(message.isBlank(), "an empty message");
-    assertFalse(INTERNAL_ONLY.matcher(message).matches(), "an internal exception is all the user sees: " + message);
+    assertFalse(
+        INTERNAL_ONLY.matcher(message).matches(),
+        "an internal exception is all the user sees: " + message);
     return new Refusal(exit, stderr, message);
   }
 
@@ -432,12 +549,13 @@ class ReliabilityTest {
     }
   }
 
-  // ---- what a failed run left ---------------------------------------------------------------------------------
+  // ---- what a failed run left
+  // ---------------------------------------------------------------------------------
 
   /**
-   * The run failed at {@code failedStage} and published nothing: no {@code _SUCCESS}, a manifest saying "failed",
-   * no record and no output of that stage or a later one, no hidden temporary or set-aside directory anywhere in
-   * the run, and no Parquet dataset in it.
+   * The run failed at {@code failedStage} and published nothing: no {@code _SUCCESS}, a manifest
+   * saying "failed", no record and no output of that stage or a later one, no hidden temporary or
+   * set-aside directory anywhere in the run, and no Parquet dataset in it.
    */
   private void assertNothingPublished(String failedStage) {
     Path run = runDir();
@@ -449,7 +567,9 @@ class ReliabilityTest {
       for (Map.Entry<String, List<String>> stage : STAGE_OUTPUTS.entrySet()) {
         later |= stage.getKey().equals(failedStage);
         if (later) {
-          assertFalse(Files.exists(run.resolve("_stages/" + stage.getKey() + ".json")), stage.getKey() + " recorded");
+          assertFalse(
+              Files.exists(run.resolve("_stages/" + stage.getKey() + ".json")),
+              stage.getKey() + " recorded");
           for (String output : stage.getValue()) {
             assertFalse(Files.exists(run.resolve(output)), output + " published by a failed run");
           }
@@ -457,7 +577,8 @@ class ReliabilityTest {
       }
       assertTrue(later, "unknown stage " + failedStage);
       try (Stream<Path> all = Files.walk(run)) {
-        List<Path> leftovers = all.filter(p -> p.getFileName().toString().matches("\\..*\\.(tmp|old)-.*")).toList();
+        List<Path> leftovers =
+            all.filter(p -> p.getFileName().toString().matches("\\..*\\.(tmp|old)-.*")).toList();
         assertEquals(List.of(), leftovers, "temporary files left in " + run);
       }
       assertEquals(0, rowsPublished(run), "Parquet rows published in " + run);
@@ -469,8 +590,10 @@ class ReliabilityTest {
   /** Rows of every Parquet dataset (a directory with Spark's _SUCCESS) under the run directory. */
   private static long rowsPublished(Path run) throws IOException {
     try (Stream<Path> all = Files.walk(run)) {
-      return all.filter(p -> p.getFileName().toString().equals("_SUCCESS") && !p.getParent().equals(run))
-          .mapToLong(p -> spark.read().parquet(p.getParent().toString()).count()).sum();
+      return all.filter(
+              p -> p.getFileName().toString().equals("_SUCCESS") && !p.getParent().equals(run))
+          .mapToLong(p -> spark.read().parquet(p.getParent().toString()).count())
+          .sum();
     }
   }
 
@@ -481,25 +604,38 @@ class ReliabilityTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ReliabilityTable.record(kase, expected, "exit " + r.exit + ": " + shorten(r.message), rowsIn,
-        String.valueOf(out));
+    ReliabilityTable.record(
+        kase, expected, "exit " + r.exit + ": " + shorten(r.message), rowsIn, String.valueOf(out));
   }
 
-  /** The message with this run's temporary directories written as placeholders, so the table reads the same. */
+  /**
+   * The message with this run's temporary directories written as placeholders, so the table reads
+   * the same.
+   */
   private String shorten(String message) {
     String m = message;
-    for (Map.Entry<Path, String> p : Map.of(dir, "<tmp>", shared, "<shared>", good, "<mnist>").entrySet()) {
-      m = m.replace("file:" + p.getKey(), p.getValue()).replace(p.getKey().toString(), p.getValue());
+    for (Map.Entry<Path, String> p :
+        Map.of(dir, "<tmp>", shared, "<shared>", good, "<mnist>").entrySet()) {
+      m =
+          m.replace("file:" + p.getKey(), p.getValue())
+              .replace(p.getKey().toString(), p.getValue());
     }
     return m;
   }
 
-  // ---- bad datasets -------------------------------------------------------------------------------------------
+  // ---- bad datasets
+  // -------------------------------------------------------------------------------------------
 
-  /** A dataset directory with the good test split and the good train split changed by {@code change}. */
+  /**
+   * A dataset directory with the good test split and the good train split changed by {@code
+   * change}.
+   */
   private Path variant(String name, UnaryOperator<Dataset<Row>> change) {
     Path data = dir.resolve(name);
-    change.apply(EmbeddedMnist.train()).write().mode(SaveMode.ErrorIfExists)
+    change
+        .apply(EmbeddedMnist.train())
+        .write()
+        .mode(SaveMode.ErrorIfExists)
         .parquet(data.resolve(DatasetSchema.TRAIN).toString());
     copyTree(good.resolve(DatasetSchema.TEST), data.resolve(DatasetSchema.TEST));
     return data;
@@ -529,19 +665,30 @@ class ReliabilityTest {
 
   private static Path firstPartFile(Path split) throws IOException {
     try (Stream<Path> all = Files.list(split)) {
-      return all.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().findFirst()
+      return all.filter(p -> p.getFileName().toString().startsWith("part-"))
+          .sorted()
+          .findFirst()
           .orElseThrow(() -> new AssertionError("no part file in " + split));
     }
   }
 
   private static Dataset<Row> setFeature(Dataset<Row> train, int index, String value) {
-    return train.withColumn(DatasetSchema.FEATURES, functions.expr("CASE WHEN id = " + BAD_ID
-        + " THEN transform(features, (x, i) -> IF(i = " + index + ", " + value + ", x)) ELSE features END"));
+    return train.withColumn(
+        DatasetSchema.FEATURES,
+        functions.expr(
+            "CASE WHEN id = "
+                + BAD_ID
+                + " THEN transform(features, (x, i) -> IF(i = "
+                + index
+                + ", "
+                + value
+                + ", x)) ELSE features END"));
   }
 
   private static Dataset<Row> setLabel(Dataset<Row> train, int label) {
-    return train.withColumn(DatasetSchema.LABEL, functions.expr("CASE WHEN id = " + BAD_ID + " THEN " + label
-        + " ELSE label END"));
+    return train.withColumn(
+        DatasetSchema.LABEL,
+        functions.expr("CASE WHEN id = " + BAD_ID + " THEN " + label + " ELSE label END"));
   }
 
   private static String train(Path data) {
@@ -550,8 +697,10 @@ class ReliabilityTest {
 
   /** "train rows + test rows" of a dataset directory as written. */
   private static String rows(Path data) {
-    return spark.read().parquet(train(data)).count() + " train + "
-        + spark.read().parquet(data.resolve(DatasetSchema.TEST).toString()).count() + " test";
+    return spark.read().parquet(train(data)).count()
+        + " train + "
+        + spark.read().parquet(data.resolve(DatasetSchema.TEST).toString()).count()
+        + " test";
   }
 
   private static String goodRows() {
@@ -559,10 +708,13 @@ class ReliabilityTest {
   }
 
   private static Path saveTeacher(Path path, int inputs) {
-    MultiLayerNetwork net = new MultiLayerNetwork(TeacherNetworks.mlp(inputs, new int[] {16}, 10, 1.0, 1.0, null,
-        new Adam(1e-3), 1));
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            TeacherNetworks.mlp(inputs, new int[] {16}, 10, 1.0, 1.0, null, new Adam(1e-3), 1));
     net.init();
-    String saved = TeacherModelFile.save(net, path.toString(), null, spark.sparkContext().hadoopConfiguration());
+    String saved =
+        TeacherModelFile.save(
+            net, path.toString(), null, spark.sparkContext().hadoopConfiguration());
     if (!saved.endsWith(path.toString())) {
       fail("saved to " + saved + ", not " + path);
     }

@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Random;
-
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -30,94 +29,107 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
-/** DL4J configuration JSON, model files, and training with the loss inside a real network (float, the default). */
+/**
+ * DL4J configuration JSON, model files, and training with the loss inside a real network (float,
+ * the default).
+ */
 class DistillationLossSerializationTest {
 
-    private static final int K = 4;
+  private static final int K = 4;
 
-    private static MultiLayerConfiguration configuration(DistillationLoss loss) {
-        return new NeuralNetConfiguration.Builder()
-                .seed(42)
-                .updater(new Adam(1e-2))
-                .weightInit(WeightInit.XAVIER)
-                .list()
-                .layer(new DenseLayer.Builder().nIn(6).nOut(8).activation(Activation.TANH).build())
-                .layer(new OutputLayer.Builder().nIn(8).nOut(K).activation(Activation.IDENTITY)
-                        .lossFunction(loss).build())
-                .build();
+  private static MultiLayerConfiguration configuration(DistillationLoss loss) {
+    return new NeuralNetConfiguration.Builder()
+        .seed(42)
+        .updater(new Adam(1e-2))
+        .weightInit(WeightInit.XAVIER)
+        .list()
+        .layer(new DenseLayer.Builder().nIn(6).nOut(8).activation(Activation.TANH).build())
+        .layer(
+            new OutputLayer.Builder()
+                .nIn(8)
+                .nOut(K)
+                .activation(Activation.IDENTITY)
+                .lossFunction(loss)
+                .build())
+        .build();
+  }
+
+  private static ILossFunction lossOf(MultiLayerConfiguration conf) {
+    return ((OutputLayer) conf.getConf(conf.getConfs().size() - 1).getLayer()).getLossFn();
+  }
+
+  private static DataSet data(long seed, int mb, double temperature) {
+    Random random = new Random(seed);
+    INDArray features = matrix(randomLogits(random, mb, 6, 1.0)).castTo(DataType.FLOAT);
+    INDArray labels =
+        matrix(concat(randomOneHot(random, mb, K), randomTeacher(random, mb, K, temperature)))
+            .castTo(DataType.FLOAT);
+    return new DataSet(features, labels);
+  }
+
+  @Test
+  void configurationJsonAndYamlRoundTripKeepAlphaAndTemperature() {
+    MultiLayerConfiguration conf = configuration(new DistillationLoss(0.3, 4));
+    String json = conf.toJson();
+    assertTrue(json.contains(DistillationLoss.class.getName()), json);
+
+    MultiLayerConfiguration fromJson = MultiLayerConfiguration.fromJson(json);
+    DistillationLoss loss = assertInstanceOf(DistillationLoss.class, lossOf(fromJson));
+    assertEquals(0.3, loss.alpha());
+    assertEquals(4.0, loss.temperature());
+    assertEquals(conf, fromJson);
+
+    MultiLayerConfiguration fromYaml = MultiLayerConfiguration.fromYaml(conf.toYaml());
+    assertEquals(new DistillationLoss(0.3, 4), lossOf(fromYaml));
+  }
+
+  @Test
+  void modelFileRoundTripGivesIdenticalOutputsAndScores(@TempDir Path dir) throws Exception {
+    MultiLayerNetwork net = new MultiLayerNetwork(configuration(new DistillationLoss(0.3, 4)));
+    net.init();
+    net.fit(data(1, 32, 4.0));
+    DataSet test = data(2, 16, 4.0);
+
+    File file = dir.resolve("student.zip").toFile();
+    ModelSerializer.writeModel(net, file, true);
+    MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file, true);
+
+    assertEquals(new DistillationLoss(0.3, 4), lossOf(restored.getLayerWiseConfigurations()));
+    assertEquals(net.params(), restored.params());
+    assertEquals(net.output(test.getFeatures()), restored.output(test.getFeatures()));
+    assertEquals(net.score(test), restored.score(test), 0.0);
+  }
+
+  /**
+   * A student learns a linear "teacher" from its 2K-wide labels: the score drops and argmax agrees.
+   */
+  @Test
+  void networkLearnsALinearTeacherFromTwoKWideLabels() {
+    double temperature = 2.0;
+    INDArray features = Nd4j.randn(7L, new long[] {256, 6}).castTo(DataType.FLOAT);
+    INDArray teacherLogits =
+        features.mmul(Nd4j.randn(8L, new long[] {6, K}).castTo(DataType.FLOAT).muli(3));
+    INDArray hard = Nd4j.zeros(DataType.FLOAT, 256, K);
+    INDArray argmax = teacherLogits.argMax(1);
+    for (int i = 0; i < 256; i++) {
+      hard.putScalar(i, argmax.getInt(i), 1.0);
     }
+    DataSet train = new DataSet(features, DistillationLabels.concat(hard, teacherLogits));
 
-    private static ILossFunction lossOf(MultiLayerConfiguration conf) {
-        return ((OutputLayer) conf.getConf(conf.getConfs().size() - 1).getLayer()).getLossFn();
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(configuration(new DistillationLoss(0.5, temperature)));
+    net.init();
+    double before = net.score(train);
+    for (int i = 0; i < 200; i++) {
+      net.fit(train);
     }
+    double after = net.score(train);
+    INDArray output = net.output(features);
+    double agreement =
+        output.argMax(1).eq(argmax).castTo(DataType.DOUBLE).meanNumber().doubleValue();
 
-    private static DataSet data(long seed, int mb, double temperature) {
-        Random random = new Random(seed);
-        INDArray features = matrix(randomLogits(random, mb, 6, 1.0)).castTo(DataType.FLOAT);
-        INDArray labels = matrix(concat(randomOneHot(random, mb, K), randomTeacher(random, mb, K, temperature)))
-                .castTo(DataType.FLOAT);
-        return new DataSet(features, labels);
-    }
-
-    @Test
-    void configurationJsonAndYamlRoundTripKeepAlphaAndTemperature() {
-        MultiLayerConfiguration conf = configuration(new DistillationLoss(0.3, 4));
-        String json = conf.toJson();
-        assertTrue(json.contains(DistillationLoss.class.getName()), json);
-
-        MultiLayerConfiguration fromJson = MultiLayerConfiguration.fromJson(json);
-        DistillationLoss loss = assertInstanceOf(DistillationLoss.class, lossOf(fromJson));
-        assertEquals(0.3, loss.alpha());
-        assertEquals(4.0, loss.temperature());
-        assertEquals(conf, fromJson);
-
-        MultiLayerConfiguration fromYaml = MultiLayerConfiguration.fromYaml(conf.toYaml());
-        assertEquals(new DistillationLoss(0.3, 4), lossOf(fromYaml));
-    }
-
-    @Test
-    void modelFileRoundTripGivesIdenticalOutputsAndScores(@TempDir Path dir) throws Exception {
-        MultiLayerNetwork net = new MultiLayerNetwork(configuration(new DistillationLoss(0.3, 4)));
-        net.init();
-        net.fit(data(1, 32, 4.0));
-        DataSet test = data(2, 16, 4.0);
-
-        File file = dir.resolve("student.zip").toFile();
-        ModelSerializer.writeModel(net, file, true);
-        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file, true);
-
-        assertEquals(new DistillationLoss(0.3, 4), lossOf(restored.getLayerWiseConfigurations()));
-        assertEquals(net.params(), restored.params());
-        assertEquals(net.output(test.getFeatures()), restored.output(test.getFeatures()));
-        assertEquals(net.score(test), restored.score(test), 0.0);
-    }
-
-    /** A student learns a linear "teacher" from its 2K-wide labels: the score drops and argmax agrees. */
-    @Test
-    void networkLearnsALinearTeacherFromTwoKWideLabels() {
-        double temperature = 2.0;
-        INDArray features = Nd4j.randn(7L, new long[] {256, 6}).castTo(DataType.FLOAT);
-        INDArray teacherLogits = features.mmul(Nd4j.randn(8L, new long[] {6, K}).castTo(DataType.FLOAT).muli(3));
-        INDArray hard = Nd4j.zeros(DataType.FLOAT, 256, K);
-        INDArray argmax = teacherLogits.argMax(1);
-        for (int i = 0; i < 256; i++) {
-            hard.putScalar(i, argmax.getInt(i), 1.0);
-        }
-        DataSet train = new DataSet(features,
-                DistillationLabels.concat(hard, teacherLogits));
-
-        MultiLayerNetwork net = new MultiLayerNetwork(configuration(new DistillationLoss(0.5, temperature)));
-        net.init();
-        double before = net.score(train);
-        for (int i = 0; i < 200; i++) {
-            net.fit(train);
-        }
-        double after = net.score(train);
-        INDArray output = net.output(features);
-        double agreement = output.argMax(1).eq(argmax).castTo(DataType.DOUBLE).meanNumber().doubleValue();
-
-        assertEquals(DataType.FLOAT, output.dataType());
-        assertTrue(after < 0.3 * before, "score " + before + " -> " + after);
-        assertTrue(agreement > 0.9, "student agrees with teacher on " + agreement);
-    }
+    assertEquals(DataType.FLOAT, output.dataType());
+    assertTrue(after < 0.3 * before, "score " + before + " -> " + after);
+    assertTrue(agreement > 0.9, "student agrees with teacher on " + agreement);
+  }
 }

@@ -35,22 +35,24 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
 /**
- * A distilled student (or any DL4J MultiLayerNetwork whose output layer emits logits, such as this project's
- * teachers) as a Spark ML {@link Model}: {@link #transform} appends {@code prediction} (the class, as a double, Spark
- * ML's convention), {@code probability} (an ML {@code Vector}, softmax of the logits) and, when {@link #logitsCol} is
- * set, {@code logits} (an ML {@code Vector}), computed on the executors in minibatches of {@link #batchSize} rows with
- * the network read once per executor JVM ({@link ExecutorNetworks}). The features column holds an ML {@code Vector}
- * (what {@code VectorAssembler} produces) or an array&lt;float|double&gt; of the network's input size; a row that is
- * not fails the task naming the input, its id (when there is an {@link #idCol}), the column, what was expected and
- * what was got.
+ * A distilled student (or any DL4J MultiLayerNetwork whose output layer emits logits, such as this
+ * project's teachers) as a Spark ML {@link Model}: {@link #transform} appends {@code prediction}
+ * (the class, as a double, Spark ML's convention), {@code probability} (an ML {@code Vector},
+ * softmax of the logits) and, when {@link #logitsCol} is set, {@code logits} (an ML {@code
+ * Vector}), computed on the executors in minibatches of {@link #batchSize} rows with the network
+ * read once per executor JVM ({@link ExecutorNetworks}). The features column holds an ML {@code
+ * Vector} (what {@code VectorAssembler} produces) or an array&lt;float|double&gt; of the network's
+ * input size; a row that is not fails the task naming the input, its id (when there is an {@link
+ * #idCol}), the column, what was expected and what was got.
  *
- * <p>It is {@link MLWritable} and readable by {@link #read()}, in Spark ML's own layout ({@code metadata/} as
- * {@code DefaultParamsWriter} writes it, plus {@code network/model.zip}), so it works inside a {@code Pipeline} and a
- * {@code PipelineModel} saved and loaded with {@code write().save(path)} and {@code PipelineModel.load(path)} on any
- * Hadoop FS path.
+ * <p>It is {@link MLWritable} and readable by {@link #read()}, in Spark ML's own layout ({@code
+ * metadata/} as {@code DefaultParamsWriter} writes it, plus {@code network/model.zip}), so it works
+ * inside a {@code Pipeline} and a {@code PipelineModel} saved and loaded with {@code
+ * write().save(path)} and {@code PipelineModel.load(path)} on any Hadoop FS path.
  *
- * <p>Cost of {@link #transform}: one pass over the rows, a forward pass per row (2 × parameters flops for an MLP); the
- * network's bytes are broadcast once per call; the rows keep their partitioning (no shuffle).
+ * <p>Cost of {@link #transform}: one pass over the rows, a forward pass per row (2 × parameters
+ * flops for an MLP); the network's bytes are broadcast once per call; the rows keep their
+ * partitioning (no shuffle).
  */
 public final class DistilledModel extends Model<DistilledModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -62,7 +64,8 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
   private final int inputs;
   private final int classes;
 
-  // Params are made in the constructor, after the uid they belong to (Param takes its parent's uid when made).
+  // Params are made in the constructor, after the uid they belong to (Param takes its parent's uid
+  // when made).
   private final Param<String> featuresCol;
   private final Param<String> predictionCol;
   private final Param<String> probabilityCol;
@@ -73,20 +76,34 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
 
   DistilledModel(String uid, byte[] network, String source) {
     this.uid = uid;
-    featuresCol = new Param<>(this, "featuresCol",
-        "the features column: an ML Vector or array<float|double> of the network's input size");
+    featuresCol =
+        new Param<>(
+            this,
+            "featuresCol",
+            "the features column: an ML Vector or array<float|double> of the network's input size");
     predictionCol = new Param<>(this, "predictionCol", "the predicted class column (a double)");
-    probabilityCol = new Param<>(this, "probabilityCol",
-        "the class probabilities column (an ML Vector, softmax of the logits)");
-    logitsCol = new Param<>(this, "logitsCol", "the logits column (an ML Vector); empty = not written");
-    idCol = new Param<>(this, "idCol", "the column naming a row in error messages, when the input has it");
+    probabilityCol =
+        new Param<>(
+            this,
+            "probabilityCol",
+            "the class probabilities column (an ML Vector, softmax of the logits)");
+    logitsCol =
+        new Param<>(this, "logitsCol", "the logits column (an ML Vector); empty = not written");
+    idCol =
+        new Param<>(
+            this, "idCol", "the column naming a row in error messages, when the input has it");
     inputName = new Param<>(this, "inputName", "the input's name in error messages");
-    batchSize = new IntParam(this, "batchSize", "rows per forward pass on an executor (> 0)",
-        ParamValidators.gt(0.0));
+    batchSize =
+        new IntParam(
+            this,
+            "batchSize",
+            "rows per forward pass on an executor (> 0)",
+            ParamValidators.gt(0.0));
     this.network = network.clone();
     this.sha256 = HadoopFiles.sha256Hex(network);
     MultiLayerNetwork net = restore(network, source);
-    this.inputs = Math.toIntExact(io.distill.trainer.LabelLayout.inputSize(net.getLayerWiseConfigurations()));
+    this.inputs =
+        Math.toIntExact(io.distill.trainer.LabelLayout.inputSize(net.getLayerWiseConfigurations()));
     this.classes = Math.toIntExact(net.layerSize(net.getnLayers() - 1));
     setDefault(featuresCol, "features");
     setDefault(predictionCol, "prediction");
@@ -98,10 +115,11 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
   }
 
   /**
-   * The model in {@code path}: a DL4J model zip, or a directory holding one as {@code model.zip} (a run's
-   * {@code students/<model>} directory), on any Hadoop FS path.
+   * The model in {@code path}: a DL4J model zip, or a directory holding one as {@code model.zip} (a
+   * run's {@code students/<model>} directory), on any Hadoop FS path.
    *
-   * @throws IllegalArgumentException naming the path when there is no model there or it is not a DL4J network
+   * @throws IllegalArgumentException naming the path when there is no model there or it is not a
+   *     DL4J network
    */
   public static DistilledModel fromNetwork(String path, Configuration conf) {
     String file = path;
@@ -115,12 +133,14 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
         if (fs.getFileStatus(p).isDirectory()) {
           file = path + "/model.zip";
           if (!fs.exists(new Path(file))) {
-            throw new IllegalArgumentException("Model " + path + " is a directory without a model.zip");
+            throw new IllegalArgumentException(
+                "Model " + path + " is a directory without a model.zip");
           }
         }
       }
       try (InputStream in = HadoopFiles.openRaw(file, conf)) {
-        return new DistilledModel(Identifiable$.MODULE$.randomUID("distilled"), in.readAllBytes(), file);
+        return new DistilledModel(
+            Identifiable$.MODULE$.randomUID("distilled"), in.readAllBytes(), file);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read model " + file + ": " + e.getMessage(), e);
@@ -131,8 +151,8 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
     try {
       return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
     } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException("Model " + what + " is not a DL4J MultiLayerNetwork zip: " + e.getMessage(),
-          e);
+      throw new IllegalArgumentException(
+          "Model " + what + " is not a DL4J MultiLayerNetwork zip: " + e.getMessage(), e);
     }
   }
 
@@ -230,21 +250,35 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
       }
     }
     if (field == null) {
-      throw new IllegalArgumentException("DistilledModel " + uid + ": the input has no features column '" + features
-          + "' (columns: " + String.join(", ", schema.fieldNames()) + ")");
+      throw new IllegalArgumentException(
+          "DistilledModel "
+              + uid
+              + ": the input has no features column '"
+              + features
+              + "' (columns: "
+              + String.join(", ", schema.fieldNames())
+              + ")");
     }
     DataType type = field.dataType();
-    boolean array = type instanceof ArrayType a && (a.elementType().equals(DataTypes.FloatType)
-        || a.elementType().equals(DataTypes.DoubleType));
+    boolean array =
+        type instanceof ArrayType a
+            && (a.elementType().equals(DataTypes.FloatType)
+                || a.elementType().equals(DataTypes.DoubleType));
     if (!array && !type.equals(SQLDataTypes.VectorType())) {
-      throw new IllegalArgumentException("DistilledModel " + uid + ": column '" + features + "' must be an ML Vector"
-          + " or array<float|double>, got " + type.simpleString());
+      throw new IllegalArgumentException(
+          "DistilledModel "
+              + uid
+              + ": column '"
+              + features
+              + "' must be an ML Vector"
+              + " or array<float|double>, got "
+              + type.simpleString());
     }
     StructType out = schema;
     for (String column : outputColumns()) {
       if (List.of(schema.fieldNames()).contains(column)) {
-        throw new IllegalArgumentException("DistilledModel " + uid + ": the input already has a column '" + column
-            + "'");
+        throw new IllegalArgumentException(
+            "DistilledModel " + uid + ": the input already has a column '" + column + "'");
       }
     }
     out = out.add($(predictionCol), DataTypes.DoubleType, false);
@@ -272,9 +306,20 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
     Broadcast<byte[]> bytes = jsc.broadcast(network);
     List<String> names = List.of(rows.columns());
     String id = names.contains($(idCol)) ? $(idCol) : null;
-    RowScorer scorer = new RowScorer(bytes, sha256, inputs, classes, names.indexOf($(featuresCol)),
-        id == null ? -1 : names.indexOf(id), $(featuresCol), id, $(inputName), (Integer) $(batchSize),
-        !$(logitsCol).isEmpty(), spark.sparkContext().getConf().getInt("spark.task.cpus", 1));
+    RowScorer scorer =
+        new RowScorer(
+            bytes,
+            sha256,
+            inputs,
+            classes,
+            names.indexOf($(featuresCol)),
+            id == null ? -1 : names.indexOf(id),
+            $(featuresCol),
+            id,
+            $(inputName),
+            (Integer) $(batchSize),
+            !$(logitsCol).isEmpty(),
+            spark.sparkContext().getConf().getInt("spark.task.cpus", 1));
     JavaRDD<Row> scored = rows.javaRDD().mapPartitions(scorer::score);
     return spark.createDataFrame(scored, schema);
   }
@@ -284,7 +329,10 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
     return new DistilledModelIo.Writer(this);
   }
 
-  /** Spark ML's reader of a saved DistilledModel (what {@code PipelineModel.load} calls by reflection). */
+  /**
+   * Spark ML's reader of a saved DistilledModel (what {@code PipelineModel.load} calls by
+   * reflection).
+   */
   public static MLReader<DistilledModel> read() {
     return new DistilledModelIo.Reader();
   }

@@ -20,10 +20,11 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWriter;
 
 /**
- * Spark ML persistence of a {@link DistilledModel}, in the layout Spark's own {@code DefaultParamsWriter} uses, so that
- * {@code Pipeline}/{@code PipelineModel} save and load it like any stage: {@code path/metadata} (a one-line JSON text
- * file: class, timestamp, sparkVersion, uid, paramMap, defaultParamMap) and {@code path/network/model.zip} (the DL4J
- * network's bytes as they were read).
+ * Spark ML persistence of a {@link DistilledModel}, in the layout Spark's own {@code
+ * DefaultParamsWriter} uses, so that {@code Pipeline}/{@code PipelineModel} save and load it like
+ * any stage: {@code path/metadata} (a one-line JSON text file: class, timestamp, sparkVersion, uid,
+ * paramMap, defaultParamMap) and {@code path/network/model.zip} (the DL4J network's bytes as they
+ * were read).
  */
 final class DistilledModelIo {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +48,8 @@ final class DistilledModelIo {
       metadata.set("paramMap", params(false));
       metadata.set("defaultParamMap", params(true));
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc());
-      jsc.parallelize(List.of(metadata.toString()), 1).saveAsTextFile(new Path(path, "metadata").toString());
+      jsc.parallelize(List.of(metadata.toString()), 1)
+          .saveAsTextFile(new Path(path, "metadata").toString());
       Path network = new Path(path, DistilledModel.NETWORK);
       try {
         FileSystem fs = network.getFileSystem(sc().hadoopConfiguration());
@@ -59,7 +61,10 @@ final class DistilledModelIo {
       }
     }
 
-    /** The explicitly set params ({@code defaults} false) or the defaults, by name, as Spark's writer lists them. */
+    /**
+     * The explicitly set params ({@code defaults} false) or the defaults, by name, as Spark's
+     * writer lists them.
+     */
     private ObjectNode params(boolean defaults) {
       ObjectNode node = JSON.createObjectNode();
       for (Param<?> param : model.params()) {
@@ -84,13 +89,25 @@ final class DistilledModelIo {
       try {
         metadata = JSON.readTree(sc().textFile(metadataPath.toString(), 1).first());
       } catch (IOException | RuntimeException e) {
-        throw new IllegalArgumentException("Cannot read a DistilledModel from " + path + ": no readable "
-            + metadataPath + " (" + e.getMessage() + ")", e);
+        throw new IllegalArgumentException(
+            "Cannot read a DistilledModel from "
+                + path
+                + ": no readable "
+                + metadataPath
+                + " ("
+                + e.getMessage()
+                + ")",
+            e);
       }
       String className = metadata.path("class").asText();
       if (!DistilledModel.class.getName().equals(className)) {
-        throw new IllegalArgumentException("Cannot read a DistilledModel from " + path + ": its metadata names class "
-            + className + ", expected " + DistilledModel.class.getName());
+        throw new IllegalArgumentException(
+            "Cannot read a DistilledModel from "
+                + path
+                + ": its metadata names class "
+                + className
+                + ", expected "
+                + DistilledModel.class.getName());
       }
       Path network = new Path(path, DistilledModel.NETWORK);
       byte[] bytes;
@@ -102,7 +119,8 @@ final class DistilledModelIo {
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot read " + network + ": " + e.getMessage(), e);
       }
-      DistilledModel model = new DistilledModel(metadata.path("uid").asText(), bytes, network.toString());
+      DistilledModel model =
+          new DistilledModel(metadata.path("uid").asText(), bytes, network.toString());
       Iterator<Map.Entry<String, JsonNode>> fields = metadata.path("paramMap").fields();
       while (fields.hasNext()) {
         Map.Entry<String, JsonNode> field = fields.next();

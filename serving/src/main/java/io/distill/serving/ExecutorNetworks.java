@@ -9,9 +9,10 @@ import java.util.function.Supplier;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
- * The networks a {@link DistilledModel} scores with, held by an executor JVM by the sha256 of their zip: restored
- * once per JVM; each task thread then borrows its own copy (a DL4J network must not run in two threads at once),
- * cloned in memory from the first, and gives it back for the next task.
+ * The networks a {@link DistilledModel} scores with, held by an executor JVM by the sha256 of their
+ * zip: restored once per JVM; each task thread then borrows its own copy (a DL4J network must not
+ * run in two threads at once), cloned in memory from the first, and gives it back for the next
+ * task.
  */
 final class ExecutorNetworks {
   private static final Map<String, MultiLayerNetwork> LOADED = new ConcurrentHashMap<>();
@@ -27,7 +28,8 @@ final class ExecutorNetworks {
    * @throws IllegalStateException when the bytes read do not have the sha256 the driver recorded
    */
   static MultiLayerNetwork borrow(String sha256, Supplier<byte[]> zip) {
-    MultiLayerNetwork idle = IDLE.computeIfAbsent(sha256, k -> new ConcurrentLinkedQueue<>()).poll();
+    MultiLayerNetwork idle =
+        IDLE.computeIfAbsent(sha256, k -> new ConcurrentLinkedQueue<>()).poll();
     if (idle != null) {
       return idle;
     }
@@ -39,8 +41,11 @@ final class ExecutorNetworks {
           byte[] bytes = zip.get();
           String got = HadoopFiles.sha256Hex(bytes);
           if (!got.equals(sha256)) {
-            throw new IllegalStateException("The model's bytes on this executor have sha256 " + got
-                + ", the driver's have " + sha256);
+            throw new IllegalStateException(
+                "The model's bytes on this executor have sha256 "
+                    + got
+                    + ", the driver's have "
+                    + sha256);
           }
           first = DistilledModel.restore(bytes, "sha256 " + sha256);
           LOADS.merge(sha256, 1, Integer::sum);

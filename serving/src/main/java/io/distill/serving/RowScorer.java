@@ -19,11 +19,12 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The per-partition work of {@link DistilledModel#transform}: input rows are checked and their features copied into
- * a minibatch, the executor's copy of the network runs on each full minibatch, and every input row comes out with
- * its prediction, probabilities and (on request) logits appended, in the input's order. A row whose features are
- * missing, of the wrong size or not finite fails the task with one line naming the input, the row (its id, or its
- * position when there is no id column), the column, what was expected and what was got.
+ * The per-partition work of {@link DistilledModel#transform}: input rows are checked and their
+ * features copied into a minibatch, the executor's copy of the network runs on each full minibatch,
+ * and every input row comes out with its prediction, probabilities and (on request) logits
+ * appended, in the input's order. A row whose features are missing, of the wrong size or not finite
+ * fails the task with one line naming the input, the row (its id, or its position when there is no
+ * id column), the column, what was expected and what was got.
  */
 final class RowScorer implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -41,8 +42,19 @@ final class RowScorer implements Serializable {
   private final boolean logits;
   private final int threads;
 
-  RowScorer(Broadcast<byte[]> network, String sha256, int inputs, int classes, int featuresIndex, int idIndex,
-      String featuresCol, String idCol, String inputName, int batchSize, boolean logits, int threads) {
+  RowScorer(
+      Broadcast<byte[]> network,
+      String sha256,
+      int inputs,
+      int classes,
+      int featuresIndex,
+      int idIndex,
+      String featuresCol,
+      String idCol,
+      String inputName,
+      int batchSize,
+      boolean logits,
+      int threads) {
     this.network = network;
     this.sha256 = sha256;
     this.inputs = inputs;
@@ -61,15 +73,17 @@ final class RowScorer implements Serializable {
     Nd4jThreads.limit(threads);
     MultiLayerNetwork net = ExecutorNetworks.borrow(sha256, network::value);
     boolean[] returned = {false};
-    Runnable giveBack = () -> {
-      if (!returned[0]) {
-        returned[0] = true;
-        ExecutorNetworks.giveBack(sha256, net);
-      }
-    };
+    Runnable giveBack =
+        () -> {
+          if (!returned[0]) {
+            returned[0] = true;
+            ExecutorNetworks.giveBack(sha256, net);
+          }
+        };
     TaskContext task = TaskContext.get();
     if (task != null) {
-      task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> giveBack.run());
+      task.addTaskCompletionListener(
+          (org.apache.spark.util.TaskCompletionListener) ctx -> giveBack.run());
     }
     int partition = task == null ? 0 : task.partitionId();
     float[] x = new float[batchSize * inputs];
@@ -116,8 +130,8 @@ final class RowScorer implements Serializable {
         INDArray batch = HostArrays.matrix(x, n, inputs);
         INDArray output = net.output(batch, false);
         if (output.size(1) != classes) {
-          throw new IllegalStateException("The network output " + output.size(1) + " values per row, expected "
-              + classes);
+          throw new IllegalStateException(
+              "The network output " + output.size(1) + " values per row, expected " + classes);
         }
         float[] z = HostArrays.values(output);
         for (int i = 0; i < n; i++) {

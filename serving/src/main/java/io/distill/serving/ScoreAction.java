@@ -19,14 +19,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Scores a Parquet dataset with a distilled student (or a teacher) and publishes, atomically, Parquet with one row
- * per input row: its id, {@code prediction} (double), {@code probability} (ML Vector) and, on request,
- * {@code logits} (ML Vector), plus {@code _manifest.json} (model, its sha256, rows, seconds). A missing model, an
- * input without the id or features column, or a bad row (features of the wrong size, NaN/Inf) fails with one line
- * and publishes nothing.
+ * Scores a Parquet dataset with a distilled student (or a teacher) and publishes, atomically,
+ * Parquet with one row per input row: its id, {@code prediction} (double), {@code probability} (ML
+ * Vector) and, on request, {@code logits} (ML Vector), plus {@code _manifest.json} (model, its
+ * sha256, rows, seconds). A missing model, an input without the id or features column, or a bad row
+ * (features of the wrong size, NaN/Inf) fails with one line and publishes nothing.
  *
- * <p>Cost: one pass over the input ({@link DistilledModel#transform}: a forward pass per row on the executors, no
- * shuffle), one write, and one count of what was written to check it before publishing.
+ * <p>Cost: one pass over the input ({@link DistilledModel#transform}: a forward pass per row on the
+ * executors, no shuffle), one write, and one count of what was written to check it before
+ * publishing.
  */
 public final class ScoreAction extends SparkAction<ScoreAction.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(ScoreAction.class);
@@ -60,7 +61,10 @@ public final class ScoreAction extends SparkAction<ScoreAction.Result> {
     return this;
   }
 
-  /** The Parquet dataset to score: an id column and a features column (ML Vector or array&lt;float|double&gt;). */
+  /**
+   * The Parquet dataset to score: an id column and a features column (ML Vector or
+   * array&lt;float|double&gt;).
+   */
   public ScoreAction data(String path) {
     this.data = path;
     return this;
@@ -117,42 +121,69 @@ public final class ScoreAction extends SparkAction<ScoreAction.Result> {
   protected Result doExecute() throws Exception {
     long started = System.nanoTime();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    DistilledModel scorer = DistilledModel.fromNetwork(model, conf).setFeaturesCol(featuresColumn)
-        .setIdCol(idColumn).setInputName(data).setBatchSize(batchSize).setLogitsCol(logits ? "logits" : "");
+    DistilledModel scorer =
+        DistilledModel.fromNetwork(model, conf)
+            .setFeaturesCol(featuresColumn)
+            .setIdCol(idColumn)
+            .setInputName(data)
+            .setBatchSize(batchSize)
+            .setLogitsCol(logits ? "logits" : "");
     Dataset<Row> input = spark.read().parquet(data);
     List<String> columns = List.of(input.columns());
     for (String required : List.of(idColumn, featuresColumn)) {
       if (!columns.contains(required)) {
-        throw new IllegalArgumentException("Input " + data + " has no column '" + required + "' (columns: "
-            + String.join(", ", columns) + ")");
+        throw new IllegalArgumentException(
+            "Input "
+                + data
+                + " has no column '"
+                + required
+                + "' (columns: "
+                + String.join(", ", columns)
+                + ")");
       }
     }
     Dataset<Row> scored = scorer.transform(input.select(idColumn, featuresColumn));
-    List<Column> out = new ArrayList<>(List.of(functions.col(idColumn), functions.col("prediction"),
-        functions.col("probability")));
+    List<Column> out =
+        new ArrayList<>(
+            List.of(
+                functions.col(idColumn),
+                functions.col("prediction"),
+                functions.col("probability")));
     if (logits) {
       out.add(functions.col("logits"));
     }
-    return AtomicDirectoryCommit.publish(output, conf, commit -> {
-      describe("Scoring " + data + " with " + model + " -> " + output);
-      scored.select(out.toArray(Column[]::new)).write().mode(SaveMode.Overwrite).parquet(commit.temporaryPath());
-      describe("Scoring: checking the row count of " + output);
-      long rows = spark.read().parquet(commit.temporaryPath()).count();
-      double seconds = (System.nanoTime() - started) / 1e9;
-      String sha256 = HadoopFiles.sha256Hex(scorer.networkBytes());
-      Map<String, Object> manifest = new LinkedHashMap<>();
-      manifest.put("model", model);
-      manifest.put("modelSha256", sha256);
-      manifest.put("data", data);
-      manifest.put("rows", rows);
-      manifest.put("logits", logits);
-      manifest.put("createdAt", Instant.now().toString());
-      manifest.put("codeVersion", HadoopFiles.codeVersion());
-      manifest.put("seconds", seconds);
-      HadoopFiles.writeJson(commit.temporaryPath() + "/_manifest.json", manifest, conf);
-      LOG.info("Scored {} rows of {} with {} in {} s -> {}", rows, data, model, String.format("%.1f", seconds),
-          commit.targetPath());
-      return new Result(commit.targetPath(), rows, seconds, sha256);
-    });
+    return AtomicDirectoryCommit.publish(
+        output,
+        conf,
+        commit -> {
+          describe("Scoring " + data + " with " + model + " -> " + output);
+          scored
+              .select(out.toArray(Column[]::new))
+              .write()
+              .mode(SaveMode.Overwrite)
+              .parquet(commit.temporaryPath());
+          describe("Scoring: checking the row count of " + output);
+          long rows = spark.read().parquet(commit.temporaryPath()).count();
+          double seconds = (System.nanoTime() - started) / 1e9;
+          String sha256 = HadoopFiles.sha256Hex(scorer.networkBytes());
+          Map<String, Object> manifest = new LinkedHashMap<>();
+          manifest.put("model", model);
+          manifest.put("modelSha256", sha256);
+          manifest.put("data", data);
+          manifest.put("rows", rows);
+          manifest.put("logits", logits);
+          manifest.put("createdAt", Instant.now().toString());
+          manifest.put("codeVersion", HadoopFiles.codeVersion());
+          manifest.put("seconds", seconds);
+          HadoopFiles.writeJson(commit.temporaryPath() + "/_manifest.json", manifest, conf);
+          LOG.info(
+              "Scored {} rows of {} with {} in {} s -> {}",
+              rows,
+              data,
+              model,
+              String.format("%.1f", seconds),
+              commit.targetPath());
+          return new Result(commit.targetPath(), rows, seconds, sha256);
+        });
   }
 }

@@ -15,9 +15,9 @@ import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -37,9 +37,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * DistilledModel in Spark local[2] on a real (randomly initialised) DL4J network: its outputs equal the network's
- * own forward pass, it runs inside a Pipeline saved and loaded by Spark ML's persistence, and bad input fails with
- * one line naming the row.
+ * DistilledModel in Spark local[2] on a real (randomly initialised) DL4J network: its outputs equal
+ * the network's own forward pass, it runs inside a Pipeline saved and loaded by Spark ML's
+ * persistence, and bad input fails with one line naming the row.
  */
 class DistilledModelTest {
   private static final int FEATURES = 4;
@@ -52,11 +52,24 @@ class DistilledModelTest {
 
   @BeforeAll
   static void network() throws Exception {
-    network = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(7).list()
-        .layer(new DenseLayer.Builder().nIn(FEATURES).nOut(8).activation(Activation.TANH).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(8).nOut(CLASSES)
-            .activation(Activation.IDENTITY).build())
-        .build());
+    network =
+        new MultiLayerNetwork(
+            new NeuralNetConfiguration.Builder()
+                .seed(7)
+                .list()
+                .layer(
+                    new DenseLayer.Builder()
+                        .nIn(FEATURES)
+                        .nOut(8)
+                        .activation(Activation.TANH)
+                        .build())
+                .layer(
+                    new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .nIn(8)
+                        .nOut(CLASSES)
+                        .activation(Activation.IDENTITY)
+                        .build())
+                .build());
     network.init();
     Path students = Files.createDirectories(dir.resolve("run/students/8-distilled"));
     ModelSerializer.writeModel(network, students.resolve("model.zip").toFile(), false);
@@ -74,8 +87,13 @@ class DistilledModelTest {
       double[] f = features(i);
       rows.add(RowFactory.create((long) i, f[0], f[1], f[2], f[3]));
     }
-    StructType schema = new StructType().add("id", DataTypes.LongType).add("a", DataTypes.DoubleType)
-        .add("b", DataTypes.DoubleType).add("c", DataTypes.DoubleType).add("d", DataTypes.DoubleType);
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.LongType)
+            .add("a", DataTypes.DoubleType)
+            .add("b", DataTypes.DoubleType)
+            .add("c", DataTypes.DoubleType)
+            .add("d", DataTypes.DoubleType);
     return spark.createDataFrame(rows, schema).repartition(3);
   }
 
@@ -119,21 +137,28 @@ class DistilledModelTest {
   @Test
   void scoresInsideAPipelineSavedAndLoadedBySparkMl() throws Exception {
     SparkSession spark = LocalSpark.session();
-    DistilledModel model = DistilledModel.fromNetwork(modelDir, spark.sparkContext().hadoopConfiguration())
-        .setBatchSize(64);
+    DistilledModel model =
+        DistilledModel.fromNetwork(modelDir, spark.sparkContext().hadoopConfiguration())
+            .setBatchSize(64);
     assertEquals(FEATURES, model.numFeatures());
     assertEquals(CLASSES, model.numClasses());
-    VectorAssembler assembler = new VectorAssembler().setInputCols(new String[] {"a", "b", "c", "d"})
-        .setOutputCol("features");
-    PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {assembler, model}).fit(rawColumns(spark));
+    VectorAssembler assembler =
+        new VectorAssembler()
+            .setInputCols(new String[] {"a", "b", "c", "d"})
+            .setOutputCol("features");
+    PipelineModel fitted =
+        new Pipeline().setStages(new PipelineStage[] {assembler, model}).fit(rawColumns(spark));
     List<Row> scored = fitted.transform(rawColumns(spark)).collectAsList();
     assertScores(scored, false);
-    assertEquals(1, ExecutorNetworks.loads(HadoopFiles.sha256Hex(model.networkBytes())),
+    assertEquals(
+        1,
+        ExecutorNetworks.loads(HadoopFiles.sha256Hex(model.networkBytes())),
         "the network is restored once per JVM, then cloned per task thread");
 
     String saved = dir.resolve("pipeline").toUri().toString();
     fitted.write().overwrite().save(saved);
-    assertTrue(Files.exists(dir.resolve("pipeline/stages/1_" + model.uid() + "/network/model.zip")));
+    assertTrue(
+        Files.exists(dir.resolve("pipeline/stages/1_" + model.uid() + "/network/model.zip")));
     PipelineModel loaded = PipelineModel.load(saved);
     DistilledModel back = (DistilledModel) loaded.stages()[1];
     assertEquals(model.uid(), back.uid());
@@ -145,12 +170,18 @@ class DistilledModelTest {
   @Test
   void takesArraysOfFloatsOrDoublesAndWritesLogitsOnRequest() {
     SparkSession spark = LocalSpark.session();
-    DistilledModel model = DistilledModel.fromNetwork(modelDir + "/model.zip",
-        spark.sparkContext().hadoopConfiguration()).setLogitsCol("logits").setFeaturesCol("pixels");
+    DistilledModel model =
+        DistilledModel.fromNetwork(
+                modelDir + "/model.zip", spark.sparkContext().hadoopConfiguration())
+            .setLogitsCol("logits")
+            .setFeaturesCol("pixels");
     Dataset<Row> doubles = rawColumns(spark).selectExpr("id", "array(a, b, c, d) AS pixels");
     assertScores(model.transform(doubles).collectAsList(), true);
-    Dataset<Row> floats = rawColumns(spark).selectExpr("id",
-        "array(CAST(a AS float), CAST(b AS float), CAST(c AS float), CAST(d AS float)) AS pixels");
+    Dataset<Row> floats =
+        rawColumns(spark)
+            .selectExpr(
+                "id",
+                "array(CAST(a AS float), CAST(b AS float), CAST(c AS float), CAST(d AS float)) AS pixels");
     assertScores(model.transform(floats).collectAsList(), true);
     StructType schema = model.transformSchema(floats.schema());
     assertEquals(DataTypes.DoubleType, schema.apply("prediction").dataType());
@@ -160,32 +191,51 @@ class DistilledModelTest {
   @Test
   void badInputFailsWithOneLineNamingTheRow() {
     SparkSession spark = LocalSpark.session();
-    DistilledModel model = DistilledModel.fromNetwork(modelDir, spark.sparkContext().hadoopConfiguration())
-        .setInputName("scores.parquet");
-    StructType schema = new StructType().add("id", DataTypes.LongType).add("features", SQLDataTypes.VectorType());
-    Dataset<Row> shortRow = spark.createDataFrame(List.of(
-        RowFactory.create(1L, Vectors.dense(1, 2, 3, 4)), RowFactory.create(17L, Vectors.dense(1, 2, 3))), schema);
+    DistilledModel model =
+        DistilledModel.fromNetwork(modelDir, spark.sparkContext().hadoopConfiguration())
+            .setInputName("scores.parquet");
+    StructType schema =
+        new StructType().add("id", DataTypes.LongType).add("features", SQLDataTypes.VectorType());
+    Dataset<Row> shortRow =
+        spark.createDataFrame(
+            List.of(
+                RowFactory.create(1L, Vectors.dense(1, 2, 3, 4)),
+                RowFactory.create(17L, Vectors.dense(1, 2, 3))),
+            schema);
     Exception e = assertThrows(Exception.class, () -> model.transform(shortRow).collectAsList());
-    assertEquals("Input scores.parquet, row id=17: features has 3 values, expected 4",
+    assertEquals(
+        "Input scores.parquet, row id=17: features has 3 values, expected 4",
         HadoopFiles.userError(e).getMessage());
 
-    Dataset<Row> nan = spark.createDataFrame(List.of(RowFactory.create(5L, Vectors.dense(1, Double.NaN, 3, 4))),
-        schema);
+    Dataset<Row> nan =
+        spark.createDataFrame(
+            List.of(RowFactory.create(5L, Vectors.dense(1, Double.NaN, 3, 4))), schema);
     e = assertThrows(Exception.class, () -> model.transform(nan).collectAsList());
-    assertEquals("Input scores.parquet, row id=5: features[1] is NaN, expected a finite number",
+    assertEquals(
+        "Input scores.parquet, row id=5: features[1] is NaN, expected a finite number",
         HadoopFiles.userError(e).getMessage());
 
-    IllegalArgumentException noColumn = assertThrows(IllegalArgumentException.class,
-        () -> model.transform(shortRow.withColumnRenamed("features", "x")));
-    assertTrue(noColumn.getMessage().contains("no features column 'features' (columns: id, x)"),
+    IllegalArgumentException noColumn =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> model.transform(shortRow.withColumnRenamed("features", "x")));
+    assertTrue(
+        noColumn.getMessage().contains("no features column 'features' (columns: id, x)"),
         noColumn.getMessage());
-    IllegalArgumentException wrongType = assertThrows(IllegalArgumentException.class,
-        () -> model.transform(shortRow.selectExpr("id", "'x' AS features")));
-    assertTrue(wrongType.getMessage().contains("must be an ML Vector or array<float|double>, got string"),
+    IllegalArgumentException wrongType =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> model.transform(shortRow.selectExpr("id", "'x' AS features")));
+    assertTrue(
+        wrongType.getMessage().contains("must be an ML Vector or array<float|double>, got string"),
         wrongType.getMessage());
-    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-        () -> DistilledModel.fromNetwork(dir.resolve("nothing").toUri().toString(),
-            spark.sparkContext().hadoopConfiguration()));
+    IllegalArgumentException missing =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                DistilledModel.fromNetwork(
+                    dir.resolve("nothing").toUri().toString(),
+                    spark.sparkContext().hadoopConfiguration()));
     assertTrue(missing.getMessage().endsWith("does not exist"), missing.getMessage());
   }
 }

@@ -8,30 +8,37 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Puts one model's {@link ModelMetrics} row together: its test-split scores (computed on the executors by
- * {@link TestScores}), its size, and its speed measured here, in the driver JVM, on a bounded sample of test rows.
+ * Puts one model's {@link ModelMetrics} row together: its test-split scores (computed on the
+ * executors by {@link TestScores}), its size, and its speed measured here, in the driver JVM, on a
+ * bounded sample of test rows.
  *
  * <h2>Speed</h2>
- * Timed with ND4J limited to {@link Builder#threads} thread(s) (default 1, so that models are compared on equal
- * terms whatever else the machine runs), after warm-up, as medians over repeats:
+ *
+ * Timed with ND4J limited to {@link Builder#threads} thread(s) (default 1, so that models are
+ * compared on equal terms whatever else the machine runs), after warm-up, as medians over repeats:
+ *
  * <ul>
  *   <li><b>Latency</b>: {@link Builder#latencyWarmupCalls} untimed single-example calls, then
- *       {@link Builder#latencyCalls} single-example calls ({@code [1, d]} rows cycling through the sample), each timed
- *       with {@code System.nanoTime()}. p50 and p95 are <em>nearest-rank</em> percentiles (the
- *       {@code ⌈p/100 · N⌉}-th smallest). Reported in ms.</li>
- *   <li><b>Throughput</b>: the sample cut into batches of {@link Builder#throughputBatch} rows; one untimed pass,
- *       then {@link Builder#repeats} timed passes; throughput is the <em>median</em> pass's examples per second.</li>
+ *       {@link Builder#latencyCalls} single-example calls ({@code [1, d]} rows cycling through the
+ *       sample), each timed with {@code System.nanoTime()}. p50 and p95 are <em>nearest-rank</em>
+ *       percentiles (the {@code ⌈p/100 · N⌉}-th smallest). Reported in ms.
+ *   <li><b>Throughput</b>: the sample cut into batches of {@link Builder#throughputBatch} rows; one
+ *       untimed pass, then {@link Builder#repeats} timed passes; throughput is the <em>median</em>
+ *       pass's examples per second.
  * </ul>
+ *
  * Rows are copied out before the clock starts; only the model's forward call is timed.
  *
  * <h2>Cost</h2>
- * {@code latencyWarmupCalls + latencyCalls} single-example calls and {@code 1 + repeats} passes over the sample; one
- * serialization of the network into a counting stream (nothing is written). Immutable; build with
- * {@link #builder()}; every setter checks its value and says what it got.
+ *
+ * {@code latencyWarmupCalls + latencyCalls} single-example calls and {@code 1 + repeats} passes
+ * over the sample; one serialization of the network into a counting stream (nothing is written).
+ * Immutable; build with {@link #builder()}; every setter checks its value and says what it got.
  */
 public final class ModelEvaluator {
   /** Default timed single-example calls per model. */
   public static final int DEFAULT_LATENCY_CALLS = 200;
+
   /** Default batch of the throughput measurement. */
   public static final int DEFAULT_THROUGHPUT_BATCH = 256;
 
@@ -49,13 +56,17 @@ public final class ModelEvaluator {
     this.threads = b.threads;
   }
 
-  /** Defaults: 1,000 latency calls after 50 warm-up calls, throughput at batch 256, median of 5, 1 thread. */
+  /**
+   * Defaults: 1,000 latency calls after 50 warm-up calls, throughput at batch 256, median of 5, 1
+   * thread.
+   */
   public static Builder builder() {
     return new Builder();
   }
 
   /** A model's speed on the sample. */
-  public record Speed(double latencyP50Millis, double latencyP95Millis, double throughputPerSecond) {}
+  public record Speed(
+      double latencyP50Millis, double latencyP95Millis, double throughputPerSecond) {}
 
   /**
    * The metrics row of a model.
@@ -63,29 +74,51 @@ public final class ModelEvaluator {
    * @param scores its test-split sums from {@link TestScores}
    * @param sample test rows {@code [n, d]} to time the model on (a bounded sample, e.g. 1,024 rows)
    */
-  public ModelMetrics evaluate(ModelDescription description, LogitsModel model, TestScores.Totals scores,
-      INDArray sample) {
+  public ModelMetrics evaluate(
+      ModelDescription description, LogitsModel model, TestScores.Totals scores, INDArray sample) {
     if (description == null || model == null || scores == null || sample == null) {
-      throw new IllegalArgumentException("ModelEvaluator: description, model, scores and sample must not be null");
+      throw new IllegalArgumentException(
+          "ModelEvaluator: description, model, scores and sample must not be null");
     }
     if (model.inputSize() >= 0 && model.inputSize() != sample.size(1)) {
-      throw new IllegalArgumentException("ModelEvaluator: cannot evaluate " + description.model() + ": the network"
-          + " takes " + model.inputSize() + " input features, the test rows have " + sample.size(1));
+      throw new IllegalArgumentException(
+          "ModelEvaluator: cannot evaluate "
+              + description.model()
+              + ": the network"
+              + " takes "
+              + model.inputSize()
+              + " input features, the test rows have "
+              + sample.size(1));
     }
     Speed speed = speed(model, sample);
     long n = scores.examples();
-    return new ModelMetrics(description.model(), description.role(), description.size(), description.temperature(),
-        description.alpha(), model.parameters(), model.serializedBytes(), model.forwardFlops(sample.size(1)), n,
+    return new ModelMetrics(
+        description.model(),
+        description.role(),
+        description.size(),
+        description.temperature(),
+        description.alpha(),
+        model.parameters(),
+        model.serializedBytes(),
+        model.forwardFlops(sample.size(1)),
+        n,
         scores.errors(),
-        1.0 - (double) scores.errors() / n, (double) scores.agreements() / n, scores.klSum() / n,
-        speed.latencyP50Millis(), speed.latencyP95Millis(), speed.throughputPerSecond(), description.trainingSeconds(),
+        1.0 - (double) scores.errors() / n,
+        (double) scores.agreements() / n,
+        scores.klSum() / n,
+        speed.latencyP50Millis(),
+        speed.latencyP95Millis(),
+        speed.throughputPerSecond(),
+        description.trainingSeconds(),
         description.epochs());
   }
 
   /** Latency and throughput of {@code model} on {@code sample} (see the class comment). */
   public Speed speed(LogitsModel model, INDArray sample) {
-    INDArray x = model.inputType() == null || model.inputType() == sample.dataType() ? sample
-        : sample.castTo(model.inputType());
+    INDArray x =
+        model.inputType() == null || model.inputType() == sample.dataType()
+            ? sample
+            : sample.castTo(model.inputType());
     Nd4jThreads.limit(threads);
     double[] latency = latencyMillis(model, x);
     return new Speed(latency[0], latency[1], throughput(model, x));
@@ -119,8 +152,11 @@ public final class ModelEvaluator {
     INDArray[] batches = new INDArray[(n + throughputBatch - 1) / throughputBatch];
     for (int b = 0; b < batches.length; b++) {
       int from = b * throughputBatch;
-      batches[b] = x.get(NDArrayIndex.interval(from, Math.min(n, from + throughputBatch)), NDArrayIndex.all())
-          .dup('c');
+      batches[b] =
+          x.get(
+                  NDArrayIndex.interval(from, Math.min(n, from + throughputBatch)),
+                  NDArrayIndex.all())
+              .dup('c');
     }
     double sink = 0;
     for (INDArray batch : batches) {
@@ -139,7 +175,10 @@ public final class ModelEvaluator {
     return rates[repeats / 2];
   }
 
-  /** The {@code p}-th nearest-rank percentile of ascending {@code sorted}: the {@code ⌈p/100 · N⌉}-th smallest. */
+  /**
+   * The {@code p}-th nearest-rank percentile of ascending {@code sorted}: the {@code ⌈p/100 ·
+   * N⌉}-th smallest.
+   */
   static long nearestRank(long[] sorted, double p) {
     int rank = (int) Math.ceil(p / 100.0 * sorted.length);
     return sorted[Math.max(1, Math.min(sorted.length, rank)) - 1];
@@ -152,8 +191,16 @@ public final class ModelEvaluator {
 
   @Override
   public String toString() {
-    return "latencyCalls=" + latencyCalls + ", latencyWarmupCalls=" + latencyWarmupCalls + ", throughputBatch="
-        + throughputBatch + ", repeats=" + repeats + ", threads=" + threads;
+    return "latencyCalls="
+        + latencyCalls
+        + ", latencyWarmupCalls="
+        + latencyWarmupCalls
+        + ", throughputBatch="
+        + throughputBatch
+        + ", repeats="
+        + repeats
+        + ", threads="
+        + threads;
   }
 
   /** Keeps results of timed calls observably used. */
@@ -176,8 +223,8 @@ public final class ModelEvaluator {
     private Builder() {}
 
     /**
-     * Timed single-example calls, at least 200 (so p95 rests on at least 10 calls above it); default {@value
-     * #DEFAULT_LATENCY_CALLS}.
+     * Timed single-example calls, at least 200 (so p95 rests on at least 10 calls above it);
+     * default {@value #DEFAULT_LATENCY_CALLS}.
      */
     public Builder latencyCalls(int value) {
       this.latencyCalls = atLeast("latencyCalls", value, 200);
@@ -196,7 +243,9 @@ public final class ModelEvaluator {
       return this;
     }
 
-    /** Timed passes over the sample for throughput, whose median is reported; at least 1, default 5. */
+    /**
+     * Timed passes over the sample for throughput, whose median is reported; at least 1, default 5.
+     */
     public Builder repeats(int value) {
       this.repeats = atLeast("repeats", value, 1);
       return this;

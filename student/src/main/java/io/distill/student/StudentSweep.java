@@ -33,29 +33,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a sweep of students: for every {@link StudentSpec}, a distilled student (DistillationLoss(α, T) on the hard
- * labels and the teacher's logits, softened at T in the loss) and a baseline of the same shape on the hard labels only
- * (α = 1), with the same rows, epochs, seed, augmentation and training settings. Each model goes to
- * {@code <output>/<model>/model.zip}, and its record (inputs' fingerprint, history, seconds) to the sweep's
- * {@link RecordStore}, written last.
+ * Trains a sweep of students: for every {@link StudentSpec}, a distilled student
+ * (DistillationLoss(α, T) on the hard labels and the teacher's logits, softened at T in the loss)
+ * and a baseline of the same shape on the hard labels only (α = 1), with the same rows, epochs,
+ * seed, augmentation and training settings. Each model goes to {@code <output>/<model>/model.zip},
+ * and its record (inputs' fingerprint, history, seconds) to the sweep's {@link RecordStore},
+ * written last.
  *
- * <p>The training and validation rows are packed once ({@link TrainingData}: features, hard labels and the teacher's
- * logits joined by id from the soft labels) and shared by every model of the sweep. Up to
- * {@link #concurrentStudents} models train at once, each in its own Spark scheduler pool ({@code students-<slot>}),
- * for clusters with more executors than one small student can use.
+ * <p>The training and validation rows are packed once ({@link TrainingData}: features, hard labels
+ * and the teacher's logits joined by id from the soft labels) and shared by every model of the
+ * sweep. Up to {@link #concurrentStudents} models train at once, each in its own Spark scheduler
+ * pool ({@code students-<slot>}), for clusters with more executors than one small student can use.
  *
- * <p>Reruns are cheap: a model whose record has the same inputs (network, settings, data fingerprint) is not trained
- * again, and a model interrupted mid-training resumes from its last epoch checkpoint
- * ({@code <output>/<model>/checkpoints-<fingerprint>}, deleted once the model is done). Cost: one pack of the data
- * (one shuffle) when anything is to be trained, then one {@link SparkTrainer} run per model.
+ * <p>Reruns are cheap: a model whose record has the same inputs (network, settings, data
+ * fingerprint) is not trained again, and a model interrupted mid-training resumes from its last
+ * epoch checkpoint ({@code <output>/<model>/checkpoints-<fingerprint>}, deleted once the model is
+ * done). Cost: one pack of the data (one shuffle) when anything is to be trained, then one {@link
+ * SparkTrainer} run per model.
  */
 public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   private static final Logger LOG = LoggerFactory.getLogger(StudentSweep.class);
   public static final String MODEL = "model.zip";
-  /** Where the sweep records its finished models when no {@link #records} are given: {@code <output>/_records}. */
+
+  /**
+   * Where the sweep records its finished models when no {@link #records} are given: {@code
+   * <output>/_records}.
+   */
   public static final String RECORDS = "_records";
+
   /** Default models trained at once. */
   public static final int DEFAULT_CONCURRENT_STUDENTS = 1;
+
   /** Default dropout retain probability of the MLP students (1 = no dropout). */
   public static final double DEFAULT_RETAIN = 1.0;
 
@@ -99,8 +107,8 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   }
 
   /**
-   * The rows to train on (id, features, label), with a name for messages; the teacher's columns come from
-   * {@link #trainingSoftLabels} or, without it, from these rows.
+   * The rows to train on (id, features, label), with a name for messages; the teacher's columns
+   * come from {@link #trainingSoftLabels} or, without it, from these rows.
    */
   public StudentSweep trainingData(Dataset<Row> rows, String name) {
     this.trainingData = rows;
@@ -122,7 +130,9 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     return this;
   }
 
-  /** Where the teacher's outputs are and in which form; default logits in {@code teacher_logits}. */
+  /**
+   * Where the teacher's outputs are and in which form; default logits in {@code teacher_logits}.
+   */
   public StudentSweep teacher(TeacherSignal value) {
     this.teacher = value;
     return this;
@@ -131,13 +141,16 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   /** Models trained at once (each with the settings' workers); default 1. */
   public StudentSweep concurrentStudents(int value) {
     if (value < 1) {
-      throw new IllegalArgumentException("concurrentStudents must be at least 1, cannot be: " + value);
+      throw new IllegalArgumentException(
+          "concurrentStudents must be at least 1, cannot be: " + value);
     }
     this.concurrentStudents = value;
     return this;
   }
 
-  /** Optional rows measured after every epoch (validation rows, never the test split), with a name. */
+  /**
+   * Optional rows measured after every epoch (validation rows, never the test split), with a name.
+   */
   public StudentSweep validationData(Dataset<Row> rows, String name) {
     this.validationData = rows;
     this.validationName = name;
@@ -177,7 +190,9 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     return this;
   }
 
-  /** Where finished models are recorded (one entry per model); default {@code <output>/_records}. */
+  /**
+   * Where finished models are recorded (one entry per model); default {@code <output>/_records}.
+   */
   public StudentSweep records(RecordStore store) {
     this.records = store;
     return this;
@@ -205,8 +220,8 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     require(trainingData, "trainingData(rows, name)");
     require(output, "output(path)");
     if (inputs < 1 || classes < 2) {
-      throw new IllegalStateException("shape(inputs, classes) must be set before execute(), got " + inputs + ", "
-          + classes);
+      throw new IllegalStateException(
+          "shape(inputs, classes) must be set before execute(), got " + inputs + ", " + classes);
     }
   }
 
@@ -217,24 +232,29 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
       jobs.add(() -> trainOrFind(spec, true));
       jobs.add(() -> trainOrFind(spec, false));
     }
-    ExecutorService pool = Executors.newFixedThreadPool(concurrentStudents, r -> {
-      Thread t = new Thread(r, "student-sweep");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            concurrentStudents,
+            r -> {
+              Thread t = new Thread(r, "student-sweep");
+              t.setDaemon(true);
+              return t;
+            });
     try {
       List<Future<TrainedStudent>> futures = new ArrayList<>();
       for (int i = 0; i < jobs.size(); i++) {
         Callable<TrainedStudent> job = jobs.get(i);
         String schedulerPool = "students-" + (i % concurrentStudents);
-        futures.add(pool.submit(() -> {
-          spark.sparkContext().setLocalProperty("spark.scheduler.pool", schedulerPool);
-          try {
-            return job.call();
-          } finally {
-            spark.sparkContext().setLocalProperty("spark.scheduler.pool", null);
-          }
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  spark.sparkContext().setLocalProperty("spark.scheduler.pool", schedulerPool);
+                  try {
+                    return job.call();
+                  } finally {
+                    spark.sparkContext().setLocalProperty("spark.scheduler.pool", null);
+                  }
+                }));
       }
       List<TrainedStudent> trained = new ArrayList<>();
       for (Future<TrainedStudent> f : futures) {
@@ -275,15 +295,28 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   /** The shared packs, made on first need (no model to train, no shuffle). */
   private synchronized TrainingData trainingPack() {
     if (trainingPack == null) {
-      int workers = settings.workers() > 0 ? settings.workers()
-          : spark.sparkContext().defaultParallelism();
-      TrainingData.Packer p = TrainingData.pack(spark).rows(trainingData, trainingName).teacher(teacher)
-          .features(inputs).classes(classes).workers(workers);
-      trainingPack = (trainingSoft != null ? p.softLabels(trainingSoft, trainingSoftName) : p).execute();
+      int workers =
+          settings.workers() > 0 ? settings.workers() : spark.sparkContext().defaultParallelism();
+      TrainingData.Packer p =
+          TrainingData.pack(spark)
+              .rows(trainingData, trainingName)
+              .teacher(teacher)
+              .features(inputs)
+              .classes(classes)
+              .workers(workers);
+      trainingPack =
+          (trainingSoft != null ? p.softLabels(trainingSoft, trainingSoftName) : p).execute();
       if (validationData != null) {
-        TrainingData.Packer v = TrainingData.pack(spark).rows(validationData, validationName).teacher(teacher)
-            .features(inputs).classes(classes).workers(workers);
-        validationPack = (validationSoft != null ? v.softLabels(validationSoft, validationSoftName) : v).execute();
+        TrainingData.Packer v =
+            TrainingData.pack(spark)
+                .rows(validationData, validationName)
+                .teacher(teacher)
+                .features(inputs)
+                .classes(classes)
+                .workers(workers);
+        validationPack =
+            (validationSoft != null ? v.softLabels(validationSoft, validationSoftName) : v)
+                .execute();
       }
     }
     return trainingPack;
@@ -293,17 +326,22 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     String model = distilled ? spec.distilledName() : spec.baselineName();
     double t = distilled ? spec.temperature() : Double.NaN;
     double alpha = distilled ? spec.alpha() : 1.0;
-    DistillationLoss loss = distilled ? new DistillationLoss(alpha, t) : DistillationLoss.hardLabelsOnly();
+    DistillationLoss loss =
+        distilled ? new DistillationLoss(alpha, t) : DistillationLoss.hardLabelsOnly();
     long seed = spec.seed() != null ? spec.seed() : settings.seed();
-    MultiLayerConfiguration conf = spec.hidden() != null
-        ? StudentNetworks.mlp(inputs, spec.hidden(), classes, inputRetain, hiddenRetain, optimiser, loss, seed)
-        : StudentNetworks.fromJson(spec.dl4jJson(), "of student " + spec.name(), loss);
+    MultiLayerConfiguration conf =
+        spec.hidden() != null
+            ? StudentNetworks.mlp(
+                inputs, spec.hidden(), classes, inputRetain, hiddenRetain, optimiser, loss, seed)
+            : StudentNetworks.fromJson(spec.dl4jJson(), "of student " + spec.name(), loss);
     String dir = output + "/" + model;
     String fingerprint = fingerprint(conf, spec);
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     RecordStore store = records != null ? records : new RecordStore(output + "/" + RECORDS, hadoop);
-    Optional<TrainedStudent> done = store.find(model, fingerprint, TrainedStudent.class)
-        .filter(d -> exists(d.modelPath(), hadoop));
+    Optional<TrainedStudent> done =
+        store
+            .find(model, fingerprint, TrainedStudent.class)
+            .filter(d -> exists(d.modelPath(), hadoop));
     if (done.isPresent()) {
       LOG.info("Student {}: already trained for these inputs ({}), not redone", model, dir);
       return done.get().reused();
@@ -311,17 +349,32 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     // Checkpoints belong to one set of inputs: a changed spec or dataset starts afresh.
     String checkpoints = dir + "/checkpoints-" + fingerprint.substring(0, 16);
     deleteStaleCheckpoints(dir, checkpoints, hadoop);
-    TrainingSettings modelSettings = settings.toBuilder().checkpointDir(checkpoints).seed(seed).build();
+    TrainingSettings modelSettings =
+        settings.toBuilder().checkpointDir(checkpoints).seed(seed).build();
     TrainingData packed = trainingPack();
-    SparkTrainer trainer = SparkTrainer.of(spark).name("student " + model).network(conf)
-        .trainingData(packed).settings(modelSettings).resume(true);
+    SparkTrainer trainer =
+        SparkTrainer.of(spark)
+            .name("student " + model)
+            .network(conf)
+            .trainingData(packed)
+            .settings(modelSettings)
+            .resume(true);
     if (validationPack != null) {
       trainer.validationData(validationPack);
     }
     TrainingResult result = trainer.execute();
     writeModel(dir + "/" + MODEL, result, hadoop);
-    TrainedStudent trained = new TrainedStudent(model, distilled ? ModelMetrics.DISTILLED : ModelMetrics.BASELINE,
-        spec.name(), t, alpha, dir + "/" + MODEL, result.history(), result.seconds(), true);
+    TrainedStudent trained =
+        new TrainedStudent(
+            model,
+            distilled ? ModelMetrics.DISTILLED : ModelMetrics.BASELINE,
+            spec.name(),
+            t,
+            alpha,
+            dir + "/" + MODEL,
+            result.history(),
+            result.seconds(),
+            true);
     store.write(model, fingerprint, result.seconds(), trained);
     deleteStaleCheckpoints(dir, null, hadoop);
     return trained;
@@ -337,9 +390,15 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   }
 
   private String fingerprint(MultiLayerConfiguration conf, StudentSpec spec) {
-    return Fingerprint.of("student").add("network", conf.toJson()).add("settings", settings.fingerprint())
-        .add("spec", spec.toString()).add("training", trainingName).add("validation", String.valueOf(validationName))
-        .add("teacher", teacher.toString()).add("data", dataFingerprint).hex();
+    return Fingerprint.of("student")
+        .add("network", conf.toJson())
+        .add("settings", settings.fingerprint())
+        .add("spec", spec.toString())
+        .add("training", trainingName)
+        .add("validation", String.valueOf(validationName))
+        .add("teacher", teacher.toString())
+        .add("data", dataFingerprint)
+        .hex();
   }
 
   private static void deleteStaleCheckpoints(String dir, String keep, Configuration conf) {
@@ -351,17 +410,20 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
       }
       for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(root)) {
         String name = s.getPath().getName();
-        if (name.startsWith("checkpoints-") && (keep == null || !s.getPath().toString().endsWith(
-            keep.substring(keep.lastIndexOf('/'))))) {
+        if (name.startsWith("checkpoints-")
+            && (keep == null
+                || !s.getPath().toString().endsWith(keep.substring(keep.lastIndexOf('/'))))) {
           fs.delete(s.getPath(), true);
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot clean the checkpoints in " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot clean the checkpoints in " + dir + ": " + e.getMessage(), e);
     }
   }
 
   private static void writeModel(String target, TrainingResult result, Configuration conf) {
-    HadoopFiles.publishFile(target, conf, out -> ModelSerializer.writeModel(result.network(), out, false));
+    HadoopFiles.publishFile(
+        target, conf, out -> ModelSerializer.writeModel(result.network(), out, false));
   }
 }

@@ -4,11 +4,20 @@ import io.distill.trainer.EpochStats;
 import java.util.List;
 
 /**
- * A student a sweep produced (or found already trained): its model name, role (distilled or baseline), size, T and
- * α, where its model zip is, its per-epoch history and training seconds, and whether this run trained it.
+ * A student a sweep produced (or found already trained): its model name, role (distilled or
+ * baseline), size, T and α, where its model zip is, its per-epoch history and training seconds, and
+ * whether this run trained it.
  */
-public record TrainedStudent(String model, String role, String size, double temperature, double alpha,
-    String modelPath, List<EpochStats> history, double trainingSeconds, boolean trainedNow) {
+public record TrainedStudent(
+    String model,
+    String role,
+    String size,
+    double temperature,
+    double alpha,
+    String modelPath,
+    List<EpochStats> history,
+    double trainingSeconds,
+    boolean trainedNow) {
 
   public TrainedStudent {
     history = List.copyOf(history);
@@ -16,6 +25,7 @@ public record TrainedStudent(String model, String role, String size, double temp
 
   /** The same student, found already trained rather than trained by this run. */
   public TrainedStudent reused() {
-    return new TrainedStudent(model, role, size, temperature, alpha, modelPath, history, trainingSeconds, false);
+    return new TrainedStudent(
+        model, role, size, temperature, alpha, modelPath, history, trainingSeconds, false);
   }
 }

@@ -14,7 +14,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
 
-/** Small 784-hidden-10 MLPs (logits out, DistillationLoss α = 1) trained briefly on the driver for the tests. */
+/**
+ * Small 784-hidden-10 MLPs (logits out, DistillationLoss α = 1) trained briefly on the driver for
+ * the tests.
+ */
 final class StudentNets {
   private StudentNets() {}
 
@@ -29,18 +32,28 @@ final class StudentNets {
   }
 
   private static MultiLayerNetwork uninitialized(int hidden, long seed) {
-    return new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-        .seed(seed)
-        .updater(new Adam(1e-3))
-        .weightInit(WeightInit.RELU)
-        .list()
-        .layer(new DenseLayer.Builder().nIn(784).nOut(hidden).activation(Activation.RELU).build())
-        .layer(new OutputLayer.Builder().nIn(hidden).nOut(10).activation(Activation.IDENTITY)
-            .lossFunction(DistillationLoss.hardLabelsOnly()).build())
-        .build());
+    return new MultiLayerNetwork(
+        new NeuralNetConfiguration.Builder()
+            .seed(seed)
+            .updater(new Adam(1e-3))
+            .weightInit(WeightInit.RELU)
+            .list()
+            .layer(
+                new DenseLayer.Builder().nIn(784).nOut(hidden).activation(Activation.RELU).build())
+            .layer(
+                new OutputLayer.Builder()
+                    .nIn(hidden)
+                    .nOut(10)
+                    .activation(Activation.IDENTITY)
+                    .lossFunction(DistillationLoss.hardLabelsOnly())
+                    .build())
+            .build());
   }
 
-  /** Fits {@code net} for {@code epochs} passes over the rows in minibatches of 64, K-wide one-hot labels. */
+  /**
+   * Fits {@code net} for {@code epochs} passes over the rows in minibatches of 64, K-wide one-hot
+   * labels.
+   */
   static MultiLayerNetwork fit(MultiLayerNetwork net, INDArray features, int[] labels, int epochs) {
     int n = labels.length;
     INDArray y = Nd4j.zeros(DataType.FLOAT, n, 10);
@@ -50,18 +63,23 @@ final class StudentNets {
     for (int epoch = 0; epoch < epochs; epoch++) {
       for (int from = 0; from < n; from += 64) {
         int to = Math.min(n, from + 64);
-        net.fit(new DataSet(features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(),
-            y.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup()));
+        net.fit(
+            new DataSet(
+                features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(),
+                y.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup()));
       }
     }
     return net;
   }
 
-  /** Rows (id, features, label) of a dataset in id order: ids, a FLOAT feature matrix and the labels. */
+  /**
+   * Rows (id, features, label) of a dataset in id order: ids, a FLOAT feature matrix and the
+   * labels.
+   */
   record Rows(long[] ids, INDArray features, int[] labels) {
     static Rows of(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> data) {
-      java.util.List<org.apache.spark.sql.Row> rows = data.select("id", "features", "label").orderBy("id")
-          .collectAsList();
+      java.util.List<org.apache.spark.sql.Row> rows =
+          data.select("id", "features", "label").orderBy("id").collectAsList();
       long[] ids = new long[rows.size()];
       float[][] x = new float[rows.size()][];
       int[] labels = new int[rows.size()];

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.EmbeddedMnist;
 import io.distill.core.LocalSpark;
+import io.distill.dataset.EmbeddedMnist;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.TrainingSettings;
 import java.nio.file.Files;
@@ -25,35 +25,71 @@ class StudentSweepTest {
   void trainsADistilledAndABaselineStudentPerSizeAndDoesNotRedoThem() throws Exception {
     SparkSession spark = LocalSpark.session();
     String soft = dir.resolve("soft").toString();
-    EmbeddedMnist.train().where("id < 1000").selectExpr("id", "features", "label",
+    EmbeddedMnist.train()
+        .where("id < 1000")
+        .selectExpr(
+            "id",
+            "features",
+            "label",
             "transform(sequence(0, 9), k -> CAST(IF(k = label, 5.0, 0.0) AS FLOAT)) AS teacher_logits")
-        .write().parquet(soft);
-    List<StudentSpec> specs = List.of(new StudentSpec("tiny", new int[] {16}, null, 2.5, 0.3, null));
-    TrainingSettings settings = TrainingSettings.builder().epochs(1).workers(2).batchSizePerWorker(50).build();
+        .write()
+        .parquet(soft);
+    List<StudentSpec> specs =
+        List.of(new StudentSpec("tiny", new int[] {16}, null, 2.5, 0.3, null));
+    TrainingSettings settings =
+        TrainingSettings.builder().epochs(1).workers(2).batchSizePerWorker(50).build();
     String out = dir.resolve("students").toString();
 
-    List<TrainedStudent> first = StudentSweep.of(spark).specs(specs).trainingData(spark.read().parquet(soft), soft).shape(784, 10)
-        .settings(settings).output(out).execute();
-    assertEquals(List.of("tiny-distilled", "tiny-baseline"), first.stream().map(TrainedStudent::model).toList());
+    List<TrainedStudent> first =
+        StudentSweep.of(spark)
+            .specs(specs)
+            .trainingData(spark.read().parquet(soft), soft)
+            .shape(784, 10)
+            .settings(settings)
+            .output(out)
+            .execute();
+    assertEquals(
+        List.of("tiny-distilled", "tiny-baseline"),
+        first.stream().map(TrainedStudent::model).toList());
     assertTrue(first.stream().allMatch(TrainedStudent::trainedNow));
-    MultiLayerNetwork distilled = ModelSerializer.restoreMultiLayerNetwork(
-        dir.resolve("students/tiny-distilled/model.zip").toFile());
-    assertEquals(new DistillationLoss(0.3, 2.5),
-        ((BaseOutputLayer) distilled.getLayerWiseConfigurations().getConf(1).getLayer()).getLossFn());
-    MultiLayerNetwork baseline = ModelSerializer.restoreMultiLayerNetwork(
-        dir.resolve("students/tiny-baseline/model.zip").toFile());
-    assertEquals(DistillationLoss.hardLabelsOnly(),
-        ((BaseOutputLayer) baseline.getLayerWiseConfigurations().getConf(1).getLayer()).getLossFn());
+    MultiLayerNetwork distilled =
+        ModelSerializer.restoreMultiLayerNetwork(
+            dir.resolve("students/tiny-distilled/model.zip").toFile());
+    assertEquals(
+        new DistillationLoss(0.3, 2.5),
+        ((BaseOutputLayer) distilled.getLayerWiseConfigurations().getConf(1).getLayer())
+            .getLossFn());
+    MultiLayerNetwork baseline =
+        ModelSerializer.restoreMultiLayerNetwork(
+            dir.resolve("students/tiny-baseline/model.zip").toFile());
+    assertEquals(
+        DistillationLoss.hardLabelsOnly(),
+        ((BaseOutputLayer) baseline.getLayerWiseConfigurations().getConf(1).getLayer())
+            .getLossFn());
     assertEquals(784 * 16 + 16 + 16 * 10 + 10, baseline.numParams());
-    assertTrue(Files.exists(dir.resolve("students/_records/tiny-baseline.json")), "the model is recorded");
+    assertTrue(
+        Files.exists(dir.resolve("students/_records/tiny-baseline.json")), "the model is recorded");
 
-    List<TrainedStudent> again = StudentSweep.of(spark).specs(specs).trainingData(spark.read().parquet(soft), soft).shape(784, 10)
-        .settings(settings).output(out).execute();
-    assertTrue(again.stream().noneMatch(TrainedStudent::trainedNow), "same inputs: nothing retrained");
+    List<TrainedStudent> again =
+        StudentSweep.of(spark)
+            .specs(specs)
+            .trainingData(spark.read().parquet(soft), soft)
+            .shape(784, 10)
+            .settings(settings)
+            .output(out)
+            .execute();
+    assertTrue(
+        again.stream().noneMatch(TrainedStudent::trainedNow), "same inputs: nothing retrained");
     assertEquals(first.get(0).history(), again.get(0).history());
 
-    List<TrainedStudent> changed = StudentSweep.of(spark).specs(specs).trainingData(spark.read().parquet(soft), soft).shape(784, 10)
-        .settings(settings.toBuilder().seed(7).build()).output(out).execute();
+    List<TrainedStudent> changed =
+        StudentSweep.of(spark)
+            .specs(specs)
+            .trainingData(spark.read().parquet(soft), soft)
+            .shape(784, 10)
+            .settings(settings.toBuilder().seed(7).build())
+            .output(out)
+            .execute();
     assertTrue(changed.stream().allMatch(TrainedStudent::trainedNow), "a changed seed retrains");
     assertFalse(changed.get(0).history().equals(first.get(0).history()));
   }

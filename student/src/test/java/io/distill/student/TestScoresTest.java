@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.EmbeddedMnist;
 import io.distill.core.LocalSpark;
+import io.distill.dataset.EmbeddedMnist;
 import io.distill.trainer.TeacherSignal;
 import io.distill.trainer.TrainingData;
 import java.util.ArrayList;
@@ -23,8 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The executors' scores of every model on the test split equal counts made here on the driver, independently: a
- * "teacher" network and two students trained briefly on the slice, scored against the teacher's logits.
+ * The executors' scores of every model on the test split equal counts made here on the driver,
+ * independently: a "teacher" network and two students trained briefly on the slice, scored against
+ * the teacher's logits.
  */
 class TestScoresTest {
   private static final SparkSession SPARK = LocalSpark.session();
@@ -47,13 +48,23 @@ class TestScoresTest {
     for (int i = 0; i < test.ids().length; i++) {
       rows.add(RowFactory.create(test.ids()[i], teacherLogits[i]));
     }
-    soft = SPARK.createDataFrame(rows, new StructType().add("id", DataTypes.LongType)
-        .add("teacher_logits", DataTypes.createArrayType(DataTypes.FloatType)));
+    soft =
+        SPARK.createDataFrame(
+            rows,
+            new StructType()
+                .add("id", DataTypes.LongType)
+                .add("teacher_logits", DataTypes.createArrayType(DataTypes.FloatType)));
   }
 
   private static TrainingData packed(Dataset<Row> teacherOutputs) {
-    return TrainingData.pack(SPARK).rows(EmbeddedMnist.test(), "test").softLabels(teacherOutputs, "soft")
-        .teacher(TeacherSignal.logits("teacher_logits")).features(784).classes(10).workers(2).blockBytes(1 << 20)
+    return TrainingData.pack(SPARK)
+        .rows(EmbeddedMnist.test(), "test")
+        .softLabels(teacherOutputs, "soft")
+        .teacher(TeacherSignal.logits("teacher_logits"))
+        .features(784)
+        .classes(10)
+        .workers(2)
+        .blockBytes(1 << 20)
         .execute();
   }
 
@@ -89,7 +100,10 @@ class TestScoresTest {
     }
   }
 
-  /** Teacher logits with the classes rolled by one: the teacher's errors and each agreement move accordingly. */
+  /**
+   * Teacher logits with the classes rolled by one: the teacher's errors and each agreement move
+   * accordingly.
+   */
   @Test
   void rolledTeacherLogitsGiveTheCountedAgreement() {
     List<Row> rows = new ArrayList<>();
@@ -116,15 +130,26 @@ class TestScoresTest {
 
   @Test
   void aModelOfAnotherInputWidthIsRefused() {
-    MultiLayerNetwork narrow = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
-        .list().layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nIn(100).nOut(10)
-            .activation(org.nd4j.linalg.activations.Activation.IDENTITY)
-            .lossFunction(io.distill.losses.DistillationLoss.hardLabelsOnly()).build()).build());
+    MultiLayerNetwork narrow =
+        new MultiLayerNetwork(
+            new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .list()
+                .layer(
+                    new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder()
+                        .nIn(100)
+                        .nOut(10)
+                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY)
+                        .lossFunction(io.distill.losses.DistillationLoss.hardLabelsOnly())
+                        .build())
+                .build());
     narrow.init();
     try (TrainingData data = packed(soft)) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> TestScores.of(SPARK, data, Map.of("narrow", narrow), 1));
-      assertEquals("Cannot evaluate narrow: the network takes 100 input features, the test split test has 784",
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> TestScores.of(SPARK, data, Map.of("narrow", narrow), 1));
+      assertEquals(
+          "Cannot evaluate narrow: the network takes 100 input features, the test split test has 784",
           e.getMessage());
     }
   }

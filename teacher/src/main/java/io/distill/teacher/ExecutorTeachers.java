@@ -7,10 +7,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * Teachers held by an executor JVM. The model file is read once per JVM (per path and content hash), and its bytes
- * must have the sha256 the driver recorded (a teacher replaced mid-run fails the task naming both hashes); each task
- * thread then borrows its own copy (a DL4J network must not be shared by threads running at once), cloned in
- * memory from the first, and gives it back for the next task.
+ * Teachers held by an executor JVM. The model file is read once per JVM (per path and content
+ * hash), and its bytes must have the sha256 the driver recorded (a teacher replaced mid-run fails
+ * the task naming both hashes); each task thread then borrows its own copy (a DL4J network must not
+ * be shared by threads running at once), cloned in memory from the first, and gives it back for the
+ * next task.
  */
 final class ExecutorTeachers {
   private static final Map<String, TeacherModel> LOADED = new ConcurrentHashMap<>();
@@ -30,7 +31,8 @@ final class ExecutorTeachers {
       synchronized (ExecutorTeachers.class) {
         first = LOADED.get(key);
         if (first == null) {
-          first = TeacherModelFile.load(path, conf, sha256); // the driver's bytes, or the task fails
+          first =
+              TeacherModelFile.load(path, conf, sha256); // the driver's bytes, or the task fails
           LOADS.merge(key, 1, Integer::sum);
           LOADED.put(key, first);
           return first;

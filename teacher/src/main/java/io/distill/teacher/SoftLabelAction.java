@@ -1,55 +1,48 @@
 package io.distill.teacher;
 
 import io.distill.core.AtomicDirectoryCommit;
-import io.distill.dataset.DatasetSchema;
 import io.distill.core.HadoopFiles;
 import io.distill.core.RowProgress;
 import io.distill.core.SparkAction;
+import io.distill.dataset.DatasetSchema;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.util.SerializableConfiguration;
-import io.distill.losses.DistillationLabels;
-import io.distill.trainer.Nd4jThreads;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a teacher over a labelled dataset as a Spark job and publishes its soft labels as Parquet: one row per input
- * row with its {@code id}, the teacher's logits and softmax(logits / T) — or, with {@link #topK}, only the k largest
- * probabilities and their classes (see {@link SoftLabelSchema}) — plus {@code _manifest.json} (teacher path and
- * sha256, temperature, dataset, rows, created-at, code version, seconds). The features are not copied: a trainer
- * joins the soft labels back to the rows by id. The rows are read in Spark's internal format and copied straight into
- * the teacher's minibatches ({@link TeacherInference}).
+ * Runs a teacher over a labelled dataset as a Spark job and publishes its soft labels as Parquet:
+ * one row per input row with its {@code id}, the teacher's logits and softmax(logits / T) — or,
+ * with {@link #topK}, only the k largest probabilities and their classes (see {@link
+ * SoftLabelSchema}) — plus {@code _manifest.json} (teacher path and sha256, temperature, dataset,
+ * rows, created-at, code version, seconds). The features are not copied: a trainer joins the soft
+ * labels back to the rows by id. The rows are read in Spark's internal format and copied straight
+ * into the teacher's minibatches ({@link TeacherInference}).
  *
- * <p>The driver checks everything it can before the job: the temperature, the teacher file (it must load), and that
- * the teacher's input size equals the features' length. Then each task borrows a teacher from its executor JVM
- * (read from the file once per JVM, see {@link ExecutorTeachers}) and runs it over its rows in minibatches of
- * {@link #batchSize}, with ND4J limited to {@code spark.task.cpus} threads. A bad row (features of the wrong length or
- * with NaN/Inf, a label outside the teacher's classes [0, K)) fails the job naming the dataset, row id and field.
- * The output is written to a hidden temporary directory, its row count checked against the input's, and only then
- * renamed into place; on any failure nothing is published, and a rerun replaces an earlier output whole.
+ * <p>The driver checks everything it can before the job: the temperature, the teacher file (it must
+ * load), and that the teacher's input size equals the features' length. Then each task borrows a
+ * teacher from its executor JVM (read from the file once per JVM, see {@link ExecutorTeachers}) and
+ * runs it over its rows in minibatches of {@link #batchSize}, with ND4J limited to {@code
+ * spark.task.cpus} threads. A bad row (features of the wrong length or with NaN/Inf, a label
+ * outside the teacher's classes [0, K)) fails the job naming the dataset, row id and field. The
+ * output is written to a hidden temporary directory, its row count checked against the input's, and
+ * only then renamed into place; on any failure nothing is published, and a rerun replaces an
+ * earlier output whole.
  *
- * <p>Cost: one read of the input, one forward pass per row (2 × parameters flops for an MLP), one write of
- * {@code 8 + 8·K} bytes a row before compression ({@code 8 + 8·k} with top-k); no shuffle; parallelism is the input's
- * partitioning ({@link #partitions} repartitions first, one shuffle).
+ * <p>Cost: one read of the input, one forward pass per row (2 × parameters flops for an MLP), one
+ * write of {@code 8 + 8·K} bytes a row before compression ({@code 8 + 8·k} with top-k); no shuffle;
+ * parallelism is the input's partitioning ({@link #partitions} repartitions first, one shuffle).
  */
 public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(SoftLabelAction.class);
@@ -57,6 +50,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   private String teacherPath;
   private String dataPath;
   private String output;
+
   /** Default examples per teacher inference call. */
   public static final int DEFAULT_BATCH_SIZE = 256;
 
@@ -94,7 +88,8 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   /** T of softmax(logits / T); positive and finite. */
   public SoftLabelAction temperature(double t) {
     if (!(t > 0) || Double.isInfinite(t)) {
-      throw new IllegalArgumentException("temperature must be positive and finite, cannot be: " + t);
+      throw new IllegalArgumentException(
+          "temperature must be positive and finite, cannot be: " + t);
     }
     this.temperature = t;
     return this;
@@ -109,7 +104,10 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
     return this;
   }
 
-  /** Keep only the k largest probabilities (and their classes) instead of the full logits and soft labels; 0 = all. */
+  /**
+   * Keep only the k largest probabilities (and their classes) instead of the full logits and soft
+   * labels; 0 = all.
+   */
   public SoftLabelAction topK(int k) {
     if (k < 0) {
       throw new IllegalArgumentException("topK must be at least 0, cannot be: " + k);
@@ -118,7 +116,9 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
     return this;
   }
 
-  /** Repartition the input into this many tasks first; 0 (default) keeps the input's partitioning. */
+  /**
+   * Repartition the input into this many tasks first; 0 (default) keeps the input's partitioning.
+   */
   public SoftLabelAction partitions(int n) {
     if (n < 0) {
       throw new IllegalArgumentException("partitions must be at least 0, cannot be: " + n);
@@ -152,12 +152,16 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
     long started = System.nanoTime();
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
     {
-      // The bytes the driver hashes are the bytes every executor must read (checked as they load the teacher).
+      // The bytes the driver hashes are the bytes every executor must read (checked as they load
+      // the teacher).
       String sha256 = HadoopFiles.sha256(teacherPath, hadoopConf);
       TeacherModel teacher = driverTeacher(sha256, hadoopConf);
       if (topK > teacher.numClasses()) {
-        throw new IllegalArgumentException("topK must be at most the teacher's " + teacher.numClasses()
-            + " classes, cannot be: " + topK);
+        throw new IllegalArgumentException(
+            "topK must be at most the teacher's "
+                + teacher.numClasses()
+                + " classes, cannot be: "
+                + topK);
       }
       Dataset<Row> input = spark.read().parquet(dataPath);
       DatasetSchema.requireLabelledDataset(input.schema(), dataPath);
@@ -165,83 +169,131 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
       if (rows == 0) {
         throw new IllegalArgumentException("Dataset " + dataPath + " is empty: no rows to label");
       }
-      Row first = input.select(functions.col(DatasetSchema.ID), functions.size(functions.col(DatasetSchema.FEATURES)))
-          .first();
+      Row first =
+          input
+              .select(
+                  functions.col(DatasetSchema.ID),
+                  functions.size(functions.col(DatasetSchema.FEATURES)))
+              .first();
       if (first.getInt(1) != teacher.inputSize()) {
-        throw new IllegalArgumentException(String.format(
-            "Teacher %s takes %d inputs but the features of dataset %s have %d values (row id=%d)",
-            teacherPath, teacher.inputSize(), dataPath, first.getInt(1), first.getLong(0)));
+        throw new IllegalArgumentException(
+            String.format(
+                "Teacher %s takes %d inputs but the features of dataset %s have %d values (row id=%d)",
+                teacherPath, teacher.inputSize(), dataPath, first.getInt(1), first.getLong(0)));
       }
 
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      return AtomicDirectoryCommit.publish(output, hadoopConf, commit -> {
-      Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(hadoopConf));
-      RowProgress progress = RowProgress.start(spark.sparkContext(), "Soft labels", rows, LOG);
-      try {
-        TeacherInference inference = new TeacherInference(teacherPath, sha256, dataPath, (int) teacher.inputSize(),
-            (int) teacher.numClasses(), temperature, batchSize, topK,
-            spark.sparkContext().getConf().getInt("spark.task.cpus", 1), conf, progress.counter());
-        Dataset<Row> source = input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
-        if (partitions > 0) {
-          source = source.repartition(partitions);
-        }
-        JavaRDD<Row> labelled = source.queryExecution().toRdd().toJavaRDD().mapPartitions(inference::label);
+      return AtomicDirectoryCommit.publish(
+          output,
+          hadoopConf,
+          commit -> {
+            Broadcast<SerializableConfiguration> conf =
+                jsc.broadcast(new SerializableConfiguration(hadoopConf));
+            RowProgress progress =
+                RowProgress.start(spark.sparkContext(), "Soft labels", rows, LOG);
+            try {
+              TeacherInference inference =
+                  new TeacherInference(
+                      teacherPath,
+                      sha256,
+                      dataPath,
+                      (int) teacher.inputSize(),
+                      (int) teacher.numClasses(),
+                      temperature,
+                      batchSize,
+                      topK,
+                      spark.sparkContext().getConf().getInt("spark.task.cpus", 1),
+                      conf,
+                      progress.counter());
+              Dataset<Row> source =
+                  input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
+              if (partitions > 0) {
+                source = source.repartition(partitions);
+              }
+              JavaRDD<Row> labelled =
+                  source.queryExecution().toRdd().toJavaRDD().mapPartitions(inference::label);
 
-        describe(String.format("Soft labels at T=%s for %,d rows of %s with teacher %s%s",
-            temperature, rows, dataPath, teacherPath, topK > 0 ? " (top " + topK + ")" : ""));
-        spark.createDataFrame(labelled, topK > 0 ? SoftLabelSchema.topK() : SoftLabelSchema.full())
-            .write().mode(SaveMode.Overwrite)
-            // Ids, logits and probabilities are nearly all distinct: Parquet's dictionary for them grows, fails and
-            // is re-encoded plain (the largest Java cost in a profile of the tasks); top-k's class indices repeat.
-            .option("parquet.enable.dictionary", topK > 0)
-            .parquet(commit.temporaryPath()); // our own, empty, temporary directory
-      } finally {
-        progress.close();
-        conf.destroy();
-      }
-      describe("Soft labels: checking the row count of " + output);
-      long written = spark.read().parquet(commit.temporaryPath()).count();
-      if (written != rows) {
-        throw new IllegalStateException("Soft labels: wrote " + written + " rows for " + rows + " input rows of "
-            + dataPath + "; nothing published");
-      }
-      double seconds = (System.nanoTime() - started) / 1e9;
-      Map<String, Object> manifest = new LinkedHashMap<>();
-      manifest.put("teacher", teacherPath);
-      manifest.put("teacherSha256", sha256);
-      manifest.put("teacherParameters", teacher.parameterCount());
-      manifest.put("temperature", temperature);
-      manifest.put("topK", topK);
-      manifest.put("dataset", dataPath);
-      manifest.put("rows", rows);
-      manifest.put("classes", teacher.numClasses());
-      manifest.put("createdAt", Instant.now().toString());
-      manifest.put("codeVersion", HadoopFiles.codeVersion());
-      manifest.put("seconds", seconds);
-      HadoopFiles.writeJson(commit.temporaryPath() + "/" + SoftLabelSchema.MANIFEST, manifest, hadoopConf);
-      LOG.info("Soft labels: {} rows at T={} in {} s ({} rows/s) -> {}", rows, temperature,
-          String.format("%.1f", seconds), String.format("%.0f", rows / seconds), commit.targetPath());
-      return new Result(commit.targetPath(), rows, seconds, sha256, teacher.parameterCount());
-      });
+              describe(
+                  String.format(
+                      "Soft labels at T=%s for %,d rows of %s with teacher %s%s",
+                      temperature,
+                      rows,
+                      dataPath,
+                      teacherPath,
+                      topK > 0 ? " (top " + topK + ")" : ""));
+              spark
+                  .createDataFrame(
+                      labelled, topK > 0 ? SoftLabelSchema.topK() : SoftLabelSchema.full())
+                  .write()
+                  .mode(SaveMode.Overwrite)
+                  // Ids, logits and probabilities are nearly all distinct: Parquet's dictionary for
+                  // them grows, fails and
+                  // is re-encoded plain (the largest Java cost in a profile of the tasks); top-k's
+                  // class indices repeat.
+                  .option("parquet.enable.dictionary", topK > 0)
+                  .parquet(commit.temporaryPath()); // our own, empty, temporary directory
+            } finally {
+              progress.close();
+              conf.destroy();
+            }
+            describe("Soft labels: checking the row count of " + output);
+            long written = spark.read().parquet(commit.temporaryPath()).count();
+            if (written != rows) {
+              throw new IllegalStateException(
+                  "Soft labels: wrote "
+                      + written
+                      + " rows for "
+                      + rows
+                      + " input rows of "
+                      + dataPath
+                      + "; nothing published");
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            Map<String, Object> manifest = new LinkedHashMap<>();
+            manifest.put("teacher", teacherPath);
+            manifest.put("teacherSha256", sha256);
+            manifest.put("teacherParameters", teacher.parameterCount());
+            manifest.put("temperature", temperature);
+            manifest.put("topK", topK);
+            manifest.put("dataset", dataPath);
+            manifest.put("rows", rows);
+            manifest.put("classes", teacher.numClasses());
+            manifest.put("createdAt", Instant.now().toString());
+            manifest.put("codeVersion", HadoopFiles.codeVersion());
+            manifest.put("seconds", seconds);
+            HadoopFiles.writeJson(
+                commit.temporaryPath() + "/" + SoftLabelSchema.MANIFEST, manifest, hadoopConf);
+            LOG.info(
+                "Soft labels: {} rows at T={} in {} s ({} rows/s) -> {}",
+                rows,
+                temperature,
+                String.format("%.1f", seconds),
+                String.format("%.0f", rows / seconds),
+                commit.targetPath());
+            return new Result(commit.targetPath(), rows, seconds, sha256, teacher.parameterCount());
+          });
     }
   }
 
   /**
-   * The teacher the driver checks the job against. In local mode the driver's JVM is the executor's, so the teacher
-   * is borrowed from (and given back to) the pool its tasks borrow from: the file is read once per JVM, not once per
-   * job and again for the tasks. On a cluster the driver reads it for the check and lets it go.
+   * The teacher the driver checks the job against. In local mode the driver's JVM is the
+   * executor's, so the teacher is borrowed from (and given back to) the pool its tasks borrow from:
+   * the file is read once per JVM, not once per job and again for the tasks. On a cluster the
+   * driver reads it for the check and lets it go.
    */
   private TeacherModel driverTeacher(String sha256, Configuration hadoopConf) {
     if (!spark.sparkContext().isLocal()) {
       return TeacherModelFile.load(teacherPath, hadoopConf, sha256);
     }
     TeacherModel teacher = ExecutorTeachers.borrow(teacherPath, sha256, hadoopConf);
-    ExecutorTeachers.giveBack(teacherPath, sha256, teacher); // only its sizes are read below, never its network
+    ExecutorTeachers.giveBack(
+        teacherPath, sha256, teacher); // only its sizes are read below, never its network
     return teacher;
   }
 
   /** The published soft labels: where, how many rows, the time, and which teacher made them. */
-  public record Result(String outputPath, long rows, double seconds, String teacherSha256, long teacherParameters) {
+  public record Result(
+      String outputPath, long rows, double seconds, String teacherSha256, long teacherParameters) {
     public double rowsPerSecond() {
       return rows / seconds;
     }

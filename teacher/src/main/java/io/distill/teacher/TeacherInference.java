@@ -23,11 +23,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The per-partition work of the soft-label job: rows of (id, features, label) in Spark's internal format (features
- * copied straight into the minibatch, no per-value boxing) go through the executor's teacher in minibatches, and
- * out come rows of the {@link SoftLabelSchema}: id plus the teacher's logits and soft labels, or the top-k. Every
- * row is checked (features of the wrong length or with NaN/Inf, a label outside the teacher's classes) and a bad one
- * fails the task naming the dataset, row id and field.
+ * The per-partition work of the soft-label job: rows of (id, features, label) in Spark's internal
+ * format (features copied straight into the minibatch, no per-value boxing) go through the
+ * executor's teacher in minibatches, and out come rows of the {@link SoftLabelSchema}: id plus the
+ * teacher's logits and soft labels, or the top-k. Every row is checked (features of the wrong
+ * length or with NaN/Inf, a label outside the teacher's classes) and a bad one fails the task
+ * naming the dataset, row id and field.
  */
 final class TeacherInference implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -44,8 +45,18 @@ final class TeacherInference implements Serializable {
   private final Broadcast<SerializableConfiguration> conf;
   private final LongAccumulator done;
 
-  TeacherInference(String teacherPath, String sha256, String dataset, int features, int classes, double temperature,
-      int batchSize, int topK, int threads, Broadcast<SerializableConfiguration> conf, LongAccumulator done) {
+  TeacherInference(
+      String teacherPath,
+      String sha256,
+      String dataset,
+      int features,
+      int classes,
+      double temperature,
+      int batchSize,
+      int topK,
+      int threads,
+      Broadcast<SerializableConfiguration> conf,
+      LongAccumulator done) {
     this.teacherPath = teacherPath;
     this.sha256 = sha256;
     this.dataset = dataset;
@@ -64,21 +75,26 @@ final class TeacherInference implements Serializable {
     TeacherModel teacher = ExecutorTeachers.borrow(teacherPath, sha256, conf.value().value());
     TaskContext task = TaskContext.get();
     boolean[] returned = {false};
-    Runnable giveBack = () -> {
-      if (!returned[0]) {
-        returned[0] = true;
-        ExecutorTeachers.giveBack(teacherPath, sha256, teacher);
-      }
-    };
+    Runnable giveBack =
+        () -> {
+          if (!returned[0]) {
+            returned[0] = true;
+            ExecutorTeachers.giveBack(teacherPath, sha256, teacher);
+          }
+        };
     if (task != null) {
-      task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> giveBack.run());
+      task.addTaskCompletionListener(
+          (org.apache.spark.util.TaskCompletionListener) ctx -> giveBack.run());
     }
     float[] x = new float[batchSize * features];
     long[] ids = new long[batchSize];
     return new Iterator<>() {
       private final List<Row> out = new ArrayList<>(batchSize);
       private int next;
-      /** The input of every full minibatch, refilled in place (the last, shorter one gets its own). */
+
+      /**
+       * The input of every full minibatch, refilled in place (the last, shorter one gets its own).
+       */
       private INDArray fullBatch;
 
       @Override
@@ -109,22 +125,35 @@ final class TeacherInference implements Serializable {
         while (n < batchSize && rows.hasNext()) {
           InternalRow r = rows.next();
           long id = r.getLong(0);
-          RowChecks.finiteFloats(r.isNullAt(1) ? null : r.getArray(1), false, features, dataset, id,
-              DatasetSchema.FEATURES, x, n * features);
+          RowChecks.finiteFloats(
+              r.isNullAt(1) ? null : r.getArray(1),
+              false,
+              features,
+              dataset,
+              id,
+              DatasetSchema.FEATURES,
+              x,
+              n * features);
           if (r.isNullAt(2)) {
-            throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: %s is null", dataset, id,
-                DatasetSchema.LABEL));
+            throw new IllegalArgumentException(
+                String.format(
+                    "Dataset %s, row id=%d: %s is null", dataset, id, DatasetSchema.LABEL));
           }
           int label = r.getInt(2);
           if (label < 0 || label >= classes) {
-            throw new IllegalArgumentException(String.format("Dataset %s, row id=%d: %s %d is outside [0, %d)",
-                dataset, id, DatasetSchema.LABEL, label, classes));
+            throw new IllegalArgumentException(
+                String.format(
+                    "Dataset %s, row id=%d: %s %d is outside [0, %d)",
+                    dataset, id, DatasetSchema.LABEL, label, classes));
           }
           ids[n++] = id;
         }
         INDArray input;
         if (n == batchSize) {
-          input = fullBatch == null ? (fullBatch = Nd4j.create(DataType.FLOAT, batchSize, features)) : fullBatch;
+          input =
+              fullBatch == null
+                  ? (fullBatch = Nd4j.create(DataType.FLOAT, batchSize, features))
+                  : fullBatch;
           HostArrays.fill(input, x, n * features);
         } else {
           input = HostArrays.matrix(x, n, features);
@@ -142,16 +171,19 @@ final class TeacherInference implements Serializable {
             }
             out.add(RowFactory.create(ids[i], top, values));
           } else {
-            out.add(RowFactory.create(ids[i], Arrays.copyOfRange(z, from, from + classes),
-                Arrays.copyOfRange(p, from, from + classes)));
+            out.add(
+                RowFactory.create(
+                    ids[i],
+                    Arrays.copyOfRange(z, from, from + classes),
+                    Arrays.copyOfRange(p, from, from + classes)));
           }
         }
         done.add(n);
       }
 
       /**
-       * Indices of the k largest of the row's probabilities {@code p[from .. from + classes)}, largest first (lowest
-       * index first among equals).
+       * Indices of the k largest of the row's probabilities {@code p[from .. from + classes)},
+       * largest first (lowest index first among equals).
        */
       private int[] topIndices(float[] p, int from) {
         int[] top = new int[topK];

@@ -1,9 +1,9 @@
 package io.distill.teacher;
 
 import io.distill.core.AtomicDirectoryCommit;
+import io.distill.core.SparkAction;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.RowChecks;
-import io.distill.core.SparkAction;
 import io.distill.trainer.InputJitter;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,25 +18,29 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 
 /**
- * Builds a <b>transfer set</b> for distillation: the labelled training images plus {@code copies} jittered copies of
- * each (every copy shifted by a random whole number of pixels in {@code [-maxShift, maxShift]} along each axis, see
- * {@link InputJitter}), keeping each image's hard label. The soft-label job then labels every row with the teacher,
- * so the students see the teacher's answers on images it was never shown exactly (Hinton et al. 2015, section 3).
+ * Builds a <b>transfer set</b> for distillation: the labelled training images plus {@code copies}
+ * jittered copies of each (every copy shifted by a random whole number of pixels in {@code
+ * [-maxShift, maxShift]} along each axis, see {@link InputJitter}), keeping each image's hard
+ * label. The soft-label job then labels every row with the teacher, so the students see the
+ * teacher's answers on images it was never shown exactly (Hinton et al. 2015, section 3).
  *
- * <p>Row ids: the originals keep theirs; copy {@code k} of the row with id {@code i} gets {@code k × stride + i},
- * {@code stride} = the largest input id + 1, so ids stay unique. The shift of each copy is seeded by
- * {@code (seed, i, k)}: a rerun writes the same rows.
+ * <p>Row ids: the originals keep theirs; copy {@code k} of the row with id {@code i} gets {@code k
+ * × stride + i}, {@code stride} = the largest input id + 1, so ids stay unique. The shift of each
+ * copy is seeded by {@code (seed, i, k)}: a rerun writes the same rows.
  *
- * <p>Cost: one aggregation to find the largest id, one narrow pass writing {@code (1 + copies) ×} the input's rows
- * (no shuffle; the output has the input's partitioning), one count to check the result. Published atomically
- * (hidden temporary directory, then rename); a failure publishes nothing.
+ * <p>Cost: one aggregation to find the largest id, one narrow pass writing {@code (1 + copies) ×}
+ * the input's rows (no shuffle; the output has the input's partitioning), one count to check the
+ * result. Published atomically (hidden temporary directory, then rename); a failure publishes
+ * nothing.
  */
 public final class TransferSetAction extends SparkAction<TransferSetAction.Result> {
   private String dataPath;
   private Dataset<Row> dataRows;
   private String output;
+
   /** Default jittered copies per image, besides the original. */
   public static final int DEFAULT_COPIES = 2;
+
   /** Default largest shift, in pixels, of a copy. */
   public static final int DEFAULT_MAX_SHIFT = 2;
 
@@ -58,7 +62,10 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
     return this;
   }
 
-  /** Rows to copy (id, features, label; square images) already read, e.g. the training rows of a split. */
+  /**
+   * Rows to copy (id, features, label; square images) already read, e.g. the training rows of a
+   * split.
+   */
   public TransferSetAction data(Dataset<Row> rows, String name) {
     this.dataRows = rows;
     this.dataPath = name;
@@ -101,8 +108,9 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
 
   @Override
   protected String description() {
-    return String.format("Transfer set: %s + %d jittered cop%s (±%d px)", dataPath, copies, copies == 1 ? "y" : "ies",
-        maxShift);
+    return String.format(
+        "Transfer set: %s + %d jittered cop%s (±%d px)",
+        dataPath, copies, copies == 1 ? "y" : "ies", maxShift);
   }
 
   @Override
@@ -118,51 +126,83 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
     {
       Dataset<Row> input = dataRows != null ? dataRows : spark.read().parquet(dataPath);
       DatasetSchema.requireLabelledDataset(input.schema(), dataPath);
-      Row stats = input.agg(functions.count(functions.lit(1)), functions.max(DatasetSchema.ID),
-          functions.max(functions.size(functions.col(DatasetSchema.FEATURES)))).first();
+      Row stats =
+          input
+              .agg(
+                  functions.count(functions.lit(1)),
+                  functions.max(DatasetSchema.ID),
+                  functions.max(functions.size(functions.col(DatasetSchema.FEATURES))))
+              .first();
       long rows = stats.getLong(0);
       if (rows == 0) {
-        throw new IllegalArgumentException("Dataset " + dataPath + " is empty: no rows to build a transfer set from");
+        throw new IllegalArgumentException(
+            "Dataset " + dataPath + " is empty: no rows to build a transfer set from");
       }
       long stride = stats.getLong(1) + 1;
       int features = stats.getInt(2);
       int side = (int) Math.round(Math.sqrt(features));
       if (side * side != features) {
-        throw new IllegalArgumentException("Dataset " + dataPath + " has " + features + " features per row, not a"
-            + " square image: a transfer set of jittered copies needs square images (soft-labels.transfer-copies = 0"
-            + " trains on the rows as they are)");
+        throw new IllegalArgumentException(
+            "Dataset "
+                + dataPath
+                + " has "
+                + features
+                + " features per row, not a"
+                + " square image: a transfer set of jittered copies needs square images (soft-labels.transfer-copies = 0"
+                + " trains on the rows as they are)");
       }
       InputJitter jitter = InputJitter.square(features, maxShift);
       int n = copies;
       long s = seed;
       String source = dataPath;
-      JavaRDD<Row> rowsOut = input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL)
-          .javaRDD().flatMap(r -> {
-            long id = r.getLong(0);
-            float[] image = RowChecks.finiteFloats(r.getList(1), jitter.pixels(), source, id,
-                DatasetSchema.FEATURES);
-            List<Row> out = new ArrayList<>(n + 1);
-            out.add(r);
-            for (int k = 1; k <= n; k++) {
-              SplittableRandom random = new SplittableRandom(s * 0x9E3779B97F4A7C15L + id * 1_000_003L + k);
-              out.add(RowFactory.create(k * stride + id, jitter.jittered(image, random), r.get(2)));
+      JavaRDD<Row> rowsOut =
+          input
+              .select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL)
+              .javaRDD()
+              .flatMap(
+                  r -> {
+                    long id = r.getLong(0);
+                    float[] image =
+                        RowChecks.finiteFloats(
+                            r.getList(1), jitter.pixels(), source, id, DatasetSchema.FEATURES);
+                    List<Row> out = new ArrayList<>(n + 1);
+                    out.add(r);
+                    for (int k = 1; k <= n; k++) {
+                      SplittableRandom random =
+                          new SplittableRandom(s * 0x9E3779B97F4A7C15L + id * 1_000_003L + k);
+                      out.add(
+                          RowFactory.create(
+                              k * stride + id, jitter.jittered(image, random), r.get(2)));
+                    }
+                    return out.iterator();
+                  });
+      return AtomicDirectoryCommit.publish(
+          output,
+          hadoop,
+          commit -> {
+            spark
+                .createDataFrame(rowsOut, DatasetSchema.SCHEMA)
+                .write()
+                .mode(SaveMode.Overwrite)
+                .parquet(commit.temporaryPath());
+            long written = spark.read().parquet(commit.temporaryPath()).count();
+            long expected = rows * (1 + copies);
+            if (written != expected) {
+              throw new IllegalStateException(
+                  "Transfer set: wrote "
+                      + written
+                      + " rows, expected "
+                      + expected
+                      + "; nothing published");
             }
-            return out.iterator();
+            return new Result(commit.targetPath(), rows, written);
           });
-      return AtomicDirectoryCommit.publish(output, hadoop, commit -> {
-        spark.createDataFrame(rowsOut, DatasetSchema.SCHEMA).write().mode(SaveMode.Overwrite)
-            .parquet(commit.temporaryPath());
-        long written = spark.read().parquet(commit.temporaryPath()).count();
-        long expected = rows * (1 + copies);
-        if (written != expected) {
-          throw new IllegalStateException("Transfer set: wrote " + written + " rows, expected " + expected
-              + "; nothing published");
-        }
-        return new Result(commit.targetPath(), rows, written);
-      });
     }
   }
 
-  /** The published transfer set: its path, the input's rows and the rows written (input × (1 + copies)). */
+  /**
+   * The published transfer set: its path, the input's rows and the rows written (input × (1 +
+   * copies)).
+   */
   public record Result(String outputPath, long inputRows, long rows) {}
 }

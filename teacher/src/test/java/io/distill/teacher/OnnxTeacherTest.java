@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.EmbeddedMnist;
 import io.distill.core.LocalSpark;
+import io.distill.dataset.EmbeddedMnist;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -30,10 +30,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * A teacher exported as ONNX (fixtures written by src/test/onnx/make_mlp_onnx.py with Debian's python3-onnx: a
- * 784-32-10 MLP with known weights) gives the soft labels the same weights give as a DL4J network, within 1e-5; Gemm
- * attributes (defaults, transB, alpha, beta) compute what numpy computes; an op the importer lacks is refused with one
- * line naming the file.
+ * A teacher exported as ONNX (fixtures written by src/test/onnx/make_mlp_onnx.py with Debian's
+ * python3-onnx: a 784-32-10 MLP with known weights) gives the soft labels the same weights give as
+ * a DL4J network, within 1e-5; Gemm attributes (defaults, transB, alpha, beta) compute what numpy
+ * computes; an op the importer lacks is refused with one line naming the file.
  */
 class OnnxTeacherTest {
   private static final Configuration CONF = new Configuration();
@@ -44,20 +44,31 @@ class OnnxTeacherTest {
   @BeforeAll
   static void teachers() throws Exception {
     onnxTeacher = copy("mlp-784-32-10.onnx").toString();
-    ByteBuffer weights = ByteBuffer.wrap(Files.readAllBytes(copy("mlp-784-32-10.weights")))
-        .order(ByteOrder.LITTLE_ENDIAN);
-    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
-        .list()
-        .layer(new DenseLayer.Builder().nIn(784).nOut(32).activation(Activation.RELU).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(32).nOut(10)
-            .activation(Activation.IDENTITY).build())
-        .build());
+    ByteBuffer weights =
+        ByteBuffer.wrap(Files.readAllBytes(copy("mlp-784-32-10.weights")))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            new NeuralNetConfiguration.Builder()
+                .dataType(DataType.FLOAT)
+                .list()
+                .layer(
+                    new DenseLayer.Builder().nIn(784).nOut(32).activation(Activation.RELU).build())
+                .layer(
+                    new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .nIn(32)
+                        .nOut(10)
+                        .activation(Activation.IDENTITY)
+                        .build())
+                .build());
     net.init();
-    net.getLayer(0).setParam("W", Nd4j.create(floats(weights, 784 * 32), new long[] {784, 32}, 'c'));
+    net.getLayer(0)
+        .setParam("W", Nd4j.create(floats(weights, 784 * 32), new long[] {784, 32}, 'c'));
     net.getLayer(0).setParam("b", Nd4j.create(floats(weights, 32), new long[] {1, 32}, 'c'));
     net.getLayer(1).setParam("W", Nd4j.create(floats(weights, 32 * 10), new long[] {32, 10}, 'c'));
     net.getLayer(1).setParam("b", Nd4j.create(floats(weights, 10), new long[] {1, 10}, 'c'));
-    dl4jTeacher = TeacherModelFile.save(net, dir.resolve("same-weights.zip").toString(), null, CONF);
+    dl4jTeacher =
+        TeacherModelFile.save(net, dir.resolve("same-weights.zip").toString(), null, CONF);
   }
 
   static String onnxPath() {
@@ -97,8 +108,10 @@ class OnnxTeacherTest {
   void itsSoftLabelsEqualThoseOfTheSameWeightsInDl4j() {
     SparkSession spark = LocalSpark.session();
     String data = EmbeddedMnist.imported().testPath();
-    Map<Long, float[]> fromOnnx = softLabels(spark, onnxTeacher, data, dir.resolve("onnx-soft").toString());
-    Map<Long, float[]> fromDl4j = softLabels(spark, dl4jTeacher, data, dir.resolve("dl4j-soft").toString());
+    Map<Long, float[]> fromOnnx =
+        softLabels(spark, onnxTeacher, data, dir.resolve("onnx-soft").toString());
+    Map<Long, float[]> fromDl4j =
+        softLabels(spark, dl4jTeacher, data, dir.resolve("dl4j-soft").toString());
     assertEquals(1000, fromOnnx.size());
     double worst = 0;
     for (Map.Entry<Long, float[]> e : fromDl4j.entrySet()) {
@@ -112,7 +125,8 @@ class OnnxTeacherTest {
   }
 
   /** id → the teacher's logits then its soft labels at T = 4, through the soft-label job. */
-  private static Map<Long, float[]> softLabels(SparkSession spark, String teacher, String data, String out) {
+  private static Map<Long, float[]> softLabels(
+      SparkSession spark, String teacher, String data, String out) {
     SoftLabelAction.of(spark).teacher(teacher).data(data).output(out).temperature(4.0).execute();
     Map<Long, float[]> rows = new HashMap<>();
     for (Row r : spark.read().parquet(out).collectAsList()) {
@@ -151,10 +165,13 @@ class OnnxTeacherTest {
     for (int i = 0; i < x.length; i++) {
       x[i] = (i % 7) / 7f;
     }
-    INDArray in = Nd4j.vstack(Nd4j.create(x, new long[] {1, 784}, 'c'),
-        Nd4j.create(x, new long[] {1, 784}, 'c').muli(0.5f));
-    ByteBuffer numpy = ByteBuffer.wrap(Files.readAllBytes(copy("gemm-attributes.logits")))
-        .order(ByteOrder.LITTLE_ENDIAN);
+    INDArray in =
+        Nd4j.vstack(
+            Nd4j.create(x, new long[] {1, 784}, 'c'),
+            Nd4j.create(x, new long[] {1, 784}, 'c').muli(0.5f));
+    ByteBuffer numpy =
+        ByteBuffer.wrap(Files.readAllBytes(copy("gemm-attributes.logits")))
+            .order(ByteOrder.LITTLE_ENDIAN);
     INDArray expected = Nd4j.create(floats(numpy, 20), new long[] {2, 10}, 'c');
     INDArray got = teacher.logits(in);
     assertTrue(expected.equalsWithEps(got, 1e-5), "numpy " + expected + " vs imported " + got);
@@ -163,9 +180,13 @@ class OnnxTeacherTest {
   @Test
   void anOpTheImporterLacksIsNamed() throws Exception {
     String file = copy("unknown-op.onnx").toString();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TeacherModelFile.load(file,
-        CONF));
-    assertEquals("Teacher file:" + file + " uses the ONNX op 'NoSuchOp', which nd4j's ONNX importer"
-        + " (samediff-import-onnx) cannot import", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TeacherModelFile.load(file, CONF));
+    assertEquals(
+        "Teacher file:"
+            + file
+            + " uses the ONNX op 'NoSuchOp', which nd4j's ONNX importer"
+            + " (samediff-import-onnx) cannot import",
+        e.getMessage());
   }
 }

@@ -21,7 +21,8 @@ class ShippedTeacherTest {
     try (InputStream in = HadoopFiles.openRaw(DIR + "README.md", new Configuration())) {
       readme = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    Matcher m = Pattern.compile("`model\\.zip`, ([0-9,]+) bytes, sha256 `([0-9a-f]{64})`").matcher(readme);
+    Matcher m =
+        Pattern.compile("`model\\.zip`, ([0-9,]+) bytes, sha256 `([0-9a-f]{64})`").matcher(readme);
     assertTrue(m.find(), "the README's file row names the bytes and sha256");
     String sha256 = HadoopFiles.sha256(DIR + "model.zip", new Configuration());
     assertEquals(m.group(2), sha256, "model.zip is the file the README describes");

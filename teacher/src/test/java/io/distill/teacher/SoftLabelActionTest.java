@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.EmbeddedMnist;
 import io.distill.core.LocalSpark;
+import io.distill.dataset.EmbeddedMnist;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,12 +33,16 @@ class SoftLabelActionTest {
   @TempDir static Path shared;
   @TempDir Path dir;
 
-  /** A small teacher trained briefly on the slice, so its soft labels are neither uniform nor one-hot. */
+  /**
+   * A small teacher trained briefly on the slice, so its soft labels are neither uniform nor
+   * one-hot.
+   */
   @BeforeAll
   static void teacher() {
     testPath = EmbeddedMnist.imported().testPath();
-    MultiLayerNetwork net = new MultiLayerNetwork(
-        TeacherNetworks.mlp(784, new int[] {32}, 10, 1.0, 1.0, null, new Adam(3e-3), 5));
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            TeacherNetworks.mlp(784, new int[] {32}, 10, 1.0, 1.0, null, new Adam(3e-3), 5));
     net.init();
     List<Row> rows = EmbeddedMnist.train().where("id < 2000").collectAsList();
     float[][] x = new float[rows.size()][];
@@ -49,12 +53,17 @@ class SoftLabelActionTest {
     }
     for (int epoch = 0; epoch < 3; epoch++) {
       for (int from = 0; from < x.length; from += 100) {
-        net.fit(Nd4j.create(java.util.Arrays.copyOfRange(x, from, from + 100)),
+        net.fit(
+            Nd4j.create(java.util.Arrays.copyOfRange(x, from, from + 100)),
             Nd4j.create(java.util.Arrays.copyOfRange(y, from, from + 100)));
       }
     }
-    teacherPath = TeacherModelFile.save(net, shared.resolve("teacher.zip").toString(), null,
-        SPARK.sparkContext().hadoopConfiguration());
+    teacherPath =
+        TeacherModelFile.save(
+            net,
+            shared.resolve("teacher.zip").toString(),
+            null,
+            SPARK.sparkContext().hadoopConfiguration());
   }
 
   private static float[] floats(List<Object> values) {
@@ -66,8 +75,14 @@ class SoftLabelActionTest {
   }
 
   private SoftLabelAction.Result label(String data, String out, double t) {
-    return SoftLabelAction.of(SPARK).teacher(teacherPath).data(data).output(out).temperature(t).batchSize(100)
-        .partitions(3).execute();
+    return SoftLabelAction.of(SPARK)
+        .teacher(teacherPath)
+        .data(data)
+        .output(out)
+        .temperature(t)
+        .batchSize(100)
+        .partitions(3)
+        .execute();
   }
 
   @Test
@@ -83,16 +98,27 @@ class SoftLabelActionTest {
     assertEquals(List.of("id", "teacher_logits", "soft_labels"), List.of(soft.columns()));
 
     // Every row's soft labels sum to 1.
-    Row sums = soft.select(functions.aggregate(functions.col("soft_labels"), functions.lit(0.0),
-            (acc, v) -> acc.plus(v)).as("s"))
-        .agg(functions.min("s"), functions.max("s")).first();
+    Row sums =
+        soft.select(
+                functions
+                    .aggregate(
+                        functions.col("soft_labels"), functions.lit(0.0), (acc, v) -> acc.plus(v))
+                    .as("s"))
+            .agg(functions.min("s"), functions.max("s"))
+            .first();
     assertEquals(1.0, sums.getDouble(0), 1e-5);
     assertEquals(1.0, sums.getDouble(1), 1e-5);
 
-    // A sample of rows: logits from the teacher on the driver, softmax(z / T) computed here in doubles.
-    TeacherModel teacher = TeacherModelFile.load(teacherPath, SPARK.sparkContext().hadoopConfiguration());
-    List<Row> sample = soft.join(input, "id").where("id % 97 = 0").orderBy("id")
-        .select("id", "features", "label", "teacher_logits", "soft_labels").collectAsList();
+    // A sample of rows: logits from the teacher on the driver, softmax(z / T) computed here in
+    // doubles.
+    TeacherModel teacher =
+        TeacherModelFile.load(teacherPath, SPARK.sparkContext().hadoopConfiguration());
+    List<Row> sample =
+        soft.join(input, "id")
+            .where("id % 97 = 0")
+            .orderBy("id")
+            .select("id", "features", "label", "teacher_logits", "soft_labels")
+            .collectAsList();
     assertTrue(sample.size() >= 10);
     float[][] x = new float[sample.size()][];
     for (int i = 0; i < x.length; i++) {
@@ -100,7 +126,11 @@ class SoftLabelActionTest {
     }
     float[][] z = teacher.logits(Nd4j.create(x)).toFloatMatrix();
     for (int i = 0; i < x.length; i++) {
-      assertArrayEquals(z[i], floats(sample.get(i).getList(3)), 1e-5f, "logits of id " + sample.get(i).getLong(0));
+      assertArrayEquals(
+          z[i],
+          floats(sample.get(i).getList(3)),
+          1e-5f,
+          "logits of id " + sample.get(i).getLong(0));
       double max = Double.NEGATIVE_INFINITY;
       for (float v : z[i]) {
         max = Math.max(max, v);
@@ -111,15 +141,19 @@ class SoftLabelActionTest {
       }
       float[] p = floats(sample.get(i).getList(4));
       for (int k = 0; k < 10; k++) {
-        assertEquals(Math.exp((z[i][k] - max) / 4.0) / norm, p[k], 1e-5, "id " + sample.get(i).getLong(0));
+        assertEquals(
+            Math.exp((z[i][k] - max) / 4.0) / norm, p[k], 1e-5, "id " + sample.get(i).getLong(0));
       }
     }
     assertTrue(Files.exists(dir.resolve("soft").resolve(SoftLabelSchema.MANIFEST)));
     String manifest = Files.readString(dir.resolve("soft").resolve(SoftLabelSchema.MANIFEST));
-    assertTrue(manifest.contains("\"teacherSha256\" : \"" + result.teacherSha256() + "\""), manifest);
+    assertTrue(
+        manifest.contains("\"teacherSha256\" : \"" + result.teacherSha256() + "\""), manifest);
     assertTrue(manifest.contains("\"temperature\" : 4.0"), manifest);
     assertTrue(manifest.contains("\"rows\" : 1000"), manifest);
-    assertEquals(1, ExecutorTeachers.loads(teacherPath, result.teacherSha256()),
+    assertEquals(
+        1,
+        ExecutorTeachers.loads(teacherPath, result.teacherSha256()),
         "the teacher file is read once per JVM, whatever the number of tasks");
   }
 
@@ -131,37 +165,68 @@ class SoftLabelActionTest {
   }
 
   private double meanEntropy(String path) {
-    return SPARK.read().parquet(path)
-        .select(functions.aggregate(functions.col("soft_labels"), functions.lit(0.0),
-            (acc, p) -> acc.minus(functions.when(p.gt(0), p.multiply(functions.log(p))).otherwise(0.0))).as("h"))
-        .agg(functions.avg("h")).first().getDouble(0);
+    return SPARK
+        .read()
+        .parquet(path)
+        .select(
+            functions
+                .aggregate(
+                    functions.col("soft_labels"),
+                    functions.lit(0.0),
+                    (acc, p) ->
+                        acc.minus(
+                            functions.when(p.gt(0), p.multiply(functions.log(p))).otherwise(0.0)))
+                .as("h"))
+        .agg(functions.avg("h"))
+        .first()
+        .getDouble(0);
   }
 
   @Test
   void aBadRowInTheMiddleLeavesNothingPublished() throws IOException {
     String bad = dir.resolve("bad-input").toString();
-    SPARK.read().parquet(testPath)
-        .selectExpr("id", "CASE WHEN id = 500 THEN transform(features, (v, i) -> IF(i = 300, CAST('NaN' AS FLOAT), v))"
-            + " ELSE features END AS features", "label")
-        .write().parquet(bad);
+    SPARK
+        .read()
+        .parquet(testPath)
+        .selectExpr(
+            "id",
+            "CASE WHEN id = 500 THEN transform(features, (v, i) -> IF(i = 300, CAST('NaN' AS FLOAT), v))"
+                + " ELSE features END AS features",
+            "label")
+        .write()
+        .parquet(bad);
     String out = dir.resolve("never").toString();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> label(bad, out, 2.0));
-    assertEquals("Dataset " + bad + ", row id=500: features[300] is NaN, expected a finite number", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> label(bad, out, 2.0));
+    assertEquals(
+        "Dataset " + bad + ", row id=500: features[300] is NaN, expected a finite number",
+        e.getMessage());
     assertFalse(Files.exists(dir.resolve("never")));
     try (Stream<Path> s = Files.list(dir)) {
-      assertEquals(List.of("bad-input"), s.map(p -> p.getFileName().toString()).collect(Collectors.toList()),
+      assertEquals(
+          List.of("bad-input"),
+          s.map(p -> p.getFileName().toString()).collect(Collectors.toList()),
           "no temporary directory left behind");
     }
   }
 
-  /** A rerun replaces the output whole; top-3 keeps the three largest probabilities and their classes. */
+  /**
+   * A rerun replaces the output whole; top-3 keeps the three largest probabilities and their
+   * classes.
+   */
   @Test
   void rerunReplacesTheOutputAndTopKKeepsTheLargestProbabilities() {
     String out = dir.resolve("soft").toString();
     String full = dir.resolve("full").toString();
     label(testPath, full, 2.0);
     label(testPath, out, 2.0);
-    SoftLabelAction.of(SPARK).teacher(teacherPath).data(testPath).output(out).temperature(2.0).topK(3).execute();
+    SoftLabelAction.of(SPARK)
+        .teacher(teacherPath)
+        .data(testPath)
+        .output(out)
+        .temperature(2.0)
+        .topK(3)
+        .execute();
     Dataset<Row> top = SPARK.read().parquet(out);
     assertEquals(List.of("id", "top_k_indices", "top_k_probabilities"), List.of(top.columns()));
     assertEquals(1000, top.count());
@@ -184,28 +249,63 @@ class SoftLabelActionTest {
 
   @Test
   void badSettingsAndTeachersAreRefusedBeforeAnyWork() throws IOException {
-    assertEquals("temperature must be positive and finite, cannot be: 0.0",
-        assertThrows(IllegalArgumentException.class, () -> SoftLabelAction.of(SPARK).temperature(0)).getMessage());
-    assertThrows(IllegalArgumentException.class, () -> SoftLabelAction.of(SPARK).temperature(Double.NaN));
+    assertEquals(
+        "temperature must be positive and finite, cannot be: 0.0",
+        assertThrows(IllegalArgumentException.class, () -> SoftLabelAction.of(SPARK).temperature(0))
+            .getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> SoftLabelAction.of(SPARK).temperature(Double.NaN));
 
     String missing = dir.resolve("nope.zip").toString();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SoftLabelAction.of(SPARK)
-        .teacher(missing).data(testPath).output(dir.resolve("o").toString()).temperature(2).execute());
-    assertTrue(e.getMessage().contains(missing) && e.getMessage().contains("does not exist"), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                SoftLabelAction.of(SPARK)
+                    .teacher(missing)
+                    .data(testPath)
+                    .output(dir.resolve("o").toString())
+                    .temperature(2)
+                    .execute());
+    assertTrue(
+        e.getMessage().contains(missing) && e.getMessage().contains("does not exist"),
+        e.getMessage());
 
     Path corrupt = Files.write(dir.resolve("corrupt.zip"), new byte[] {'P', 'K', 3, 4, 1, 2, 3});
-    e = assertThrows(IllegalArgumentException.class, () -> SoftLabelAction.of(SPARK)
-        .teacher(corrupt.toString()).data(testPath).output(dir.resolve("o").toString()).temperature(2).execute());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                SoftLabelAction.of(SPARK)
+                    .teacher(corrupt.toString())
+                    .data(testPath)
+                    .output(dir.resolve("o").toString())
+                    .temperature(2)
+                    .execute());
     assertTrue(e.getMessage().contains("corrupt.zip"), e.getMessage());
 
-    MultiLayerNetwork small = new MultiLayerNetwork(
-        TeacherNetworks.mlp(100, new int[] {8}, 10, 1.0, 1.0, null, new Adam(1e-3), 1));
+    MultiLayerNetwork small =
+        new MultiLayerNetwork(
+            TeacherNetworks.mlp(100, new int[] {8}, 10, 1.0, 1.0, null, new Adam(1e-3), 1));
     small.init();
-    String wrongSize = TeacherModelFile.save(small, dir.resolve("small.zip").toString(), null,
-        SPARK.sparkContext().hadoopConfiguration());
-    e = assertThrows(IllegalArgumentException.class, () -> SoftLabelAction.of(SPARK)
-        .teacher(wrongSize).data(testPath).output(dir.resolve("o").toString()).temperature(2).execute());
-    assertTrue(e.getMessage().contains("takes 100 inputs but the features of dataset"), e.getMessage());
+    String wrongSize =
+        TeacherModelFile.save(
+            small,
+            dir.resolve("small.zip").toString(),
+            null,
+            SPARK.sparkContext().hadoopConfiguration());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                SoftLabelAction.of(SPARK)
+                    .teacher(wrongSize)
+                    .data(testPath)
+                    .output(dir.resolve("o").toString())
+                    .temperature(2)
+                    .execute());
+    assertTrue(
+        e.getMessage().contains("takes 100 inputs but the features of dataset"), e.getMessage());
     assertTrue(e.getMessage().contains("have 784 values"), e.getMessage());
     assertFalse(Files.exists(dir.resolve("o")));
   }

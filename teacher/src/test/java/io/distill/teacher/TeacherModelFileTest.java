@@ -53,15 +53,15 @@ class TeacherModelFileTest {
   private static final int INPUTS = 12;
   private static final int CLASSES = 4;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   // ---------------------------------------------------------------- helpers
 
   /** A small teacher with dropout and max-norm, fitted one step so it has updater state. */
   private static MultiLayerNetwork smallMlp(long seed) {
-    MultiLayerConfiguration conf = TeacherNetworks.mlp(INPUTS, new int[] {16, 8}, CLASSES, 0.8, 0.5, 3.5,
-        new Adam(1e-2), seed);
+    MultiLayerConfiguration conf =
+        TeacherNetworks.mlp(
+            INPUTS, new int[] {16, 8}, CLASSES, 0.8, 0.5, 3.5, new Adam(1e-2), seed);
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     INDArray hard = oneHot(10, CLASSES);
@@ -90,11 +90,21 @@ class TeacherModelFileTest {
 
   private static void assertExactlyEqual(INDArray expected, INDArray actual) {
     assertArrayEquals(expected.shape(), actual.shape(), "shape");
-    assertArrayEquals(Nd4j.toFlattened('c', expected).toFloatVector(), Nd4j.toFlattened('c', actual).toFloatVector());
+    assertArrayEquals(
+        Nd4j.toFlattened('c', expected).toFloatVector(),
+        Nd4j.toFlattened('c', actual).toFloatVector());
   }
 
   private static TeacherInfo info(long parameters) {
-    return new TeacherInfo("file:/data/mnist/train", "12-16-8-4", 3, 0.9375, 5, 80, parameters, 12.25,
+    return new TeacherInfo(
+        "file:/data/mnist/train",
+        "12-16-8-4",
+        3,
+        0.9375,
+        5,
+        80,
+        parameters,
+        12.25,
         Instant.parse("2025-01-31T12:34:56.789Z"));
   }
 
@@ -111,27 +121,40 @@ class TeacherModelFileTest {
   }
 
   private static ComputationGraphConfiguration.GraphBuilder graphBuilder(long seed) {
-    return new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT).updater(new Sgd(0.1))
+    return new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .dataType(DataType.FLOAT)
+        .updater(new Sgd(0.1))
         .graphBuilder();
   }
 
   /** features -> hidden (ReLU) -> logits (identity, distillation loss). */
   private static ComputationGraph smallGraph(long seed) {
-    ComputationGraphConfiguration conf = graphBuilder(seed)
-        .addInputs("features")
-        .addLayer("hidden", new DenseLayer.Builder().nIn(INPUTS).nOut(9).activation(Activation.RELU).build(),
-            "features")
-        .addLayer("logits", new OutputLayer.Builder(DistillationLoss.hardLabelsOnly()).nIn(9).nOut(CLASSES)
-            .activation(Activation.IDENTITY).build(), "hidden")
-        .setOutputs("logits")
-        .build();
+    ComputationGraphConfiguration conf =
+        graphBuilder(seed)
+            .addInputs("features")
+            .addLayer(
+                "hidden",
+                new DenseLayer.Builder().nIn(INPUTS).nOut(9).activation(Activation.RELU).build(),
+                "features")
+            .addLayer(
+                "logits",
+                new OutputLayer.Builder(DistillationLoss.hardLabelsOnly())
+                    .nIn(9)
+                    .nOut(CLASSES)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "hidden")
+            .setOutputs("logits")
+            .build();
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     return graph;
   }
 
   private static void writeZip(Path file, String... namesAndContents) throws IOException {
-    try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
+    try (OutputStream out = Files.newOutputStream(file);
+        ZipOutputStream zip = new ZipOutputStream(out)) {
       for (int i = 0; i < namesAndContents.length; i += 2) {
         zip.putNextEntry(new ZipEntry(namesAndContents[i]));
         zip.write(namesAndContents[i + 1].getBytes(StandardCharsets.UTF_8));
@@ -164,7 +187,9 @@ class TeacherModelFileTest {
     assertContains("\"createdAt\" : \"2025-01-31T12:34:56.789Z\"", sidecar);
     try (Stream<Path> files = Files.list(file.getParent())) {
       List<String> names = files.map(p -> p.getFileName().toString()).collect(Collectors.toList());
-      assertTrue(names.stream().noneMatch(n -> n.contains(".tmp-") || n.contains(".old-")), "left over: " + names);
+      assertTrue(
+          names.stream().noneMatch(n -> n.contains(".tmp-") || n.contains(".old-")),
+          "left over: " + names);
     }
 
     TeacherModel teacher = TeacherModelFile.load(file.toString(), CONF);
@@ -184,25 +209,38 @@ class TeacherModelFileTest {
     assertExactlyEqual(expected, teacher.logits(x));
     // Inference mode: no dropout, so two calls agree exactly.
     assertExactlyEqual(teacher.logits(x), teacher.logits(x));
-    assertExactlyEqual(DistillationLabels.softmaxAtTemperature(expected, 4.0), teacher.softLabels(x, 4.0));
+    assertExactlyEqual(
+        DistillationLabels.softmaxAtTemperature(expected, 4.0), teacher.softLabels(x, 4.0));
     // Integer-typed features are cast to the network's type.
     INDArray ints = Nd4j.ones(DataType.INT, 2, INPUTS);
-    assertExactlyEqual(net.output(Nd4j.ones(DataType.FLOAT, 2, INPUTS), false), teacher.logits(ints));
+    assertExactlyEqual(
+        net.output(Nd4j.ones(DataType.FLOAT, 2, INPUTS), false), teacher.logits(ints));
   }
 
-  /** An executor loads with the driver's hash: a file replaced since is refused, naming the file and both hashes. */
+  /**
+   * An executor loads with the driver's hash: a file replaced since is refused, naming the file and
+   * both hashes.
+   */
   @Test
   void aTeacherReplacedSinceTheDriverHashedItIsRefused() throws IOException {
     Path file = dir.resolve("replaced.zip");
     String path = TeacherModelFile.save(smallMlp(1), file.toString(), null, CONF);
     String driver = io.distill.core.HadoopFiles.sha256(path, CONF);
-    assertEquals(smallMlp(1).numParams(), TeacherModelFile.load(path, CONF, driver).parameterCount());
+    assertEquals(
+        smallMlp(1).numParams(), TeacherModelFile.load(path, CONF, driver).parameterCount());
     TeacherModelFile.save(smallMlp(2), file.toString(), null, CONF);
     String now = io.distill.core.HadoopFiles.sha256(path, CONF);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TeacherModelFile.load(path, CONF, driver));
-    assertEquals("Teacher " + path + " changed during the run: the bytes read here have sha256 " + now
-        + ", the driver's had " + driver, e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> TeacherModelFile.load(path, CONF, driver));
+    assertEquals(
+        "Teacher "
+            + path
+            + " changed during the run: the bytes read here have sha256 "
+            + now
+            + ", the driver's had "
+            + driver,
+        e.getMessage());
   }
 
   @Test
@@ -218,9 +256,14 @@ class TeacherModelFileTest {
     assertTrue(teacher.info().isEmpty(), "the first model's sidecar must not outlive it");
     INDArray x = features(5, INPUTS, 3);
     assertExactlyEqual(second.output(x, false), teacher.logits(x));
-    assertFalse(Arrays.equals(Nd4j.toFlattened(first.output(x, false)).toFloatVector(),
-        Nd4j.toFlattened(teacher.logits(x)).toFloatVector()), "the second save replaced the first model");
-    assertTrue(listDir().stream().noneMatch(n -> n.contains(".tmp-") || n.contains(".old-")), "" + listDir());
+    assertFalse(
+        Arrays.equals(
+            Nd4j.toFlattened(first.output(x, false)).toFloatVector(),
+            Nd4j.toFlattened(teacher.logits(x)).toFloatVector()),
+        "the second save replaced the first model");
+    assertTrue(
+        listDir().stream().noneMatch(n -> n.contains(".tmp-") || n.contains(".old-")),
+        "" + listDir());
   }
 
   @Test
@@ -243,12 +286,21 @@ class TeacherModelFileTest {
 
   @Test
   void softmaxTeacherGivesStableLogProbabilities() {
-    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
-        .updater(new Sgd(0.1)).list()
-        .layer(new DenseLayer.Builder().nIn(INPUTS).nOut(10).activation(Activation.TANH).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(10).nOut(CLASSES)
-            .activation(Activation.SOFTMAX).build())
-        .build();
+    MultiLayerConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(3)
+            .dataType(DataType.FLOAT)
+            .updater(new Sgd(0.1))
+            .list()
+            .layer(
+                new DenseLayer.Builder().nIn(INPUTS).nOut(10).activation(Activation.TANH).build())
+            .layer(
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nIn(10)
+                    .nOut(CLASSES)
+                    .activation(Activation.SOFTMAX)
+                    .build())
+            .build();
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     // Huge output weights: some probabilities underflow to exactly 0 in float.
@@ -263,29 +315,44 @@ class TeacherModelFileTest {
     INDArray probabilities = net.output(x, false);
     INDArray logits = teacher.logits(x);
 
-    assertTrue(probabilities.eq(0.0).castTo(DataType.INT).sumNumber().intValue() > 0,
+    assertTrue(
+        probabilities.eq(0.0).castTo(DataType.INT).sumNumber().intValue() > 0,
         "the test needs underflowed probabilities: " + probabilities);
-    assertTrue(Transforms.log(probabilities, true).isInfinite().any(), "log(output) has -inf where it underflowed");
+    assertTrue(
+        Transforms.log(probabilities, true).isInfinite().any(),
+        "log(output) has -inf where it underflowed");
     assertFalse(logits.isInfinite().any() || logits.isNaN().any(), "logits stay finite: " + logits);
-    assertTrue(logits.minNumber().doubleValue() < -88, "below log(smallest float): " + logits.minNumber());
+    assertTrue(
+        logits.minNumber().doubleValue() < -88, "below log(smallest float): " + logits.minNumber());
     // exp(logits) is the network's own output.
     INDArray back = Transforms.exp(logits, true);
     assertTrue(back.equalsWithEps(probabilities, 1e-5), back + " vs " + probabilities);
     assertTrue(teacher.softLabels(x, 1.0).equalsWithEps(probabilities, 1e-5));
-    // The twin shares the parameters without re-initialising them; the network itself still ends in a softmax.
+    // The twin shares the parameters without re-initialising them; the network itself still ends in
+    // a softmax.
     assertExactlyEqual(net.params(), ((MultiLayerNetwork) teacher.network()).params());
     assertExactlyEqual(probabilities, ((MultiLayerNetwork) teacher.network()).output(x, false));
   }
 
   @Test
   void computationGraphWithSoftmaxActivationLayerGivesLogProbabilities() {
-    ComputationGraphConfiguration conf = graphBuilder(11)
-        .addInputs("in")
-        .addLayer("dense", new DenseLayer.Builder().nIn(INPUTS).nOut(CLASSES).activation(Activation.IDENTITY)
-            .build(), "in")
-        .addLayer("probabilities", new ActivationLayer.Builder().activation(Activation.SOFTMAX).build(), "dense")
-        .setOutputs("probabilities")
-        .build();
+    ComputationGraphConfiguration conf =
+        graphBuilder(11)
+            .addInputs("in")
+            .addLayer(
+                "dense",
+                new DenseLayer.Builder()
+                    .nIn(INPUTS)
+                    .nOut(CLASSES)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "in")
+            .addLayer(
+                "probabilities",
+                new ActivationLayer.Builder().activation(Activation.SOFTMAX).build(),
+                "dense")
+            .setOutputs("probabilities")
+            .build();
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     INDArray parameters = graph.params().dup();
@@ -299,14 +366,20 @@ class TeacherModelFileTest {
     INDArray x = features(6, INPUTS, 1);
     INDArray probabilities = graph.outputSingle(false, x);
     assertTrue(Transforms.exp(teacher.logits(x), true).equalsWithEps(probabilities, 1e-5));
-    // log-probabilities: each row's exp sums to 1 and the values differ from the dense layer's by a row constant.
-    // z computed by hand: CG.feedForward(...).get("dense") would show the softmax, which the ActivationLayer applies
+    // log-probabilities: each row's exp sums to 1 and the values differ from the dense layer's by a
+    // row constant.
+    // z computed by hand: CG.feedForward(...).get("dense") would show the softmax, which the
+    // ActivationLayer applies
     // in place on its input.
-    INDArray z = x.mmul(graph.getLayer("dense").getParam("W")).addiRowVector(graph.getLayer("dense").getParam("b"));
+    INDArray z =
+        x.mmul(graph.getLayer("dense").getParam("W"))
+            .addiRowVector(graph.getLayer("dense").getParam("b"));
     INDArray shift = z.sub(teacher.logits(x));
-    double spread = shift.subColumnVector(shift.getColumn(0).reshape(6, 1)).amaxNumber().doubleValue();
+    double spread =
+        shift.subColumnVector(shift.getColumn(0).reshape(6, 1)).amaxNumber().doubleValue();
     assertTrue(spread < 1e-5, "z - logits must be constant per row: " + shift);
-    assertTrue(shift.minNumber().doubleValue() > 0, "logsumexp(z) > max(z) for 4 classes: " + shift);
+    assertTrue(
+        shift.minNumber().doubleValue() > 0, "logsumexp(z) > max(z) for 4 classes: " + shift);
   }
 
   // ---------------------------------------------------------------- refusals
@@ -314,19 +387,22 @@ class TeacherModelFileTest {
   @Test
   void missingFileIsRefused() {
     Path file = dir.resolve("nothing-here.zip");
-    assertEquals("Teacher " + qualified(file) + " does not exist", refused(file.toString()).getMessage());
+    assertEquals(
+        "Teacher " + qualified(file) + " does not exist", refused(file.toString()).getMessage());
   }
 
   @Test
   void directoryIsRefused() {
-    assertEquals("Teacher " + qualified(dir) + " is a directory, not a DL4J model file",
+    assertEquals(
+        "Teacher " + qualified(dir) + " is a directory, not a DL4J model file",
         refused(dir.toString()).getMessage());
   }
 
   @Test
   void emptyFileIsRefused() throws IOException {
     Path file = Files.createFile(dir.resolve("empty.zip"));
-    assertEquals("Teacher " + qualified(file) + " is an empty file (0 bytes), not a DL4J model file",
+    assertEquals(
+        "Teacher " + qualified(file) + " is an empty file (0 bytes), not a DL4J model file",
         refused(file.toString()).getMessage());
   }
 
@@ -338,7 +414,10 @@ class TeacherModelFileTest {
     Path half = Files.write(dir.resolve("half.zip"), Arrays.copyOf(bytes, bytes.length / 2));
 
     String message = refused(half.toString()).getMessage();
-    assertContains("Teacher " + qualified(half) + " is not a readable DL4J model file (truncated or corrupt?): ",
+    assertContains(
+        "Teacher "
+            + qualified(half)
+            + " is not a readable DL4J model file (truncated or corrupt?): ",
         message);
     assertContains("zip", message); // java.util.zip.ZipException: zip END header not found
   }
@@ -347,12 +426,17 @@ class TeacherModelFileTest {
   void modelTruncatedInPlaceBesideItsChecksumIsRefused() throws IOException {
     Path file = dir.resolve("teacher.zip");
     TeacherModelFile.save(smallMlp(1), file.toString(), null, CONF);
-    assertTrue(Files.exists(dir.resolve(".teacher.zip.crc")), "Hadoop's local file system writes a .crc: " + listDir());
+    assertTrue(
+        Files.exists(dir.resolve(".teacher.zip.crc")),
+        "Hadoop's local file system writes a .crc: " + listDir());
     byte[] bytes = Files.readAllBytes(file);
     Files.write(file, Arrays.copyOf(bytes, bytes.length / 2));
 
     String message = refused(file.toString()).getMessage();
-    assertContains("Teacher " + qualified(file) + " is not a readable DL4J model file (truncated or corrupt?): ",
+    assertContains(
+        "Teacher "
+            + qualified(file)
+            + " is not a readable DL4J model file (truncated or corrupt?): ",
         message);
     assertContains("do not match the checksum", message);
     assertContains("delete the stale checksum file .teacher.zip.crc", message);
@@ -361,7 +445,10 @@ class TeacherModelFileTest {
   @Test
   void notAZipIsRefused() throws IOException {
     Path file = Files.writeString(dir.resolve("notes.zip"), "just some text, not a zip\n");
-    assertContains("Teacher " + qualified(file) + " is not a readable DL4J model file (truncated or corrupt?): ",
+    assertContains(
+        "Teacher "
+            + qualified(file)
+            + " is not a readable DL4J model file (truncated or corrupt?): ",
         refused(file.toString()).getMessage());
   }
 
@@ -369,20 +456,30 @@ class TeacherModelFileTest {
   void zipThatIsNotAModelIsRefused() throws IOException {
     Path file = dir.resolve("random.zip");
     writeZip(file, "random.bin", "4 8 15 16 23 42");
-    assertEquals("Teacher " + qualified(file) + " is not a DL4J model file: a ModelSerializer zip has entries"
-        + " configuration.json and coefficients.bin, this zip has [random.bin]", refused(file.toString()).getMessage());
+    assertEquals(
+        "Teacher "
+            + qualified(file)
+            + " is not a DL4J model file: a ModelSerializer zip has entries"
+            + " configuration.json and coefficients.bin, this zip has [random.bin]",
+        refused(file.toString()).getMessage());
   }
 
   @Test
   void zipWithAForeignConfigurationIsRefused() throws IOException {
     Path file = dir.resolve("foreign.zip");
     writeZip(file, "configuration.json", "{\"layers\": []}", "coefficients.bin", "x");
-    assertEquals("Teacher " + qualified(file) + " is not a DL4J model file: its configuration.json is neither a"
-        + " MultiLayerNetwork configuration (\"confs\") nor a ComputationGraph configuration (\"vertices\")",
+    assertEquals(
+        "Teacher "
+            + qualified(file)
+            + " is not a DL4J model file: its configuration.json is neither a"
+            + " MultiLayerNetwork configuration (\"confs\") nor a ComputationGraph configuration (\"vertices\")",
         refused(file.toString()).getMessage());
 
     writeZip(file, "configuration.json", "{ not json", "coefficients.bin", "x");
-    assertContains("Teacher " + qualified(file) + " is not a readable DL4J model file (truncated or corrupt?): ",
+    assertContains(
+        "Teacher "
+            + qualified(file)
+            + " is not a readable DL4J model file (truncated or corrupt?): ",
         refused(file.toString()).getMessage());
   }
 
@@ -390,10 +487,17 @@ class TeacherModelFileTest {
   void corruptCoefficientsAreRefused() throws IOException {
     MultiLayerNetwork net = smallMlp(1);
     Path file = dir.resolve("corrupt.zip");
-    writeZip(file, "configuration.json", net.getLayerWiseConfigurations().toJson(), "coefficients.bin",
+    writeZip(
+        file,
+        "configuration.json",
+        net.getLayerWiseConfigurations().toJson(),
+        "coefficients.bin",
         "these are not coefficients");
     String message = refused(file.toString()).getMessage();
-    assertContains("Teacher " + qualified(file) + " is not a readable DL4J model file (truncated or corrupt?): ",
+    assertContains(
+        "Teacher "
+            + qualified(file)
+            + " is not a readable DL4J model file (truncated or corrupt?): ",
         message);
   }
 
@@ -401,50 +505,81 @@ class TeacherModelFileTest {
   void sizeMismatchIsRefusedNamingBothSizes() {
     Path file = dir.resolve("teacher.zip");
     TeacherModelFile.save(smallMlp(1), file.toString(), null, CONF);
-    IllegalArgumentException inputs = assertThrows(IllegalArgumentException.class,
-        () -> TeacherModelFile.load(file.toString(), CONF, 100, CLASSES));
-    assertEquals("Teacher " + qualified(file) + " takes 12 inputs but the dataset's features have 100 values",
+    IllegalArgumentException inputs =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TeacherModelFile.load(file.toString(), CONF, 100, CLASSES));
+    assertEquals(
+        "Teacher "
+            + qualified(file)
+            + " takes 12 inputs but the dataset's features have 100 values",
         inputs.getMessage());
-    IllegalArgumentException classes = assertThrows(IllegalArgumentException.class,
-        () -> TeacherModelFile.load(file.toString(), CONF, INPUTS, 10));
-    assertEquals("Teacher " + qualified(file) + " predicts 4 classes but the dataset has 10 classes",
+    IllegalArgumentException classes =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TeacherModelFile.load(file.toString(), CONF, INPUTS, 10));
+    assertEquals(
+        "Teacher " + qualified(file) + " predicts 4 classes but the dataset has 10 classes",
         classes.getMessage());
     assertEquals(INPUTS, TeacherModelFile.load(file.toString(), CONF, INPUTS, CLASSES).inputSize());
-    assertEquals("expectedInputs must be at least 1, cannot be: 0", assertThrows(IllegalArgumentException.class,
-        () -> TeacherModelFile.load(file.toString(), CONF, 0, CLASSES)).getMessage());
+    assertEquals(
+        "expectedInputs must be at least 1, cannot be: 0",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> TeacherModelFile.load(file.toString(), CONF, 0, CLASSES))
+            .getMessage());
   }
 
   @Test
   void graphWithTwoInputsIsRefused() {
-    ComputationGraphConfiguration conf = graphBuilder(1)
-        .addInputs("a", "b")
-        .addVertex("merged", new MergeVertex(), "a", "b")
-        .addLayer("logits", new OutputLayer.Builder(DistillationLoss.hardLabelsOnly()).nIn(6).nOut(2)
-            .activation(Activation.IDENTITY).build(), "merged")
-        .setOutputs("logits")
-        .build();
+    ComputationGraphConfiguration conf =
+        graphBuilder(1)
+            .addInputs("a", "b")
+            .addVertex("merged", new MergeVertex(), "a", "b")
+            .addLayer(
+                "logits",
+                new OutputLayer.Builder(DistillationLoss.hardLabelsOnly())
+                    .nIn(6)
+                    .nOut(2)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "merged")
+            .setOutputs("logits")
+            .build();
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     Path file = dir.resolve("two-inputs.zip");
     TeacherModelFile.save(graph, file.toString(), null, CONF);
-    assertEquals("Teacher " + qualified(file) + " is a ComputationGraph with 2 input(s) [a, b] and 1 output(s)"
-        + " [logits]; a teacher needs exactly one input (the features) and one output (the class scores)",
+    assertEquals(
+        "Teacher "
+            + qualified(file)
+            + " is a ComputationGraph with 2 input(s) [a, b] and 1 output(s)"
+            + " [logits]; a teacher needs exactly one input (the features) and one output (the class scores)",
         refused(file.toString()).getMessage());
   }
 
   @Test
   void sigmoidOutputIsRefused() {
-    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().list()
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nIn(3).nOut(2)
-            .activation(Activation.SIGMOID).build())
-        .build();
+    MultiLayerConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .list()
+            .layer(
+                new OutputLayer.Builder(LossFunctions.LossFunction.XENT)
+                    .nIn(3)
+                    .nOut(2)
+                    .activation(Activation.SIGMOID)
+                    .build())
+            .build();
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     Path file = dir.resolve("sigmoid.zip");
     TeacherModelFile.save(net, file.toString(), null, CONF);
-    assertEquals("Teacher " + qualified(file) + "'s output layer (OutputLayer 'layer0') has"
-        + " activation sigmoid; a teacher's"
-        + " outputs must be logits (identity activation) or class probabilities (softmax)",
+    assertEquals(
+        "Teacher "
+            + qualified(file)
+            + "'s output layer (OutputLayer 'layer0') has"
+            + " activation sigmoid; a teacher's"
+            + " outputs must be logits (identity activation) or class probabilities (softmax)",
         refused(file.toString()).getMessage());
   }
 
@@ -455,38 +590,62 @@ class TeacherModelFileTest {
     Path sidecar = dir.resolve("teacher.zip.json");
     TeacherModelFile.save(net, file.toString(), info(net.numParams()), CONF);
     String good = Files.readString(sidecar);
-    assertFalse(Files.exists(dir.resolve(".teacher.zip.json.crc")), "the sidecar is hand-editable: " + listDir());
+    assertFalse(
+        Files.exists(dir.resolve(".teacher.zip.json.crc")),
+        "the sidecar is hand-editable: " + listDir());
 
     Files.writeString(sidecar, good.replace("\"epochs\" : 3,", ""));
-    assertEquals("The sidecar " + qualified(sidecar) + " of teacher " + qualified(file) + " is not valid:"
-        + " field 'epochs' (an integer) is missing", refused(file.toString()).getMessage());
+    assertEquals(
+        "The sidecar "
+            + qualified(sidecar)
+            + " of teacher "
+            + qualified(file)
+            + " is not valid:"
+            + " field 'epochs' (an integer) is missing",
+        refused(file.toString()).getMessage());
 
-    Files.writeString(sidecar, good.replace("\"parameterCount\" : " + net.numParams(), "\"parameterCount\" : 7"));
-    assertEquals("The sidecar " + qualified(sidecar) + " says its teacher has 7 parameters but " + qualified(file)
-        + " has " + net.numParams() + "; the sidecar belongs to another network (delete or rewrite it)",
+    Files.writeString(
+        sidecar, good.replace("\"parameterCount\" : " + net.numParams(), "\"parameterCount\" : 7"));
+    assertEquals(
+        "The sidecar "
+            + qualified(sidecar)
+            + " says its teacher has 7 parameters but "
+            + qualified(file)
+            + " has "
+            + net.numParams()
+            + "; the sidecar belongs to another network (delete or rewrite it)",
         refused(file.toString()).getMessage());
 
     Files.writeString(sidecar, "[1, 2]");
-    assertContains("is not valid: expected a JSON object, got: ARRAY", refused(file.toString()).getMessage());
+    assertContains(
+        "is not valid: expected a JSON object, got: ARRAY", refused(file.toString()).getMessage());
   }
 
   @Test
   void saveRefusesASidecarOfAnotherNetworkAndWritesNothing() throws IOException {
     MultiLayerNetwork net = smallMlp(1);
     Path file = dir.resolve("teacher.zip");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TeacherModelFile.save(net, file.toString(), info(5), CONF));
-    assertEquals("Cannot save teacher to " + file + ": its TeacherInfo says 5 parameters but the network has "
-        + net.numParams(), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TeacherModelFile.save(net, file.toString(), info(5), CONF));
+    assertEquals(
+        "Cannot save teacher to "
+            + file
+            + ": its TeacherInfo says 5 parameters but the network has "
+            + net.numParams(),
+        e.getMessage());
     assertEquals(List.of(), listDir());
   }
 
   @Test
   void logitsRefuseFeaturesOfTheWrongWidth() {
     TeacherModel teacher = TeacherModel.of(smallMlp(1));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> teacher.logits(Nd4j.zeros(DataType.FLOAT, 3, 7)));
-    assertEquals("Teacher <in memory> takes 12 inputs, got features of shape [3, 7] (expected [n, 12])",
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> teacher.logits(Nd4j.zeros(DataType.FLOAT, 3, 7)));
+    assertEquals(
+        "Teacher <in memory> takes 12 inputs, got features of shape [3, 7] (expected [n, 12])",
         e.getMessage());
   }
 
@@ -494,9 +653,12 @@ class TeacherModelFileTest {
   void unwritableLocationFailsWithTheTarget() throws IOException {
     Path blocker = Files.writeString(dir.resolve("blocker"), "a file where a directory should be");
     String target = blocker.resolve("teacher.zip").toString();
-    UncheckedIOException e = assertThrows(UncheckedIOException.class,
-        () -> TeacherModelFile.save(smallMlp(1), target, null, CONF));
-    assertContains("Cannot save teacher to " + qualified(blocker.resolve("teacher.zip")), e.getMessage());
+    UncheckedIOException e =
+        assertThrows(
+            UncheckedIOException.class,
+            () -> TeacherModelFile.save(smallMlp(1), target, null, CONF));
+    assertContains(
+        "Cannot save teacher to " + qualified(blocker.resolve("teacher.zip")), e.getMessage());
   }
 
   // ---------------------------------------------------------------- TeacherInfo
@@ -505,16 +667,23 @@ class TeacherModelFileTest {
   void teacherInfoRoundTripsThroughJsonAndChecksItsFields() {
     TeacherInfo info = info(1234);
     assertEquals(info, TeacherInfo.fromJson(info.toJson()));
-    TeacherNetworksTest.assertMessage("TeacherInfo: validationErrors must be in [0, validationExamples = 80], cannot be: 81",
+    TeacherNetworksTest.assertMessage(
+        "TeacherInfo: validationErrors must be in [0, validationExamples = 80], cannot be: 81",
         () -> new TeacherInfo("d", "c", 1, 0.5, 81, 80, 10, 1.0, Instant.EPOCH));
-    TeacherNetworksTest.assertMessage("TeacherInfo: validationAccuracy must be in [0, 1], cannot be: 1.5",
+    TeacherNetworksTest.assertMessage(
+        "TeacherInfo: validationAccuracy must be in [0, 1], cannot be: 1.5",
         () -> new TeacherInfo("d", "c", 1, 1.5, 0, 80, 10, 1.0, Instant.EPOCH));
-    TeacherNetworksTest.assertMessage("TeacherInfo: datasetPath must not be blank, cannot be: \" \"",
+    TeacherNetworksTest.assertMessage(
+        "TeacherInfo: datasetPath must not be blank, cannot be: \" \"",
         () -> new TeacherInfo(" ", "c", 1, 0.5, 0, 80, 10, 1.0, Instant.EPOCH));
-    TeacherNetworksTest.assertMessage("field 'createdAt' must be an ISO-8601 instant such as 2025-01-31T12:00:00Z,"
-        + " cannot be: \"yesterday\"", () -> TeacherInfo.fromJson(info.toJson().replace(
-            "2025-01-31T12:34:56.789Z", "yesterday")));
-    TeacherNetworksTest.assertMessage("field 'epochs' must be an integer, got: \"three\"",
-        () -> TeacherInfo.fromJson(info.toJson().replace("\"epochs\" : 3", "\"epochs\" : \"three\"")));
+    TeacherNetworksTest.assertMessage(
+        "field 'createdAt' must be an ISO-8601 instant such as 2025-01-31T12:00:00Z,"
+            + " cannot be: \"yesterday\"",
+        () -> TeacherInfo.fromJson(info.toJson().replace("2025-01-31T12:34:56.789Z", "yesterday")));
+    TeacherNetworksTest.assertMessage(
+        "field 'epochs' must be an integer, got: \"three\"",
+        () ->
+            TeacherInfo.fromJson(
+                info.toJson().replace("\"epochs\" : 3", "\"epochs\" : \"three\"")));
   }
 }

@@ -68,12 +68,14 @@ class TeacherNetworksTest {
     assertEquals(0.5, retain(conf, 1));
     assertEquals(0.5, retain(conf, 2));
 
-    // Max-norm 3.5 on every layer's weights W, over dimension 0 (each unit's incoming weights); biases free.
+    // Max-norm 3.5 on every layer's weights W, over dimension 0 (each unit's incoming weights);
+    // biases free.
     for (int i = 0; i < 3; i++) {
       MaxNormConstraint constraint = maxNorm(conf, i);
       assertEquals(3.5, constraint.getMaxNorm());
       assertArrayEquals(new int[] {0}, constraint.getDimensions());
-      assertEquals(java.util.Set.of("W"), constraint.getParams(), "constrained parameters of layer " + i);
+      assertEquals(
+          java.util.Set.of("W"), constraint.getParams(), "constrained parameters of layer " + i);
     }
 
     IUpdater updater = ((BaseLayer) layer(conf, 0)).getIUpdater();
@@ -103,18 +105,22 @@ class TeacherNetworksTest {
 
   @Test
   void mlpWithoutRegularisationHasNoDropoutOrConstraints() {
-    MultiLayerConfiguration conf = TeacherNetworks.mlp(5, new int[] {4, 3}, 2, 1.0, 1.0, null, new Sgd(0.1), 1);
+    MultiLayerConfiguration conf =
+        TeacherNetworks.mlp(5, new int[] {4, 3}, 2, 1.0, 1.0, null, new Sgd(0.1), 1);
     assertEquals("5-4-3-2", io.distill.trainer.LogitsOutput.describe(conf));
     for (int i = 0; i < 3; i++) {
       assertNull(layer(conf, i).getIDropout(), "dropout of layer " + i);
       List<LayerConstraint> constraints = layer(conf, i).getConstraints();
-      assertTrue(constraints == null || constraints.isEmpty(), "constraints of layer " + i + ": " + constraints);
+      assertTrue(
+          constraints == null || constraints.isEmpty(),
+          "constraints of layer " + i + ": " + constraints);
     }
   }
 
   @Test
   void mlpWithoutHiddenLayersPutsInputDropoutOnTheOutputLayer() {
-    MultiLayerConfiguration conf = TeacherNetworks.mlp(6, new int[0], 3, 0.9, 0.5, 2.0, new Sgd(0.1), 1);
+    MultiLayerConfiguration conf =
+        TeacherNetworks.mlp(6, new int[0], 3, 0.9, 0.5, 2.0, new Sgd(0.1), 1);
     assertEquals("6-3", io.distill.trainer.LogitsOutput.describe(conf));
     assertEquals(1, conf.getConfs().size());
     assertEquals(0.9, retain(conf, 0));
@@ -125,7 +131,8 @@ class TeacherNetworksTest {
   @Test
   void updaterIsCopiedNotShared() {
     Nesterovs updater = new Nesterovs(0.05, 0.5);
-    MultiLayerConfiguration conf = TeacherNetworks.mlp(3, new int[] {2}, 2, 1.0, 1.0, null, updater, 1);
+    MultiLayerConfiguration conf =
+        TeacherNetworks.mlp(3, new int[] {2}, 2, 1.0, 1.0, null, updater, 1);
     IUpdater configured = ((BaseLayer) layer(conf, 0)).getIUpdater();
     assertEquals(updater, configured);
     assertNotSame(updater, configured);
@@ -134,7 +141,8 @@ class TeacherNetworksTest {
   @Test
   void maxNormBoundsEachUnitsIncomingWeightsDuringTraining() {
     // 20 inputs, 30 hidden: W is [20, 30]; a huge SGD step pushes every weight far past the bound.
-    MultiLayerConfiguration conf = TeacherNetworks.mlp(20, new int[] {30}, 3, 1.0, 1.0, 1.0, new Sgd(1000.0), 3);
+    MultiLayerConfiguration conf =
+        TeacherNetworks.mlp(20, new int[] {30}, 3, 1.0, 1.0, 1.0, new Sgd(1000.0), 3);
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     INDArray w = net.getLayer(0).getParam("W");
@@ -151,13 +159,17 @@ class TeacherNetworksTest {
       INDArray weights = net.getLayer(l).getParam("W");
       INDArray incoming = weights.norm2(0); // one norm per unit
       INDArray outgoing = weights.norm2(1); // one norm per input
-      assertTrue(incoming.maxNumber().doubleValue() <= 1.0 + 1e-4,
+      assertTrue(
+          incoming.maxNumber().doubleValue() <= 1.0 + 1e-4,
           "layer " + l + " incoming norms must be at most 1: " + incoming);
-      assertTrue(incoming.maxNumber().doubleValue() > 0.99,
+      assertTrue(
+          incoming.maxNumber().doubleValue() > 0.99,
           "layer " + l + ": the step should have pushed some unit to the bound: " + incoming);
       if (l == 0) {
         // Had the constraint run over dimension 1 instead, these would be the bounded ones.
-        assertTrue(outgoing.maxNumber().doubleValue() > 1.01, "outgoing norms are not what is bounded: " + outgoing);
+        assertTrue(
+            outgoing.maxNumber().doubleValue() > 1.01,
+            "outgoing norms are not what is bounded: " + outgoing);
       }
     }
   }
@@ -166,24 +178,34 @@ class TeacherNetworksTest {
   void mlpRefusesBadArgumentsNamingTheValue() {
     Sgd sgd = new Sgd(0.1);
     int[] hidden = {4};
-    assertMessage("inputs must be at least 1, cannot be: 0",
+    assertMessage(
+        "inputs must be at least 1, cannot be: 0",
         () -> TeacherNetworks.mlp(0, hidden, 2, 1, 1, null, sgd, 1));
-    assertMessage("hidden layer sizes must be at least 1, cannot be: -3 (hidden[1] of [4, -3])",
+    assertMessage(
+        "hidden layer sizes must be at least 1, cannot be: -3 (hidden[1] of [4, -3])",
         () -> TeacherNetworks.mlp(5, new int[] {4, -3}, 2, 1, 1, null, sgd, 1));
-    assertMessage("classes must be at least 2, cannot be: 1",
+    assertMessage(
+        "classes must be at least 2, cannot be: 1",
         () -> TeacherNetworks.mlp(5, hidden, 1, 1, 1, null, sgd, 1));
-    assertMessage("inputRetain (a retain probability) must be in (0, 1], cannot be: 0.0",
+    assertMessage(
+        "inputRetain (a retain probability) must be in (0, 1], cannot be: 0.0",
         () -> TeacherNetworks.mlp(5, hidden, 2, 0.0, 1, null, sgd, 1));
-    assertMessage("hiddenRetain (a retain probability) must be in (0, 1], cannot be: 1.5",
+    assertMessage(
+        "hiddenRetain (a retain probability) must be in (0, 1], cannot be: 1.5",
         () -> TeacherNetworks.mlp(5, hidden, 2, 1, 1.5, null, sgd, 1));
-    assertMessage("hiddenRetain (a retain probability) must be in (0, 1], cannot be: NaN",
+    assertMessage(
+        "hiddenRetain (a retain probability) must be in (0, 1], cannot be: NaN",
         () -> TeacherNetworks.mlp(5, hidden, 2, 1, Double.NaN, null, sgd, 1));
-    assertMessage("maxNorm must be positive and finite (or null for none), cannot be: -1.0",
+    assertMessage(
+        "maxNorm must be positive and finite (or null for none), cannot be: -1.0",
         () -> TeacherNetworks.mlp(5, hidden, 2, 1, 1, -1.0, sgd, 1));
-    assertMessage("maxNorm must be positive and finite (or null for none), cannot be: Infinity",
+    assertMessage(
+        "maxNorm must be positive and finite (or null for none), cannot be: Infinity",
         () -> TeacherNetworks.mlp(5, hidden, 2, 1, 1, Double.POSITIVE_INFINITY, sgd, 1));
-    assertThrows(NullPointerException.class, () -> TeacherNetworks.mlp(5, hidden, 2, 1, 1, null, null, 1));
-    assertThrows(NullPointerException.class, () -> TeacherNetworks.mlp(5, null, 2, 1, 1, null, sgd, 1));
+    assertThrows(
+        NullPointerException.class, () -> TeacherNetworks.mlp(5, hidden, 2, 1, 1, null, null, 1));
+    assertThrows(
+        NullPointerException.class, () -> TeacherNetworks.mlp(5, null, 2, 1, 1, null, sgd, 1));
   }
 
   @Test

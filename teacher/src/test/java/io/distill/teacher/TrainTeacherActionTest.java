@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.EmbeddedMnist;
 import io.distill.core.LocalSpark;
+import io.distill.dataset.EmbeddedMnist;
 import io.distill.dataset.ValidationSplit;
 import io.distill.trainer.TrainingSettings;
 import java.nio.file.Path;
@@ -28,15 +28,25 @@ class TrainTeacherActionTest {
     Dataset<Row> train = EmbeddedMnist.train();
     ValidationSplit split = ValidationSplit.compute(train, "slice/train", 500, 1);
     String model = dir.resolve("teacher.zip").toString();
-    TrainTeacherAction.Result result = TrainTeacherAction.of(spark)
-        .network(TeacherNetworks.mlp(784, new int[] {64}, 10, 1.0, 1.0, null, new Adam(2e-3), 3))
-        .trainingData(split.training(train), "slice/train (fit)")
-        .validationData(split.validation(train), "slice/train (validation)").output(model)
-        .settings(TrainingSettings.builder().epochs(2).workers(2).batchSizePerWorker(32).averagingPeriod(4).build())
-        .execute();
+    TrainTeacherAction.Result result =
+        TrainTeacherAction.of(spark)
+            .network(
+                TeacherNetworks.mlp(784, new int[] {64}, 10, 1.0, 1.0, null, new Adam(2e-3), 3))
+            .trainingData(split.training(train), "slice/train (fit)")
+            .validationData(split.validation(train), "slice/train (validation)")
+            .output(model)
+            .settings(
+                TrainingSettings.builder()
+                    .epochs(2)
+                    .workers(2)
+                    .batchSizePerWorker(32)
+                    .averagingPeriod(4)
+                    .build())
+            .execute();
     assertEquals(2, result.training().history().size());
 
-    TeacherModel teacher = TeacherModelFile.load(model, spark.sparkContext().hadoopConfiguration(), 784, 10);
+    TeacherModel teacher =
+        TeacherModelFile.load(model, spark.sparkContext().hadoopConfiguration(), 784, 10);
     TeacherInfo info = teacher.info().orElseThrow();
     assertEquals(result.info(), info);
     assertEquals("784-64-10", info.configuration());
@@ -44,7 +54,8 @@ class TrainTeacherActionTest {
     assertEquals(result.training().keptEpoch(), info.epochs());
     assertEquals(784 * 64 + 64 + 64 * 10 + 10, info.parameterCount());
 
-    // The sidecar's validation errors are what the reloaded teacher gets wrong on the validation rows, counted here.
+    // The sidecar's validation errors are what the reloaded teacher gets wrong on the validation
+    // rows, counted here.
     List<Row> test = split.validation(train).orderBy("id").collectAsList();
     float[][] x = new float[test.size()][];
     for (int i = 0; i < x.length; i++) {
@@ -64,7 +75,9 @@ class TrainTeacherActionTest {
     }
     assertEquals(info.validationErrors(), errors);
     assertTrue(info.validationAccuracy() > 0.85, "accuracy " + info.validationAccuracy());
-    assertArrayEquals(result.training().network().output(features, false).ravel().toFloatVector(),
-        logits.ravel().toFloatVector(), "the reloaded teacher's logits are the trained network's outputs");
+    assertArrayEquals(
+        result.training().network().output(features, false).ravel().toFloatVector(),
+        logits.ravel().toFloatVector(),
+        "the reloaded teacher's logits are the trained network's outputs");
   }
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.dataset.EmbeddedMnist;
 import io.distill.core.LocalSpark;
+import io.distill.dataset.EmbeddedMnist;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -32,8 +32,14 @@ class TransferSetActionTest {
   @Test
   void originalsPlusShiftedCopiesWithUniqueIdsAndTheirLabels() {
     String input = slice(200);
-    TransferSetAction.Result r = TransferSetAction.of(SPARK).data(input).output(dir.resolve("out").toString())
-        .copies(2).maxShift(2).seed(3).execute();
+    TransferSetAction.Result r =
+        TransferSetAction.of(SPARK)
+            .data(input)
+            .output(dir.resolve("out").toString())
+            .copies(2)
+            .maxShift(2)
+            .seed(3)
+            .execute();
     assertEquals(200, r.inputRows());
     assertEquals(600, r.rows());
     List<Row> out = SPARK.read().parquet(r.outputPath()).collectAsList();
@@ -48,14 +54,17 @@ class TransferSetActionTest {
     for (Row x : out) {
       long id = x.getLong(0);
       Row original = originals.get(id % stride);
-      assertEquals(original.getInt(2), x.getInt(2), "copy " + id + " keeps the label of " + id % stride);
+      assertEquals(
+          original.getInt(2), x.getInt(2), "copy " + id + " keeps the label of " + id % stride);
       float[] a = floats(original.getList(1));
       float[] b = floats(x.getList(1));
       if (id < stride) {
         assertTrue(java.util.Arrays.equals(a, b), "original " + id + " unchanged");
         continue;
       }
-      assertTrue(isShiftOf(a, b, 2), "row " + id + " is row " + id % stride + " shifted by at most 2 pixels");
+      assertTrue(
+          isShiftOf(a, b, 2),
+          "row " + id + " is row " + id % stride + " shifted by at most 2 pixels");
       if (!java.util.Arrays.equals(a, b)) {
         shifted++;
       }
@@ -67,12 +76,30 @@ class TransferSetActionTest {
   @Test
   void aRerunWritesTheSameRows() {
     String input = slice(50);
-    String a = TransferSetAction.of(SPARK).data(input).output(dir.resolve("a").toString()).copies(1).seed(9)
-        .execute().outputPath();
-    String b = TransferSetAction.of(SPARK).data(input).output(dir.resolve("b").toString()).copies(1).seed(9)
-        .execute().outputPath();
-    String c = TransferSetAction.of(SPARK).data(input).output(dir.resolve("c").toString()).copies(1).seed(10)
-        .execute().outputPath();
+    String a =
+        TransferSetAction.of(SPARK)
+            .data(input)
+            .output(dir.resolve("a").toString())
+            .copies(1)
+            .seed(9)
+            .execute()
+            .outputPath();
+    String b =
+        TransferSetAction.of(SPARK)
+            .data(input)
+            .output(dir.resolve("b").toString())
+            .copies(1)
+            .seed(9)
+            .execute()
+            .outputPath();
+    String c =
+        TransferSetAction.of(SPARK)
+            .data(input)
+            .output(dir.resolve("c").toString())
+            .copies(1)
+            .seed(10)
+            .execute()
+            .outputPath();
     assertEquals(0, SPARK.read().parquet(a).exceptAll(SPARK.read().parquet(b)).count());
     assertNotEquals(0, SPARK.read().parquet(a).exceptAll(SPARK.read().parquet(c)).count());
   }
@@ -82,22 +109,33 @@ class TransferSetActionTest {
     String input = dir.resolve("empty").toString();
     EmbeddedMnist.train().where("id < 0").write().parquet(input);
     String out = dir.resolve("out").toString();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TransferSetAction.of(SPARK).data(input).output(out).execute());
-    assertEquals("Dataset " + input + " is empty: no rows to build a transfer set from", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TransferSetAction.of(SPARK).data(input).output(out).execute());
+    assertEquals(
+        "Dataset " + input + " is empty: no rows to build a transfer set from", e.getMessage());
     assertFalse(Files.exists(Path.of(out)));
   }
 
   @Test
   void rowsThatAreNotSquareImagesAreRefusedNamingTheRemedy() {
     String input = dir.resolve("not-images").toString();
-    EmbeddedMnist.train().where("id < 10").selectExpr("id", "slice(features, 1, 32) AS features", "label").write()
+    EmbeddedMnist.train()
+        .where("id < 10")
+        .selectExpr("id", "slice(features, 1, 32) AS features", "label")
+        .write()
         .parquet(input);
     String out = dir.resolve("out-not-images").toString();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TransferSetAction.of(SPARK).data(input).output(out).execute());
-    assertEquals("Dataset " + input + " has 32 features per row, not a square image: a transfer set of jittered"
-        + " copies needs square images (soft-labels.transfer-copies = 0 trains on the rows as they are)",
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TransferSetAction.of(SPARK).data(input).output(out).execute());
+    assertEquals(
+        "Dataset "
+            + input
+            + " has 32 features per row, not a square image: a transfer set of jittered"
+            + " copies needs square images (soft-labels.transfer-copies = 0 trains on the rows as they are)",
         e.getMessage());
     assertFalse(Files.exists(Path.of(out)));
   }

@@ -5,11 +5,12 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * A bounded run of training rows packed into primitive arrays, one Spark partition of a {@link TrainingData}: the
- * rows' ids, features (row-major, {@code rows × features}), hard labels and, when the dataset has a teacher, its
- * outputs (K logits per row, or the top-k probabilities and classes; see {@link TeacherSignal}). A block's size is
- * bounded by {@link TrainingData}'s block bytes, so every index inside it is an {@code int}; rows are counted in
- * {@code long} outside it. Immutable once built; safe to share between the tasks of one executor.
+ * A bounded run of training rows packed into primitive arrays, one Spark partition of a {@link
+ * TrainingData}: the rows' ids, features (row-major, {@code rows × features}), hard labels and,
+ * when the dataset has a teacher, its outputs (K logits per row, or the top-k probabilities and
+ * classes; see {@link TeacherSignal}). A block's size is bounded by {@link TrainingData}'s block
+ * bytes, so every index inside it is an {@code int}; rows are counted in {@code long} outside it.
+ * Immutable once built; safe to share between the tasks of one executor.
  */
 final class Block implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -33,7 +34,8 @@ final class Block implements Serializable {
     this.rows = b.rows;
     this.features = b.features;
     this.classes = b.classes;
-    // The builder's arrays as they are (their capacity may exceed the rows: no 32 MB trimming copy); only the rows'
+    // The builder's arrays as they are (their capacity may exceed the rows: no 32 MB trimming
+    // copy); only the rows'
     // values are serialized.
     this.ids = b.ids;
     this.x = b.x;
@@ -46,8 +48,19 @@ final class Block implements Serializable {
     this.topTemperature = b.topTemperature;
   }
 
-  private Block(int index, int rows, int features, int classes, long[] ids, float[] x, int[] labels,
-      TeacherSignal.Kind teacher, float[] logits, int k, int[] topIndices, float[] topProbabilities,
+  private Block(
+      int index,
+      int rows,
+      int features,
+      int classes,
+      long[] ids,
+      float[] x,
+      int[] labels,
+      TeacherSignal.Kind teacher,
+      float[] logits,
+      int k,
+      int[] topIndices,
+      float[] topProbabilities,
       double topTemperature) {
     this.index = index;
     this.rows = rows;
@@ -64,7 +77,10 @@ final class Block implements Serializable {
     this.topTemperature = topTemperature;
   }
 
-  /** Serialized through {@link Proxy}: the arrays as raw bytes (persisted blocks are written and read this way). */
+  /**
+   * Serialized through {@link Proxy}: the arrays as raw bytes (persisted blocks are written and
+   * read this way).
+   */
   private Object writeReplace() {
     return new Proxy(this);
   }
@@ -111,9 +127,21 @@ final class Block implements Serializable {
       TeacherSignal.Kind teacher = TeacherSignal.Kind.values()[in.readInt()];
       int k = in.readInt();
       double t = in.readDouble();
-      block = new Block(index, rows, features, classes, RawArrays.readLongs(in), RawArrays.readFloats(in),
-          RawArrays.readInts(in), teacher, RawArrays.readFloats(in), k, RawArrays.readInts(in),
-          RawArrays.readFloats(in), t);
+      block =
+          new Block(
+              index,
+              rows,
+              features,
+              classes,
+              RawArrays.readLongs(in),
+              RawArrays.readFloats(in),
+              RawArrays.readInts(in),
+              teacher,
+              RawArrays.readFloats(in),
+              k,
+              RawArrays.readInts(in),
+              RawArrays.readFloats(in),
+              t);
     }
 
     private Object readResolve() {
@@ -123,11 +151,12 @@ final class Block implements Serializable {
 
   /** Bytes one row takes in a block. */
   static long rowBytes(int features, int classes, TeacherSignal.Kind teacher, int k) {
-    long teacherBytes = switch (teacher) {
-      case NONE -> 0L;
-      case LOGITS -> 4L * classes;
-      case TOP_K -> 8L * k;
-    };
+    long teacherBytes =
+        switch (teacher) {
+          case NONE -> 0L;
+          case LOGITS -> 4L * classes;
+          case TOP_K -> 8L * k;
+        };
     return 8 + 4L * features + 4 + teacherBytes;
   }
 
@@ -141,12 +170,16 @@ final class Block implements Serializable {
     System.arraycopy(x, row * features, out, offset, features);
   }
 
-  /** Writes the teacher's K logits (or top-k pseudo-logits) of {@code row} into {@code out[offset..]}. */
+  /**
+   * Writes the teacher's K logits (or top-k pseudo-logits) of {@code row} into {@code
+   * out[offset..]}.
+   */
   void teacherLogits(int row, float[] out, int offset) {
     if (teacher == TeacherSignal.Kind.LOGITS) {
       System.arraycopy(logits, row * classes, out, offset, classes);
     } else if (teacher == TeacherSignal.Kind.TOP_K) {
-      TeacherSignal.pseudoLogits(topIndices, topProbabilities, row * k, k, classes, topTemperature, out, offset);
+      TeacherSignal.pseudoLogits(
+          topIndices, topProbabilities, row * k, k, classes, topTemperature, out, offset);
     } else {
       throw new IllegalStateException("block " + index + " has no teacher outputs");
     }
@@ -191,7 +224,13 @@ final class Block implements Serializable {
     private int[] topIndices;
     private float[] topProbabilities;
 
-    Builder(int index, int features, int classes, TeacherSignal.Kind teacher, int k, double topTemperature,
+    Builder(
+        int index,
+        int features,
+        int classes,
+        TeacherSignal.Kind teacher,
+        int k,
+        double topTemperature,
         int expectedRows) {
       this.index = index;
       this.features = features;
@@ -199,7 +238,8 @@ final class Block implements Serializable {
       this.teacher = teacher;
       this.k = k;
       this.topTemperature = topTemperature;
-      // The expected rows and a sixteenth more: hash partitions differ from their mean by about its square root.
+      // The expected rows and a sixteenth more: hash partitions differ from their mean by about its
+      // square root.
       int capacity = Math.max(16, expectedRows + expectedRows / 16);
       ids = new long[capacity];
       x = new float[Math.multiplyExact(capacity, features)];
@@ -221,10 +261,13 @@ final class Block implements Serializable {
       return k;
     }
 
-    /** Makes room for one more row and returns its index; the caller fills {@link #x} and the rest. */
+    /**
+     * Makes room for one more row and returns its index; the caller fills {@link #x} and the rest.
+     */
     int add(long id, int label) {
       if (rows == ids.length) {
-        // Grown by an eighth: a block is a few MB to a few tens of MB, and doubling would hold three times that.
+        // Grown by an eighth: a block is a few MB to a few tens of MB, and doubling would hold
+        // three times that.
         int capacity = Math.addExact(ids.length, ids.length / 8 + 16);
         ids = Arrays.copyOf(ids, capacity);
         x = Arrays.copyOf(x, Math.multiplyExact(capacity, features));

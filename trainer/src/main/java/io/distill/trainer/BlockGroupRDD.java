@@ -13,13 +13,14 @@ import scala.collection.Seq;
 import scala.reflect.ClassTag$;
 
 /**
- * A view of chosen blocks of a packed dataset, grouped: partition {@code i} of this RDD yields the parent's blocks
- * {@code groups[i]}, in that order, one at a time. One training round is a job over such a view: each worker's task
- * reads only the blocks its minibatches of this round come from, not its whole share of the data. A block is fetched
- * through Spark's block manager (from this executor's memory or disk, or recomputed from lineage when lost) only when
- * the task asks for it, and first looked up in the executor's {@link BlockCache}, so consecutive rounds on the same
- * block deserialize it once. The dependency is narrow, so the scheduler runs each task where its first block is
- * cached.
+ * A view of chosen blocks of a packed dataset, grouped: partition {@code i} of this RDD yields the
+ * parent's blocks {@code groups[i]}, in that order, one at a time. One training round is a job over
+ * such a view: each worker's task reads only the blocks its minibatches of this round come from,
+ * not its whole share of the data. A block is fetched through Spark's block manager (from this
+ * executor's memory or disk, or recomputed from lineage when lost) only when the task asks for it,
+ * and first looked up in the executor's {@link BlockCache}, so consecutive rounds on the same block
+ * deserialize it once. The dependency is narrow, so the scheduler runs each task where its first
+ * block is cached.
  */
 final class BlockGroupRDD extends RDD<Block> {
   private static final long serialVersionUID = 1L;
@@ -28,7 +29,9 @@ final class BlockGroupRDD extends RDD<Block> {
   private final GroupPartition[] partitions;
 
   BlockGroupRDD(RDD<Block> parent, int[][] groups) {
-    super(parent.context(), seq(List.of(new GroupDependency(parent, groups))),
+    super(
+        parent.context(),
+        seq(List.of(new GroupDependency(parent, groups))),
         ClassTag$.MODULE$.apply(Block.class));
     this.parent = parent;
     Partition[] parentPartitions = parent.partitions();
@@ -56,27 +59,31 @@ final class BlockGroupRDD extends RDD<Block> {
     Partition[] members = ((GroupPartition) split).members;
     int rddId = parent.id();
     int cacheEntries = 2 * executorCores();
-    Iterator<Block> blocks = new Iterator<>() {
-      private int next;
+    Iterator<Block> blocks =
+        new Iterator<>() {
+          private int next;
 
-      @Override
-      public boolean hasNext() {
-        return next < members.length;
-      }
+          @Override
+          public boolean hasNext() {
+            return next < members.length;
+          }
 
-      @Override
-      public Block next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        Partition p = members[next++];
-        return BlockCache.get(rddId, p.index(), cacheEntries, () -> parent.iterator(p, context).next());
-      }
-    };
+          @Override
+          public Block next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            Partition p = members[next++];
+            return BlockCache.get(
+                rddId, p.index(), cacheEntries, () -> parent.iterator(p, context).next());
+          }
+        };
     return JavaConverters.asScalaIteratorConverter(blocks).asScala();
   }
 
-  /** Task slots of this executor: spark.executor.cores, or this machine's processors (local mode). */
+  /**
+   * Task slots of this executor: spark.executor.cores, or this machine's processors (local mode).
+   */
   private static int executorCores() {
     org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
     int cores = env == null ? 0 : env.conf().getInt("spark.executor.cores", 0);

@@ -7,21 +7,27 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Moves floats between Java arrays and ND4J arrays in one bulk copy. ND4J 1.0.0-M2.1's own
- * {@code DataBuffer.setData(float[])} and {@code Nd4j.create(float[], shape, order)} copy value by value (a virtual
- * {@code put} per float: a tenth of a millisecond per 784-wide minibatch row block, as much as a small student's
- * step), and {@code toFloatMatrix()} makes a view per row. These go through the buffer's direct NIO view instead, and
- * tell ND4J's affinity manager which copy is current (a no-op on CPU, a host↔device sync under CUDA).
+ * Moves floats between Java arrays and ND4J arrays in one bulk copy. ND4J 1.0.0-M2.1's own {@code
+ * DataBuffer.setData(float[])} and {@code Nd4j.create(float[], shape, order)} copy value by value
+ * (a virtual {@code put} per float: a tenth of a millisecond per 784-wide minibatch row block, as
+ * much as a small student's step), and {@code toFloatMatrix()} makes a view per row. These go
+ * through the buffer's direct NIO view instead, and tell ND4J's affinity manager which copy is
+ * current (a no-op on CPU, a host↔device sync under CUDA).
  */
 public final class HostArrays {
   private HostArrays() {}
 
-  /** A new c-order FLOAT {@code [rows, columns]} matrix holding {@code values[0 .. rows·columns)}. */
+  /**
+   * A new c-order FLOAT {@code [rows, columns]} matrix holding {@code values[0 .. rows·columns)}.
+   */
   public static INDArray matrix(float[] values, int rows, int columns) {
     return matrix(values, 0, rows, columns);
   }
 
-  /** A new c-order FLOAT {@code [rows, columns]} matrix holding {@code values[offset .. offset + rows·columns)}. */
+  /**
+   * A new c-order FLOAT {@code [rows, columns]} matrix holding {@code values[offset .. offset +
+   * rows·columns)}.
+   */
   public static INDArray matrix(float[] values, int offset, int rows, int columns) {
     INDArray out = Nd4j.create(DataType.FLOAT, rows, columns);
     fill(out, values, offset, Math.multiplyExact(rows, columns));
@@ -43,10 +49,18 @@ public final class HostArrays {
     Nd4j.getAffinityManager().tagLocation(target, AffinityManager.Location.HOST);
   }
 
-  /** The values of {@code source} in c order, as one Java array (a c-order copy first when it is a view). */
+  /**
+   * The values of {@code source} in c order, as one Java array (a c-order copy first when it is a
+   * view).
+   */
   public static float[] values(INDArray source) {
-    INDArray whole = source.isView() || source.ordering() != 'c' || source.dataType() != DataType.FLOAT
-        || source.data().length() != source.length() ? source.castTo(DataType.FLOAT).dup('c') : source;
+    INDArray whole =
+        source.isView()
+                || source.ordering() != 'c'
+                || source.dataType() != DataType.FLOAT
+                || source.data().length() != source.length()
+            ? source.castTo(DataType.FLOAT).dup('c')
+            : source;
     Nd4j.getAffinityManager().ensureLocation(whole, AffinityManager.Location.HOST);
     float[] out = new float[Math.toIntExact(whole.length())];
     whole.data().asNioFloat().get(out);
@@ -54,10 +68,15 @@ public final class HostArrays {
   }
 
   private static void requireWhole(INDArray target, int length) {
-    if (target.isView() || target.ordering() != 'c' || target.dataType() != DataType.FLOAT
+    if (target.isView()
+        || target.ordering() != 'c'
+        || target.dataType() != DataType.FLOAT
         || target.length() < length) {
-      throw new IllegalArgumentException("HostArrays: expected a c-order FLOAT array of at least " + length
-          + " values that is not a view, got " + target.shapeInfoToString().replaceAll("\\s+", " "));
+      throw new IllegalArgumentException(
+          "HostArrays: expected a c-order FLOAT array of at least "
+              + length
+              + " values that is not a view, got "
+              + target.shapeInfoToString().replaceAll("\\s+", " "));
     }
   }
 }

@@ -4,11 +4,12 @@ import java.io.Serializable;
 import java.util.SplittableRandom;
 
 /**
- * Random translation of image rows, the "input jitter" of Hinton, Vinyals &amp; Dean (2015): each training example
- * is shifted by a whole number of pixels drawn uniformly from {@code [-maxShift, maxShift]} in each direction,
- * independently per example and per visit, and the pixels that move in are 0 (background). A row holds one image
- * of {@code height × width} pixels in row-major order (MNIST: 28 × 28); only training minibatches are jittered,
- * never evaluation. Costs one pass over the minibatch's floats.
+ * Random translation of image rows, the "input jitter" of Hinton, Vinyals &amp; Dean (2015): each
+ * training example is shifted by a whole number of pixels drawn uniformly from {@code [-maxShift,
+ * maxShift]} in each direction, independently per example and per visit, and the pixels that move
+ * in are 0 (background). A row holds one image of {@code height × width} pixels in row-major order
+ * (MNIST: 28 × 28); only training minibatches are jittered, never evaluation. Costs one pass over
+ * the minibatch's floats.
  */
 public final class InputJitter implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -23,25 +24,40 @@ public final class InputJitter implements Serializable {
     this.maxShift = maxShift;
   }
 
-  /** Shifts images of {@code width × height} pixels by up to {@code maxShift} pixels along each axis. */
+  /**
+   * Shifts images of {@code width × height} pixels by up to {@code maxShift} pixels along each
+   * axis.
+   */
   public static InputJitter of(int width, int height, int maxShift) {
     if (width < 1 || height < 1) {
-      throw new IllegalArgumentException("image width and height must be at least 1, cannot be: " + width + " x "
-          + height);
+      throw new IllegalArgumentException(
+          "image width and height must be at least 1, cannot be: " + width + " x " + height);
     }
     if (maxShift < 1 || maxShift >= Math.min(width, height)) {
-      throw new IllegalArgumentException("maxShift must be in [1, " + (Math.min(width, height) - 1)
-          + "] for " + width + " x " + height + " images, cannot be: " + maxShift);
+      throw new IllegalArgumentException(
+          "maxShift must be in [1, "
+              + (Math.min(width, height) - 1)
+              + "] for "
+              + width
+              + " x "
+              + height
+              + " images, cannot be: "
+              + maxShift);
     }
     return new InputJitter(width, height, maxShift);
   }
 
-  /** Square images of {@code features} pixels (784 → 28 × 28), shifted by up to {@code maxShift} pixels. */
+  /**
+   * Square images of {@code features} pixels (784 → 28 × 28), shifted by up to {@code maxShift}
+   * pixels.
+   */
   public static InputJitter square(int features, int maxShift) {
     int side = (int) Math.round(Math.sqrt(features));
     if (side * side != features) {
-      throw new IllegalArgumentException("input jitter needs square images: " + features
-          + " features per row is not a square number of pixels");
+      throw new IllegalArgumentException(
+          "input jitter needs square images: "
+              + features
+              + " features per row is not a square number of pixels");
     }
     return of(side, side, maxShift);
   }
@@ -64,20 +80,31 @@ public final class InputJitter implements Serializable {
   }
 
   /**
-   * A copy of one image ({@link #pixels()} floats) shifted by a random offset drawn from {@code random}; the input
-   * is not changed.
+   * A copy of one image ({@link #pixels()} floats) shifted by a random offset drawn from {@code
+   * random}; the input is not changed.
    */
   public float[] jittered(float[] image, SplittableRandom random) {
     if (image.length != pixels()) {
-      throw new IllegalArgumentException("expected an image of " + pixels() + " pixels (" + width + " x " + height
-          + "), got " + image.length + " values");
+      throw new IllegalArgumentException(
+          "expected an image of "
+              + pixels()
+              + " pixels ("
+              + width
+              + " x "
+              + height
+              + "), got "
+              + image.length
+              + " values");
     }
     float[] x = image.clone();
     apply(x, 1, random);
     return x;
   }
 
-  /** Shifts each of the {@code rows} images in {@code x} (row-major, {@link #pixels()} floats each) in place. */
+  /**
+   * Shifts each of the {@code rows} images in {@code x} (row-major, {@link #pixels()} floats each)
+   * in place.
+   */
   void apply(float[] x, int rows, SplittableRandom random) {
     float[] copy = new float[pixels()];
     for (int r = 0; r < rows; r++) {
@@ -89,14 +116,18 @@ public final class InputJitter implements Serializable {
     }
   }
 
-  /** Moves the image at {@code offset} right by {@code dx} and down by {@code dy} pixels, filling with 0. */
+  /**
+   * Moves the image at {@code offset} right by {@code dx} and down by {@code dy} pixels, filling
+   * with 0.
+   */
   void shift(float[] x, int offset, int dx, int dy, float[] scratch) {
     System.arraycopy(x, offset, scratch, 0, pixels());
     java.util.Arrays.fill(x, offset, offset + pixels(), 0f);
     int fromX = Math.max(0, -dx);
     int toX = Math.min(width, width - dx);
     for (int y = Math.max(0, -dy); y < Math.min(height, height - dy); y++) {
-      System.arraycopy(scratch, y * width + fromX, x, offset + (y + dy) * width + fromX + dx, toX - fromX);
+      System.arraycopy(
+          scratch, y * width + fromX, x, offset + (y + dy) * width + fromX + dx, toX - fromX);
     }
   }
 

@@ -12,13 +12,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Floating-point operations of one example's forward pass through a DL4J network, for the GFLOP/s figures of the
- * report and the benchmarks: each layer's weight matrix {@code W} costs {@code 2 × |W|} flops (a multiply and an add
- * per weight) at every output position, i.e. {@code 2·nIn·nOut} for a dense layer and
- * {@code 2·kH·kW·cIn·cOut·H·W} for a convolution producing {@code H × W} positions; biases, activations, pooling and
- * normalisation are left out (they are a few percent of a GEMM-bound network). The positions are read from one
- * forward pass of a zero example, so the count follows whatever the configuration does to the shapes. A training
- * step is counted as 3 forward passes (forward, and backward through activations and weights).
+ * Floating-point operations of one example's forward pass through a DL4J network, for the GFLOP/s
+ * figures of the report and the benchmarks: each layer's weight matrix {@code W} costs {@code 2 ×
+ * |W|} flops (a multiply and an add per weight) at every output position, i.e. {@code 2·nIn·nOut}
+ * for a dense layer and {@code 2·kH·kW·cIn·cOut·H·W} for a convolution producing {@code H × W}
+ * positions; biases, activations, pooling and normalisation are left out (they are a few percent of
+ * a GEMM-bound network). The positions are read from one forward pass of a zero example, so the
+ * count follows whatever the configuration does to the shapes. A training step is counted as 3
+ * forward passes (forward, and backward through activations and weights).
  *
  * <p>Cost: one forward pass of one example.
  */
@@ -28,7 +29,10 @@ public final class NetworkFlops {
 
   private NetworkFlops() {}
 
-  /** Forward flops per example of {@code network} (a MultiLayerNetwork or a one-input ComputationGraph). */
+  /**
+   * Forward flops per example of {@code network} (a MultiLayerNetwork or a one-input
+   * ComputationGraph).
+   */
   public static double forward(Model network, long features) {
     INDArray example = Nd4j.zeros(DataType.FLOAT, 1, features);
     double flops = 0;
@@ -39,20 +43,24 @@ public final class NetworkFlops {
         flops += layerFlops(layers[i], activations.get(i + 1)); // activations.get(0) is the input
       }
     } else if (network instanceof ComputationGraph graph) {
-      Map<String, INDArray> activations = graph.feedForward(example.castTo(graph.params().dataType()), false);
+      Map<String, INDArray> activations =
+          graph.feedForward(example.castTo(graph.params().dataType()), false);
       for (Layer layer : graph.getLayers()) {
         flops += layerFlops(layer, activations.get(layer.conf().getLayer().getLayerName()));
       }
     } else {
-      throw new IllegalArgumentException("Cannot count the flops of a " + network.getClass().getName());
+      throw new IllegalArgumentException(
+          "Cannot count the flops of a " + network.getClass().getName());
     }
     return flops;
   }
 
   private static double layerFlops(Layer layer, INDArray output) {
     INDArray weights = layer.paramTable(false).get("W");
-    if (weights == null || output == null
-        || !(layer.conf().getLayer() instanceof FeedForwardLayer ff) || ff.getNOut() <= 0) {
+    if (weights == null
+        || output == null
+        || !(layer.conf().getLayer() instanceof FeedForwardLayer ff)
+        || ff.getNOut() <= 0) {
       return 0;
     }
     double positions = (double) output.length() / ff.getNOut();

@@ -6,10 +6,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * What the driver broadcasts each round: the network configuration as JSON (a MultiLayerNetwork itself does not
- * survive Spark's closure serialization), its flattened parameters, its flattened updater state (momentum, Adam
- * moments; empty for plain SGD), and the iteration and epoch counters that learning-rate schedules and Adam's
- * bias correction read.
+ * What the driver broadcasts each round: the network configuration as JSON (a MultiLayerNetwork
+ * itself does not survive Spark's closure serialization), its flattened parameters, its flattened
+ * updater state (momentum, Adam moments; empty for plain SGD), and the iteration and epoch counters
+ * that learning-rate schedules and Adam's bias correction read.
  */
 final class NetworkState implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -20,7 +20,12 @@ final class NetworkState implements Serializable {
   final int iteration;
   final int epoch;
 
-  NetworkState(String configurationJson, float[] parameters, float[] updaterState, int iteration, int epoch) {
+  NetworkState(
+      String configurationJson,
+      float[] parameters,
+      float[] updaterState,
+      int iteration,
+      int epoch) {
     this.configurationJson = configurationJson;
     this.parameters = parameters;
     this.updaterState = updaterState;
@@ -30,23 +35,30 @@ final class NetworkState implements Serializable {
 
   static NetworkState of(MultiLayerNetwork net, String configurationJson) {
     INDArray state = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
-    return new NetworkState(configurationJson, net.params().toFloatVector(),
+    return new NetworkState(
+        configurationJson,
+        net.params().toFloatVector(),
         state == null ? new float[0] : state.toFloatVector(),
-        net.getLayerWiseConfigurations().getIterationCount(), net.getLayerWiseConfigurations().getEpochCount());
+        net.getLayerWiseConfigurations().getIterationCount(),
+        net.getLayerWiseConfigurations().getEpochCount());
   }
 
   /** Serialized through {@link Proxy}: the arrays as raw bytes. */
-  /** Writes {@code values} into the flattened array {@code target} in place (no intermediate array). */
+  /**
+   * Writes {@code values} into the flattened array {@code target} in place (no intermediate array).
+   */
   private static void copyInto(INDArray target, float[] values, String what) {
     if (target.length() != values.length) {
-      throw new IllegalStateException("The network's " + what + " hold " + target.length() + " values, got "
-          + values.length);
+      throw new IllegalStateException(
+          "The network's " + what + " hold " + target.length() + " values, got " + values.length);
     }
-    if (!target.isView() && target.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
+    if (!target.isView()
+        && target.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
         && target.data().length() == values.length) {
       HostArrays.fill(target, values, values.length);
     } else {
-      target.assign(Nd4j.create(values, new long[] {1, values.length}, 'c').reshape(target.shape()));
+      target.assign(
+          Nd4j.create(values, new long[] {1, values.length}, 'c').reshape(target.shape()));
     }
   }
 
@@ -82,12 +94,15 @@ final class NetworkState implements Serializable {
     }
 
     @Override
-    public void readExternal(java.io.ObjectInput in) throws java.io.IOException, ClassNotFoundException {
+    public void readExternal(java.io.ObjectInput in)
+        throws java.io.IOException, ClassNotFoundException {
       String json = in.readUTF();
       if (json.isEmpty()) {
         json = (String) in.readObject();
       }
-      state = new NetworkState(json, RawArrays.readFloats(in), RawArrays.readFloats(in), in.readInt(), in.readInt());
+      state =
+          new NetworkState(
+              json, RawArrays.readFloats(in), RawArrays.readFloats(in), in.readInt(), in.readInt());
     }
 
     private Object readResolve() {
@@ -101,8 +116,12 @@ final class NetworkState implements Serializable {
     INDArray state = net.getUpdater().getStateViewArray();
     if (updaterState.length > 0) {
       if (state == null || state.length() != updaterState.length) {
-        throw new IllegalStateException("Updater state has " + updaterState.length + " values, the network's updater"
-            + " holds " + (state == null ? 0 : state.length()));
+        throw new IllegalStateException(
+            "Updater state has "
+                + updaterState.length
+                + " values, the network's updater"
+                + " holds "
+                + (state == null ? 0 : state.length()));
       }
       copyInto(state, updaterState, "updater state");
     }

@@ -7,10 +7,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Primitive arrays written as raw bytes in one piece, for the objects that carry parameters and rows between the
- * driver and the executors every round ({@link NetworkState}, {@link RoundResult}, {@link Block}): Java
- * serialization writes a float[] value by value, which for the 15 MB of an 800x800 student's parameters and Adam
- * moments cost a tenth of a second each way per round.
+ * Primitive arrays written as raw bytes in one piece, for the objects that carry parameters and
+ * rows between the driver and the executors every round ({@link NetworkState}, {@link RoundResult},
+ * {@link Block}): Java serialization writes a float[] value by value, which for the 15 MB of an
+ * 800x800 student's parameters and Adam moments cost a tenth of a second each way per round.
  */
 final class RawArrays {
   private static final int CHUNK = 1 << 20;
@@ -28,7 +28,9 @@ final class RawArrays {
       return;
     }
     out.writeInt(length);
-    ByteBuffer bytes = ByteBuffer.allocate(Math.max(1, Math.min(length, CHUNK)) * 4).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.allocate(Math.max(1, Math.min(length, CHUNK)) * 4)
+            .order(ByteOrder.LITTLE_ENDIAN);
     for (int from = 0; from < length; from += CHUNK) {
       int n = Math.min(CHUNK, length - from);
       bytes.clear();
@@ -47,7 +49,10 @@ final class RawArrays {
     for (int from = 0; from < length; from += CHUNK) {
       int n = Math.min(CHUNK, length - from);
       in.readFully(buffer, 0, n * 4);
-      ByteBuffer.wrap(buffer, 0, n * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values, from, n);
+      ByteBuffer.wrap(buffer, 0, n * 4)
+          .order(ByteOrder.LITTLE_ENDIAN)
+          .asFloatBuffer()
+          .get(values, from, n);
     }
     return values;
   }

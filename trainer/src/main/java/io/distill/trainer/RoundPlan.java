@@ -6,12 +6,13 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Which minibatches each worker fits in each round of one epoch. Worker {@code w} owns the blocks {@code b} with
- * {@code b % workers == w}; in each epoch it visits them in an order seeded by (seed, epoch, worker) and cuts each
- * block, in its own seeded row order (see {@link Block#order}), into minibatches (the last of a block may be
- * smaller; a minibatch never spans two blocks). Round {@code r} fits minibatches {@code [r·period, (r+1)·period)} of
- * the worker's sequence, so one worker with one block and an averaging period of 1 (or once per epoch) is exactly a
- * local fit over the same minibatches. Workers with fewer minibatches sit out the last rounds.
+ * Which minibatches each worker fits in each round of one epoch. Worker {@code w} owns the blocks
+ * {@code b} with {@code b % workers == w}; in each epoch it visits them in an order seeded by
+ * (seed, epoch, worker) and cuts each block, in its own seeded row order (see {@link Block#order}),
+ * into minibatches (the last of a block may be smaller; a minibatch never spans two blocks). Round
+ * {@code r} fits minibatches {@code [r·period, (r+1)·period)} of the worker's sequence, so one
+ * worker with one block and an averaging period of 1 (or once per epoch) is exactly a local fit
+ * over the same minibatches. Workers with fewer minibatches sit out the last rounds.
  */
 final class RoundPlan implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -29,7 +30,13 @@ final class RoundPlan implements Serializable {
     this.rounds = rounds;
   }
 
-  static RoundPlan of(int[] blockRows, int workers, int batchSize, int averagingPeriod, long seed, int epoch,
+  static RoundPlan of(
+      int[] blockRows,
+      int workers,
+      int batchSize,
+      int averagingPeriod,
+      long seed,
+      int epoch,
       boolean shuffle) {
     List<List<int[]>> sequences = new ArrayList<>();
     int longest = 0;
@@ -79,7 +86,10 @@ final class RoundPlan implements Serializable {
     return sequences.size();
   }
 
-  /** The minibatches worker {@code w} fits in round {@code r}, grouped by block, in order; empty when it sits out. */
+  /**
+   * The minibatches worker {@code w} fits in round {@code r}, grouped by block, in order; empty
+   * when it sits out.
+   */
   Segment[] segments(int worker, int round) {
     List<int[]> sequence = sequences.get(worker);
     int from = round * period;

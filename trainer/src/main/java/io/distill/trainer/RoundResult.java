@@ -1,10 +1,9 @@
 package io.distill.trainer;
 
-
 /**
- * What the workers send back from one round, summed by treeAggregate: parameters and updater state (sums over
- * the workers that trained), how many workers trained, the summed minibatch losses (each × its examples), the
- * examples and minibatches seen, and the furthest iteration counter reached.
+ * What the workers send back from one round, summed by treeAggregate: parameters and updater state
+ * (sums over the workers that trained), how many workers trained, the summed minibatch losses (each
+ * × its examples), the examples and minibatches seen, and the furthest iteration counter reached.
  */
 final class RoundResult implements java.io.Externalizable {
   private static final long serialVersionUID = 1L;
@@ -46,7 +45,12 @@ final class RoundResult implements java.io.Externalizable {
     return new RoundResult();
   }
 
-  static RoundResult of(float[] parameters, float[] updaterState, double lossSum, long examples, int batches,
+  static RoundResult of(
+      float[] parameters,
+      float[] updaterState,
+      double lossSum,
+      long examples,
+      int batches,
       int iteration) {
     RoundResult r = new RoundResult();
     r.parameters = parameters;
@@ -59,7 +63,10 @@ final class RoundResult implements java.io.Externalizable {
     return r;
   }
 
-  /** Adds {@code other} into this (this is owned by the aggregation and may be changed) and returns the sum. */
+  /**
+   * Adds {@code other} into this (this is owned by the aggregation and may be changed) and returns
+   * the sum.
+   */
   static RoundResult merge(RoundResult a, RoundResult b) {
     if (b.workers == 0) {
       return a;

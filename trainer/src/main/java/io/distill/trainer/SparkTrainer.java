@@ -17,22 +17,24 @@ import org.slf4j.LoggerFactory;
 /**
  * Trains a DL4J network data-parallel on Spark executors by synchronous parameter averaging.
  *
- * <p>The data is a {@link TrainingData}: bounded blocks, persisted (spilling to disk when they do not fit in
- * memory), dealt to the workers; given as a {@code Dataset}, it is packed here (one shuffle) and released at the
- * end, and given as a {@code TrainingData} it is shared with other trainings (a sweep packs once). Every round the
- * driver broadcasts the network's parameters <em>and updater state</em> (momentum, Adam moments) with its iteration
- * counter; each worker loads them into a network kept in its executor JVM, fits {@code averagingPeriod} minibatches
- * of its blocks (see {@link RoundPlan}: a fresh seeded block and row order every epoch), and returns its parameters
- * and updater state, which treeAggregate sums and the driver averages. A round's task reads only the blocks its
- * minibatches come from ({@link BlockGroupRDD}). With one worker and an averaging period of 1 this is exactly a local
- * {@code fit} over the same minibatches.
+ * <p>The data is a {@link TrainingData}: bounded blocks, persisted (spilling to disk when they do
+ * not fit in memory), dealt to the workers; given as a {@code Dataset}, it is packed here (one
+ * shuffle) and released at the end, and given as a {@code TrainingData} it is shared with other
+ * trainings (a sweep packs once). Every round the driver broadcasts the network's parameters
+ * <em>and updater state</em> (momentum, Adam moments) with its iteration counter; each worker loads
+ * them into a network kept in its executor JVM, fits {@code averagingPeriod} minibatches of its
+ * blocks (see {@link RoundPlan}: a fresh seeded block and row order every epoch), and returns its
+ * parameters and updater state, which treeAggregate sums and the driver averages. A round's task
+ * reads only the blocks its minibatches come from ({@link BlockGroupRDD}). With one worker and an
+ * averaging period of 1 this is exactly a local {@code fit} over the same minibatches.
  *
- * <p>Cost per round: a broadcast of 4 × (parameters + updater state) bytes and a treeAggregate of the same per
- * worker (one Spark job, no shuffle); a round per {@code averagingPeriod} minibatches, so a longer period means
- * fewer jobs and less traffic but more drift between workers. Each block is deserialized about once per epoch on
- * the executor that holds it. Validation is one more job per epoch. ND4J threads per task follow
- * {@code spark.task.cpus} unless {@link TrainingSettings#threadsPerTask()} says otherwise. Each Spark job runs under
- * the job group {@code train-<name>} with a description naming the epoch and round.
+ * <p>Cost per round: a broadcast of 4 × (parameters + updater state) bytes and a treeAggregate of
+ * the same per worker (one Spark job, no shuffle); a round per {@code averagingPeriod} minibatches,
+ * so a longer period means fewer jobs and less traffic but more drift between workers. Each block
+ * is deserialized about once per epoch on the executor that holds it. Validation is one more job
+ * per epoch. ND4J threads per task follow {@code spark.task.cpus} unless {@link
+ * TrainingSettings#threadsPerTask()} says otherwise. Each Spark job runs under the job group {@code
+ * train-<name>} with a description naming the epoch and round.
  *
  * <pre>{@code
  * TrainingResult result = SparkTrainer.of(spark)
@@ -67,7 +69,9 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
     return new SparkTrainer(spark);
   }
 
-  /** A name for logs, the Spark UI and checkpoints, e.g. "teacher" or "student-300x300-distilled". */
+  /**
+   * A name for logs, the Spark UI and checkpoints, e.g. "teacher" or "student-300x300-distilled".
+   */
   public SparkTrainer name(String value) {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException("name cannot be blank");
@@ -82,7 +86,10 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
     return this;
   }
 
-  /** Rows with id, features, label (and the teacher's columns when distilling), packed for this training. */
+  /**
+   * Rows with id, features, label (and the teacher's columns when distilling), packed for this
+   * training.
+   */
   public SparkTrainer trainingData(Dataset<Row> data) {
     return trainingData(data, trainingName);
   }
@@ -122,14 +129,18 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
   }
 
   /**
-   * The column with the teacher's logits (array&lt;float&gt; of K) in the datasets given as {@code Dataset}s, for a
-   * DistillationLoss network: the loss softens them at its own T, so one soft-label dataset serves every temperature.
+   * The column with the teacher's logits (array&lt;float&gt; of K) in the datasets given as {@code
+   * Dataset}s, for a DistillationLoss network: the loss softens them at its own T, so one
+   * soft-label dataset serves every temperature.
    */
   public SparkTrainer teacherLogitsColumn(String column) {
     return teacher(TeacherSignal.logits(column));
   }
 
-  /** Where the datasets given as {@code Dataset}s hold the teacher's outputs (see {@link TeacherSignal}). */
+  /**
+   * Where the datasets given as {@code Dataset}s hold the teacher's outputs (see {@link
+   * TeacherSignal}).
+   */
   public SparkTrainer teacher(TeacherSignal value) {
     this.teacher = value == null ? TeacherSignal.none() : value;
     return this;
@@ -143,7 +154,9 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
     return this;
   }
 
-  /** Continue from the newest checkpoint in the settings' checkpoint directory when there is one. */
+  /**
+   * Continue from the newest checkpoint in the settings' checkpoint directory when there is one.
+   */
   public SparkTrainer resume(boolean value) {
     this.resume = value;
     return this;
@@ -166,7 +179,8 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
       throw new IllegalStateException("Missing input: call trainingData(...) before execute()");
     }
     if (resume && settings.checkpointDir() == null) {
-      throw new IllegalStateException("resume(true) needs a checkpointDir in the training settings");
+      throw new IllegalStateException(
+          "resume(true) needs a checkpointDir in the training settings");
     }
   }
 
@@ -177,24 +191,43 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
     String json = conf.toJson();
     LabelLayout layout = LabelLayout.of(conf);
     if (settings.jitter() != null && settings.jitter().pixels() != layout.features()) {
-      throw new IllegalArgumentException("Input jitter is set for " + settings.jitter().width() + " x "
-          + settings.jitter().height() + " = " + settings.jitter().pixels() + "-pixel images, but the network takes "
-          + layout.features() + " features");
+      throw new IllegalArgumentException(
+          "Input jitter is set for "
+              + settings.jitter().width()
+              + " x "
+              + settings.jitter().height()
+              + " = "
+              + settings.jitter().pixels()
+              + "-pixel images, but the network takes "
+              + layout.features()
+              + " features");
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int threads = settings.threadsPerTask() > 0 ? settings.threadsPerTask()
-        : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
+    int threads =
+        settings.threadsPerTask() > 0
+            ? settings.threadsPerTask()
+            : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
     TrainingData train = null;
     TrainingData valid = null;
     try {
-      if (layout.readsTeacher() && (trainingPack != null ? !trainingPack.teacher().present() : !teacher.present())) {
-        throw new IllegalArgumentException("The network's loss " + lossName(conf) + " needs the teacher's soft"
-            + " labels (alpha < 1), but the training data " + (trainingPack != null ? trainingPack.name()
-            : trainingName) + " has none");
+      if (layout.readsTeacher()
+          && (trainingPack != null ? !trainingPack.teacher().present() : !teacher.present())) {
+        throw new IllegalArgumentException(
+            "The network's loss "
+                + lossName(conf)
+                + " needs the teacher's soft"
+                + " labels (alpha < 1), but the training data "
+                + (trainingPack != null ? trainingPack.name() : trainingName)
+                + " has none");
       }
-      int workers = trainingPack != null ? trainingPack.workers()
-          : settings.workers() > 0 ? settings.workers() : jsc.defaultParallelism();
-      train = trainingPack != null ? requireFits(trainingPack, layout) : pack(training, trainingName, layout, workers);
+      int workers =
+          trainingPack != null
+              ? trainingPack.workers()
+              : settings.workers() > 0 ? settings.workers() : jsc.defaultParallelism();
+      train =
+          trainingPack != null
+              ? requireFits(trainingPack, layout)
+              : pack(training, trainingName, layout, workers);
       if (validationPack != null) {
         valid = requireFits(validationPack, layout);
       } else if (validation != null) {
@@ -213,30 +246,54 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
   }
 
   private TrainingData pack(Dataset<Row> data, String dataName, LabelLayout layout, int workers) {
-    return TrainingData.pack(spark).rows(data, dataName).teacher(layout.readsTeacher() ? teacher : TeacherSignal.none())
-        .features(layout.features()).classes(layout.classes()).workers(workers).execute();
+    return TrainingData.pack(spark)
+        .rows(data, dataName)
+        .teacher(layout.readsTeacher() ? teacher : TeacherSignal.none())
+        .features(layout.features())
+        .classes(layout.classes())
+        .workers(workers)
+        .execute();
   }
 
   private static TrainingData requireFits(TrainingData data, LabelLayout layout) {
     if (data.features() != layout.features() || data.classes() != layout.classes()) {
-      throw new IllegalArgumentException("The network takes " + layout.features() + " features and predicts "
-          + layout.classes() + " classes, but " + data.name() + " was packed for " + data.features() + " features"
-          + " and " + data.classes() + " classes");
+      throw new IllegalArgumentException(
+          "The network takes "
+              + layout.features()
+              + " features and predicts "
+              + layout.classes()
+              + " classes, but "
+              + data.name()
+              + " was packed for "
+              + data.features()
+              + " features"
+              + " and "
+              + data.classes()
+              + " classes");
     }
     if (layout.readsTeacher() && !data.teacher().present()) {
-      throw new IllegalArgumentException("The network's loss needs the teacher's soft labels, but " + data.name()
-          + " has none");
+      throw new IllegalArgumentException(
+          "The network's loss needs the teacher's soft labels, but " + data.name() + " has none");
     }
     return data;
   }
 
   private static String lossName(MultiLayerConfiguration conf) {
-    return ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer) conf.getConf(conf.getConfs().size() - 1).getLayer())
-        .getLossFn().toString();
+    return ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer)
+            conf.getConf(conf.getConfs().size() - 1).getLayer())
+        .getLossFn()
+        .toString();
   }
 
-  private TrainingResult train(JavaSparkContext jsc, MultiLayerConfiguration conf, String json, LabelLayout layout,
-      TrainingData data, TrainingData validationData, int threads, long started) {
+  private TrainingResult train(
+      JavaSparkContext jsc,
+      MultiLayerConfiguration conf,
+      String json,
+      LabelLayout layout,
+      TrainingData data,
+      TrainingData validationData,
+      int threads,
+      long started) {
     List<EpochStats> history = new ArrayList<>();
     NetworkState state;
     NetworkState best = null;
@@ -246,15 +303,22 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
     MultiLayerNetwork initial = new MultiLayerNetwork(conf);
     initial.init();
     LOG.info("Training {}: {} parameters", name, initial.numParams());
-    Optional<TrainingCheckpoint> checkpoint = resume
-        ? TrainingCheckpoint.latest(settings.checkpointDir(), spark.sparkContext().hadoopConfiguration())
-        : Optional.empty();
+    Optional<TrainingCheckpoint> checkpoint =
+        resume
+            ? TrainingCheckpoint.latest(
+                settings.checkpointDir(), spark.sparkContext().hadoopConfiguration())
+            : Optional.empty();
     if (checkpoint.isPresent()) {
       TrainingCheckpoint c = checkpoint.get();
       MultiLayerNetwork restored = c.network();
       if (restored.numParams() != initial.numParams()) {
-        throw new IllegalArgumentException("The checkpoint in " + settings.checkpointDir() + " holds a network of "
-            + restored.numParams() + " parameters, the configuration to train has " + initial.numParams());
+        throw new IllegalArgumentException(
+            "The checkpoint in "
+                + settings.checkpointDir()
+                + " holds a network of "
+                + restored.numParams()
+                + " parameters, the configuration to train has "
+                + initial.numParams());
       }
       state = NetworkState.of(restored, json);
       history.addAll(c.history());
@@ -266,7 +330,11 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
       for (EpochStats e : history) {
         bestAccuracy = Math.max(bestAccuracy, e.validationAccuracy());
       }
-      LOG.info("Training {}: resuming after epoch {} from {}", name, c.epoch(), settings.checkpointDir());
+      LOG.info(
+          "Training {}: resuming after epoch {} from {}",
+          name,
+          c.epoch(),
+          settings.checkpointDir());
     } else {
       state = NetworkState.of(initial, json);
     }
@@ -280,24 +348,54 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
       long epochStart = System.nanoTime();
       double lossSum = 0;
       long examples = 0;
-      RoundPlan plan = RoundPlan.of(blockRows, data.workers(), batch, settings.averagingPeriod(), settings.seed(),
-          epoch - 1, settings.shuffle());
+      RoundPlan plan =
+          RoundPlan.of(
+              blockRows,
+              data.workers(),
+              batch,
+              settings.averagingPeriod(),
+              settings.seed(),
+              epoch - 1,
+              settings.shuffle());
       int rounds = plan.rounds();
       for (int round = 0; round < rounds; round++) {
-        describe(String.format("Training %s: epoch %d/%d, round %d/%d (%d workers x"
-            + " up to %d minibatches of %d)", name, epoch, settings.epochs(), round + 1, rounds, data.workers(),
-            plan.period(), batch));
+        describe(
+            String.format(
+                "Training %s: epoch %d/%d, round %d/%d (%d workers x"
+                    + " up to %d minibatches of %d)",
+                name,
+                epoch,
+                settings.epochs(),
+                round + 1,
+                rounds,
+                data.workers(),
+                plan.period(),
+                batch));
         RoundPlan.Segment[][] segments = new RoundPlan.Segment[data.workers()][];
         int[][] groups = new int[data.workers()][];
         for (int w = 0; w < segments.length; w++) {
           segments[w] = plan.segments(w, round);
-          groups[w] = java.util.Arrays.stream(segments[w]).mapToInt(RoundPlan.Segment::block).toArray();
+          groups[w] =
+              java.util.Arrays.stream(segments[w]).mapToInt(RoundPlan.Segment::block).toArray();
         }
         Broadcast<NetworkState> broadcast = jsc.broadcast(state);
-        RoundResult result = new BlockGroupRDD(data.rdd().rdd(), groups).toJavaRDD()
-            .mapPartitionsWithIndex(new WorkerTasks.Round(broadcast, segments, layout, epoch - 1, round, batch,
-                settings.seed(), settings.shuffle(), threads, settings.jitter()), false)
-            .treeAggregate(RoundResult.empty(), RoundResult::merge, RoundResult::merge, 2);
+        RoundResult result =
+            new BlockGroupRDD(data.rdd().rdd(), groups)
+                .toJavaRDD()
+                .mapPartitionsWithIndex(
+                    new WorkerTasks.Round(
+                        broadcast,
+                        segments,
+                        layout,
+                        epoch - 1,
+                        round,
+                        batch,
+                        settings.seed(),
+                        settings.shuffle(),
+                        threads,
+                        settings.jitter()),
+                    false)
+                .treeAggregate(RoundResult.empty(), RoundResult::merge, RoundResult::merge, 2);
         broadcast.destroy();
         if (result.workers == 0) {
           continue;
@@ -313,13 +411,22 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
       double validationLoss = Double.NaN;
       if (validationData != null) {
         describe(
-            String.format("Training %s: validating after epoch %d/%d", name, epoch, settings.epochs()));
+            String.format(
+                "Training %s: validating after epoch %d/%d", name, epoch, settings.epochs()));
         double[] totals = evaluate(jsc, validationData, state, layout, threads);
         accuracy = totals[0] / totals[2];
         validationLoss = totals[1] / totals[2];
       }
-      EpochStats stats = new EpochStats(epoch, lossSum / Math.max(1, examples), accuracy, validationLoss, examples,
-          examples / trainSeconds, (System.nanoTime() - epochStart) / 1e9, rounds);
+      EpochStats stats =
+          new EpochStats(
+              epoch,
+              lossSum / Math.max(1, examples),
+              accuracy,
+              validationLoss,
+              examples,
+              examples / trainSeconds,
+              (System.nanoTime() - epochStart) / 1e9,
+              rounds);
       history.add(stats);
       LOG.info("Training {}: {}", name, stats);
 
@@ -333,30 +440,48 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
       }
       if (settings.checkpointDir() != null) {
         describe("Training " + name + ": checkpoint of epoch " + epoch);
-        TrainingCheckpoint.write(settings.checkpointDir(), epoch, network(conf, state), history, bestEpoch,
-            best == null ? null : network(conf, best), spark.sparkContext().hadoopConfiguration());
+        TrainingCheckpoint.write(
+            settings.checkpointDir(),
+            epoch,
+            network(conf, state),
+            history,
+            bestEpoch,
+            best == null ? null : network(conf, best),
+            spark.sparkContext().hadoopConfiguration());
       }
-      if (settings.earlyStoppingPatience() > 0 && epochsWithoutImprovement >= settings.earlyStoppingPatience()
+      if (settings.earlyStoppingPatience() > 0
+          && epochsWithoutImprovement >= settings.earlyStoppingPatience()
           && epoch < settings.epochs()) {
-        LOG.info("Training {}: stopping early after epoch {}: validation accuracy has not improved for {} epochs"
-            + " (best {} at epoch {})", name, epoch, epochsWithoutImprovement,
-            String.format("%.2f%%", 100 * bestAccuracy), bestEpoch);
+        LOG.info(
+            "Training {}: stopping early after epoch {}: validation accuracy has not improved for {} epochs"
+                + " (best {} at epoch {})",
+            name,
+            epoch,
+            epochsWithoutImprovement,
+            String.format("%.2f%%", 100 * bestAccuracy),
+            bestEpoch);
         stoppedEarly = true;
         break;
       }
     }
     boolean keepBest = settings.keepBestEpoch() && best != null;
     NetworkState kept = keepBest ? best : state;
-    int keptEpoch = keepBest ? bestEpoch : history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
-    return new TrainingResult(network(conf, kept), history, keptEpoch, stoppedEarly,
-        (System.nanoTime() - started) / 1e9);
+    int keptEpoch =
+        keepBest ? bestEpoch : history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
+    return new TrainingResult(
+        network(conf, kept), history, keptEpoch, stoppedEarly, (System.nanoTime() - started) / 1e9);
   }
 
-  private static double[] evaluate(JavaSparkContext jsc, TrainingData data, NetworkState state, LabelLayout layout,
+  private static double[] evaluate(
+      JavaSparkContext jsc,
+      TrainingData data,
+      NetworkState state,
+      LabelLayout layout,
       int threads) {
     Broadcast<NetworkState> broadcast = jsc.broadcast(state);
     try {
-      return data.rdd().mapPartitionsWithIndex(new WorkerTasks.Evaluate(broadcast, layout, threads), false)
+      return data.rdd()
+          .mapPartitionsWithIndex(new WorkerTasks.Evaluate(broadcast, layout, threads), false)
           .reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
     } finally {
       broadcast.destroy();
@@ -370,7 +495,9 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
     return net;
   }
 
-  /** A deep copy of {@code conf} (through its JSON), so the caller's configuration is never mutated. */
+  /**
+   * A deep copy of {@code conf} (through its JSON), so the caller's configuration is never mutated.
+   */
   static MultiLayerConfiguration copy(MultiLayerConfiguration conf) {
     return MultiLayerConfiguration.fromJson(conf.toJson());
   }

@@ -5,18 +5,20 @@ import java.util.Objects;
 
 /**
  * Where a training dataset holds its teacher's outputs, and in which form:
+ *
  * <ul>
- *   <li>{@link #none()}: no teacher (hard labels only: teachers and baselines);</li>
- *   <li>{@link #logits(String)}: an array&lt;float&gt; column of the teacher's K logits; the loss softens them at the
- *       student's own temperature, so one dataset serves every T;</li>
- *   <li>{@link #topK(String, String, double)}: the k largest probabilities at temperature {@code T0}
- *       (array&lt;float&gt;, descending) and their class indices (array&lt;int&gt;), what the soft-label job writes with
- *       {@code --top-k}. The trainer turns them back into K "pseudo-logits" {@code T0 · log p}: the kept classes get
- *       their own probability, and the remaining mass {@code r = 1 − Σ top-k} is spread evenly over the {@code K − k}
- *       classes left out (each gets {@code r / (K − k)}, floored at {@code 1e-30} so its log is finite). Softened at
- *       {@code T0} they give back the stored distribution (the kept probabilities exactly, a uniform tail); at another
- *       T they give {@code p^(T0/T)} renormalised. With {@code k = K} this equals the full logits' distribution at
- *       every T.</li>
+ *   <li>{@link #none()}: no teacher (hard labels only: teachers and baselines);
+ *   <li>{@link #logits(String)}: an array&lt;float&gt; column of the teacher's K logits; the loss
+ *       softens them at the student's own temperature, so one dataset serves every T;
+ *   <li>{@link #topK(String, String, double)}: the k largest probabilities at temperature {@code
+ *       T0} (array&lt;float&gt;, descending) and their class indices (array&lt;int&gt;), what the
+ *       soft-label job writes with {@code --top-k}. The trainer turns them back into K
+ *       "pseudo-logits" {@code T0 · log p}: the kept classes get their own probability, and the
+ *       remaining mass {@code r = 1 − Σ top-k} is spread evenly over the {@code K − k} classes left
+ *       out (each gets {@code r / (K − k)}, floored at {@code 1e-30} so its log is finite).
+ *       Softened at {@code T0} they give back the stored distribution (the kept probabilities
+ *       exactly, a uniform tail); at another T they give {@code p^(T0/T)} renormalised. With {@code
+ *       k = K} this equals the full logits' distribution at every T.
  * </ul>
  */
 public final class TeacherSignal implements Serializable {
@@ -24,7 +26,9 @@ public final class TeacherSignal implements Serializable {
 
   /** The form of the teacher's outputs. */
   public enum Kind {
-    NONE, LOGITS, TOP_K
+    NONE,
+    LOGITS,
+    TOP_K
   }
 
   private final Kind kind;
@@ -33,7 +37,11 @@ public final class TeacherSignal implements Serializable {
   private final String probabilitiesColumn;
   private final double temperature;
 
-  private TeacherSignal(Kind kind, String logitsColumn, String indicesColumn, String probabilitiesColumn,
+  private TeacherSignal(
+      Kind kind,
+      String logitsColumn,
+      String indicesColumn,
+      String probabilitiesColumn,
       double temperature) {
     this.kind = kind;
     this.logitsColumn = logitsColumn;
@@ -54,12 +62,15 @@ public final class TeacherSignal implements Serializable {
   /**
    * @param temperature the T0 the probabilities were computed at (the soft-label job's temperature)
    */
-  public static TeacherSignal topK(String indicesColumn, String probabilitiesColumn, double temperature) {
+  public static TeacherSignal topK(
+      String indicesColumn, String probabilitiesColumn, double temperature) {
     Objects.requireNonNull(indicesColumn, "indicesColumn");
     Objects.requireNonNull(probabilitiesColumn, "probabilitiesColumn");
     if (!(temperature > 0) || Double.isInfinite(temperature)) {
-      throw new IllegalArgumentException("the top-k probabilities' temperature must be positive and finite, cannot"
-          + " be: " + temperature);
+      throw new IllegalArgumentException(
+          "the top-k probabilities' temperature must be positive and finite, cannot"
+              + " be: "
+              + temperature);
     }
     return new TeacherSignal(Kind.TOP_K, null, indicesColumn, probabilitiesColumn, temperature);
   }
@@ -90,11 +101,18 @@ public final class TeacherSignal implements Serializable {
   }
 
   /**
-   * Writes the K pseudo-logits {@code T0 · log p} of one row's top-k probabilities into {@code out[offset..]} (see
-   * the class comment for the classes left out).
+   * Writes the K pseudo-logits {@code T0 · log p} of one row's top-k probabilities into {@code
+   * out[offset..]} (see the class comment for the classes left out).
    */
-  static void pseudoLogits(int[] indices, float[] probabilities, int from, int k, int classes, double temperature,
-      float[] out, int offset) {
+  static void pseudoLogits(
+      int[] indices,
+      float[] probabilities,
+      int from,
+      int k,
+      int classes,
+      double temperature,
+      float[] out,
+      int offset) {
     double kept = 0;
     for (int j = 0; j < k; j++) {
       kept += probabilities[from + j];
@@ -104,7 +122,8 @@ public final class TeacherSignal implements Serializable {
       java.util.Arrays.fill(out, offset, offset + classes, (float) (temperature * Math.log(tail)));
     }
     for (int j = 0; j < k; j++) {
-      out[offset + indices[from + j]] = (float) (temperature * Math.log(Math.max(1e-30, probabilities[from + j])));
+      out[offset + indices[from + j]] =
+          (float) (temperature * Math.log(Math.max(1e-30, probabilities[from + j])));
     }
   }
 
@@ -113,8 +132,14 @@ public final class TeacherSignal implements Serializable {
     return switch (kind) {
       case NONE -> "no teacher";
       case LOGITS -> "teacher logits in '" + logitsColumn + "'";
-      case TOP_K -> "teacher top-k probabilities at T=" + temperature + " in '" + probabilitiesColumn + "', '"
-          + indicesColumn + "'";
+      case TOP_K ->
+          "teacher top-k probabilities at T="
+              + temperature
+              + " in '"
+              + probabilitiesColumn
+              + "', '"
+              + indicesColumn
+              + "'";
     };
   }
 }

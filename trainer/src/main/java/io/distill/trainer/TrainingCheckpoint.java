@@ -2,6 +2,7 @@ package io.distill.trainer;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distill.core.HadoopFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import io.distill.core.HadoopFiles;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -18,11 +18,11 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
 /**
- * A training checkpoint in a Hadoop FS directory: {@code epoch-NNNN.zip} (the network with its updater state, as
- * DL4J's ModelSerializer writes it) and {@code checkpoint.json} (the last completed epoch, the model file, the
- * history so far, and the best epoch). The JSON is written last and each file is renamed into place, so a
- * reader finds either the previous checkpoint or the new one, whole. Only the newest model and the best one are
- * kept.
+ * A training checkpoint in a Hadoop FS directory: {@code epoch-NNNN.zip} (the network with its
+ * updater state, as DL4J's ModelSerializer writes it) and {@code checkpoint.json} (the last
+ * completed epoch, the model file, the history so far, and the best epoch). The JSON is written
+ * last and each file is renamed into place, so a reader finds either the previous checkpoint or the
+ * new one, whole. Only the newest model and the best one are kept.
  */
 public final class TrainingCheckpoint {
   static final String POINTER = "checkpoint.json";
@@ -34,7 +34,11 @@ public final class TrainingCheckpoint {
   private final int bestEpoch;
   private final MultiLayerNetwork best;
 
-  private TrainingCheckpoint(int epoch, MultiLayerNetwork network, List<EpochStats> history, int bestEpoch,
+  private TrainingCheckpoint(
+      int epoch,
+      MultiLayerNetwork network,
+      List<EpochStats> history,
+      int bestEpoch,
       MultiLayerNetwork best) {
     this.epoch = epoch;
     this.network = network;
@@ -68,8 +72,14 @@ public final class TrainingCheckpoint {
   }
 
   /** Writes a checkpoint for {@code epoch}; {@code best} may be null. */
-  static void write(String dir, int epoch, MultiLayerNetwork network, List<EpochStats> history, int bestEpoch,
-      MultiLayerNetwork best, Configuration conf) {
+  static void write(
+      String dir,
+      int epoch,
+      MultiLayerNetwork network,
+      List<EpochStats> history,
+      int bestEpoch,
+      MultiLayerNetwork best,
+      Configuration conf) {
     Path root = new Path(dir);
     try {
       FileSystem fs = root.getFileSystem(conf);
@@ -89,14 +99,17 @@ public final class TrainingCheckpoint {
       pointer.put("bestModel", bestModel);
       pointer.put("history", history);
       HadoopFiles.writeJson(new Path(root, POINTER).toString(), pointer, conf);
-      for (String old : List.of(String.valueOf(previous.get("model")), String.valueOf(previous.get("bestModel")))) {
+      for (String old :
+          List.of(
+              String.valueOf(previous.get("model")), String.valueOf(previous.get("bestModel")))) {
         if (!old.equals(model) && !old.equals(bestModel) && !old.equals("null")) {
           fs.delete(new Path(root, old), false);
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the checkpoint of epoch " + epoch + " to " + dir + ": "
-          + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot write the checkpoint of epoch " + epoch + " to " + dir + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -111,18 +124,28 @@ public final class TrainingCheckpoint {
       }
       Map<String, Object> p = pointer.get();
       MultiLayerNetwork network = readModel(fs, new Path(root, (String) p.get("model")));
-      MultiLayerNetwork best = p.get("bestModel") == null ? null
-          : readModel(fs, new Path(root, (String) p.get("bestModel")));
-      List<EpochStats> history = new ArrayList<>(
-          JSON.convertValue(p.get("history"), new TypeReference<List<EpochStats>>() {}));
-      return Optional.of(new TrainingCheckpoint(((Number) p.get("epoch")).intValue(), network, history,
-          ((Number) p.get("bestEpoch")).intValue(), best));
+      MultiLayerNetwork best =
+          p.get("bestModel") == null
+              ? null
+              : readModel(fs, new Path(root, (String) p.get("bestModel")));
+      List<EpochStats> history =
+          new ArrayList<>(
+              JSON.convertValue(p.get("history"), new TypeReference<List<EpochStats>>() {}));
+      return Optional.of(
+          new TrainingCheckpoint(
+              ((Number) p.get("epoch")).intValue(),
+              network,
+              history,
+              ((Number) p.get("bestEpoch")).intValue(),
+              best));
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read the checkpoint in " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot read the checkpoint in " + dir + ": " + e.getMessage(), e);
     }
   }
 
-  private static Optional<Map<String, Object>> readPointer(FileSystem fs, Path root) throws IOException {
+  private static Optional<Map<String, Object>> readPointer(FileSystem fs, Path root)
+      throws IOException {
     Path pointer = new Path(root, POINTER);
     if (!fs.exists(pointer)) {
       return Optional.empty();
@@ -133,7 +156,8 @@ public final class TrainingCheckpoint {
   }
 
   private static void writeModel(FileSystem fs, Path path, MultiLayerNetwork network) {
-    HadoopFiles.publishFile(path.toString(), fs.getConf(), out -> ModelSerializer.writeModel(network, out, true));
+    HadoopFiles.publishFile(
+        path.toString(), fs.getConf(), out -> ModelSerializer.writeModel(network, out, true));
   }
 
   private static MultiLayerNetwork readModel(FileSystem fs, Path path) throws IOException {

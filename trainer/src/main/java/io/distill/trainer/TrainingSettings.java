@@ -3,11 +3,12 @@ package io.distill.trainer;
 import java.io.Serializable;
 
 /**
- * How a network is trained on Spark: epochs, the minibatch each worker takes per step, how many steps a worker
- * takes between two averagings, how many workers (partitions), the seed and the ND4J threads per task. The updater is
- * the network configuration's own (see {@link Optimiser}). Immutable; build with {@link #builder()}. Every setter
- * checks its value and says what it got. The defaults are the {@code DEFAULT_*} constants, which the run
- * configuration's keys ({@code students.*}, {@code training.*}) take as their defaults too.
+ * How a network is trained on Spark: epochs, the minibatch each worker takes per step, how many
+ * steps a worker takes between two averagings, how many workers (partitions), the seed and the ND4J
+ * threads per task. The updater is the network configuration's own (see {@link Optimiser}).
+ * Immutable; build with {@link #builder()}. Every setter checks its value and says what it got. The
+ * defaults are the {@code DEFAULT_*} constants, which the run configuration's keys ({@code
+ * students.*}, {@code training.*}) take as their defaults too.
  */
 public final class TrainingSettings implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -17,12 +18,16 @@ public final class TrainingSettings implements Serializable {
 
   /** Default passes over the training data. */
   public static final int DEFAULT_EPOCHS = 9;
+
   /** Default examples per minibatch per worker. */
   public static final int DEFAULT_BATCH_SIZE = 64;
+
   /** Default minibatches per worker between two averagings. */
   public static final int DEFAULT_AVERAGING_PERIOD = 10;
+
   /** Default workers: 0 = Spark's default parallelism. */
   public static final int DEFAULT_WORKERS = 0;
+
   /** Default random seed. */
   public static final long DEFAULT_SEED = 42;
 
@@ -83,13 +88,18 @@ public final class TrainingSettings implements Serializable {
     return batchSizePerWorker;
   }
 
-  /** Minibatches each worker fits between two averagings; {@link #ONCE_PER_EPOCH} for one round an epoch. */
+  /**
+   * Minibatches each worker fits between two averagings; {@link #ONCE_PER_EPOCH} for one round an
+   * epoch.
+   */
   public int averagingPeriod() {
     return averagingPeriod;
   }
 
-  /** Data-parallel workers: the training data is split into this many cached partitions; 0 = Spark's default
-   * parallelism. */
+  /**
+   * Data-parallel workers: the training data is split into this many cached partitions; 0 = Spark's
+   * default parallelism.
+   */
   public int workers() {
     return workers;
   }
@@ -103,7 +113,9 @@ public final class TrainingSettings implements Serializable {
     return threadsPerTask;
   }
 
-  /** Stop after this many epochs without a better validation accuracy, keeping the best; 0 = never. */
+  /**
+   * Stop after this many epochs without a better validation accuracy, keeping the best; 0 = never.
+   */
   public int earlyStoppingPatience() {
     return earlyStoppingPatience;
   }
@@ -114,35 +126,39 @@ public final class TrainingSettings implements Serializable {
   }
 
   /**
-   * Whether each worker visits its rows in a fresh seeded order every epoch (default true); when false, rows are
-   * visited in id order.
+   * Whether each worker visits its rows in a fresh seeded order every epoch (default true); when
+   * false, rows are visited in id order.
    */
   public boolean shuffle() {
     return shuffle;
   }
 
   /**
-   * Whether the network returned is the one of the epoch with the best validation accuracy (the last epoch's
-   * otherwise); always so with early stopping. Default false.
+   * Whether the network returned is the one of the epoch with the best validation accuracy (the
+   * last epoch's otherwise); always so with early stopping. Default false.
    */
   public boolean keepBestEpoch() {
     return keepBestEpoch || earlyStoppingPatience > 0;
   }
 
-  /** Random translation of the training images (never of validation data), or null for none (the default). */
+  /**
+   * Random translation of the training images (never of validation data), or null for none (the
+   * default).
+   */
   public InputJitter jitter() {
     return jitter;
   }
 
   /**
-   * Every setting, by name, in a stable text: what a fingerprint of these settings hashes. It is made from the
-   * class's fields themselves, so a setting added later cannot be left out; {@link #checkpointDir} is where, not how,
-   * and is left out.
+   * Every setting, by name, in a stable text: what a fingerprint of these settings hashes. It is
+   * made from the class's fields themselves, so a setting added later cannot be left out; {@link
+   * #checkpointDir} is where, not how, and is left out.
    */
   public String fingerprint() {
     java.util.Map<String, String> fields = new java.util.TreeMap<>();
     for (java.lang.reflect.Field f : TrainingSettings.class.getDeclaredFields()) {
-      if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getName().equals("checkpointDir")) {
+      if (java.lang.reflect.Modifier.isStatic(f.getModifiers())
+          || f.getName().equals("checkpointDir")) {
         continue;
       }
       try {
@@ -156,11 +172,19 @@ public final class TrainingSettings implements Serializable {
 
   @Override
   public String toString() {
-    return "epochs=" + epochs + ", batchSizePerWorker=" + batchSizePerWorker + ", averagingPeriod="
-        + (averagingPeriod == ONCE_PER_EPOCH ? "once per epoch" : averagingPeriod) + ", workers="
-        + (workers == 0 ? "default parallelism" : workers) + ", seed=" + seed
+    return "epochs="
+        + epochs
+        + ", batchSizePerWorker="
+        + batchSizePerWorker
+        + ", averagingPeriod="
+        + (averagingPeriod == ONCE_PER_EPOCH ? "once per epoch" : averagingPeriod)
+        + ", workers="
+        + (workers == 0 ? "default parallelism" : workers)
+        + ", seed="
+        + seed
         + (earlyStoppingPatience == 0 ? "" : ", earlyStoppingPatience=" + earlyStoppingPatience)
-        + (jitter == null ? "" : ", " + jitter) + (keepBestEpoch ? ", keepBestEpoch" : "");
+        + (jitter == null ? "" : ", " + jitter)
+        + (keepBestEpoch ? ", keepBestEpoch" : "");
   }
 
   /** Builder with the {@code DEFAULT_*} values. */
@@ -233,7 +257,8 @@ public final class TrainingSettings implements Serializable {
 
     public Builder checkpointDir(String value) {
       if (value != null && value.isBlank()) {
-        throw new IllegalArgumentException("checkpointDir cannot be blank (use null for no checkpoints)");
+        throw new IllegalArgumentException(
+            "checkpointDir cannot be blank (use null for no checkpoints)");
       }
       this.checkpointDir = value;
       return this;

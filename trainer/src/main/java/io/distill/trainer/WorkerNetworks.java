@@ -8,8 +8,9 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
- * Networks kept in an executor JVM between rounds, one per concurrently running task, so a round costs a
- * parameter copy rather than building and initialising a network. Keyed by configuration JSON.
+ * Networks kept in an executor JVM between rounds, one per concurrently running task, so a round
+ * costs a parameter copy rather than building and initialising a network. Keyed by configuration
+ * JSON.
  */
 final class WorkerNetworks {
   private static final int MAX_IDLE_PER_CONFIGURATION = 8;
@@ -18,7 +19,8 @@ final class WorkerNetworks {
   private WorkerNetworks() {}
 
   static MultiLayerNetwork borrow(String configurationJson) {
-    MultiLayerNetwork net = IDLE.computeIfAbsent(configurationJson, k -> new ConcurrentLinkedQueue<>()).poll();
+    MultiLayerNetwork net =
+        IDLE.computeIfAbsent(configurationJson, k -> new ConcurrentLinkedQueue<>()).poll();
     if (net == null) {
       net = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configurationJson));
       net.init();
@@ -27,7 +29,8 @@ final class WorkerNetworks {
   }
 
   static void giveBack(String configurationJson, MultiLayerNetwork net) {
-    Queue<MultiLayerNetwork> idle = IDLE.computeIfAbsent(configurationJson, k -> new ConcurrentLinkedQueue<>());
+    Queue<MultiLayerNetwork> idle =
+        IDLE.computeIfAbsent(configurationJson, k -> new ConcurrentLinkedQueue<>());
     if (idle.size() < MAX_IDLE_PER_CONFIGURATION) {
       idle.add(net);
     }

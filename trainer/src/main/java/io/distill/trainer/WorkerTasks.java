@@ -10,20 +10,32 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The code that runs inside Spark tasks: one training round of one worker, and evaluation of blocks. */
+/**
+ * The code that runs inside Spark tasks: one training round of one worker, and evaluation of
+ * blocks.
+ */
 final class WorkerTasks {
   private WorkerTasks() {}
 
-  /** The minibatch of rows {@code order[from..to)} of a block, labels laid out as {@code layout} says. */
-  static DataSet minibatch(Block block, int[] order, int from, int to, LabelLayout layout, InputJitter jitter,
+  /**
+   * The minibatch of rows {@code order[from..to)} of a block, labels laid out as {@code layout}
+   * says.
+   */
+  static DataSet minibatch(
+      Block block,
+      int[] order,
+      int from,
+      int to,
+      LabelLayout layout,
+      InputJitter jitter,
       SplittableRandom random) {
-    return new Buffers(to - from, block.features, layout.width()).fill(block, order, from, to, layout, jitter,
-        random);
+    return new Buffers(to - from, block.features, layout.width())
+        .fill(block, order, from, to, layout, jitter, random);
   }
 
   /**
-   * A minibatch's arrays, reused from one minibatch to the next within a task: filling them costs a copy of the rows,
-   * not an allocation (on and off the heap) per step.
+   * A minibatch's arrays, reused from one minibatch to the next within a task: filling them costs a
+   * copy of the rows, not an allocation (on and off the heap) per step.
    */
   static final class Buffers {
     private final int rows;
@@ -40,11 +52,21 @@ final class WorkerTasks {
       this.labels = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, labelWidth);
     }
 
-    /** Rows {@code order[from..to)} of {@code block}; {@code to - from} must be this buffer's row count. */
-    DataSet fill(Block block, int[] order, int from, int to, LabelLayout layout, InputJitter jitter,
+    /**
+     * Rows {@code order[from..to)} of {@code block}; {@code to - from} must be this buffer's row
+     * count.
+     */
+    DataSet fill(
+        Block block,
+        int[] order,
+        int from,
+        int to,
+        LabelLayout layout,
+        InputJitter jitter,
         SplittableRandom random) {
       if (to - from != rows) {
-        throw new IllegalArgumentException("a buffer of " + rows + " rows cannot hold " + (to - from));
+        throw new IllegalArgumentException(
+            "a buffer of " + rows + " rows cannot hold " + (to - from));
       }
       copy(block, order, from, to, layout, x, y);
       if (jitter != null) {
@@ -56,7 +78,8 @@ final class WorkerTasks {
     }
   }
 
-  private static void copy(Block block, int[] order, int from, int to, LabelLayout layout, float[] x, float[] y) {
+  private static void copy(
+      Block block, int[] order, int from, int to, LabelLayout layout, float[] x, float[] y) {
     int n = to - from;
     int f = block.features;
     int width = layout.width();
@@ -71,7 +94,10 @@ final class WorkerTasks {
     }
   }
 
-  /** Fits one worker's minibatches of one round (see {@link RoundPlan}) on the blocks its task reads. */
+  /**
+   * Fits one worker's minibatches of one round (see {@link RoundPlan}) on the blocks its task
+   * reads.
+   */
   static final class Round implements Function2<Integer, Iterator<Block>, Iterator<RoundResult>> {
     private static final long serialVersionUID = 1L;
 
@@ -86,8 +112,17 @@ final class WorkerTasks {
     private final int threads;
     private final InputJitter jitter;
 
-    Round(Broadcast<NetworkState> state, RoundPlan.Segment[][] segments, LabelLayout layout, int epoch, int round,
-        int batchSize, long seed, boolean shuffle, int threads, InputJitter jitter) {
+    Round(
+        Broadcast<NetworkState> state,
+        RoundPlan.Segment[][] segments,
+        LabelLayout layout,
+        int epoch,
+        int round,
+        int batchSize,
+        long seed,
+        boolean shuffle,
+        int threads,
+        InputJitter jitter) {
       this.state = state;
       this.segments = segments;
       this.layout = layout;
@@ -119,17 +154,28 @@ final class WorkerTasks {
         for (RoundPlan.Segment segment : mine) {
           Block block = blocks.next();
           if (block.index != segment.block()) {
-            throw new IllegalStateException("round " + round + " of worker " + worker + " expected block "
-                + segment.block() + ", got " + block.index);
+            throw new IllegalStateException(
+                "round "
+                    + round
+                    + " of worker "
+                    + worker
+                    + " expected block "
+                    + segment.block()
+                    + ", got "
+                    + block.index);
           }
           int[] order = block.order(RoundPlan.seed(seed, epoch, block.index, 0x0DE5L), shuffle);
           for (int m = segment.from(); m < segment.to(); m++) {
             int from = m * batchSize;
-            SplittableRandom shifts = jitter == null ? null
-                : new SplittableRandom(RoundPlan.seed(seed, epoch, block.index, 0x7177E5L + m));
+            SplittableRandom shifts =
+                jitter == null
+                    ? null
+                    : new SplittableRandom(RoundPlan.seed(seed, epoch, block.index, 0x7177E5L + m));
             int to = Math.min(from + batchSize, block.rows);
-            DataSet batch = to - from == batchSize ? full.fill(block, order, from, to, layout, jitter, shifts)
-                : minibatch(block, order, from, to, layout, jitter, shifts);
+            DataSet batch =
+                to - from == batchSize
+                    ? full.fill(block, order, from, to, layout, jitter, shifts)
+                    : minibatch(block, order, from, to, layout, jitter, shifts);
             net.fit(batch);
             lossSum += net.score() * batch.numExamples();
             examples += batch.numExamples();
@@ -137,16 +183,25 @@ final class WorkerTasks {
           }
         }
         INDArray updater = net.getUpdater().getStateViewArray();
-        return Collections.singletonList(RoundResult.of(net.params().toFloatVector(),
-            updater == null ? new float[0] : updater.toFloatVector(), lossSum, examples, minibatches,
-            net.getLayerWiseConfigurations().getIterationCount())).iterator();
+        return Collections.singletonList(
+                RoundResult.of(
+                    net.params().toFloatVector(),
+                    updater == null ? new float[0] : updater.toFloatVector(),
+                    lossSum,
+                    examples,
+                    minibatches,
+                    net.getLayerWiseConfigurations().getIterationCount()))
+            .iterator();
       } finally {
         WorkerNetworks.giveBack(s.configurationJson, net);
       }
     }
   }
 
-  /** Correct predictions (argmax of the K logits vs the hard label), summed loss and examples, over blocks. */
+  /**
+   * Correct predictions (argmax of the K logits vs the hard label), summed loss and examples, over
+   * blocks.
+   */
   static final class Evaluate implements Function2<Integer, Iterator<Block>, Iterator<double[]>> {
     private static final long serialVersionUID = 1L;
     private static final int BATCH = 512;
@@ -198,5 +253,4 @@ final class WorkerTasks {
   static int argmax(float[] values, int offset, int length) {
     return io.distill.losses.DistillationLabels.predictedClass(values, offset, length);
   }
-
 }

@@ -32,8 +32,13 @@ class HostArraysTest {
     assertArrayEquals(new float[] {1, 3, 2, 4}, HostArrays.values(m.transpose()));
     assertArrayEquals(new float[] {3, 4}, HostArrays.values(m.getRow(1)));
     assertArrayEquals(new float[] {1, 2, 3, 4}, HostArrays.values(m.castTo(DataType.DOUBLE)));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> HostArrays.fill(m.getRow(1), new float[] {0, 0}, 2));
-    assertEquals(true, e.getMessage().startsWith("HostArrays: expected a c-order FLOAT array of at least 2 values"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> HostArrays.fill(m.getRow(1), new float[] {0, 0}, 2));
+    assertEquals(
+        true,
+        e.getMessage()
+            .startsWith("HostArrays: expected a c-order FLOAT array of at least 2 values"));
   }
 }

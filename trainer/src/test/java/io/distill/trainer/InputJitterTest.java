@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 
 class InputJitterTest {
 
-  /** A 4 x 3 image whose pixel (x, y) holds 1 + x + 10 y, so every pixel says where it came from. */
+  /**
+   * A 4 x 3 image whose pixel (x, y) holds 1 + x + 10 y, so every pixel says where it came from.
+   */
   private static float[] image() {
     float[] x = new float[12];
     for (int y = 0; y < 3; y++) {
@@ -35,7 +37,10 @@ class InputJitterTest {
             int sx = c - dx;
             int sy = y - dy;
             float expected = sx >= 0 && sx < 4 && sy >= 0 && sy < 3 ? 1 + sx + 10 * sy : 0;
-            assertEquals(expected, x[y * 4 + c], "pixel (" + c + "," + y + ") after shift (" + dx + "," + dy + ")");
+            assertEquals(
+                expected,
+                x[y * 4 + c],
+                "pixel (" + c + "," + y + ") after shift (" + dx + "," + dy + ")");
           }
         }
       }
@@ -85,10 +90,14 @@ class InputJitterTest {
 
   @Test
   void refusesShapesThatCannotBeJittered() {
-    assertEquals("input jitter needs square images: 780 features per row is not a square number of pixels",
-        assertThrows(IllegalArgumentException.class, () -> InputJitter.square(780, 2)).getMessage());
-    assertEquals("maxShift must be in [1, 27] for 28 x 28 images, cannot be: 28",
-        assertThrows(IllegalArgumentException.class, () -> InputJitter.square(784, 28)).getMessage());
+    assertEquals(
+        "input jitter needs square images: 780 features per row is not a square number of pixels",
+        assertThrows(IllegalArgumentException.class, () -> InputJitter.square(780, 2))
+            .getMessage());
+    assertEquals(
+        "maxShift must be in [1, 27] for 28 x 28 images, cannot be: 28",
+        assertThrows(IllegalArgumentException.class, () -> InputJitter.square(784, 28))
+            .getMessage());
     assertThrows(IllegalArgumentException.class, () -> InputJitter.of(0, 3, 1));
   }
 }

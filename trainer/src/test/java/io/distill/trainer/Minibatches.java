@@ -12,7 +12,10 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Minibatches {
   private Minibatches() {}
 
-  /** The rows of {@code data} (id, features, label) in id order, cut into minibatches with K-wide one-hot labels. */
+  /**
+   * The rows of {@code data} (id, features, label) in id order, cut into minibatches with K-wide
+   * one-hot labels.
+   */
   static List<DataSet> inIdOrder(Dataset<Row> data, int classes, int batch) {
     List<Row> rows = new ArrayList<>(data.select("id", "features", "label").collectAsList());
     rows.sort(Comparator.comparingLong(r -> r.getLong(0)));
@@ -38,14 +41,19 @@ final class Minibatches {
     return new DataSet(Nd4j.create(x), Nd4j.create(y));
   }
 
-  /** The minibatches of packed blocks in block order then row order (the trainer's order with shuffle off). */
+  /**
+   * The minibatches of packed blocks in block order then row order (the trainer's order with
+   * shuffle off).
+   */
   static List<DataSet> ofBlocks(List<Block> blocks, LabelLayout layout, int batch) {
     List<DataSet> out = new ArrayList<>();
     blocks.sort(Comparator.comparingInt(b -> b.index));
     for (Block b : blocks) {
       int[] order = b.order(0, false);
       for (int from = 0; from < b.rows; from += batch) {
-        out.add(WorkerTasks.minibatch(b, order, from, Math.min(from + batch, b.rows), layout, null, null));
+        out.add(
+            WorkerTasks.minibatch(
+                b, order, from, Math.min(from + batch, b.rows), layout, null, null));
       }
     }
     return out;

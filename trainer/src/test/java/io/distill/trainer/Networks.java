@@ -13,15 +13,21 @@ import org.nd4j.linalg.learning.config.IUpdater;
 final class Networks {
   private Networks() {}
 
-  static MultiLayerConfiguration mlp(int hidden, IUpdater updater, DistillationLoss loss, long seed) {
+  static MultiLayerConfiguration mlp(
+      int hidden, IUpdater updater, DistillationLoss loss, long seed) {
     return new NeuralNetConfiguration.Builder()
         .seed(seed)
         .updater(updater)
         .weightInit(WeightInit.RELU)
         .list()
         .layer(new DenseLayer.Builder().nIn(784).nOut(hidden).activation(Activation.RELU).build())
-        .layer(new OutputLayer.Builder().nIn(hidden).nOut(10).activation(Activation.IDENTITY).lossFunction(loss)
-            .build())
+        .layer(
+            new OutputLayer.Builder()
+                .nIn(hidden)
+                .nOut(10)
+                .activation(Activation.IDENTITY)
+                .lossFunction(loss)
+                .build())
         .build();
   }
 }

@@ -14,17 +14,20 @@ class OptimiserTest {
   @Test
   void aConstantRateIsAPlainUpdaterAndADecayAnEpochSchedule() {
     assertEquals(new Adam(0.002), Optimiser.adam(0.002, 1).updater());
-    assertEquals(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, 0.002, 0.85)),
+    assertEquals(
+        new Adam(new ExponentialSchedule(ScheduleType.EPOCH, 0.002, 0.85)),
         Optimiser.adam(0.002, 0.85).updater());
     assertEquals(new Nesterovs(0.1, 0.9), Optimiser.nesterov(0.1, 0.9, 1).updater());
-    assertEquals(new Nesterovs(new ExponentialSchedule(ScheduleType.EPOCH, 0.1, 0.5), 0.9),
+    assertEquals(
+        new Nesterovs(new ExponentialSchedule(ScheduleType.EPOCH, 0.1, 0.5), 0.9),
         Optimiser.nesterov(0.1, 0.9, 0.5).updater());
   }
 
   @Test
   void theScheduleDecaysPerEpoch() {
-    ExponentialSchedule s = (ExponentialSchedule) ((Adam) Optimiser.adam(0.01, 0.5).updater())
-        .getLearningRateSchedule();
+    ExponentialSchedule s =
+        (ExponentialSchedule)
+            ((Adam) Optimiser.adam(0.01, 0.5).updater()).getLearningRateSchedule();
     assertEquals(0.01, s.valueAt(0, 0), 1e-12);
     assertEquals(0.0025, s.valueAt(0, 2), 1e-12);
   }
@@ -37,11 +40,15 @@ class OptimiserTest {
 
   @Test
   void badValuesAreNamed() {
-    assertEquals("learningRate must be positive and finite, cannot be: 0.0",
+    assertEquals(
+        "learningRate must be positive and finite, cannot be: 0.0",
         assertThrows(IllegalArgumentException.class, () -> Optimiser.adam(0, 1)).getMessage());
-    assertEquals("decayPerEpoch must be in (0, 1], cannot be: 1.5",
+    assertEquals(
+        "decayPerEpoch must be in (0, 1], cannot be: 1.5",
         assertThrows(IllegalArgumentException.class, () -> Optimiser.adam(0.1, 1.5)).getMessage());
-    assertEquals("momentum must be in [0, 1), cannot be: 1.0",
-        assertThrows(IllegalArgumentException.class, () -> Optimiser.nesterov(0.1, 1, 1)).getMessage());
+    assertEquals(
+        "momentum must be in [0, 1), cannot be: 1.0",
+        assertThrows(IllegalArgumentException.class, () -> Optimiser.nesterov(0.1, 1, 1))
+            .getMessage());
   }
 }

@@ -23,7 +23,10 @@ class RoundPlanTest {
     return visited;
   }
 
-  /** Every minibatch of every block is fitted once per epoch by the worker owning the block (block % workers). */
+  /**
+   * Every minibatch of every block is fitted once per epoch by the worker owning the block (block %
+   * workers).
+   */
   @Test
   void everyMinibatchOncePerEpochByItsWorker() {
     int[] rows = {100, 90, 130, 64, 1, 70};
@@ -58,10 +61,12 @@ class RoundPlanTest {
   void theBlockOrderIsFreshEachEpochAndFixedWithoutShuffle() {
     int[] rows = new int[20];
     java.util.Arrays.fill(rows, 10);
-    assertNotEquals(epoch(RoundPlan.of(rows, 1, 10, 1, 7, 0, true), 0), epoch(RoundPlan.of(rows, 1, 10, 1, 7, 1, true),
-        0));
-    assertEquals(epoch(RoundPlan.of(rows, 1, 10, 1, 7, 0, true), 0), epoch(RoundPlan.of(rows, 1, 10, 1, 7, 0, true),
-        0));
+    assertNotEquals(
+        epoch(RoundPlan.of(rows, 1, 10, 1, 7, 0, true), 0),
+        epoch(RoundPlan.of(rows, 1, 10, 1, 7, 1, true), 0));
+    assertEquals(
+        epoch(RoundPlan.of(rows, 1, 10, 1, 7, 0, true), 0),
+        epoch(RoundPlan.of(rows, 1, 10, 1, 7, 0, true), 0));
     List<String> fixed = epoch(RoundPlan.of(rows, 1, 10, 1, 7, 3, false), 0);
     for (int b = 0; b < 20; b++) {
       assertEquals(b + ":0", fixed.get(b));
@@ -70,7 +75,8 @@ class RoundPlanTest {
 
   @Test
   void oncePerEpochIsOneRound() {
-    RoundPlan plan = RoundPlan.of(new int[] {100, 50, 70}, 2, 10, TrainingSettings.ONCE_PER_EPOCH, 1, 0, true);
+    RoundPlan plan =
+        RoundPlan.of(new int[] {100, 50, 70}, 2, 10, TrainingSettings.ONCE_PER_EPOCH, 1, 0, true);
     assertEquals(1, plan.rounds());
     assertEquals(17, plan.segments(0, 0).length == 2 ? 10 + 7 : -1);
   }

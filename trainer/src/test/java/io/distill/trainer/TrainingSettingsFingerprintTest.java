@@ -8,9 +8,9 @@ import java.lang.reflect.Modifier;
 import org.junit.jupiter.api.Test;
 
 /**
- * A fingerprint that forgets a setting reuses a stale model: every field of {@link TrainingSettings} but the
- * checkpoint directory must change {@link TrainingSettings#fingerprint()} (once {@code shuffle} and
- * {@code threadsPerTask} were left out).
+ * A fingerprint that forgets a setting reuses a stale model: every field of {@link
+ * TrainingSettings} but the checkpoint directory must change {@link TrainingSettings#fingerprint()}
+ * (once {@code shuffle} and {@code threadsPerTask} were left out).
  */
 class TrainingSettingsFingerprintTest {
   @Test
@@ -25,9 +25,13 @@ class TrainingSettingsFingerprintTest {
       f.setAccessible(true);
       f.set(changed, other(f.getType(), f.get(base)));
       if (f.getName().equals("checkpointDir")) {
-        assertEquals(base.fingerprint(), changed.fingerprint(), "where checkpoints go is not how a model trains");
+        assertEquals(
+            base.fingerprint(),
+            changed.fingerprint(),
+            "where checkpoints go is not how a model trains");
       } else {
-        assertNotEquals(base.fingerprint(), changed.fingerprint(), f.getName() + " is not in the fingerprint");
+        assertNotEquals(
+            base.fingerprint(), changed.fingerprint(), f.getName() + " is not in the fingerprint");
         checked++;
       }
     }

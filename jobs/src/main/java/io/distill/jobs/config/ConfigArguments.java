@@ -5,11 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The run-configuration part of a command line: a config file and an ordered list of {@code key=value} overrides
- * for {@link RunConfig#load}.
+ * The run-configuration part of a command line: a config file and an ordered list of {@code
+ * key=value} overrides for {@link RunConfig#load}.
  *
  * @param configFile the {@code --config} file, or null
- * @param overrides the {@code --set} and {@code --stages} overrides as {@code key=value}, in command-line order
+ * @param overrides the {@code --set} and {@code --stages} overrides as {@code key=value}, in
+ *     command-line order
  */
 public record ConfigArguments(String configFile, List<String> overrides) {
   public ConfigArguments {

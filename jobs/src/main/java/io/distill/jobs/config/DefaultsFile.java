@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The text of {@code conf/default.conf}, generated from {@link Params}: every key with its documentation, type,
- * range and default, in sections, as a HOCON file that loads to the defaults. A test keeps the committed file equal
- * to this text ({@code java -cp distill-job.jar io.distill.jobs.config.DefaultsFile > conf/default.conf} rewrites
- * it).
+ * The text of {@code conf/default.conf}, generated from {@link Params}: every key with its
+ * documentation, type, range and default, in sections, as a HOCON file that loads to the defaults.
+ * A test keeps the committed file equal to this text ({@code java -cp distill-job.jar
+ * io.distill.jobs.config.DefaultsFile > conf/default.conf} rewrites it).
  */
 public final class DefaultsFile {
   private static final int WIDTH = 116;
@@ -20,18 +20,28 @@ public final class DefaultsFile {
 
   public static String render() {
     StringBuilder b = new StringBuilder();
-    comment(b, "", "The defaults of a distill run: every key, its meaning, type/range and default. Generated from"
-        + " io.distill.jobs.config.Params (a test keeps this file equal to it).");
-    b.append("#\n#   spark-submit distill-job.jar [--config conf/xyz.conf] [--set key=value ...] [--stages a,b,c]\n#\n");
-    comment(b, "", "Precedence: --set/--stages (later ones win) > the --config file > these defaults. A --config"
-        + " file only needs the keys it changes (see mnist.conf). --set keys are relative to `distill`"
-        + " (students.epochs=5) and their values are HOCON (students.sizes=[{name=a,hidden=[10]}]); a value that is"
-        + " not valid HOCON is taken as a plain string (run.dir=s3a://bucket/runs/x). Unknown keys, wrong types and"
-        + " out-of-range values are refused before any Spark work, all of them together, each naming its full key.");
-    comment(b, "", "With no arguments the job distils the teacher shipped in the jar (trained on the full MNIST"
-        + " training split) into students that see the embedded 5,000-image slice; the student settings below"
-        + " (transfer set, epochs, learning rate, T and alpha per size) were chosen on that slice's validation split"
-        + " (docs/BENCHMARKS.md, \"The default run\").");
+    comment(
+        b,
+        "",
+        "The defaults of a distill run: every key, its meaning, type/range and default. Generated from"
+            + " io.distill.jobs.config.Params (a test keeps this file equal to it).");
+    b.append(
+        "#\n#   spark-submit distill-job.jar [--config conf/xyz.conf] [--set key=value ...] [--stages a,b,c]\n#\n");
+    comment(
+        b,
+        "",
+        "Precedence: --set/--stages (later ones win) > the --config file > these defaults. A --config"
+            + " file only needs the keys it changes (see mnist.conf). --set keys are relative to `distill`"
+            + " (students.epochs=5) and their values are HOCON (students.sizes=[{name=a,hidden=[10]}]); a value that is"
+            + " not valid HOCON is taken as a plain string (run.dir=s3a://bucket/runs/x). Unknown keys, wrong types and"
+            + " out-of-range values are refused before any Spark work, all of them together, each naming its full key.");
+    comment(
+        b,
+        "",
+        "With no arguments the job distils the teacher shipped in the jar (trained on the full MNIST"
+            + " training split) into students that see the embedded 5,000-image slice; the student settings below"
+            + " (transfer set, epochs, learning rate, T and alpha per size) were chosen on that slice's validation split"
+            + " (docs/BENCHMARKS.md, \"The default run\").");
     b.append("distill {\n");
     String section = null;
     for (Param<?> p : Params.ALL) {
@@ -43,7 +53,14 @@ public final class DefaultsFile {
         b.append('\n');
         if (!section.isEmpty()) {
           String key = section;
-          comment(b, "  ", Params.SECTIONS.stream().filter(s -> s.key().equals(key)).findFirst().orElseThrow().doc());
+          comment(
+              b,
+              "  ",
+              Params.SECTIONS.stream()
+                  .filter(s -> s.key().equals(key))
+                  .findFirst()
+                  .orElseThrow()
+                  .doc());
           b.append("  ").append(section).append(" {\n");
         }
       }

@@ -12,13 +12,17 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The key structure {@link Params} declares (objects and the keys each holds) and the refusal of unknown keys with a
- * hint: the nearest known key of the same object, or a key of that name elsewhere.
+ * The key structure {@link Params} declares (objects and the keys each holds) and the refusal of
+ * unknown keys with a hint: the nearest known key of the same object, or a key of that name
+ * elsewhere.
  */
 final class Keys {
   static final String SIZES_PATH = "distill.students.sizes[]";
 
-  /** Known keys of each object, by full path, in declaration order: distill → run, data, ...; distill.run → dir. */
+  /**
+   * Known keys of each object, by full path, in declaration order: distill → run, data, ...;
+   * distill.run → dir.
+   */
   static final Map<String, List<String>> KEYS = structure();
 
   private Keys() {}
@@ -40,12 +44,16 @@ final class Keys {
 
   /** Reports the keys of {@code o} (at {@code path}) that the schema does not know. */
   static void checkUnknown(ConfigObject o, String path, List<String> problems) {
-    checkUnknown(o, path, path.isEmpty() ? List.of(RunConfig.ROOT) : KEYS.get(path), path, problems);
+    checkUnknown(
+        o, path, path.isEmpty() ? List.of(RunConfig.ROOT) : KEYS.get(path), path, problems);
   }
 
-  /** Reports the keys of {@code o} not in {@code known}; {@code schemaPath} names the schema for hints. */
-  static void checkUnknown(ConfigObject o, String path, List<String> known, String schemaPath,
-      List<String> problems) {
+  /**
+   * Reports the keys of {@code o} not in {@code known}; {@code schemaPath} names the schema for
+   * hints.
+   */
+  static void checkUnknown(
+      ConfigObject o, String path, List<String> known, String schemaPath, List<String> problems) {
     for (String key : new TreeSet<>(o.keySet())) {
       if (known.contains(key)) {
         continue;
@@ -54,8 +62,12 @@ final class Keys {
       if (path.isEmpty()) {
         String full = RunConfig.ROOT + "." + quoted;
         boolean misplaced = KEYS.containsKey(full) || KEYS.get(RunConfig.ROOT).contains(key);
-        problems.add(quoted + " is not a known key: every key lives under '" + RunConfig.ROOT + "'"
-            + (misplaced ? " (did you mean " + full + "?)" : ""));
+        problems.add(
+            quoted
+                + " is not a known key: every key lives under '"
+                + RunConfig.ROOT
+                + "'"
+                + (misplaced ? " (did you mean " + full + "?)" : ""));
         continue;
       }
       String hint = "";
@@ -68,8 +80,16 @@ final class Keys {
           hint = " (did you mean " + String.join(" or ", elsewhere) + "?)";
         }
       }
-      problems.add(path + "." + quoted + " is not a known key" + hint + "; " + path + " has: "
-          + String.join(", ", known));
+      problems.add(
+          path
+              + "."
+              + quoted
+              + " is not a known key"
+              + hint
+              + "; "
+              + path
+              + " has: "
+              + String.join(", ", known));
     }
   }
 
@@ -98,7 +118,8 @@ final class Keys {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : candidates) {
-      int distance = normalize(c).equals(normalize(key)) ? 0 : levenshtein(key.toLowerCase(Locale.ROOT), c);
+      int distance =
+          normalize(c).equals(normalize(key)) ? 0 : levenshtein(key.toLowerCase(Locale.ROOT), c);
       if (distance < bestDistance) {
         best = c;
         bestDistance = distance;

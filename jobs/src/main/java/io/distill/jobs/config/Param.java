@@ -3,11 +3,12 @@ package io.distill.jobs.config;
 import java.util.Objects;
 
 /**
- * One key of the run configuration, declared once with its type (which reads, checks and writes its values), its
- * default and its documentation, in the spirit of Spark ML's {@code Param}. Everything else derives from the
- * declarations in {@link Params}: loading and validation ({@link RunConfig#load}), {@code conf/default.conf}
- * ({@link DefaultsFile}), the manifest's resolved configuration ({@link RunConfig#asMap()}) and the sub-commands'
- * options ({@link io.distill.jobs.ParamOptions}).
+ * One key of the run configuration, declared once with its type (which reads, checks and writes its
+ * values), its default and its documentation, in the spirit of Spark ML's {@code Param}. Everything
+ * else derives from the declarations in {@link Params}: loading and validation ({@link
+ * RunConfig#load}), {@code conf/default.conf} ({@link DefaultsFile}), the manifest's resolved
+ * configuration ({@link RunConfig#asMap()}) and the sub-commands' options ({@link
+ * io.distill.jobs.ParamOptions}).
  *
  * @param <T> the value's Java type
  */

@@ -4,8 +4,9 @@ import com.typesafe.config.ConfigValue;
 import java.util.List;
 
 /**
- * How the values of a {@link Param} are read from HOCON, checked and written back. {@link #read} adds one problem per
- * mistake to {@code problems}, naming the full key, what was expected and what was got, and then returns null.
+ * How the values of a {@link Param} are read from HOCON, checked and written back. {@link #read}
+ * adds one problem per mistake to {@code problems}, naming the full key, what was expected and what
+ * was got, and then returns null.
  *
  * @param <T> the value's Java type
  */

@@ -33,7 +33,8 @@ final class ParamTypes {
 
       @Override
       public String describe() {
-        return "Integer " + (max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]");
+        return "Integer "
+            + (max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]");
       }
     };
   }
@@ -125,14 +126,22 @@ final class ParamTypes {
     };
   }
 
-  /** The stages to run: a non-empty list of names from {@code names}, no repeats, returned in pipeline order. */
+  /**
+   * The stages to run: a non-empty list of names from {@code names}, no repeats, returned in
+   * pipeline order.
+   */
   static ParamType<List<String>> stages(List<String> names) {
     return new ParamType<>() {
       @Override
       public List<String> read(ConfigValue v, String path, List<String> problems) {
         String all = String.join(", ", names);
         if (v == null || v.valueType() != ConfigValueType.LIST) {
-          problems.add(path + " must be a list of stage names (" + all + "), got " + ValueReader.describe(v));
+          problems.add(
+              path
+                  + " must be a list of stage names ("
+                  + all
+                  + "), got "
+                  + ValueReader.describe(v));
           return null;
         }
         ConfigList list = (ConfigList) v;
@@ -150,13 +159,26 @@ final class ParamTypes {
           }
           if (!names.contains(stage)) {
             String near = Keys.nearest(stage, names);
-            problems.add(at + " must be one of " + all + ", cannot be: '" + stage + "'"
-                + (near == null ? "" : " (did you mean '" + near + "'?)"));
+            problems.add(
+                at
+                    + " must be one of "
+                    + all
+                    + ", cannot be: '"
+                    + stage
+                    + "'"
+                    + (near == null ? "" : " (did you mean '" + near + "'?)"));
           } else {
             Integer first = seen.putIfAbsent(stage, i);
             if (first != null) {
-              problems.add(at + " must not repeat a stage, cannot be: '" + stage + "' (already " + path + "["
-                  + first + "])");
+              problems.add(
+                  at
+                      + " must not repeat a stage, cannot be: '"
+                      + stage
+                      + "' (already "
+                      + path
+                      + "["
+                      + first
+                      + "])");
             }
           }
         }
@@ -176,14 +198,19 @@ final class ParamTypes {
   }
 
   /** The keys of one {@code students.sizes} object, in order. */
-  static final List<String> SIZE_KEYS = List.of("name", "hidden", "dl4j-json", "temperature", "alpha", "seed");
+  static final List<String> SIZE_KEYS =
+      List.of("name", "hidden", "dl4j-json", "temperature", "alpha", "seed");
 
-  /** The student sizes: a non-empty list of objects with unique names and exactly one of hidden / dl4j-json. */
+  /**
+   * The student sizes: a non-empty list of objects with unique names and exactly one of hidden /
+   * dl4j-json.
+   */
   static ParamType<List<StudentSize>> sizes() {
     return new ParamType<>() {
       @Override
       public List<StudentSize> read(ConfigValue v, String path, List<String> problems) {
-        String expected = "a non-empty list of student sizes ({name=..., hidden=[...]} or {name=..., dl4j-json=...})";
+        String expected =
+            "a non-empty list of student sizes ({name=..., hidden=[...]} or {name=..., dl4j-json=...})";
         if (v == null || v.valueType() != ConfigValueType.LIST) {
           problems.add(path + " must be " + expected + ", got " + ValueReader.describe(v));
           return null;
@@ -237,12 +264,14 @@ final class ParamTypes {
     };
   }
 
-  private static StudentSize size(ConfigValue value, String path, int i, Map<String, Integer> names,
-      List<String> problems) {
+  private static StudentSize size(
+      ConfigValue value, String path, int i, Map<String, Integer> names, List<String> problems) {
     String at = path + "[" + i + "]";
     if (value == null || value.valueType() != ConfigValueType.OBJECT) {
-      problems.add(at + " must be a student size object {name=..., hidden=[...] or dl4j-json=...}, got "
-          + ValueReader.describe(value));
+      problems.add(
+          at
+              + " must be a student size object {name=..., hidden=[...] or dl4j-json=...}, got "
+              + ValueReader.describe(value));
       return null;
     }
     ConfigObject o = (ConfigObject) value;
@@ -251,12 +280,25 @@ final class ParamTypes {
     String name = ValueReader.string(o.get("name"), at + ".name", false, problems);
     if (name != null) {
       if (!NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
-        problems.add(at + ".name must match [A-Za-z0-9_.-]+ (and not be . or ..), cannot be: '" + name + "'");
+        problems.add(
+            at
+                + ".name must match [A-Za-z0-9_.-]+ (and not be . or ..), cannot be: '"
+                + name
+                + "'");
       } else {
         Integer first = names.putIfAbsent(name, i);
         if (first != null) {
-          problems.add(at + ".name must be unique, cannot be: '" + name + "' (" + path + "[" + first + "].name is '"
-              + name + "' too)");
+          problems.add(
+              at
+                  + ".name must be unique, cannot be: '"
+                  + name
+                  + "' ("
+                  + path
+                  + "["
+                  + first
+                  + "].name is '"
+                  + name
+                  + "' too)");
         }
       }
     }
@@ -265,20 +307,31 @@ final class ParamTypes {
     List<Integer> hidden = null;
     String json = null;
     if ((hiddenValue == null) == (jsonValue == null)) {
-      problems.add(at + " must have exactly one of hidden (a list of widths: an MLP) or dl4j-json (a DL4J"
-          + " MultiLayerConfiguration JSON), got " + (hiddenValue == null ? "neither" : "both"));
+      problems.add(
+          at
+              + " must have exactly one of hidden (a list of widths: an MLP) or dl4j-json (a DL4J"
+              + " MultiLayerConfiguration JSON), got "
+              + (hiddenValue == null ? "neither" : "both"));
     } else if (hiddenValue != null) {
       hidden = ValueReader.intList(hiddenValue, at + ".hidden", true, problems);
     } else {
       json = ValueReader.string(jsonValue, at + ".dl4j-json", false, problems);
     }
     ConfigValue t = ValueReader.present(o.get("temperature"));
-    Double temperature = t == null ? null : ValueReader.number(t, at + ".temperature", Range.POSITIVE, false,
-        problems);
+    Double temperature =
+        t == null
+            ? null
+            : ValueReader.number(t, at + ".temperature", Range.POSITIVE, false, problems);
     ConfigValue a = ValueReader.present(o.get("alpha"));
-    Double alpha = a == null ? null : ValueReader.number(a, at + ".alpha", Range.UNIT, false, problems);
+    Double alpha =
+        a == null ? null : ValueReader.number(a, at + ".alpha", Range.UNIT, false, problems);
     ConfigValue sd = ValueReader.present(o.get("seed"));
-    Long seed = sd == null ? null : ValueReader.integer(sd, at + ".seed", Long.MIN_VALUE, Long.MAX_VALUE, problems);
-    return problems.size() > before ? null : new StudentSize(name, hidden, json, temperature, alpha, seed);
+    Long seed =
+        sd == null
+            ? null
+            : ValueReader.integer(sd, at + ".seed", Long.MIN_VALUE, Long.MAX_VALUE, problems);
+    return problems.size() > before
+        ? null
+        : new StudentSize(name, hidden, json, temperature, alpha, seed);
   }
 }

@@ -10,14 +10,14 @@ import io.distill.teacher.TrainTeacherAction;
 import io.distill.teacher.TransferSetAction;
 import io.distill.trainer.Optimiser;
 import io.distill.trainer.TrainingSettings;
-import java.util.Arrays;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Every key of the run configuration, declared once: name, type and range, default, documentation. Sections group
- * them as {@code conf/default.conf} shows; {@link #ALL} lists them in that order. Adding a key is one declaration
- * here plus its use.
+ * Every key of the run configuration, declared once: name, type and range, default, documentation.
+ * Sections group them as {@code conf/default.conf} shows; {@link #ALL} lists them in that order.
+ * Adding a key is one declaration here plus its use.
  */
 public final class Params {
   private static final List<Param<?>> DECLARED = new ArrayList<>();
@@ -26,202 +26,396 @@ public final class Params {
   public record Section(String key, String doc) {}
 
   /** The objects under {@code distill}, in order, with their documentation. */
-  public static final List<Section> SECTIONS = List.of(
-      new Section("run", "Where the run writes everything (data, models, soft labels, metrics, report, manifest)."),
-      new Section("data", "The labelled dataset, and the validation split held out of its training split."),
-      new Section("teacher", "The teacher network: given as a model file (the default: the convolutional MNIST"
-          + " teacher shipped in the jar), or trained by the run from a DL4J JSON configuration or as an MLP with"
-          + " dropout and max-norm (Hinton et al. 2015) trained with SGD + momentum. A trained teacher learns from the"
-          + " training rows (the validation rows held out), keeping the epoch with the best validation accuracy."),
-      new Section("soft-labels", "The soft-label stage: teacher inference over the training and test splits, written"
-          + " to Parquet (id and the teacher's outputs; no copy of the features)."),
-      new Section("students", "The student sweep: each size is trained twice, distilled (from the soft labels) and as"
-          + " a hard-label baseline of the same shape, with the same rows, epochs and augmentation; the loss is"
-          + " alpha*CE(hard) + (1-alpha)*T^2*KL(teacher at T || student at T)."),
-      new Section("training", "Data-parallel training on Spark (parameter averaging), for the teacher and the"
-          + " students."),
-      new Section("evaluation", "The evaluation stage: accuracy, agreement with the teacher, size, latency and"
-          + " throughput."));
+  public static final List<Section> SECTIONS =
+      List.of(
+          new Section(
+              "run",
+              "Where the run writes everything (data, models, soft labels, metrics, report, manifest)."),
+          new Section(
+              "data",
+              "The labelled dataset, and the validation split held out of its training split."),
+          new Section(
+              "teacher",
+              "The teacher network: given as a model file (the default: the convolutional MNIST"
+                  + " teacher shipped in the jar), or trained by the run from a DL4J JSON configuration or as an MLP with"
+                  + " dropout and max-norm (Hinton et al. 2015) trained with SGD + momentum. A trained teacher learns from the"
+                  + " training rows (the validation rows held out), keeping the epoch with the best validation accuracy."),
+          new Section(
+              "soft-labels",
+              "The soft-label stage: teacher inference over the training and test splits, written"
+                  + " to Parquet (id and the teacher's outputs; no copy of the features)."),
+          new Section(
+              "students",
+              "The student sweep: each size is trained twice, distilled (from the soft labels) and as"
+                  + " a hard-label baseline of the same shape, with the same rows, epochs and augmentation; the loss is"
+                  + " alpha*CE(hard) + (1-alpha)*T^2*KL(teacher at T || student at T)."),
+          new Section(
+              "training",
+              "Data-parallel training on Spark (parameter averaging), for the teacher and the"
+                  + " students."),
+          new Section(
+              "evaluation",
+              "The evaluation stage: accuracy, agreement with the teacher, size, latency and"
+                  + " throughput."));
 
   // ---- run
-  public static final Param<String> RUN_DIR = param("run.dir", ParamTypes.string(false, "String, non-blank"),
-      "runs/default", "Run directory: any Hadoop FileSystem URI or local path (file://, hdfs://, s3a://).");
-  public static final Param<Integer> RUN_LEASE_TIMEOUT = param("run.lease-timeout", ParamTypes.integer(10,
-      Integer.MAX_VALUE), 120, "A run holds a lease on its directory (run.dir/_lease.json, renewed every quarter of"
-          + " this many seconds); another run on the same directory exits naming the holder, unless the lease has not"
-          + " been renewed for this many seconds (its run is gone), which it then takes over.");
+  public static final Param<String> RUN_DIR =
+      param(
+          "run.dir",
+          ParamTypes.string(false, "String, non-blank"),
+          "runs/default",
+          "Run directory: any Hadoop FileSystem URI or local path (file://, hdfs://, s3a://).");
+  public static final Param<Integer> RUN_LEASE_TIMEOUT =
+      param(
+          "run.lease-timeout",
+          ParamTypes.integer(10, Integer.MAX_VALUE),
+          120,
+          "A run holds a lease on its directory (run.dir/_lease.json, renewed every quarter of"
+              + " this many seconds); another run on the same directory exits naming the holder, unless the lease has not"
+              + " been renewed for this many seconds (its run is gone), which it then takes over.");
 
   // ---- data
-  public static final Param<String> DATA_INPUT = param("data.input", ParamTypes.string(false, "String, non-blank"),
-      RunConfig.EMBEDDED, "\"embedded\" = the MNIST slice inside the jar (5,000 train, 1,000 test images);"
-          + " otherwise a directory holding the four MNIST IDX files (gzip-compressed or raw), or a Parquet directory"
-          + " with train/ and test/ (this project's layout, or any engine's with the columns named below; the import"
-          + " stage decides which by looking). data.train and data.test, when set, are used instead.");
-  public static final Param<String> DATA_TRAIN = param("data.train", ParamTypes.string(true,
-      "String (Parquet path or catalog table)"), null, "The training split as Spark users hold it: a Parquet path"
-          + " (written by any engine) or a Spark catalog table, with the columns named by the keys below. Set with"
-          + " data.test; null = data.input.");
-  public static final Param<String> DATA_TEST = param("data.test", ParamTypes.string(true,
-      "String (Parquet path or catalog table)"), null, "The test split, as data.train.");
-  public static final Param<String> DATA_ID_COLUMN = param("data.id-column", ParamTypes.string(false,
-      "String, non-blank"), "id", "The rows' id column (long or int, unique); a dataset without it gets ids"
-          + " generated from its rows' order as read (stable while its files are).");
-  public static final Param<String> DATA_FEATURES_COLUMN = param("data.features-column", ParamTypes.string(false,
-      "String, non-blank"), "features", "The features column: an ML Vector (what VectorAssembler produces) or"
-          + " array<float|double>.");
-  public static final Param<String> DATA_LABEL_COLUMN = param("data.label-column", ParamTypes.string(false,
-      "String, non-blank"), "label", "The label column: the class index as int or double (Spark ML's convention).");
-  public static final Param<Long> DATA_MAX_BAD_ROWS = param("data.max-bad-rows", ParamTypes.longInteger(0), 0L,
-      "Rows of a split that may fail the import's checks (features missing, of another length or not finite; label"
-          + " missing, not whole or outside the teacher's classes): they go to run.dir/quarantine/import/<split>/"
-          + " with the reason and the run goes on; with more, the run fails naming the first. 0 = any bad row fails"
-          + " the run.");
-  public static final Param<Integer> DATA_ROWS_PER_PARTITION = param("data.rows-per-partition",
-      ParamTypes.integer(1, Integer.MAX_VALUE), ImportMnistAction.DEFAULT_ROWS_PER_PARTITION, "Rows per Parquet partition written by the import stage.");
-  public static final Param<Long> DATA_VALIDATION_ROWS = param("data.validation-rows", ParamTypes.longInteger(0),
-      500L, "Rows of the training split held out as the validation split: stratified by label, chosen by a hash of"
-          + " each row's id, so the same rows every run. Every per-epoch validation, best-epoch choice and any"
-          + " choice of T, alpha or epochs is made on them; the test split is read only by the evaluate stage"
-          + " (0 = no validation split).");
-  public static final Param<Long> DATA_VALIDATION_SEED = param("data.validation-seed",
-      ParamTypes.longInteger(Long.MIN_VALUE), 1L, "Seed of that choice (another seed holds out other rows).");
+  public static final Param<String> DATA_INPUT =
+      param(
+          "data.input",
+          ParamTypes.string(false, "String, non-blank"),
+          RunConfig.EMBEDDED,
+          "\"embedded\" = the MNIST slice inside the jar (5,000 train, 1,000 test images);"
+              + " otherwise a directory holding the four MNIST IDX files (gzip-compressed or raw), or a Parquet directory"
+              + " with train/ and test/ (this project's layout, or any engine's with the columns named below; the import"
+              + " stage decides which by looking). data.train and data.test, when set, are used instead.");
+  public static final Param<String> DATA_TRAIN =
+      param(
+          "data.train",
+          ParamTypes.string(true, "String (Parquet path or catalog table)"),
+          null,
+          "The training split as Spark users hold it: a Parquet path"
+              + " (written by any engine) or a Spark catalog table, with the columns named by the keys below. Set with"
+              + " data.test; null = data.input.");
+  public static final Param<String> DATA_TEST =
+      param(
+          "data.test",
+          ParamTypes.string(true, "String (Parquet path or catalog table)"),
+          null,
+          "The test split, as data.train.");
+  public static final Param<String> DATA_ID_COLUMN =
+      param(
+          "data.id-column",
+          ParamTypes.string(false, "String, non-blank"),
+          "id",
+          "The rows' id column (long or int, unique); a dataset without it gets ids"
+              + " generated from its rows' order as read (stable while its files are).");
+  public static final Param<String> DATA_FEATURES_COLUMN =
+      param(
+          "data.features-column",
+          ParamTypes.string(false, "String, non-blank"),
+          "features",
+          "The features column: an ML Vector (what VectorAssembler produces) or"
+              + " array<float|double>.");
+  public static final Param<String> DATA_LABEL_COLUMN =
+      param(
+          "data.label-column",
+          ParamTypes.string(false, "String, non-blank"),
+          "label",
+          "The label column: the class index as int or double (Spark ML's convention).");
+  public static final Param<Long> DATA_MAX_BAD_ROWS =
+      param(
+          "data.max-bad-rows",
+          ParamTypes.longInteger(0),
+          0L,
+          "Rows of a split that may fail the import's checks (features missing, of another length or not finite; label"
+              + " missing, not whole or outside the teacher's classes): they go to run.dir/quarantine/import/<split>/"
+              + " with the reason and the run goes on; with more, the run fails naming the first. 0 = any bad row fails"
+              + " the run.");
+  public static final Param<Integer> DATA_ROWS_PER_PARTITION =
+      param(
+          "data.rows-per-partition",
+          ParamTypes.integer(1, Integer.MAX_VALUE),
+          ImportMnistAction.DEFAULT_ROWS_PER_PARTITION,
+          "Rows per Parquet partition written by the import stage.");
+  public static final Param<Long> DATA_VALIDATION_ROWS =
+      param(
+          "data.validation-rows",
+          ParamTypes.longInteger(0),
+          500L,
+          "Rows of the training split held out as the validation split: stratified by label, chosen by a hash of"
+              + " each row's id, so the same rows every run. Every per-epoch validation, best-epoch choice and any"
+              + " choice of T, alpha or epochs is made on them; the test split is read only by the evaluate stage"
+              + " (0 = no validation split).");
+  public static final Param<Long> DATA_VALIDATION_SEED =
+      param(
+          "data.validation-seed",
+          ParamTypes.longInteger(Long.MIN_VALUE),
+          1L,
+          "Seed of that choice (another seed holds out other rows).");
 
   // ---- teacher
   /** The convolutional MNIST teacher shipped in the jar (see its README beside it). */
   public static final String SHIPPED_TEACHER = "classpath:/io/distill/teacher/mnist-cnn/model.zip";
-  public static final Param<String> TEACHER_MODEL = param("teacher.model",
-      ParamTypes.string(true, "String (Hadoop FS URI or local path)"), SHIPPED_TEACHER,
-      "An existing model to use as the teacher, as it is (nothing is trained): a DL4J model zip, or an ONNX file"
-          + " (name ending .onnx; one input [n, features], one output [n, classes] of logits or softmax"
-          + " probabilities) imported with nd4j's samediff-import-onnx. The default is the"
-          + " convolutional teacher shipped in the jar, trained by this project on the full MNIST training split"
-          + " (io/distill/teacher/mnist-cnn/README.md). null = train one: from teacher.dl4j-json, or the MLP of"
-          + " the keys below.");
-  public static final Param<String> TEACHER_DL4J_JSON = param("teacher.dl4j-json",
-      ParamTypes.string(true, "String (Hadoop FS URI or local path)"), null,
-      "A DL4J MultiLayerConfiguration JSON of the teacher to train, for any shape (e.g. conf/teacher-cnn.json, a"
-          + " convolutional teacher); its layers, updater and regularisation are the JSON's own, its output layer is"
-          + " made to emit logits. null = the MLP described by the keys below (hidden ... lr-decay); epochs and"
-          + " jitter apply to both.");
-  public static final Param<List<Integer>> TEACHER_HIDDEN = param("teacher.hidden", ParamTypes.widths(false),
-      Arrays.stream(TeacherNetworks.HINTON_MNIST_HIDDEN).boxed().toList(), "Widths of the hidden layers of the MLP teacher, input to output.");
-  public static final Param<Double> TEACHER_INPUT_RETAIN = param("teacher.input-retain",
-      ParamTypes.number(Range.RETAIN, false), TeacherNetworks.HINTON_MNIST_INPUT_RETAIN, "Dropout retain probability of"
-          + " the input layer (1 = no dropout).");
-  public static final Param<Double> TEACHER_HIDDEN_RETAIN = param("teacher.hidden-retain",
-      ParamTypes.number(Range.RETAIN, false), TeacherNetworks.HINTON_MNIST_HIDDEN_RETAIN,
-      "Dropout retain probability of the hidden layers (1 = no dropout).");
-  public static final Param<Double> TEACHER_MAX_NORM = param("teacher.max-norm", ParamTypes.number(Range.POSITIVE,
-      true), TeacherNetworks.HINTON_MNIST_MAX_NORM, "Max-norm constraint on each unit's incoming weights; null = none.");
-  public static final Param<Double> TEACHER_LEARNING_RATE = param("teacher.learning-rate",
-      ParamTypes.number(Range.POSITIVE, false), Optimiser.TEACHER_LEARNING_RATE, "SGD learning rate (Nesterov momentum) of"
-          + " the MLP teacher (a teacher from teacher.dl4j-json keeps its JSON's updater).");
-  public static final Param<Double> TEACHER_MOMENTUM = param("teacher.momentum", ParamTypes.number(Range.MOMENTUM,
-      false), Optimiser.TEACHER_MOMENTUM, "Momentum of the MLP teacher.");
-  public static final Param<Integer> TEACHER_EPOCHS = param("teacher.epochs", ParamTypes.integer(1,
-      Integer.MAX_VALUE), TrainTeacherAction.DEFAULT_EPOCHS, "Passes over the training rows.");
-  public static final Param<Double> TEACHER_LR_DECAY = param("teacher.lr-decay", ParamTypes.number(Range.RETAIN,
-      false), Optimiser.TEACHER_DECAY, "Factor the MLP teacher's learning rate is multiplied by after every epoch (1 ="
-          + " constant rate).");
-  public static final Param<Integer> TEACHER_BATCH_SIZE = param("teacher.batch-size", ParamTypes.integer(1,
-      Integer.MAX_VALUE), TrainingSettings.DEFAULT_BATCH_SIZE, "Minibatch size of the teacher's training, per"
-          + " worker.");
-  public static final Param<Integer> TEACHER_AVERAGING_PERIOD = param("teacher.averaging-period",
-      ParamTypes.integer(1, Integer.MAX_VALUE), TrainTeacherAction.DEFAULT_AVERAGING_PERIOD, "Minibatches each"
-          + " worker fits between two parameter averagings while training the teacher.");
-  public static final Param<Integer> TEACHER_JITTER = param("teacher.jitter", ParamTypes.integer(0, 13), 0,
-      "Input jitter: every training image is shifted by a random whole number of pixels in [-jitter, jitter] along"
-          + " each axis, afresh at every visit (Hinton et al. jittered by up to 2 pixels); 0 = no jitter. Needs square"
-          + " images (784 features = 28 x 28).");
+
+  public static final Param<String> TEACHER_MODEL =
+      param(
+          "teacher.model",
+          ParamTypes.string(true, "String (Hadoop FS URI or local path)"),
+          SHIPPED_TEACHER,
+          "An existing model to use as the teacher, as it is (nothing is trained): a DL4J model zip, or an ONNX file"
+              + " (name ending .onnx; one input [n, features], one output [n, classes] of logits or softmax"
+              + " probabilities) imported with nd4j's samediff-import-onnx. The default is the"
+              + " convolutional teacher shipped in the jar, trained by this project on the full MNIST training split"
+              + " (io/distill/teacher/mnist-cnn/README.md). null = train one: from teacher.dl4j-json, or the MLP of"
+              + " the keys below.");
+  public static final Param<String> TEACHER_DL4J_JSON =
+      param(
+          "teacher.dl4j-json",
+          ParamTypes.string(true, "String (Hadoop FS URI or local path)"),
+          null,
+          "A DL4J MultiLayerConfiguration JSON of the teacher to train, for any shape (e.g. conf/teacher-cnn.json, a"
+              + " convolutional teacher); its layers, updater and regularisation are the JSON's own, its output layer is"
+              + " made to emit logits. null = the MLP described by the keys below (hidden ... lr-decay); epochs and"
+              + " jitter apply to both.");
+  public static final Param<List<Integer>> TEACHER_HIDDEN =
+      param(
+          "teacher.hidden",
+          ParamTypes.widths(false),
+          Arrays.stream(TeacherNetworks.HINTON_MNIST_HIDDEN).boxed().toList(),
+          "Widths of the hidden layers of the MLP teacher, input to output.");
+  public static final Param<Double> TEACHER_INPUT_RETAIN =
+      param(
+          "teacher.input-retain",
+          ParamTypes.number(Range.RETAIN, false),
+          TeacherNetworks.HINTON_MNIST_INPUT_RETAIN,
+          "Dropout retain probability of" + " the input layer (1 = no dropout).");
+  public static final Param<Double> TEACHER_HIDDEN_RETAIN =
+      param(
+          "teacher.hidden-retain",
+          ParamTypes.number(Range.RETAIN, false),
+          TeacherNetworks.HINTON_MNIST_HIDDEN_RETAIN,
+          "Dropout retain probability of the hidden layers (1 = no dropout).");
+  public static final Param<Double> TEACHER_MAX_NORM =
+      param(
+          "teacher.max-norm",
+          ParamTypes.number(Range.POSITIVE, true),
+          TeacherNetworks.HINTON_MNIST_MAX_NORM,
+          "Max-norm constraint on each unit's incoming weights; null = none.");
+  public static final Param<Double> TEACHER_LEARNING_RATE =
+      param(
+          "teacher.learning-rate",
+          ParamTypes.number(Range.POSITIVE, false),
+          Optimiser.TEACHER_LEARNING_RATE,
+          "SGD learning rate (Nesterov momentum) of"
+              + " the MLP teacher (a teacher from teacher.dl4j-json keeps its JSON's updater).");
+  public static final Param<Double> TEACHER_MOMENTUM =
+      param(
+          "teacher.momentum",
+          ParamTypes.number(Range.MOMENTUM, false),
+          Optimiser.TEACHER_MOMENTUM,
+          "Momentum of the MLP teacher.");
+  public static final Param<Integer> TEACHER_EPOCHS =
+      param(
+          "teacher.epochs",
+          ParamTypes.integer(1, Integer.MAX_VALUE),
+          TrainTeacherAction.DEFAULT_EPOCHS,
+          "Passes over the training rows.");
+  public static final Param<Double> TEACHER_LR_DECAY =
+      param(
+          "teacher.lr-decay",
+          ParamTypes.number(Range.RETAIN, false),
+          Optimiser.TEACHER_DECAY,
+          "Factor the MLP teacher's learning rate is multiplied by after every epoch (1 ="
+              + " constant rate).");
+  public static final Param<Integer> TEACHER_BATCH_SIZE =
+      param(
+          "teacher.batch-size",
+          ParamTypes.integer(1, Integer.MAX_VALUE),
+          TrainingSettings.DEFAULT_BATCH_SIZE,
+          "Minibatch size of the teacher's training, per" + " worker.");
+  public static final Param<Integer> TEACHER_AVERAGING_PERIOD =
+      param(
+          "teacher.averaging-period",
+          ParamTypes.integer(1, Integer.MAX_VALUE),
+          TrainTeacherAction.DEFAULT_AVERAGING_PERIOD,
+          "Minibatches each"
+              + " worker fits between two parameter averagings while training the teacher.");
+  public static final Param<Integer> TEACHER_JITTER =
+      param(
+          "teacher.jitter",
+          ParamTypes.integer(0, 13),
+          0,
+          "Input jitter: every training image is shifted by a random whole number of pixels in [-jitter, jitter] along"
+              + " each axis, afresh at every visit (Hinton et al. jittered by up to 2 pixels); 0 = no jitter. Needs square"
+              + " images (784 features = 28 x 28).");
 
   // ---- soft labels
-  public static final Param<Double> SOFT_LABELS_TEMPERATURE = param("soft-labels.temperature",
-      ParamTypes.number(Range.POSITIVE, false), 4.0, "Temperature T the soft labels are stored at; the teacher's"
-          + " logits are stored as well, so students may use other temperatures.");
-  public static final Param<Integer> SOFT_LABELS_BATCH_SIZE = param("soft-labels.batch-size",
-      ParamTypes.integer(1, Integer.MAX_VALUE), SoftLabelAction.DEFAULT_BATCH_SIZE, "Examples per teacher inference"
-          + " call.");
-  public static final Param<Integer> SOFT_LABELS_TOP_K = param("soft-labels.top-k", ParamTypes.integer(0,
-      Integer.MAX_VALUE), 0, "Keep only the k largest probabilities at the temperature above, and their classes,"
-          + " instead of all K logits (for many classes: 8 bytes a row per kept class instead of 8 per class)."
-          + " Students then learn from them: the probability left over is spread evenly over the classes left out,"
-          + " and a student's own T re-tempers them. 0 = keep the full logits.");
-  public static final Param<Integer> SOFT_LABELS_TRANSFER_COPIES = param("soft-labels.transfer-copies",
-      ParamTypes.integer(0, 100), TransferSetAction.DEFAULT_COPIES, "The transfer set the students learn from is the training rows plus this many"
-          + " jittered copies of each (shifted by up to transfer-jitter pixels along each axis, hard label kept), all"
-          + " labelled by the teacher; baselines train on the same rows with their hard labels, so both see the same"
-          + " budget. Written to run.dir/transfer/train. Needs square images (a square number of features); 0 = the"
-          + " training rows alone, for any data.");
-  public static final Param<Integer> SOFT_LABELS_TRANSFER_JITTER = param("soft-labels.transfer-jitter",
-      ParamTypes.integer(1, 13), TransferSetAction.DEFAULT_MAX_SHIFT, "Largest shift, in pixels, of the transfer set's jittered copies.");
+  public static final Param<Double> SOFT_LABELS_TEMPERATURE =
+      param(
+          "soft-labels.temperature",
+          ParamTypes.number(Range.POSITIVE, false),
+          4.0,
+          "Temperature T the soft labels are stored at; the teacher's"
+              + " logits are stored as well, so students may use other temperatures.");
+  public static final Param<Integer> SOFT_LABELS_BATCH_SIZE =
+      param(
+          "soft-labels.batch-size",
+          ParamTypes.integer(1, Integer.MAX_VALUE),
+          SoftLabelAction.DEFAULT_BATCH_SIZE,
+          "Examples per teacher inference" + " call.");
+  public static final Param<Integer> SOFT_LABELS_TOP_K =
+      param(
+          "soft-labels.top-k",
+          ParamTypes.integer(0, Integer.MAX_VALUE),
+          0,
+          "Keep only the k largest probabilities at the temperature above, and their classes,"
+              + " instead of all K logits (for many classes: 8 bytes a row per kept class instead of 8 per class)."
+              + " Students then learn from them: the probability left over is spread evenly over the classes left out,"
+              + " and a student's own T re-tempers them. 0 = keep the full logits.");
+  public static final Param<Integer> SOFT_LABELS_TRANSFER_COPIES =
+      param(
+          "soft-labels.transfer-copies",
+          ParamTypes.integer(0, 100),
+          TransferSetAction.DEFAULT_COPIES,
+          "The transfer set the students learn from is the training rows plus this many"
+              + " jittered copies of each (shifted by up to transfer-jitter pixels along each axis, hard label kept), all"
+              + " labelled by the teacher; baselines train on the same rows with their hard labels, so both see the same"
+              + " budget. Written to run.dir/transfer/train. Needs square images (a square number of features); 0 = the"
+              + " training rows alone, for any data.");
+  public static final Param<Integer> SOFT_LABELS_TRANSFER_JITTER =
+      param(
+          "soft-labels.transfer-jitter",
+          ParamTypes.integer(1, 13),
+          TransferSetAction.DEFAULT_MAX_SHIFT,
+          "Largest shift, in pixels, of the transfer set's jittered copies.");
 
   // ---- students
-  public static final Param<Double> STUDENTS_ALPHA = param("students.alpha", ParamTypes.number(Range.UNIT, false),
-      0.1, "Weight of the hard-label cross-entropy term for distilled students (baselines always use 1).");
-  public static final Param<Double> STUDENTS_TEMPERATURE = param("students.temperature",
-      ParamTypes.number(Range.POSITIVE, false), 8.0, "Distillation temperature T for sizes that do not set their"
-          + " own.");
-  public static final Param<Double> STUDENTS_LEARNING_RATE = param("students.learning-rate",
-      ParamTypes.number(Range.POSITIVE, false), Optimiser.STUDENT_LEARNING_RATE, "Adam learning rate of the MLP students"
-          + " (a student from dl4j-json keeps its JSON's updater, learning rate and schedule).");
-  public static final Param<Double> STUDENTS_LR_DECAY = param("students.lr-decay", ParamTypes.number(Range.RETAIN,
-      false), Optimiser.STUDENT_DECAY, "Factor the MLP students' learning rate is multiplied by after every epoch (1 ="
-          + " constant rate).");
-  public static final Param<Integer> STUDENTS_EPOCHS = param("students.epochs", ParamTypes.integer(1,
-      Integer.MAX_VALUE), TrainingSettings.DEFAULT_EPOCHS, "Passes over the training rows, per student.");
-  public static final Param<Double> STUDENTS_INPUT_RETAIN = param("students.input-retain",
-      ParamTypes.number(Range.RETAIN, false), StudentSweep.DEFAULT_RETAIN, "Dropout retain probability of the input"
-          + " layer (1 = no dropout).");
-  public static final Param<Double> STUDENTS_HIDDEN_RETAIN = param("students.hidden-retain",
-      ParamTypes.number(Range.RETAIN, false), StudentSweep.DEFAULT_RETAIN,
-      "Dropout retain probability of the hidden layers (1 = no dropout).");
-  public static final Param<Integer> STUDENTS_BATCH_SIZE = param("students.batch-size", ParamTypes.integer(1,
-      Integer.MAX_VALUE), TrainingSettings.DEFAULT_BATCH_SIZE, "Minibatch size of the students' training, per worker.");
-  public static final Param<Integer> STUDENTS_AVERAGING_PERIOD = param("students.averaging-period",
-      ParamTypes.integer(1, Integer.MAX_VALUE), TrainingSettings.DEFAULT_AVERAGING_PERIOD, "Minibatches each worker"
-          + " fits between two parameter averagings while training a student: longer periods mean fewer, larger Spark jobs (faster) and more drift between"
-          + " the workers.");
-  public static final Param<Integer> STUDENTS_JITTER = param("students.jitter", ParamTypes.integer(0, 13), 0,
-      "Input jitter of the students' training images, as teacher.jitter, for distilled students and baselines"
-          + " alike (a distilled student learns the teacher's outputs for the unshifted image); 0 = none.");
-  public static final Param<List<StudentSize>> STUDENTS_SIZES = param("students.sizes", ParamTypes.sizes(), List.of(
-      new StudentSize("800x800", List.of(800, 800), null, 20.0, null, null),
-      new StudentSize("300x300", List.of(300, 300), null, 8.0, null, null),
-      new StudentSize("100x100", List.of(100, 100), null, 4.0, null, null),
-      new StudentSize("30x30", List.of(30, 30), null, 4.0, 0.7, null)),
-      "The student sizes: a list of objects, at least one. Each object has name (string, unique, [A-Za-z0-9_.-]+,"
-          + " required: names the student in the run's outputs); hidden (list of integers >= 1: an MLP with these"
-          + " hidden widths, [] = softmax regression) or dl4j-json (path to a DL4J MultiLayerConfiguration JSON, for"
-          + " any other shape, e.g. a small CNN), exactly one of the two; temperature (number > 0, optional: this"
-          + " size's T, default students.temperature); alpha (number in [0, 1], optional: default students.alpha);"
-          + " seed (integer, optional: default training.seed; list a shape several times under different names and"
-          + " seeds to measure the spread over seeds).");
+  public static final Param<Double> STUDENTS_ALPHA =
+      param(
+          "students.alpha",
+          ParamTypes.number(Range.UNIT, false),
+          0.1,
+          "Weight of the hard-label cross-entropy term for distilled students (baselines always use 1).");
+  public static final Param<Double> STUDENTS_TEMPERATURE =
+      param(
+          "students.temperature",
+          ParamTypes.number(Range.POSITIVE, false),
+          8.0,
+          "Distillation temperature T for sizes that do not set their" + " own.");
+  public static final Param<Double> STUDENTS_LEARNING_RATE =
+      param(
+          "students.learning-rate",
+          ParamTypes.number(Range.POSITIVE, false),
+          Optimiser.STUDENT_LEARNING_RATE,
+          "Adam learning rate of the MLP students"
+              + " (a student from dl4j-json keeps its JSON's updater, learning rate and schedule).");
+  public static final Param<Double> STUDENTS_LR_DECAY =
+      param(
+          "students.lr-decay",
+          ParamTypes.number(Range.RETAIN, false),
+          Optimiser.STUDENT_DECAY,
+          "Factor the MLP students' learning rate is multiplied by after every epoch (1 ="
+              + " constant rate).");
+  public static final Param<Integer> STUDENTS_EPOCHS =
+      param(
+          "students.epochs",
+          ParamTypes.integer(1, Integer.MAX_VALUE),
+          TrainingSettings.DEFAULT_EPOCHS,
+          "Passes over the training rows, per student.");
+  public static final Param<Double> STUDENTS_INPUT_RETAIN =
+      param(
+          "students.input-retain",
+          ParamTypes.number(Range.RETAIN, false),
+          StudentSweep.DEFAULT_RETAIN,
+          "Dropout retain probability of the input" + " layer (1 = no dropout).");
+  public static final Param<Double> STUDENTS_HIDDEN_RETAIN =
+      param(
+          "students.hidden-retain",
+          ParamTypes.number(Range.RETAIN, false),
+          StudentSweep.DEFAULT_RETAIN,
+          "Dropout retain probability of the hidden layers (1 = no dropout).");
+  public static final Param<Integer> STUDENTS_BATCH_SIZE =
+      param(
+          "students.batch-size",
+          ParamTypes.integer(1, Integer.MAX_VALUE),
+          TrainingSettings.DEFAULT_BATCH_SIZE,
+          "Minibatch size of the students' training, per worker.");
+  public static final Param<Integer> STUDENTS_AVERAGING_PERIOD =
+      param(
+          "students.averaging-period",
+          ParamTypes.integer(1, Integer.MAX_VALUE),
+          TrainingSettings.DEFAULT_AVERAGING_PERIOD,
+          "Minibatches each worker"
+              + " fits between two parameter averagings while training a student: longer periods mean fewer, larger Spark jobs (faster) and more drift between"
+              + " the workers.");
+  public static final Param<Integer> STUDENTS_JITTER =
+      param(
+          "students.jitter",
+          ParamTypes.integer(0, 13),
+          0,
+          "Input jitter of the students' training images, as teacher.jitter, for distilled students and baselines"
+              + " alike (a distilled student learns the teacher's outputs for the unshifted image); 0 = none.");
+  public static final Param<List<StudentSize>> STUDENTS_SIZES =
+      param(
+          "students.sizes",
+          ParamTypes.sizes(),
+          List.of(
+              new StudentSize("800x800", List.of(800, 800), null, 20.0, null, null),
+              new StudentSize("300x300", List.of(300, 300), null, 8.0, null, null),
+              new StudentSize("100x100", List.of(100, 100), null, 4.0, null, null),
+              new StudentSize("30x30", List.of(30, 30), null, 4.0, 0.7, null)),
+          "The student sizes: a list of objects, at least one. Each object has name (string, unique, [A-Za-z0-9_.-]+,"
+              + " required: names the student in the run's outputs); hidden (list of integers >= 1: an MLP with these"
+              + " hidden widths, [] = softmax regression) or dl4j-json (path to a DL4J MultiLayerConfiguration JSON, for"
+              + " any other shape, e.g. a small CNN), exactly one of the two; temperature (number > 0, optional: this"
+              + " size's T, default students.temperature); alpha (number in [0, 1], optional: default students.alpha);"
+              + " seed (integer, optional: default training.seed; list a shape several times under different names and"
+              + " seeds to measure the spread over seeds).");
 
   // ---- training
-  public static final Param<Integer> TRAINING_WORKERS = param("training.workers", ParamTypes.integer(0,
-      Integer.MAX_VALUE), TrainingSettings.DEFAULT_WORKERS, "Number of Spark workers (data partitions trained in parallel); 0 = Spark's default"
-          + " parallelism.");
-  public static final Param<Long> TRAINING_SEED = param("training.seed", ParamTypes.longInteger(Long.MIN_VALUE),
-      TrainingSettings.DEFAULT_SEED,
-      "Random seed (weights, shuffling, dropout).");
-  public static final Param<Integer> TRAINING_CONCURRENT_STUDENTS = param("training.concurrent-students",
-      ParamTypes.integer(1, Integer.MAX_VALUE), StudentSweep.DEFAULT_CONCURRENT_STUDENTS, "Students of the sweep trained at once, each with the workers"
-          + " above, in its own scheduler pool: for clusters with more executor cores than one small student can use"
-          + " (run with spark.scheduler.mode=FAIR).");
+  public static final Param<Integer> TRAINING_WORKERS =
+      param(
+          "training.workers",
+          ParamTypes.integer(0, Integer.MAX_VALUE),
+          TrainingSettings.DEFAULT_WORKERS,
+          "Number of Spark workers (data partitions trained in parallel); 0 = Spark's default"
+              + " parallelism.");
+  public static final Param<Long> TRAINING_SEED =
+      param(
+          "training.seed",
+          ParamTypes.longInteger(Long.MIN_VALUE),
+          TrainingSettings.DEFAULT_SEED,
+          "Random seed (weights, shuffling, dropout).");
+  public static final Param<Integer> TRAINING_CONCURRENT_STUDENTS =
+      param(
+          "training.concurrent-students",
+          ParamTypes.integer(1, Integer.MAX_VALUE),
+          StudentSweep.DEFAULT_CONCURRENT_STUDENTS,
+          "Students of the sweep trained at once, each with the workers"
+              + " above, in its own scheduler pool: for clusters with more executor cores than one small student can use"
+              + " (run with spark.scheduler.mode=FAIR).");
 
   // ---- evaluation
-  public static final Param<Integer> EVALUATION_LATENCY_CALLS = param("evaluation.latency-calls",
-      ParamTypes.integer(200, Integer.MAX_VALUE), ModelEvaluator.DEFAULT_LATENCY_CALLS, "Single-example calls timed per model for the latency"
-          + " percentiles.");
-  public static final Param<Integer> EVALUATION_THROUGHPUT_BATCH = param("evaluation.throughput-batch",
-      ParamTypes.integer(1, Integer.MAX_VALUE), ModelEvaluator.DEFAULT_THROUGHPUT_BATCH, "Batch size of the throughput"
-          + " measurement.");
+  public static final Param<Integer> EVALUATION_LATENCY_CALLS =
+      param(
+          "evaluation.latency-calls",
+          ParamTypes.integer(200, Integer.MAX_VALUE),
+          ModelEvaluator.DEFAULT_LATENCY_CALLS,
+          "Single-example calls timed per model for the latency" + " percentiles.");
+  public static final Param<Integer> EVALUATION_THROUGHPUT_BATCH =
+      param(
+          "evaluation.throughput-batch",
+          ParamTypes.integer(1, Integer.MAX_VALUE),
+          ModelEvaluator.DEFAULT_THROUGHPUT_BATCH,
+          "Batch size of the throughput" + " measurement.");
 
   // ---- stages
-  public static final Param<List<String>> STAGES = param("stages", ParamTypes.stages(RunConfig.STAGES),
-      RunConfig.STAGES, "Which stages to run, any of: " + String.join(", ", RunConfig.STAGES) + ". They always run in"
-          + " that order, whatever the order here; a stage left out is not run, so the stages after it need its"
-          + " outputs already in run.dir (from an earlier run).");
+  public static final Param<List<String>> STAGES =
+      param(
+          "stages",
+          ParamTypes.stages(RunConfig.STAGES),
+          RunConfig.STAGES,
+          "Which stages to run, any of: "
+              + String.join(", ", RunConfig.STAGES)
+              + ". They always run in"
+              + " that order, whatever the order here; a stage left out is not run, so the stages after it need its"
+              + " outputs already in run.dir (from an earlier run).");
 
   /** Every parameter, in declaration order. */
   public static final List<Param<?>> ALL = List.copyOf(DECLARED);

@@ -14,19 +14,21 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The configuration of one pipeline run, {@code spark-submit distill-job.jar [--config FILE] [--set key=value
- * ...]}: immutable, validated, with every default filled in. Values are read by parameter: {@code
- * config.get(Params.STUDENTS_EPOCHS)}.
+ * The configuration of one pipeline run, {@code spark-submit distill-job.jar [--config FILE] [--set
+ * key=value ...]}: immutable, validated, with every default filled in. Values are read by
+ * parameter: {@code config.get(Params.STUDENTS_EPOCHS)}.
  *
- * <p>{@link #load} layers three sources, highest first: the {@code key=value} overrides (later ones win), the
- * HOCON config file, and the defaults declared in {@link Params} ({@code conf/default.conf} is generated from them
- * and documents every key). All keys live under the root object {@code distill}; override keys are relative to it.
- * Everything is checked in {@code load}, before any Spark work: unknown keys, wrong types, out-of-range values,
- * duplicate student names, unknown stages; every problem found is reported together in one
- * {@link RunConfigException}, one per line, each naming its full key.
+ * <p>{@link #load} layers three sources, highest first: the {@code key=value} overrides (later ones
+ * win), the HOCON config file, and the defaults declared in {@link Params} ({@code
+ * conf/default.conf} is generated from them and documents every key). All keys live under the root
+ * object {@code distill}; override keys are relative to it. Everything is checked in {@code load},
+ * before any Spark work: unknown keys, wrong types, out-of-range values, duplicate student names,
+ * unknown stages; every problem found is reported together in one {@link RunConfigException}, one
+ * per line, each naming its full key.
  *
- * <p>{@link #asMap()} and {@link #resolved()} give the effective configuration (for the run manifest); the text of
- * {@code resolved()} is itself a valid config file that loads back to an equal {@code RunConfig}.
+ * <p>{@link #asMap()} and {@link #resolved()} give the effective configuration (for the run
+ * manifest); the text of {@code resolved()} is itself a valid config file that loads back to an
+ * equal {@code RunConfig}.
  */
 public final class RunConfig {
   /** The root object every key lives under. */
@@ -39,11 +41,14 @@ public final class RunConfig {
   /** {@code data.input} value that selects the MNIST slice inside the jar. */
   public static final String EMBEDDED = "embedded";
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final Map<Param<?>, Object> values;
+
   /** The keys {@link #get} may read, or null for all of them; {@link #reader} names who reads. */
   private final Set<Param<?>> readable;
+
   private final String reader;
 
   RunConfig(Map<Param<?>, Object> values) {
@@ -57,16 +62,17 @@ public final class RunConfig {
   }
 
   /**
-   * This configuration as {@code reader} (e.g. "stage students") may read it: {@link #get} of any key outside
-   * {@code keys} fails, naming the reader and the key, so that what a stage reads is what it declared.
+   * This configuration as {@code reader} (e.g. "stage students") may read it: {@link #get} of any
+   * key outside {@code keys} fails, naming the reader and the key, so that what a stage reads is
+   * what it declared.
    */
   public RunConfig readableOnly(String reader, Collection<Param<?>> keys) {
     return new RunConfig(values, Set.copyOf(keys), reader);
   }
 
   /**
-   * The values of {@code keys} in their plain form (numbers, strings, lists, maps), by key in key order: the part of
-   * a fingerprint that a stage's declared inputs make.
+   * The values of {@code keys} in their plain form (numbers, strings, lists, maps), by key in key
+   * order: the part of a fingerprint that a stage's declared inputs make.
    */
   public Map<String, Object> valuesOf(Collection<Param<?>> keys) {
     Map<String, Object> out = new TreeMap<>();
@@ -79,11 +85,13 @@ public final class RunConfig {
   /**
    * Loads, merges and validates a run configuration.
    *
-   * @param configFileOrNull a HOCON file (local path) that may set any keys under {@code distill}; null = none
-   * @param overrides {@code key=value} strings, key relative to {@code distill} (a leading {@code distill.} is
-   *     accepted too), value parsed as HOCON ({@code students.epochs=5}, {@code students.sizes=[{name=a,hidden=[10]}]});
-   *     a value that is not valid HOCON, or that HOCON would change (a {@code //} or {@code #} would start a comment),
-   *     is taken as the plain string ({@code run.dir=s3a://b/r}). Later overrides win. Null = none.
+   * @param configFileOrNull a HOCON file (local path) that may set any keys under {@code distill};
+   *     null = none
+   * @param overrides {@code key=value} strings, key relative to {@code distill} (a leading {@code
+   *     distill.} is accepted too), value parsed as HOCON ({@code students.epochs=5}, {@code
+   *     students.sizes=[{name=a,hidden=[10]}]}); a value that is not valid HOCON, or that HOCON
+   *     would change (a {@code //} or {@code #} would start a comment), is taken as the plain
+   *     string ({@code run.dir=s3a://b/r}). Later overrides win. Null = none.
    * @throws RunConfigException listing every problem, one per line
    */
   public static RunConfig load(String configFileOrNull, List<String> overrides) {
@@ -99,8 +107,12 @@ public final class RunConfig {
   @SuppressWarnings("unchecked")
   public <T> T get(Param<T> param) {
     if (readable != null && !readable.contains(param)) {
-      throw new IllegalStateException(reader + " reads " + param.key() + " without declaring it: declare it among"
-          + " the keys it reads, so that its fingerprint covers it");
+      throw new IllegalStateException(
+          reader
+              + " reads "
+              + param.key()
+              + " without declaring it: declare it among"
+              + " the keys it reads, so that its fingerprint covers it");
     }
     return value(param);
   }
@@ -123,9 +135,13 @@ public final class RunConfig {
     return EMBEDDED.equals(get(Params.DATA_INPUT));
   }
 
-  /** The student sizes with each one's temperature and alpha filled in from the section's where it sets none. */
+  /**
+   * The student sizes with each one's temperature and alpha filled in from the section's where it
+   * sets none.
+   */
   public List<StudentSize> studentSizes() {
-    for (Param<?> read : List.of(Params.STUDENTS_SIZES, Params.STUDENTS_TEMPERATURE, Params.STUDENTS_ALPHA)) {
+    for (Param<?> read :
+        List.of(Params.STUDENTS_SIZES, Params.STUDENTS_TEMPERATURE, Params.STUDENTS_ALPHA)) {
       get(read); // what this reads, checked as any read is
     }
     return effectiveSizes();
@@ -139,13 +155,16 @@ public final class RunConfig {
   public Map<String, Object> asMap() {
     Map<String, Object> root = new LinkedHashMap<>();
     for (Param<?> p : Params.ALL) {
-      Object value = p == Params.STUDENTS_SIZES ? Params.STUDENTS_SIZES.type().plain(effectiveSizes()) : plain(p);
+      Object value =
+          p == Params.STUDENTS_SIZES
+              ? Params.STUDENTS_SIZES.type().plain(effectiveSizes())
+              : plain(p);
       if (p.section().isEmpty()) {
         root.put(p.name(), value);
       } else {
         @SuppressWarnings("unchecked")
-        Map<String, Object> section = (Map<String, Object>) root.computeIfAbsent(p.section(),
-            k -> new LinkedHashMap<>());
+        Map<String, Object> section =
+            (Map<String, Object>) root.computeIfAbsent(p.section(), k -> new LinkedHashMap<>());
         section.put(p.name(), value);
       }
     }
@@ -180,8 +199,8 @@ public final class RunConfig {
   }
 
   /**
-   * The effective configuration ({@link #asMap()}) as indented JSON, which is also HOCON: written to a file, it loads
-   * back (as {@code --config}) to an equal {@code RunConfig}.
+   * The effective configuration ({@link #asMap()}) as indented JSON, which is also HOCON: written
+   * to a file, it loads back (as {@code --config}) to an equal {@code RunConfig}.
    */
   public String resolved() {
     try {

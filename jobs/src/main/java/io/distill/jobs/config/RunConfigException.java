@@ -3,10 +3,11 @@ package io.distill.jobs.config;
 import java.util.List;
 
 /**
- * A run configuration or command line that cannot be used: unknown keys, wrong types, out-of-range values, an
- * unreadable config file, a malformed {@code --set} or an unknown flag. Thrown before any Spark work. The
- * message holds every problem found, one per line, each naming its full key (such as
- * {@code distill.students.sizes[2].hidden}), what was expected and what was got; {@link #problems()} lists them.
+ * A run configuration or command line that cannot be used: unknown keys, wrong types, out-of-range
+ * values, an unreadable config file, a malformed {@code --set} or an unknown flag. Thrown before
+ * any Spark work. The message holds every problem found, one per line, each naming its full key
+ * (such as {@code distill.students.sizes[2].hidden}), what was expected and what was got; {@link
+ * #problems()} lists them.
  */
 public final class RunConfigException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;

@@ -7,7 +7,6 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,16 +15,20 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
-/** Reads, merges and checks a {@link RunConfig} against {@link Params}, collecting every problem (one load each). */
+/**
+ * Reads, merges and checks a {@link RunConfig} against {@link Params}, collecting every problem
+ * (one load each).
+ */
 final class RunConfigLoader {
   private final List<String> problems = new ArrayList<>();
 
   /** The declared defaults as the lowest HOCON layer, so that substitutions can refer to them. */
   private static final class Defaults {
-    static final Config CONFIG = ConfigFactory.parseString(DefaultsFile.render(),
-        ConfigParseOptions.defaults().setOriginDescription("the defaults"));
+    static final Config CONFIG =
+        ConfigFactory.parseString(
+            DefaultsFile.render(),
+            ConfigParseOptions.defaults().setOriginDescription("the defaults"));
   }
 
   RunConfig load(String file, List<String> overrides) {
@@ -66,19 +69,23 @@ final class RunConfigLoader {
     try {
       path = Paths.get(file);
     } catch (RuntimeException e) {
-      problems.add("cannot read config file '" + file + "': not a valid path (" + e.getMessage() + ")");
+      problems.add(
+          "cannot read config file '" + file + "': not a valid path (" + e.getMessage() + ")");
       return null;
     }
-    String why = !Files.exists(path) ? "no such file"
-        : Files.isDirectory(path) ? "it is a directory"
-        : !Files.isReadable(path) ? "permission denied"
-        : null;
+    String why =
+        !Files.exists(path)
+            ? "no such file"
+            : Files.isDirectory(path)
+                ? "it is a directory"
+                : !Files.isReadable(path) ? "permission denied" : null;
     if (why != null) {
       problems.add("cannot read config file '" + file + "': " + why);
       return null;
     }
     try {
-      return ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+      return ConfigFactory.parseFile(
+          path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
     } catch (ConfigException.Parse e) {
       problems.add("config file '" + file + "' is not valid HOCON: " + e.getMessage());
       return null;
@@ -100,8 +107,12 @@ final class RunConfigLoader {
     try {
       path = new ArrayList<>(ConfigUtil.splitPath(key));
     } catch (ConfigException e) {
-      problems.add("--set expects key=value with a key such as students.epochs, got key '" + key + "' in '"
-          + raw + "'");
+      problems.add(
+          "--set expects key=value with a key such as students.epochs, got key '"
+              + key
+              + "' in '"
+              + raw
+              + "'");
       return null;
     }
     if (path.get(0).equals(RunConfig.ROOT)) {
@@ -159,9 +170,15 @@ final class RunConfigLoader {
       }
     }
     if (values.get(Params.TEACHER_MODEL) != null && values.get(Params.TEACHER_DL4J_JSON) != null) {
-      problems.add(Params.TEACHER_MODEL.path() + " and " + Params.TEACHER_DL4J_JSON.path() + " are both set: a given"
-          + " teacher is used as it is; set " + Params.TEACHER_MODEL.path() + " = null to train the teacher of "
-          + values.get(Params.TEACHER_DL4J_JSON));
+      problems.add(
+          Params.TEACHER_MODEL.path()
+              + " and "
+              + Params.TEACHER_DL4J_JSON.path()
+              + " are both set: a given"
+              + " teacher is used as it is; set "
+              + Params.TEACHER_MODEL.path()
+              + " = null to train the teacher of "
+              + values.get(Params.TEACHER_DL4J_JSON));
     }
     return problems.isEmpty() ? new RunConfig(values) : null;
   }

@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One entry of {@code distill.students.sizes}: exactly one of {@code hidden} and {@code dl4jJson} is non-null.
+ * One entry of {@code distill.students.sizes}: exactly one of {@code hidden} and {@code dl4jJson}
+ * is non-null.
  *
  * @param name unique, matching {@code [A-Za-z0-9_.-]+}
  * @param hidden hidden-layer widths of an MLP student (possibly empty: softmax regression), or null
@@ -13,12 +14,18 @@ import java.util.Objects;
  * @param alpha this size's hard-label weight, or null for {@code students.alpha}
  * @param seed this size's random seed, or null for {@code training.seed}
  */
-public record StudentSize(String name, List<Integer> hidden, String dl4jJson, Double temperature, Double alpha,
+public record StudentSize(
+    String name,
+    List<Integer> hidden,
+    String dl4jJson,
+    Double temperature,
+    Double alpha,
     Long seed) {
   public StudentSize {
     Objects.requireNonNull(name, "name");
     if ((hidden == null) == (dl4jJson == null)) {
-      throw new IllegalArgumentException("student size " + name + ": exactly one of hidden, dl4jJson");
+      throw new IllegalArgumentException(
+          "student size " + name + ": exactly one of hidden, dl4jJson");
     }
     hidden = hidden == null ? null : List.copyOf(hidden);
   }
@@ -28,17 +35,30 @@ public record StudentSize(String name, List<Integer> hidden, String dl4jJson, Do
     return hidden != null;
   }
 
-  /** Its shape, for grouping sizes listed under several seeds: "800x800", "softmax", or the JSON file's name. */
+  /**
+   * Its shape, for grouping sizes listed under several seeds: "800x800", "softmax", or the JSON
+   * file's name.
+   */
   public String shape() {
     if (!mlp()) {
       return dl4jJson.substring(dl4jJson.lastIndexOf('/') + 1);
     }
-    return hidden.isEmpty() ? "softmax" : String.join("x", hidden.stream().map(String::valueOf).toList());
+    return hidden.isEmpty()
+        ? "softmax"
+        : String.join("x", hidden.stream().map(String::valueOf).toList());
   }
 
-  /** The same size with its temperature and alpha filled in from the section's defaults where it has none. */
+  /**
+   * The same size with its temperature and alpha filled in from the section's defaults where it has
+   * none.
+   */
   StudentSize withDefaults(double defaultTemperature, double defaultAlpha) {
-    return new StudentSize(name, hidden, dl4jJson, temperature != null ? temperature : defaultTemperature,
-        alpha != null ? alpha : defaultAlpha, seed);
+    return new StudentSize(
+        name,
+        hidden,
+        dl4jJson,
+        temperature != null ? temperature : defaultTemperature,
+        alpha != null ? alpha : defaultAlpha,
+        seed);
   }
 }

@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reading HOCON values with the checks and messages every parameter type shares: "distill.x must be an integer
- * >= 1, got STRING 'three'" (wrong type: what was expected, the type and text got) and "distill.x must be >= 1,
- * cannot be: 0" (out of range: the range and the value).
+ * Reading HOCON values with the checks and messages every parameter type shares: "distill.x must be
+ * an integer >= 1, got STRING 'three'" (wrong type: what was expected, the type and text got) and
+ * "distill.x must be >= 1, cannot be: 0" (out of range: the range and the value).
  */
 final class ValueReader {
   private ValueReader() {}
@@ -31,7 +31,12 @@ final class ValueReader {
       if (max == Double.POSITIVE_INFINITY) {
         return (minInclusive ? ">= " : "> ") + format(min);
       }
-      return "in " + (minInclusive ? "[" : "(") + format(min) + ", " + format(max) + (maxInclusive ? "]" : ")");
+      return "in "
+          + (minInclusive ? "[" : "(")
+          + format(min)
+          + ", "
+          + format(max)
+          + (maxInclusive ? "]" : ")");
     }
 
     private static String format(double x) {
@@ -44,7 +49,9 @@ final class ValueReader {
     return v == null || v.valueType() == ConfigValueType.NULL ? null : v;
   }
 
-  /** A string; numbers and booleans count as their text (as in HOCON). Null where null is allowed. */
+  /**
+   * A string; numbers and booleans count as their text (as in HOCON). Null where null is allowed.
+   */
   static String string(ConfigValue v, String path, boolean nullable, List<String> problems) {
     String expected = nullable ? "a non-blank string or null" : "a non-blank string";
     if (v != null && v.valueType() == ConfigValueType.NULL && nullable) {
@@ -69,18 +76,27 @@ final class ValueReader {
     return null;
   }
 
-  /** An integer in [min, max]; strings holding one count (as in HOCON). Null (and a problem) otherwise. */
+  /**
+   * An integer in [min, max]; strings holding one count (as in HOCON). Null (and a problem)
+   * otherwise.
+   */
   static Long integer(ConfigValue v, String path, long min, long max, List<String> problems) {
     String bound = min == Long.MIN_VALUE ? "" : " >= " + min;
     Number n = numeric(v);
     Long x = null;
     if (n instanceof Long || n instanceof Integer) {
       x = n.longValue();
-    } else if (n != null && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 0x1p53) {
+    } else if (n != null
+        && n.doubleValue() == Math.rint(n.doubleValue())
+        && Math.abs(n.doubleValue()) < 0x1p53) {
       x = n.longValue();
     } else if (n != null && n.doubleValue() == Math.rint(n.doubleValue())) {
-      problems.add(path + " must be " + (max == Integer.MAX_VALUE ? "<= " + max : "a 64-bit integer")
-          + ", cannot be: " + text(v));
+      problems.add(
+          path
+              + " must be "
+              + (max == Integer.MAX_VALUE ? "<= " + max : "a 64-bit integer")
+              + ", cannot be: "
+              + text(v));
       return null;
     }
     if (x == null) {
@@ -99,25 +115,34 @@ final class ValueReader {
   }
 
   /** A number in {@code range}; null where {@code nullable} and the value is null. */
-  static Double number(ConfigValue v, String path, Range range, boolean nullable, List<String> problems) {
+  static Double number(
+      ConfigValue v, String path, Range range, boolean nullable, List<String> problems) {
     if (nullable && v != null && v.valueType() == ConfigValueType.NULL) {
       return null;
     }
     Number n = numeric(v);
     if (n == null || !Double.isFinite(n.doubleValue())) {
-      problems.add(path + " must be a number " + range + (nullable ? " or null" : "") + ", got " + describe(v));
+      problems.add(
+          path
+              + " must be a number "
+              + range
+              + (nullable ? " or null" : "")
+              + ", got "
+              + describe(v));
       return null;
     }
     double x = n.doubleValue();
     if (!range.contains(x)) {
-      problems.add(path + " must be " + range + (nullable ? " or null" : "") + ", cannot be: " + text(v));
+      problems.add(
+          path + " must be " + range + (nullable ? " or null" : "") + ", cannot be: " + text(v));
       return null;
     }
     return x;
   }
 
   /** A list of integers >= 1 ({@code allowEmpty} or not); null (and problems) otherwise. */
-  static List<Integer> intList(ConfigValue v, String path, boolean allowEmpty, List<String> problems) {
+  static List<Integer> intList(
+      ConfigValue v, String path, boolean allowEmpty, List<String> problems) {
     String expected = (allowEmpty ? "a list" : "a non-empty list") + " of integers >= 1";
     if (v == null || v.valueType() != ConfigValueType.LIST) {
       problems.add(path + " must be " + expected + ", got " + describe(v));
@@ -166,8 +191,10 @@ final class ValueReader {
     if (v == null) {
       return "nothing";
     }
-    String s = v.valueType() == ConfigValueType.STRING ? (String) v.unwrapped()
-        : v.render(ConfigRenderOptions.concise());
+    String s =
+        v.valueType() == ConfigValueType.STRING
+            ? (String) v.unwrapped()
+            : v.render(ConfigRenderOptions.concise());
     return s.length() > 80 ? s.substring(0, 77) + "..." : s;
   }
 
@@ -182,7 +209,10 @@ final class ValueReader {
     return v.valueType() + " '" + text(v) + "'";
   }
 
-  /** Plain data (String, Number, List, Map, null) on one line as HOCON: {@code [1200, 1200]}, {@code { a = 1 }}. */
+  /**
+   * Plain data (String, Number, List, Map, null) on one line as HOCON: {@code [1200, 1200]}, {@code
+   * { a = 1 }}.
+   */
   static String hocon(Object plain) {
     if (plain instanceof String s) {
       return com.typesafe.config.ConfigUtil.quoteString(s);

@@ -1,8 +1,8 @@
 package io.distill.jobs.pipeline;
 
-import io.distill.dataset.DatasetSchema;
-import io.distill.core.HadoopFiles;
 import io.distill.core.Fingerprint;
+import io.distill.core.HadoopFiles;
+import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.ImportMnistAction;
 import io.distill.dataset.ImportParquetAction;
 import io.distill.dataset.MnistFiles;
@@ -17,18 +17,26 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * The "import" stage: the labelled dataset as Parquet train/test splits (imported from the MNIST IDX files or the
- * embedded slice, or found already imported), then the validation split carved from its training split (recorded as
- * the step "split"). Its fingerprint is the content of the input files.
+ * The "import" stage: the labelled dataset as Parquet train/test splits (imported from the MNIST
+ * IDX files or the embedded slice, or found already imported), then the validation split carved
+ * from its training split (recorded as the step "split"). Its fingerprint is the content of the
+ * input files.
  */
 final class DataStage {
   private DataStage() {}
 
   /**
-   * The imported dataset: its directory, its two splits and the fingerprint of its content; rows of the input that
-   * failed the import's checks and went to the quarantine (0 and null in records from before).
+   * The imported dataset: its directory, its two splits and the fingerprint of its content; rows of
+   * the input that failed the import's checks and went to the quarantine (0 and null in records
+   * from before).
    */
-  record Data(String dir, String train, String test, String fingerprint, long quarantinedRows, String quarantine)
+  record Data(
+      String dir,
+      String train,
+      String test,
+      String fingerprint,
+      long quarantinedRows,
+      String quarantine)
       implements StageOutput {
     Data(String dir, String train, String test, String fingerprint) {
       this(dir, train, test, fingerprint, 0, null);
@@ -41,7 +49,12 @@ final class DataStage {
   }
 
   /** The validation split and the three split sizes. */
-  record Split(ValidationSplit split, long trainingRows, long validationRows, long testRows, String fingerprint)
+  record Split(
+      ValidationSplit split,
+      long trainingRows,
+      long validationRows,
+      long testRows,
+      String fingerprint)
       implements StageOutput {
     @Override
     public List<String> paths() {
@@ -61,10 +74,21 @@ final class DataStage {
   }
 
   /** The keys the import and the split read; all of them decide what is imported and held out. */
-  static final StageParams PARAMS = StageParams.of("import", List.of(Params.DATA_INPUT, Params.DATA_TRAIN,
-      Params.DATA_TEST, Params.DATA_ID_COLUMN, Params.DATA_FEATURES_COLUMN, Params.DATA_LABEL_COLUMN,
-      Params.DATA_MAX_BAD_ROWS, Params.DATA_ROWS_PER_PARTITION, Params.DATA_VALIDATION_ROWS,
-      Params.DATA_VALIDATION_SEED, Params.TEACHER_MODEL));
+  static final StageParams PARAMS =
+      StageParams.of(
+          "import",
+          List.of(
+              Params.DATA_INPUT,
+              Params.DATA_TRAIN,
+              Params.DATA_TEST,
+              Params.DATA_ID_COLUMN,
+              Params.DATA_FEATURES_COLUMN,
+              Params.DATA_LABEL_COLUMN,
+              Params.DATA_MAX_BAD_ROWS,
+              Params.DATA_ROWS_PER_PARTITION,
+              Params.DATA_VALIDATION_ROWS,
+              Params.DATA_VALIDATION_SEED,
+              Params.TEACHER_MODEL));
 
   static Output run(PipelineContext ctx) {
     Data data = importData(ctx);
@@ -79,26 +103,50 @@ final class DataStage {
     String train = config.get(Params.DATA_TRAIN);
     String test = config.get(Params.DATA_TEST);
     if ((train == null) != (test == null)) {
-      throw new IllegalArgumentException(Params.DATA_TRAIN.path() + " and " + Params.DATA_TEST.path()
-          + " go together: set both or neither (got " + Params.DATA_TRAIN.path() + " = " + train + ", "
-          + Params.DATA_TEST.path() + " = " + test + ")");
+      throw new IllegalArgumentException(
+          Params.DATA_TRAIN.path()
+              + " and "
+              + Params.DATA_TEST.path()
+              + " go together: set both or neither (got "
+              + Params.DATA_TRAIN.path()
+              + " = "
+              + train
+              + ", "
+              + Params.DATA_TEST.path()
+              + " = "
+              + test
+              + ")");
     }
-    boolean ownLayout = config.get(Params.DATA_MAX_BAD_ROWS) == 0
-        && config.get(Params.DATA_ID_COLUMN).equals(DatasetSchema.ID)
-        && config.get(Params.DATA_FEATURES_COLUMN).equals(DatasetSchema.FEATURES)
-        && config.get(Params.DATA_LABEL_COLUMN).equals(DatasetSchema.LABEL);
-    if (train == null && !config.embeddedData() && !(ownLayout && isImportedDataset(ctx, input))
-        && ctx.run().exists(input + "/" + DatasetSchema.TRAIN) && ctx.run().exists(input + "/" + DatasetSchema.TEST)) {
-      train = input + "/" + DatasetSchema.TRAIN; // Parquet written by another engine, or with other columns
+    boolean ownLayout =
+        config.get(Params.DATA_MAX_BAD_ROWS) == 0
+            && config.get(Params.DATA_ID_COLUMN).equals(DatasetSchema.ID)
+            && config.get(Params.DATA_FEATURES_COLUMN).equals(DatasetSchema.FEATURES)
+            && config.get(Params.DATA_LABEL_COLUMN).equals(DatasetSchema.LABEL);
+    if (train == null
+        && !config.embeddedData()
+        && !(ownLayout && isImportedDataset(ctx, input))
+        && ctx.run().exists(input + "/" + DatasetSchema.TRAIN)
+        && ctx.run().exists(input + "/" + DatasetSchema.TEST)) {
+      train =
+          input
+              + "/"
+              + DatasetSchema.TRAIN; // Parquet written by another engine, or with other columns
       test = input + "/" + DatasetSchema.TEST;
     }
     if (train != null) {
       String trainSource = train;
       String testSource = test;
-      fingerprint = Fingerprint.of("import-parquet").add("train", sourceHash(ctx, train))
-          .add("test", sourceHash(ctx, test)).add("columns", List.of(config.get(Params.DATA_ID_COLUMN),
-              config.get(Params.DATA_FEATURES_COLUMN), config.get(Params.DATA_LABEL_COLUMN)))
-          .hex();
+      fingerprint =
+          Fingerprint.of("import-parquet")
+              .add("train", sourceHash(ctx, train))
+              .add("test", sourceHash(ctx, test))
+              .add(
+                  "columns",
+                  List.of(
+                      config.get(Params.DATA_ID_COLUMN),
+                      config.get(Params.DATA_FEATURES_COLUMN),
+                      config.get(Params.DATA_LABEL_COLUMN)))
+              .hex();
       work = key -> importParquet(ctx, trainSource, testSource, key);
     } else if (config.embeddedData()) {
       fingerprint = "embedded-mnist-slice";
@@ -106,13 +154,17 @@ final class DataStage {
     } else if (isImportedDataset(ctx, input)) {
       String trainDir = input + "/" + DatasetSchema.TRAIN;
       String testDir = input + "/" + DatasetSchema.TEST;
-      fingerprint = HadoopFiles.sha256Hex(HadoopFiles.sha256Tree(trainDir, ctx.hadoop())
-          + HadoopFiles.sha256Tree(testDir, ctx.hadoop()));
+      fingerprint =
+          HadoopFiles.sha256Hex(
+              HadoopFiles.sha256Tree(trainDir, ctx.hadoop())
+                  + HadoopFiles.sha256Tree(testDir, ctx.hadoop()));
       work = key -> new Data(input, trainDir, testDir, key);
     } else {
       MnistFiles files = MnistFiles.in(input, ctx.hadoop());
       StringBuilder hashes = new StringBuilder("idx");
-      for (var f : List.of(files.trainImages(), files.trainLabels(), files.testImages(), files.testLabels())) {
+      for (var f :
+          List.of(
+              files.trainImages(), files.trainLabels(), files.testImages(), files.testLabels())) {
         hashes.append('|').append(HadoopFiles.sha256(f.location(), ctx.hadoop()));
       }
       fingerprint = HadoopFiles.sha256Hex(hashes.toString());
@@ -122,17 +174,22 @@ final class DataStage {
   }
 
   private static Data importIdx(PipelineContext ctx, MnistFiles files, String fingerprint) {
-    ImportMnistAction.Result result = ImportMnistAction.of(ctx.spark()).source(files).output(ctx.run().data())
-        .rowsPerPartition(ctx.config().get(Params.DATA_ROWS_PER_PARTITION)).execute();
+    ImportMnistAction.Result result =
+        ImportMnistAction.of(ctx.spark())
+            .source(files)
+            .output(ctx.run().data())
+            .rowsPerPartition(ctx.config().get(Params.DATA_ROWS_PER_PARTITION))
+            .execute();
     return new Data(result.outputPath(), result.trainPath(), result.testPath(), fingerprint);
   }
 
   /**
-   * A dataset as Spark users hold it, checked row by row into run.dir/data (bad rows to run.dir/quarantine/import
-   * while data.max-bad-rows allows). With a given teacher, rows must fit it: its input size, labels within its
-   * classes.
+   * A dataset as Spark users hold it, checked row by row into run.dir/data (bad rows to
+   * run.dir/quarantine/import while data.max-bad-rows allows). With a given teacher, rows must fit
+   * it: its input size, labels within its classes.
    */
-  private static Data importParquet(PipelineContext ctx, String train, String test, String fingerprint) {
+  private static Data importParquet(
+      PipelineContext ctx, String train, String test, String fingerprint) {
     RunConfig c = ctx.config();
     int features = 0;
     int classes = 0;
@@ -142,18 +199,35 @@ final class DataStage {
       features = Math.toIntExact(teacher.inputSize());
       classes = Math.toIntExact(teacher.numClasses());
     }
-    ImportParquetAction.Result r = ImportParquetAction.of(ctx.spark()).train(train).test(test)
-        .columns(c.get(Params.DATA_ID_COLUMN), c.get(Params.DATA_FEATURES_COLUMN), c.get(Params.DATA_LABEL_COLUMN))
-        .features(features).classes(classes).maxBadRows(c.get(Params.DATA_MAX_BAD_ROWS))
-        .output(ctx.run().data()).quarantine(ctx.run().quarantine()).execute();
+    ImportParquetAction.Result r =
+        ImportParquetAction.of(ctx.spark())
+            .train(train)
+            .test(test)
+            .columns(
+                c.get(Params.DATA_ID_COLUMN),
+                c.get(Params.DATA_FEATURES_COLUMN),
+                c.get(Params.DATA_LABEL_COLUMN))
+            .features(features)
+            .classes(classes)
+            .maxBadRows(c.get(Params.DATA_MAX_BAD_ROWS))
+            .output(ctx.run().data())
+            .quarantine(ctx.run().quarantine())
+            .execute();
     long bad = r.train().badRows() + r.test().badRows();
-    return new Data(r.outputPath(), r.trainPath(), r.testPath(), fingerprint, bad,
+    return new Data(
+        r.outputPath(),
+        r.trainPath(),
+        r.testPath(),
+        fingerprint,
+        bad,
         bad > 0 ? ctx.run().quarantine() : null);
   }
 
   /** What a Parquet path or catalog table holds: the content hash of its files. */
   private static String sourceHash(PipelineContext ctx, String source) {
-    if (!source.contains("/") && !source.contains(":") && ctx.spark().catalog().tableExists(source)) {
+    if (!source.contains("/")
+        && !source.contains(":")
+        && ctx.spark().catalog().tableExists(source)) {
       StringBuilder files = new StringBuilder("table " + source);
       for (String f : ctx.spark().table(source).inputFiles()) {
         files.append('|').append(HadoopFiles.sha256(f, ctx.hadoop()));
@@ -161,8 +235,11 @@ final class DataStage {
       return HadoopFiles.sha256Hex(files.toString());
     }
     if (!ctx.run().exists(source)) {
-      throw new IllegalArgumentException("Input " + source + " does not exist (neither a Parquet path nor a table in"
-          + " the catalog)");
+      throw new IllegalArgumentException(
+          "Input "
+              + source
+              + " does not exist (neither a Parquet path nor a table in"
+              + " the catalog)");
     }
     return HadoopFiles.sha256Tree(source, ctx.hadoop());
   }
@@ -175,13 +252,21 @@ final class DataStage {
   private static Split split(PipelineContext ctx, Data data) {
     long rows = ctx.config().get(Params.DATA_VALIDATION_ROWS);
     long seed = ctx.config().get(Params.DATA_VALIDATION_SEED);
-    return ctx.stages().run("split", "import", data.fingerprint(), Split.class, fingerprint -> {
-      ctx.spark().sparkContext().setJobDescription("Carving " + rows + " validation rows from " + data.train());
-      Dataset<Row> train = ctx.read(data.train());
-      ValidationSplit v = ValidationSplit.compute(train, data.train(), rows, seed);
-      long trainRows = train.count();
-      long testRows = ctx.read(data.test()).count();
-      return new Split(v, trainRows - v.rows(), v.rows(), testRows, fingerprint);
-    });
+    return ctx.stages()
+        .run(
+            "split",
+            "import",
+            data.fingerprint(),
+            Split.class,
+            fingerprint -> {
+              ctx.spark()
+                  .sparkContext()
+                  .setJobDescription("Carving " + rows + " validation rows from " + data.train());
+              Dataset<Row> train = ctx.read(data.train());
+              ValidationSplit v = ValidationSplit.compute(train, data.train(), rows, seed);
+              long trainRows = train.count();
+              long testRows = ctx.read(data.test()).count();
+              return new Split(v, trainRows - v.rows(), v.rows(), testRows, fingerprint);
+            });
   }
 }

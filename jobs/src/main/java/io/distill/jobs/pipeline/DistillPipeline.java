@@ -16,17 +16,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole distillation run in one Spark application: import (and the validation split) → teacher (given, or
- * trained) → soft labels → the student sweep → evaluation → report, all under one {@link RunDirectory}.
+ * The whole distillation run in one Spark application: import (and the validation split) → teacher
+ * (given, or trained) → soft labels → the student sweep → evaluation → report, all under one {@link
+ * RunDirectory}.
  *
  * <p>Each stage records a fingerprint of its complete inputs and its typed output when it finishes
- * ({@link StageRunner}); a rerun reuses a stage whose record matches and whose outputs exist, and students are reused
- * one by one. Stages left out of {@code distill.stages} reuse their earlier outputs (or fail, naming the stage, when
- * there are none). The manifest is written at the start (status "running") and at the end ("succeeded" or "failed"
- * with the reason); {@code _SUCCESS} is removed at the start and written last.
+ * ({@link StageRunner}); a rerun reuses a stage whose record matches and whose outputs exist, and
+ * students are reused one by one. Stages left out of {@code distill.stages} reuse their earlier
+ * outputs (or fail, naming the stage, when there are none). The manifest is written at the start
+ * (status "running") and at the end ("succeeded" or "failed" with the reason); {@code _SUCCESS} is
+ * removed at the start and written last.
  *
- * <p>Cost: that of the stages (see {@link ImportMnistAction}, {@link TrainTeacherAction}, {@link SoftLabelAction},
- * {@link StudentSweep}, {@link EvaluateStage}); nothing of a dataset is collected to the driver but the timing sample.
+ * <p>Cost: that of the stages (see {@link ImportMnistAction}, {@link TrainTeacherAction}, {@link
+ * SoftLabelAction}, {@link StudentSweep}, {@link EvaluateStage}); nothing of a dataset is collected
+ * to the driver but the timing sample.
  */
 public final class DistillPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(DistillPipeline.class);
@@ -38,15 +41,20 @@ public final class DistillPipeline {
   private DistillPipeline(SparkSession spark, RunConfig config) {
     this.spark = spark;
     this.config = config;
-    this.run = new RunDirectory(config.get(io.distill.jobs.config.Params.RUN_DIR),
-        spark.sparkContext().hadoopConfiguration());
+    this.run =
+        new RunDirectory(
+            config.get(io.distill.jobs.config.Params.RUN_DIR),
+            spark.sparkContext().hadoopConfiguration());
   }
 
   public static DistillPipeline of(SparkSession spark, RunConfig config) {
     return new DistillPipeline(spark, config);
   }
 
-  /** Whether {@code stage} is the last of {@code distill.stages}: the later stages are not even looked up. */
+  /**
+   * Whether {@code stage} is the last of {@code distill.stages}: the later stages are not even
+   * looked up.
+   */
   private boolean lastRequested(String stage) {
     List<String> requested = config.get(io.distill.jobs.config.Params.STAGES);
     return requested.get(requested.size() - 1).equals(stage);
@@ -58,21 +66,31 @@ public final class DistillPipeline {
     manifest.put("status", "partial");
     manifest.put("finishedAt", Instant.now().toString());
     run.writeManifest(manifest);
-    LOG.info("Run {}: the stages asked for are done ({}); no _SUCCESS: the run is not complete", run.root(),
+    LOG.info(
+        "Run {}: the stages asked for are done ({}); no _SUCCESS: the run is not complete",
+        run.root(),
         stages.times().keySet());
     return new Result(run.root(), List.of(), Map.copyOf(stages.times()));
   }
 
   /** The outcome: the run directory, the metrics rows, and per-stage status and seconds. */
-  public record Result(String runDir, List<ModelMetrics> metrics, Map<String, Map<String, Object>> stages) {}
+  public record Result(
+      String runDir, List<ModelMetrics> metrics, Map<String, Map<String, Object>> stages) {}
 
   public Result execute() {
-    try (RunLease lease = RunLease.acquire(run.root(), spark.sparkContext().hadoopConfiguration(),
-        java.time.Duration.ofSeconds(config.get(io.distill.jobs.config.Params.RUN_LEASE_TIMEOUT)))) {
-      int recovered = io.distill.core.AtomicDirectoryCommit.recoverUnder(run.root(),
-          spark.sparkContext().hadoopConfiguration());
+    try (RunLease lease =
+        RunLease.acquire(
+            run.root(),
+            spark.sparkContext().hadoopConfiguration(),
+            java.time.Duration.ofSeconds(
+                config.get(io.distill.jobs.config.Params.RUN_LEASE_TIMEOUT)))) {
+      int recovered =
+          io.distill.core.AtomicDirectoryCommit.recoverUnder(
+              run.root(), spark.sparkContext().hadoopConfiguration());
       if (recovered > 0) {
-        LOG.warn("Run {}: finished or undid {} output(s) an earlier run was publishing when it stopped", run.root(),
+        LOG.warn(
+            "Run {}: finished or undid {} output(s) an earlier run was publishing when it stopped",
+            run.root(),
             recovered);
       }
       return executeHoldingTheLease();
@@ -95,10 +113,25 @@ public final class DistillPipeline {
     try {
       DataStage.Output data = DataStage.run(ctx.forStage(DataStage.PARAMS));
       DataStage.Split split = data.split();
-      manifest.put("data", Map.of("train", data.data().train(), "test", data.data().test(),
-          "sha256", data.data().fingerprint(), "rows", Map.of("training", split.trainingRows(),
-              "validation", split.validationRows(), "test", split.testRows()),
-          "quarantined", data.data().quarantinedRows()));
+      manifest.put(
+          "data",
+          Map.of(
+              "train",
+              data.data().train(),
+              "test",
+              data.data().test(),
+              "sha256",
+              data.data().fingerprint(),
+              "rows",
+              Map.of(
+                  "training",
+                  split.trainingRows(),
+                  "validation",
+                  split.validationRows(),
+                  "test",
+                  split.testRows()),
+              "quarantined",
+              data.data().quarantinedRows()));
       if (lastRequested("import")) {
         return partial(manifest, stages);
       }
@@ -107,16 +140,18 @@ public final class DistillPipeline {
       if (lastRequested("teacher")) {
         return partial(manifest, stages);
       }
-      SoftLabelStage.Output soft = SoftLabelStage.run(ctx.forStage(SoftLabelStage.PARAMS), data, teacher);
+      SoftLabelStage.Output soft =
+          SoftLabelStage.run(ctx.forStage(SoftLabelStage.PARAMS), data, teacher);
       if (lastRequested("soft-labels")) {
         return partial(manifest, stages);
       }
-      StudentStage.Output students = StudentStage.run(ctx.forStage(StudentStage.PARAMS), data, teacher, soft);
+      StudentStage.Output students =
+          StudentStage.run(ctx.forStage(StudentStage.PARAMS), data, teacher, soft);
       if (lastRequested("students")) {
         return partial(manifest, stages);
       }
-      EvaluateStage.Output evaluated = EvaluateStage.run(ctx.forStage(EvaluateStage.PARAMS), data, teacher, soft,
-          students);
+      EvaluateStage.Output evaluated =
+          EvaluateStage.run(ctx.forStage(EvaluateStage.PARAMS), data, teacher, soft, students);
       List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
       if (lastRequested("evaluate")) {
         return partial(manifest, stages);
@@ -128,7 +163,8 @@ public final class DistillPipeline {
       manifest.put("finishedAt", Instant.now().toString());
       run.writeManifest(manifest);
       run.markSuccess();
-      LOG.info("Run {} succeeded: {} models; stages {}", run.root(), metrics.size(), stages.times());
+      LOG.info(
+          "Run {} succeeded: {} models; stages {}", run.root(), metrics.size(), stages.times());
       return new Result(run.root(), metrics, Map.copyOf(stages.times()));
     } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
       manifest.put("stages", stages.times());

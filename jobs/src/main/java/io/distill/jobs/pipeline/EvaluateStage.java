@@ -1,7 +1,7 @@
 package io.distill.jobs.pipeline;
 
-import io.distill.dataset.DatasetSchema;
 import io.distill.core.Fingerprint;
+import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.RowChecks;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
@@ -31,13 +31,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The "evaluate" stage, the only one that reads the test split's labels: every model's errors, agreement with the
- * teacher and KL to it, computed on the executors in one pass over the test rows joined with the teacher's logits
- * (the teacher is scored from its logits, not run again); size; and speed, timed in the driver JVM on a bounded
- * sample of test rows. One row per model in {@code metrics/}.
+ * The "evaluate" stage, the only one that reads the test split's labels: every model's errors,
+ * agreement with the teacher and KL to it, computed on the executors in one pass over the test rows
+ * joined with the teacher's logits (the teacher is scored from its logits, not run again); size;
+ * and speed, timed in the driver JVM on a bounded sample of test rows. One row per model in {@code
+ * metrics/}.
  */
 final class EvaluateStage {
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateStage.class);
+
   /** Test rows the models are timed on. */
   private static final int TIMING_SAMPLE = 1024;
 
@@ -52,63 +54,119 @@ final class EvaluateStage {
   }
 
   /** The keys the evaluate stage reads. */
-  static final StageParams PARAMS = StageParams.of("evaluate", List.of(Params.EVALUATION_LATENCY_CALLS,
-      Params.EVALUATION_THROUGHPUT_BATCH));
+  static final StageParams PARAMS =
+      StageParams.of(
+          "evaluate", List.of(Params.EVALUATION_LATENCY_CALLS, Params.EVALUATION_THROUGHPUT_BATCH));
 
-  static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher,
-      SoftLabelStage.Output soft, StudentStage.Output students) {
+  static Output run(
+      PipelineContext ctx,
+      DataStage.Output data,
+      TeacherStage.Output teacher,
+      SoftLabelStage.Output soft,
+      StudentStage.Output students) {
     RunConfig c = ctx.config();
-    String fingerprint = Fingerprint.of("evaluate").add("students", students.fingerprint())
-        .add("teacher", teacher.fingerprint()).add("teacher-outputs", soft.teacherOutputs())
-        .add("metrics-columns", RecordRows.schema(ModelMetrics.class).simpleString()).hex();
-    return ctx.stages().run("evaluate", fingerprint, Output.class, key -> {
-      String testPath = data.data().test();
-      int[] shape = ctx.shape(data.data().train());
-      Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
-      for (TrainedStudent m : students.models()) {
-        nets.put(m.model(), restore(ctx, m.modelPath()));
-      }
-      ctx.spark().sparkContext().setJobDescription("Evaluating the teacher and " + nets.size()
-          + " students on the test split");
-      Map<String, TestScores.Totals> scores;
-      try (TrainingData test = TrainingData.pack(ctx.spark()).rows(ctx.read(testPath), testPath)
-          .softLabels(ctx.read(soft.test()), soft.test()).teacher(soft.signal())
-          .features(shape[0]).classes(teacher.classes(shape)).workers(ctx.spark().sparkContext().defaultParallelism())
-          .execute()) {
-        scores = TestScores.of(ctx.spark(), test, nets, ctx.spark().sparkContext().getConf()
-            .getInt("spark.task.cpus", 1));
-      }
-      INDArray sample = sample(ctx, testPath, shape[0]);
-      ModelEvaluator evaluator = ModelEvaluator.builder().latencyCalls(c.get(Params.EVALUATION_LATENCY_CALLS))
-          .throughputBatch(c.get(Params.EVALUATION_THROUGHPUT_BATCH)).build();
-      List<ModelMetrics> metrics = new ArrayList<>();
-      TeacherModel t = TeacherModelFile.load(teacher.model(), ctx.hadoop());
-      metrics.add(evaluator.evaluate(ModelDescription.teacher(teacher.configuration(), teacher.trainingSeconds(),
-              teacher.epochs()), LogitsModel.of(t::logits, t.parameterCount(), t.kind() == TeacherModel.Kind.ONNX
-              ? t.onnxBytes() : LogitsModel.serializedSize(t.network()), t.forwardFlops()),
-          scores.get(TestScores.TEACHER), sample));
-      for (TrainedStudent m : students.models()) {
-        int epochs = m.history().size();
-        ModelDescription d = ModelMetrics.DISTILLED.equals(m.role())
-            ? ModelDescription.distilled(m.size(), m.temperature(), m.alpha(), m.trainingSeconds(), epochs)
-            : ModelDescription.baseline(m.size(), m.trainingSeconds(), epochs);
-        ModelMetrics row = evaluator.evaluate(d, LogitsModel.of(nets.get(m.model())), scores.get(m.model()), sample);
-        LOG.info("Evaluated {}: {} errors / {}, agreement {}, {} parameters", row.model(), row.testErrors(),
-            row.testExamples(), String.format("%.4f", row.teacherAgreement()), row.parameters());
-        metrics.add(row);
-      }
-      return new Output(Tables.write(ctx, metrics, ModelMetrics.class, ctx.run().metrics()), metrics.size());
-    });
+    String fingerprint =
+        Fingerprint.of("evaluate")
+            .add("students", students.fingerprint())
+            .add("teacher", teacher.fingerprint())
+            .add("teacher-outputs", soft.teacherOutputs())
+            .add("metrics-columns", RecordRows.schema(ModelMetrics.class).simpleString())
+            .hex();
+    return ctx.stages()
+        .run(
+            "evaluate",
+            fingerprint,
+            Output.class,
+            key -> {
+              String testPath = data.data().test();
+              int[] shape = ctx.shape(data.data().train());
+              Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
+              for (TrainedStudent m : students.models()) {
+                nets.put(m.model(), restore(ctx, m.modelPath()));
+              }
+              ctx.spark()
+                  .sparkContext()
+                  .setJobDescription(
+                      "Evaluating the teacher and " + nets.size() + " students on the test split");
+              Map<String, TestScores.Totals> scores;
+              try (TrainingData test =
+                  TrainingData.pack(ctx.spark())
+                      .rows(ctx.read(testPath), testPath)
+                      .softLabels(ctx.read(soft.test()), soft.test())
+                      .teacher(soft.signal())
+                      .features(shape[0])
+                      .classes(teacher.classes(shape))
+                      .workers(ctx.spark().sparkContext().defaultParallelism())
+                      .execute()) {
+                scores =
+                    TestScores.of(
+                        ctx.spark(),
+                        test,
+                        nets,
+                        ctx.spark().sparkContext().getConf().getInt("spark.task.cpus", 1));
+              }
+              INDArray sample = sample(ctx, testPath, shape[0]);
+              ModelEvaluator evaluator =
+                  ModelEvaluator.builder()
+                      .latencyCalls(c.get(Params.EVALUATION_LATENCY_CALLS))
+                      .throughputBatch(c.get(Params.EVALUATION_THROUGHPUT_BATCH))
+                      .build();
+              List<ModelMetrics> metrics = new ArrayList<>();
+              TeacherModel t = TeacherModelFile.load(teacher.model(), ctx.hadoop());
+              metrics.add(
+                  evaluator.evaluate(
+                      ModelDescription.teacher(
+                          teacher.configuration(), teacher.trainingSeconds(), teacher.epochs()),
+                      LogitsModel.of(
+                          t::logits,
+                          t.parameterCount(),
+                          t.kind() == TeacherModel.Kind.ONNX
+                              ? t.onnxBytes()
+                              : LogitsModel.serializedSize(t.network()),
+                          t.forwardFlops()),
+                      scores.get(TestScores.TEACHER),
+                      sample));
+              for (TrainedStudent m : students.models()) {
+                int epochs = m.history().size();
+                ModelDescription d =
+                    ModelMetrics.DISTILLED.equals(m.role())
+                        ? ModelDescription.distilled(
+                            m.size(), m.temperature(), m.alpha(), m.trainingSeconds(), epochs)
+                        : ModelDescription.baseline(m.size(), m.trainingSeconds(), epochs);
+                ModelMetrics row =
+                    evaluator.evaluate(
+                        d, LogitsModel.of(nets.get(m.model())), scores.get(m.model()), sample);
+                LOG.info(
+                    "Evaluated {}: {} errors / {}, agreement {}, {} parameters",
+                    row.model(),
+                    row.testErrors(),
+                    row.testExamples(),
+                    String.format("%.4f", row.teacherAgreement()),
+                    row.parameters());
+                metrics.add(row);
+              }
+              return new Output(
+                  Tables.write(ctx, metrics, ModelMetrics.class, ctx.run().metrics()),
+                  metrics.size());
+            });
   }
 
   /** Up to {@value #TIMING_SAMPLE} test rows' features, to time the models on. */
   private static INDArray sample(PipelineContext ctx, String testPath, int features) {
-    List<Row> rows = ctx.read(testPath).select(DatasetSchema.ID, DatasetSchema.FEATURES).limit(TIMING_SAMPLE)
-        .collectAsList();
+    List<Row> rows =
+        ctx.read(testPath)
+            .select(DatasetSchema.ID, DatasetSchema.FEATURES)
+            .limit(TIMING_SAMPLE)
+            .collectAsList();
     float[][] x = new float[rows.size()][];
     for (int i = 0; i < x.length; i++) {
-      x[i] = RowChecks.finiteFloats(rows.get(i).getList(1), features, testPath, rows.get(i).getLong(0),
-          DatasetSchema.FEATURES);
+      x[i] =
+          RowChecks.finiteFloats(
+              rows.get(i).getList(1),
+              features,
+              testPath,
+              rows.get(i).getLong(0),
+              DatasetSchema.FEATURES);
     }
     return Nd4j.create(x);
   }
@@ -118,7 +176,8 @@ final class EvaluateStage {
     try (InputStream in = p.getFileSystem(ctx.hadoop()).open(p)) {
       return ModelSerializer.restoreMultiLayerNetwork(in, false);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read the student model " + path + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot read the student model " + path + ": " + e.getMessage(), e);
     }
   }
 }

@@ -13,14 +13,20 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 
-/** What every stage of one run works with: the session, the configuration, the run directory and its cache. */
+/**
+ * What every stage of one run works with: the session, the configuration, the run directory and its
+ * cache.
+ */
 record PipelineContext(SparkSession spark, RunConfig config, RunDirectory run, StageRunner stages) {
   /**
-   * This context as the stage that reads {@code params} sees it: a configuration that refuses every other key, and a
-   * runner that keys the stage by the values of its declared inputs.
+   * This context as the stage that reads {@code params} sees it: a configuration that refuses every
+   * other key, and a runner that keys the stage by the values of its declared inputs.
    */
   PipelineContext forStage(StageParams params) {
-    return new PipelineContext(spark, config.readableOnly("stage " + params.stage(), params.all()), run,
+    return new PipelineContext(
+        spark,
+        config.readableOnly("stage " + params.stage(), params.all()),
+        run,
         stages.reading(params));
   }
 
@@ -34,8 +40,12 @@ record PipelineContext(SparkSession spark, RunConfig config, RunDirectory run, S
 
   /** {features per row, classes} of a labelled dataset (classes = largest label + 1). */
   int[] shape(String dataset) {
-    Row r = read(dataset).agg(functions.max(functions.size(functions.col(DatasetSchema.FEATURES))),
-        functions.max(DatasetSchema.LABEL)).first();
+    Row r =
+        read(dataset)
+            .agg(
+                functions.max(functions.size(functions.col(DatasetSchema.FEATURES))),
+                functions.max(DatasetSchema.LABEL))
+            .first();
     if (r.isNullAt(0)) {
       throw new IllegalArgumentException("Dataset " + dataset + " is empty");
     }

@@ -12,8 +12,9 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Spark rows from Java records of flat fields (String, double, long, int) and back: one column per record
- * component, named after it in snake_case, so the metrics and history tables read naturally in Spark SQL and pandas.
+ * Spark rows from Java records of flat fields (String, double, long, int) and back: one column per
+ * record component, named after it in snake_case, so the metrics and history tables read naturally
+ * in Spark SQL and pandas.
  */
 final class RecordRows {
   private RecordRows() {}
@@ -21,7 +22,9 @@ final class RecordRows {
   static StructType schema(Class<? extends Record> type) {
     List<StructField> fields = new ArrayList<>();
     for (RecordComponent c : type.getRecordComponents()) {
-      fields.add(DataTypes.createStructField(snake(c.getName()), sparkType(c.getType()), c.getType() == String.class));
+      fields.add(
+          DataTypes.createStructField(
+              snake(c.getName()), sparkType(c.getType()), c.getType() == String.class));
     }
     return DataTypes.createStructType(fields);
   }
@@ -69,6 +72,7 @@ final class RecordRows {
     } else if (type == int.class) {
       return DataTypes.IntegerType;
     }
-    throw new IllegalArgumentException("No Spark column type for a record component of type " + type);
+    throw new IllegalArgumentException(
+        "No Spark column type for a record component of type " + type);
   }
 }

@@ -5,13 +5,15 @@ import io.distill.jobs.config.Params;
 import io.distill.jobs.config.StudentSize;
 import io.distill.jobs.report.RunReport;
 import io.distill.jobs.report.RunSummary;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import io.distill.student.ModelMetrics;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 
-/** The "report" stage: report.md, report.html and the chart, from the metrics and the run's facts. */
+/**
+ * The "report" stage: report.md, report.html and the chart, from the metrics and the run's facts.
+ */
 final class ReportStage {
   private ReportStage() {}
 
@@ -35,29 +37,64 @@ final class ReportStage {
   /** The report shows the whole configuration, so every key is its input. */
   static final StageParams PARAMS = StageParams.of("report", Params.ALL);
 
-  static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher,
-      SoftLabelStage.Output soft, StudentStage.Output students, EvaluateStage.Output evaluated) {
+  static Output run(
+      PipelineContext ctx,
+      DataStage.Output data,
+      TeacherStage.Output teacher,
+      SoftLabelStage.Output soft,
+      StudentStage.Output students,
+      EvaluateStage.Output evaluated) {
     DataStage.Split s = data.split();
-    String source = ctx.config().get(Params.DATA_TRAIN) != null ? ctx.config().get(Params.DATA_TRAIN) + " and "
-        + ctx.config().get(Params.DATA_TEST) : ctx.config().get(Params.DATA_INPUT);
-    String dataset = String.format("%s: %,d training, %,d validation (held out of the training split), %,d test rows",
-        source, s.trainingRows(), s.validationRows(), s.testRows())
-        + (data.data().quarantinedRows() > 0 ? String.format("; %,d rows failed the import's checks and are in %s",
-            data.data().quarantinedRows(), data.data().quarantine()) : "");
-    String teacherFacts = (teacher.description() != null ? teacher.description() : teacher.configuration())
-        + (teacher.trainingRows() > s.trainingRows() ? String.format(". The teacher learned from %,d rows, the students"
-            + " learn from %,d: a teacher that has seen more data than its students is the situation distillation is"
-            + " for", teacher.trainingRows(), s.trainingRows()) : "");
-    String fingerprint = Fingerprint.of("report").add("metrics", evaluated).add("config", ctx.config().resolved())
-        .add("dataset", dataset).add("teacher", teacherFacts).hex();
-    return ctx.stages().run("report", fingerprint, Output.class, key -> {
-      String dir = ctx.run().root();
-      List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
-      RunReport.RunFacts facts = new RunReport.RunFacts(new Path(dir).getName(), dir, dataset, teacherFacts,
-          ctx.stages().recordedSeconds(), StageWorks.of(data, teacher, soft, students, metrics),
-          ctx.config().resolved());
-      RunReport.of(facts, RunSummary.of(metrics, shapes(ctx))).writeTo(ctx.run().report(), ctx.hadoop());
-      return new Output(ctx.run().report());
-    });
+    String source =
+        ctx.config().get(Params.DATA_TRAIN) != null
+            ? ctx.config().get(Params.DATA_TRAIN) + " and " + ctx.config().get(Params.DATA_TEST)
+            : ctx.config().get(Params.DATA_INPUT);
+    String dataset =
+        String.format(
+                "%s: %,d training, %,d validation (held out of the training split), %,d test rows",
+                source, s.trainingRows(), s.validationRows(), s.testRows())
+            + (data.data().quarantinedRows() > 0
+                ? String.format(
+                    "; %,d rows failed the import's checks and are in %s",
+                    data.data().quarantinedRows(), data.data().quarantine())
+                : "");
+    String teacherFacts =
+        (teacher.description() != null ? teacher.description() : teacher.configuration())
+            + (teacher.trainingRows() > s.trainingRows()
+                ? String.format(
+                    ". The teacher learned from %,d rows, the students"
+                        + " learn from %,d: a teacher that has seen more data than its students is the situation distillation is"
+                        + " for",
+                    teacher.trainingRows(), s.trainingRows())
+                : "");
+    String fingerprint =
+        Fingerprint.of("report")
+            .add("metrics", evaluated)
+            .add("config", ctx.config().resolved())
+            .add("dataset", dataset)
+            .add("teacher", teacherFacts)
+            .hex();
+    return ctx.stages()
+        .run(
+            "report",
+            fingerprint,
+            Output.class,
+            key -> {
+              String dir = ctx.run().root();
+              List<ModelMetrics> metrics =
+                  Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
+              RunReport.RunFacts facts =
+                  new RunReport.RunFacts(
+                      new Path(dir).getName(),
+                      dir,
+                      dataset,
+                      teacherFacts,
+                      ctx.stages().recordedSeconds(),
+                      StageWorks.of(data, teacher, soft, students, metrics),
+                      ctx.config().resolved());
+              RunReport.of(facts, RunSummary.of(metrics, shapes(ctx)))
+                  .writeTo(ctx.run().report(), ctx.hadoop());
+              return new Output(ctx.run().report());
+            });
   }
 }

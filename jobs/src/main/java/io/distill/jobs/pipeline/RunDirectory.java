@@ -9,8 +9,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * One run's directory (any Hadoop FS URI) and its bookkeeping. Its layout is {@link RunLayout}, declared once; the
- * accessors below are the only way the stages, the results and the tests reach an entry.
+ * One run's directory (any Hadoop FS URI) and its bookkeeping. Its layout is {@link RunLayout},
+ * declared once; the accessors below are the only way the stages, the results and the tests reach
+ * an entry.
  */
 public final class RunDirectory {
   public static final String SUCCESS = RunLayout.SUCCESS.relative();
@@ -26,7 +27,8 @@ public final class RunDirectory {
     try {
       this.root = path.getFileSystem(conf).makeQualified(path).toString();
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot reach the run directory " + root + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot reach the run directory " + root + ": " + e.getMessage(), e);
     }
     this.conf = conf;
   }
@@ -44,7 +46,10 @@ public final class RunDirectory {
     return path(entry.relative());
   }
 
-  /** The imported dataset ({@code data/}), whose splits are {@code data/train} and {@code data/test}. */
+  /**
+   * The imported dataset ({@code data/}), whose splits are {@code data/train} and {@code
+   * data/test}.
+   */
   public String data() {
     return path(RunLayout.DATA);
   }
@@ -59,7 +64,9 @@ public final class RunDirectory {
     return path(RunLayout.TEACHER.relative() + "/model.zip");
   }
 
-  /** The teacher's checkpoints while it trains, relative to the run directory (for {@link #delete}). */
+  /**
+   * The teacher's checkpoints while it trains, relative to the run directory (for {@link #delete}).
+   */
   public static String teacherCheckpoints(String fingerprint) {
     return RunLayout.TEACHER.relative() + "/checkpoints-" + fingerprint.substring(0, 16);
   }
@@ -104,7 +111,10 @@ public final class RunDirectory {
     return new RecordStore(path(STAGES + "/students"), conf);
   }
 
-  /** Whether a file or directory exists (any Hadoop FS URI or local path, or a {@code classpath:} resource). */
+  /**
+   * Whether a file or directory exists (any Hadoop FS URI or local path, or a {@code classpath:}
+   * resource).
+   */
   public boolean exists(String location) {
     if (location.startsWith(io.distill.core.DataSource.CLASSPATH_PREFIX)) {
       return io.distill.core.DataSource.of(location).exists(conf);

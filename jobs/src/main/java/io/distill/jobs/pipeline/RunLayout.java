@@ -3,35 +3,69 @@ package io.distill.jobs.pipeline;
 import java.util.StringJoiner;
 
 /**
- * Every entry of a run directory, declared once: its path relative to {@code run.dir} and what it holds. The stages
- * reach them through {@link RunDirectory}'s typed accessors, and README.md's layout table is {@link #markdownTable()}
- * (a test keeps the two equal; regenerate with {@code java -cp jobs/target/distill-job.jar
- * io.distill.jobs.pipeline.RunLayout}).
+ * Every entry of a run directory, declared once: its path relative to {@code run.dir} and what it
+ * holds. The stages reach them through {@link RunDirectory}'s typed accessors, and README.md's
+ * layout table is {@link #markdownTable()} (a test keeps the two equal; regenerate with {@code java
+ * -cp jobs/target/distill-job.jar io.distill.jobs.pipeline.RunLayout}).
  */
 public enum RunLayout {
-  MANIFEST("manifest.json", "`manifest.json`", "the configuration as resolved, data and teacher sha256, code version,"
-      + " per-stage status and seconds, run status"),
-  DATA("data", "`data/`", "the imported dataset (`train/`, `test/`), when the input had to be imported"),
-  QUARANTINE("quarantine/import", "`quarantine/import/<split>/`", "rows that failed the import's checks, with the"
-      + " reason (only with `data.max-bad-rows` > 0)"),
-  TEACHER("teacher", "`teacher/model.zip` (+ `.json`)", "the trained teacher (DL4J zip) and its sidecar, when the run"
-      + " trains one; `teacher/checkpoints-<fingerprint>/` while it trains"),
-  TRANSFER("transfer", "`transfer/train/`", "the transfer set: the training rows and `soft-labels.transfer-copies`"
-      + " jittered copies of each (Parquet, as `data/`), when that key is > 0"),
-  SOFT_LABELS("soft-labels", "`soft-labels/train`, `soft-labels/test` (+ `soft-labels/transfer`)", "id, `teacher_logits`,"
-      + " `soft_labels` (or `top_k_indices`, `top_k_probabilities`) (Parquet) + `_manifest.json`"),
-  STUDENTS("students", "`students/<size>-distilled/model.zip`, `students/<size>-baseline/model.zip`", "the students"
-      + " (and `checkpoints-<fingerprint>/` beside a model while it trains)"),
-  METRICS("metrics", "`metrics/`", "Parquet, one row per model: errors, accuracy, teacher agreement, KL to the teacher,"
-      + " parameters, bytes, latency p50/p95, throughput, training seconds"),
-  HISTORY("history", "`history/`", "Parquet, one row per model per epoch: loss, validation accuracy and loss,"
-      + " examples/s"),
-  REPORT("report", "`report/`", "`report.md`, `report.html`, `accuracy-vs-parameters.png` (distilled and baseline"
-      + " lines, teacher point)"),
-  STAGES("_stages", "`_stages/`", "each finished stage's input fingerprint and output (`_stages/students/<model>.json`"
-      + " for each student); a rerun skips stages (and single students) whose inputs did not change"),
-  LEASE("_lease.json", "`_lease.json`", "the running job's lease (host, pid, heartbeat): a second run on the same"
-      + " directory is refused naming it"),
+  MANIFEST(
+      "manifest.json",
+      "`manifest.json`",
+      "the configuration as resolved, data and teacher sha256, code version,"
+          + " per-stage status and seconds, run status"),
+  DATA(
+      "data",
+      "`data/`",
+      "the imported dataset (`train/`, `test/`), when the input had to be imported"),
+  QUARANTINE(
+      "quarantine/import",
+      "`quarantine/import/<split>/`",
+      "rows that failed the import's checks, with the"
+          + " reason (only with `data.max-bad-rows` > 0)"),
+  TEACHER(
+      "teacher",
+      "`teacher/model.zip` (+ `.json`)",
+      "the trained teacher (DL4J zip) and its sidecar, when the run"
+          + " trains one; `teacher/checkpoints-<fingerprint>/` while it trains"),
+  TRANSFER(
+      "transfer",
+      "`transfer/train/`",
+      "the transfer set: the training rows and `soft-labels.transfer-copies`"
+          + " jittered copies of each (Parquet, as `data/`), when that key is > 0"),
+  SOFT_LABELS(
+      "soft-labels",
+      "`soft-labels/train`, `soft-labels/test` (+ `soft-labels/transfer`)",
+      "id, `teacher_logits`,"
+          + " `soft_labels` (or `top_k_indices`, `top_k_probabilities`) (Parquet) + `_manifest.json`"),
+  STUDENTS(
+      "students",
+      "`students/<size>-distilled/model.zip`, `students/<size>-baseline/model.zip`",
+      "the students" + " (and `checkpoints-<fingerprint>/` beside a model while it trains)"),
+  METRICS(
+      "metrics",
+      "`metrics/`",
+      "Parquet, one row per model: errors, accuracy, teacher agreement, KL to the teacher,"
+          + " parameters, bytes, latency p50/p95, throughput, training seconds"),
+  HISTORY(
+      "history",
+      "`history/`",
+      "Parquet, one row per model per epoch: loss, validation accuracy and loss," + " examples/s"),
+  REPORT(
+      "report",
+      "`report/`",
+      "`report.md`, `report.html`, `accuracy-vs-parameters.png` (distilled and baseline"
+          + " lines, teacher point)"),
+  STAGES(
+      "_stages",
+      "`_stages/`",
+      "each finished stage's input fingerprint and output (`_stages/students/<model>.json`"
+          + " for each student); a rerun skips stages (and single students) whose inputs did not change"),
+  LEASE(
+      "_lease.json",
+      "`_lease.json`",
+      "the running job's lease (host, pid, heartbeat): a second run on the same"
+          + " directory is refused naming it"),
   SUCCESS("_SUCCESS", "`_SUCCESS`", "written last: a run directory without it is not complete");
 
   private final String relative;

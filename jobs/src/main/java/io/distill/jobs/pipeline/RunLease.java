@@ -27,15 +27,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run per run directory: a run holds {@code run.dir/_lease.json} (owner, host, process, start, last heartbeat)
- * while it works and renews the heartbeat every quarter of the timeout. A second run on the same directory is refused
- * with one line naming the holder; a lease whose heartbeat is older than the timeout (its run died without releasing
- * it), or whose process is no longer running on this host, is taken over with a warning.
+ * One run per run directory: a run holds {@code run.dir/_lease.json} (owner, host, process, start,
+ * last heartbeat) while it works and renews the heartbeat every quarter of the timeout. A second
+ * run on the same directory is refused with one line naming the holder; a lease whose heartbeat is
+ * older than the timeout (its run died without releasing it), or whose process is no longer running
+ * on this host, is taken over with a warning.
  *
- * <p>The lease is created with create-if-absent, which is atomic on HDFS and on a local disk, so of two runs starting
- * at once exactly one gets it. On s3a:// (no conditional create in this Hadoop) two runs starting within the same
- * second could both believe they hold it; the heartbeat check then makes the later writer's rival notice and stop
- * renewing, but that is a documented limitation, not a guarantee.
+ * <p>The lease is created with create-if-absent, which is atomic on HDFS and on a local disk, so of
+ * two runs starting at once exactly one gets it. On s3a:// (no conditional create in this Hadoop)
+ * two runs starting within the same second could both believe they hold it; the heartbeat check
+ * then makes the later writer's rival notice and stop renewing, but that is a documented
+ * limitation, not a guarantee.
  */
 public final class RunLease implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RunLease.class);
@@ -61,11 +63,13 @@ public final class RunLease implements AutoCloseable {
     holder.put("token", token);
     holder.put("startedAt", clock.instant().toString());
     holder.put("timeoutSeconds", timeout.toSeconds());
-    this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "run-lease-heartbeat");
-      t.setDaemon(true);
-      return t;
-    });
+    this.heartbeat =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "run-lease-heartbeat");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -77,7 +81,10 @@ public final class RunLease implements AutoCloseable {
     return acquire(runDir, conf, timeout, Clock.systemUTC());
   }
 
-  /** {@link #acquire(String, Configuration, Duration)} telling the time by {@code clock} (tests advance one). */
+  /**
+   * {@link #acquire(String, Configuration, Duration)} telling the time by {@code clock} (tests
+   * advance one).
+   */
   static RunLease acquire(String runDir, Configuration conf, Duration timeout, Clock clock) {
     Path file = new Path(runDir, FILE);
     try {
@@ -101,39 +108,71 @@ public final class RunLease implements AutoCloseable {
       if (other == null) {
         continue; // released between our two calls
       }
-      Instant beat = Instant.parse(other.path("heartbeat").asText(other.path("startedAt").asText(Instant.EPOCH
-          .toString())));
+      Instant beat =
+          Instant.parse(
+              other
+                  .path("heartbeat")
+                  .asText(other.path("startedAt").asText(Instant.EPOCH.toString())));
       Duration silent = Duration.between(beat, clock.instant());
-      String who = other.path("owner").asText("?") + " (process " + other.path("process").asText("?")
-          + ", started " + other.path("startedAt").asText("?") + ")";
-      boolean gone = other.path("host").asText().equals(holder.get("host")) && other.path("pid").canConvertToLong()
-          && ProcessHandle.of(other.path("pid").asLong()).map(p -> !p.isAlive()).orElse(true);
+      String who =
+          other.path("owner").asText("?")
+              + " (process "
+              + other.path("process").asText("?")
+              + ", started "
+              + other.path("startedAt").asText("?")
+              + ")";
+      boolean gone =
+          other.path("host").asText().equals(holder.get("host"))
+              && other.path("pid").canConvertToLong()
+              && ProcessHandle.of(other.path("pid").asLong()).map(p -> !p.isAlive()).orElse(true);
       if (gone) {
-        LOG.warn("Run directory {}: taking over the lease of {}, whose process is no longer running on this host",
-            file.getParent(), who);
+        LOG.warn(
+            "Run directory {}: taking over the lease of {}, whose process is no longer running on this host",
+            file.getParent(),
+            who);
         fs.delete(file, false);
         continue;
       }
       if (silent.compareTo(timeout) < 0) {
-        throw new IllegalStateException("Run directory " + file.getParent() + " is in use by " + who
-            + ", last heartbeat " + silent.toSeconds() + " s ago; wait for that run to end (its lease is taken over"
-            + " after " + timeout.toSeconds() + " s without a heartbeat)");
+        throw new IllegalStateException(
+            "Run directory "
+                + file.getParent()
+                + " is in use by "
+                + who
+                + ", last heartbeat "
+                + silent.toSeconds()
+                + " s ago; wait for that run to end (its lease is taken over"
+                + " after "
+                + timeout.toSeconds()
+                + " s without a heartbeat)");
       }
-      LOG.warn("Run directory {}: taking over the lease of {}, silent for {} s (over the {} s timeout)",
-          file.getParent(), who, silent.toSeconds(), timeout.toSeconds());
+      LOG.warn(
+          "Run directory {}: taking over the lease of {}, silent for {} s (over the {} s timeout)",
+          file.getParent(),
+          who,
+          silent.toSeconds(),
+          timeout.toSeconds());
       fs.delete(file, false);
     }
-    throw new IllegalStateException("Run directory " + file.getParent() + ": another run took its lease at the same"
-        + " time; try again");
+    throw new IllegalStateException(
+        "Run directory "
+            + file.getParent()
+            + ": another run took its lease at the same"
+            + " time; try again");
   }
 
   private boolean createIfAbsent() throws IOException {
     holder.put("heartbeat", clock.instant().toString());
     byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(holder);
     fs.mkdirs(file.getParent());
-    if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) { // an O_EXCL create: atomic on a local disk
+    if (fs
+        instanceof
+        org.apache.hadoop.fs.LocalFileSystem local) { // an O_EXCL create: atomic on a local disk
       try {
-        java.nio.file.Files.write(local.pathToFile(file).toPath(), bytes, java.nio.file.StandardOpenOption.CREATE_NEW,
+        java.nio.file.Files.write(
+            local.pathToFile(file).toPath(),
+            bytes,
+            java.nio.file.StandardOpenOption.CREATE_NEW,
             java.nio.file.StandardOpenOption.WRITE);
         return true;
       } catch (java.nio.file.FileAlreadyExistsException e) {
@@ -154,7 +193,8 @@ public final class RunLease implements AutoCloseable {
     } catch (java.io.FileNotFoundException e) {
       return null;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      return JSON.createObjectNode(); // being rewritten, or damaged: treated as silent since the epoch
+      return JSON
+          .createObjectNode(); // being rewritten, or damaged: treated as silent since the epoch
     }
   }
 
@@ -163,13 +203,18 @@ public final class RunLease implements AutoCloseable {
     try {
       JsonNode now = read();
       if (now == null || !token.equals(now.path("token").asText())) {
-        LOG.error("Run directory {}: lost its lease to {}; another run may be writing here", file.getParent(),
+        LOG.error(
+            "Run directory {}: lost its lease to {}; another run may be writing here",
+            file.getParent(),
             now == null ? "nobody (the lease file was deleted)" : now.path("owner").asText("?"));
         heartbeat.shutdown();
         return;
       }
       holder.put("heartbeat", clock.instant().toString());
-      HadoopFiles.publishFile(file.toString(), fs.getConf(), true,
+      HadoopFiles.publishFile(
+          file.toString(),
+          fs.getConf(),
+          true,
           out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(holder)));
     } catch (IOException | RuntimeException e) {
       LOG.warn("Run directory {}: could not renew its lease: {}", file.getParent(), e.getMessage());
@@ -186,7 +231,8 @@ public final class RunLease implements AutoCloseable {
         fs.delete(file, false);
       }
     } catch (IOException e) {
-      LOG.warn("Run directory {}: could not release its lease: {}", file.getParent(), e.getMessage());
+      LOG.warn(
+          "Run directory {}: could not release its lease: {}", file.getParent(), e.getMessage());
     }
   }
 }

@@ -9,7 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.SparkSession;
 
-/** A finished run's results as other tools read them (bench/quality, notebooks' helpers): metrics, history, stages. */
+/**
+ * A finished run's results as other tools read them (bench/quality, notebooks' helpers): metrics,
+ * history, stages.
+ */
 public final class RunResults {
   private final SparkSession spark;
   private final RunDirectory run;
@@ -30,13 +33,15 @@ public final class RunResults {
   /** One row per model, from {@code metrics/}. */
   public List<ModelMetrics> metrics() {
     return spark.read().parquet(run.metrics()).collectAsList().stream()
-        .map(r -> RecordRows.fromRow(r, ModelMetrics.class)).toList();
+        .map(r -> RecordRows.fromRow(r, ModelMetrics.class))
+        .toList();
   }
 
   /** One row per model per epoch, from {@code history/}. */
   public List<HistoryRow> history() {
     return spark.read().parquet(run.history()).collectAsList().stream()
-        .map(r -> RecordRows.fromRow(r, HistoryRow.class)).toList();
+        .map(r -> RecordRows.fromRow(r, HistoryRow.class))
+        .toList();
   }
 
   /** Seconds each stage took when it last ran, in pipeline order. */
@@ -49,7 +54,9 @@ public final class RunResults {
     return out;
   }
 
-  /** What the teacher stage recorded (its model file, shape description, epochs kept), if it ran. */
+  /**
+   * What the teacher stage recorded (its model file, shape description, epochs kept), if it ran.
+   */
   public Optional<Map<?, ?>> teacher() {
     return run.stageRecords().read("teacher", Map.class).map(RecordStore.Entry::output);
   }

@@ -1,7 +1,7 @@
 package io.distill.jobs.pipeline;
 
-import io.distill.dataset.DatasetSchema;
 import io.distill.core.HadoopFiles;
+import io.distill.dataset.DatasetSchema;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.teacher.SoftLabelAction;
@@ -12,26 +12,41 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The "soft-labels" stage: the teacher over the whole training split (training and validation rows) and the test
- * split (whose logits give the agreement figures; its labels are not read here), and, with a transfer set, over the
- * training rows and their jittered copies. The outputs hold ids and the teacher's outputs; the features stay in the
- * data and are joined back by id.
+ * The "soft-labels" stage: the teacher over the whole training split (training and validation rows)
+ * and the test split (whose logits give the agreement figures; its labels are not read here), and,
+ * with a transfer set, over the training rows and their jittered copies. The outputs hold ids and
+ * the teacher's outputs; the features stay in the data and are joined back by id.
  */
 final class SoftLabelStage {
   private SoftLabelStage() {}
 
   /**
-   * The soft labels of the training and test splits; with a transfer set, its rows ({@code transferData}: training
-   * rows and copies, with features) and their soft labels ({@code transfer}), else null. {@code teacherOutputs}
-   * fingerprints what the students read of them: the same as {@code fingerprint} but without the soft-label
-   * temperature when they read the logits (which do not depend on it), so that changing it retrains no student.
+   * The soft labels of the training and test splits; with a transfer set, its rows ({@code
+   * transferData}: training rows and copies, with features) and their soft labels ({@code
+   * transfer}), else null. {@code teacherOutputs} fingerprints what the students read of them: the
+   * same as {@code fingerprint} but without the soft-label temperature when they read the logits
+   * (which do not depend on it), so that changing it retrains no student.
    */
-  record Output(String train, String test, String transfer, String transferData, long transferRows,
-      String fingerprint, String teacherOutputs, int topK, double temperature) implements StageOutput {
-    /** Where these soft labels hold the teacher's outputs: logits, or the top-k at the soft-label temperature. */
+  record Output(
+      String train,
+      String test,
+      String transfer,
+      String transferData,
+      long transferRows,
+      String fingerprint,
+      String teacherOutputs,
+      int topK,
+      double temperature)
+      implements StageOutput {
+    /**
+     * Where these soft labels hold the teacher's outputs: logits, or the top-k at the soft-label
+     * temperature.
+     */
     TeacherSignal signal() {
-      return topK > 0 ? TeacherSignal.topK(SoftLabelSchema.TOP_K_INDICES, SoftLabelSchema.TOP_K_PROBABILITIES,
-          temperature) : TeacherSignal.logits(SoftLabelSchema.TEACHER_LOGITS);
+      return topK > 0
+          ? TeacherSignal.topK(
+              SoftLabelSchema.TOP_K_INDICES, SoftLabelSchema.TOP_K_PROBABILITIES, temperature)
+          : TeacherSignal.logits(SoftLabelSchema.TEACHER_LOGITS);
     }
 
     @Override
@@ -45,9 +60,16 @@ final class SoftLabelStage {
   }
 
   /** The keys the soft-label stage reads. */
-  static final StageParams PARAMS = StageParams.of("soft-labels", List.of(Params.SOFT_LABELS_TEMPERATURE,
-      Params.SOFT_LABELS_BATCH_SIZE, Params.SOFT_LABELS_TOP_K, Params.SOFT_LABELS_TRANSFER_COPIES,
-      Params.SOFT_LABELS_TRANSFER_JITTER, Params.TRAINING_SEED));
+  static final StageParams PARAMS =
+      StageParams.of(
+          "soft-labels",
+          List.of(
+              Params.SOFT_LABELS_TEMPERATURE,
+              Params.SOFT_LABELS_BATCH_SIZE,
+              Params.SOFT_LABELS_TOP_K,
+              Params.SOFT_LABELS_TRANSFER_COPIES,
+              Params.SOFT_LABELS_TRANSFER_JITTER,
+              Params.TRAINING_SEED));
 
   static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher) {
     RunConfig c = ctx.config();
@@ -57,40 +79,81 @@ final class SoftLabelStage {
     int copies = c.get(Params.SOFT_LABELS_TRANSFER_COPIES);
     int shift = c.get(Params.SOFT_LABELS_TRANSFER_JITTER);
     long seed = c.get(Params.TRAINING_SEED);
-    String transferKey = copies == 0 ? "" : "|transfer " + copies + " x " + shift + "px, seed " + seed;
-    String inputs = HadoopFiles.sha256Hex(teacher.fingerprint() + "|" + data.data().fingerprint() + "|"
-        + data.split().fingerprint());
-    String teacherOutputs = HadoopFiles.sha256Hex("teacher outputs|" + teacher.fingerprint() + "|"
-        + data.data().fingerprint() + "|" + data.split().fingerprint() + "|" + batch
-        + (topK == 0 ? "|logits" : "|top " + topK + " at T=" + temperature) + transferKey);
-    return ctx.stages().run("soft-labels", inputs, Output.class, fingerprint -> {
-      // The splits first: labelling them checks every row, so a bad row fails the stage before a transfer set is
-      // made from the training rows.
-      String trainOut = label(ctx, teacher, data.data().train(), DatasetSchema.TRAIN);
-      String testOut = label(ctx, teacher, data.data().test(), DatasetSchema.TEST);
-      String transferData = null;
-      long transferRows = 0;
-      if (copies > 0) {
-        // The transfer set copies the training rows only: no jittered copy of a validation image is trained on.
-        String train = data.data().train();
-        TransferSetAction.Result transfer = TransferSetAction.of(ctx.spark())
-            .data(data.trainingRows(ctx), train + " (training rows)")
-            .output(ctx.run().transfer(DatasetSchema.TRAIN)).copies(copies).maxShift(shift).seed(seed)
-            .execute();
-        transferData = transfer.outputPath();
-        transferRows = transfer.rows();
-      }
-      String transferOut = transferData == null ? null : label(ctx, teacher, transferData, "transfer");
-      return new Output(trainOut, testOut, transferOut, transferData, transferRows, fingerprint, teacherOutputs,
-          topK, temperature);
-    });
+    String transferKey =
+        copies == 0 ? "" : "|transfer " + copies + " x " + shift + "px, seed " + seed;
+    String inputs =
+        HadoopFiles.sha256Hex(
+            teacher.fingerprint()
+                + "|"
+                + data.data().fingerprint()
+                + "|"
+                + data.split().fingerprint());
+    String teacherOutputs =
+        HadoopFiles.sha256Hex(
+            "teacher outputs|"
+                + teacher.fingerprint()
+                + "|"
+                + data.data().fingerprint()
+                + "|"
+                + data.split().fingerprint()
+                + "|"
+                + batch
+                + (topK == 0 ? "|logits" : "|top " + topK + " at T=" + temperature)
+                + transferKey);
+    return ctx.stages()
+        .run(
+            "soft-labels",
+            inputs,
+            Output.class,
+            fingerprint -> {
+              // The splits first: labelling them checks every row, so a bad row fails the stage
+              // before a transfer set is
+              // made from the training rows.
+              String trainOut = label(ctx, teacher, data.data().train(), DatasetSchema.TRAIN);
+              String testOut = label(ctx, teacher, data.data().test(), DatasetSchema.TEST);
+              String transferData = null;
+              long transferRows = 0;
+              if (copies > 0) {
+                // The transfer set copies the training rows only: no jittered copy of a validation
+                // image is trained on.
+                String train = data.data().train();
+                TransferSetAction.Result transfer =
+                    TransferSetAction.of(ctx.spark())
+                        .data(data.trainingRows(ctx), train + " (training rows)")
+                        .output(ctx.run().transfer(DatasetSchema.TRAIN))
+                        .copies(copies)
+                        .maxShift(shift)
+                        .seed(seed)
+                        .execute();
+                transferData = transfer.outputPath();
+                transferRows = transfer.rows();
+              }
+              String transferOut =
+                  transferData == null ? null : label(ctx, teacher, transferData, "transfer");
+              return new Output(
+                  trainOut,
+                  testOut,
+                  transferOut,
+                  transferData,
+                  transferRows,
+                  fingerprint,
+                  teacherOutputs,
+                  topK,
+                  temperature);
+            });
   }
 
-  private static String label(PipelineContext ctx, TeacherStage.Output teacher, String input, String name) {
+  private static String label(
+      PipelineContext ctx, TeacherStage.Output teacher, String input, String name) {
     RunConfig c = ctx.config();
-    return SoftLabelAction.of(ctx.spark()).teacher(teacher.model()).data(input)
-        .output(ctx.run().softLabels(name)).temperature(c.get(Params.SOFT_LABELS_TEMPERATURE))
-        .batchSize(c.get(Params.SOFT_LABELS_BATCH_SIZE)).topK(c.get(Params.SOFT_LABELS_TOP_K)).execute()
+    return SoftLabelAction.of(ctx.spark())
+        .teacher(teacher.model())
+        .data(input)
+        .output(ctx.run().softLabels(name))
+        .temperature(c.get(Params.SOFT_LABELS_TEMPERATURE))
+        .batchSize(c.get(Params.SOFT_LABELS_BATCH_SIZE))
+        .topK(c.get(Params.SOFT_LABELS_TOP_K))
+        .execute()
         .outputPath();
   }
 }

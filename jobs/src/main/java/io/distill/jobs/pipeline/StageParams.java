@@ -5,10 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The run-configuration keys a stage reads, declared once beside the stage: its {@code inputs}, whose values are part
- * of its fingerprint (a change runs the stage again), and its {@code execution} settings, which change how it runs but
- * not what it produces (so a change reuses its output). The pipeline gives each stage a configuration that refuses
- * any other key ({@link io.distill.jobs.config.RunConfig#readableOnly}), so an input cannot be read without being
+ * The run-configuration keys a stage reads, declared once beside the stage: its {@code inputs},
+ * whose values are part of its fingerprint (a change runs the stage again), and its {@code
+ * execution} settings, which change how it runs but not what it produces (so a change reuses its
+ * output). The pipeline gives each stage a configuration that refuses any other key ({@link
+ * io.distill.jobs.config.RunConfig#readableOnly}), so an input cannot be read without being
  * fingerprinted.
  */
 record StageParams(String stage, List<Param<?>> inputs, List<Param<?>> execution) {

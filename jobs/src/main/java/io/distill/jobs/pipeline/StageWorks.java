@@ -10,17 +10,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What each stage of a run processed, for the report's "where the time goes": read from the stages' outputs and the
- * metrics (each model's forward flops per example), so that it is the same whether a stage ran now or was reused.
- * Training counts the examples of every epoch at {@link NetworkFlops#TRAINING_PASSES} forward passes each (the
- * per-epoch validation passes are in the time, not in the count); evaluation counts the students' passes over the
- * test split (the teacher's test outputs are read from its soft labels, not recomputed).
+ * What each stage of a run processed, for the report's "where the time goes": read from the stages'
+ * outputs and the metrics (each model's forward flops per example), so that it is the same whether
+ * a stage ran now or was reused. Training counts the examples of every epoch at {@link
+ * NetworkFlops#TRAINING_PASSES} forward passes each (the per-epoch validation passes are in the
+ * time, not in the count); evaluation counts the students' passes over the test split (the
+ * teacher's test outputs are read from its soft labels, not recomputed).
  */
 final class StageWorks {
   private StageWorks() {}
 
-  static Map<String, StageWork> of(DataStage.Output data, TeacherStage.Output teacher, SoftLabelStage.Output soft,
-      StudentStage.Output students, List<ModelMetrics> metrics) {
+  static Map<String, StageWork> of(
+      DataStage.Output data,
+      TeacherStage.Output teacher,
+      SoftLabelStage.Output soft,
+      StudentStage.Output students,
+      List<ModelMetrics> metrics) {
     Map<String, Double> flops = new LinkedHashMap<>();
     metrics.forEach(m -> flops.put(m.model(), m.forwardFlops()));
     double teacherFlops = flops.getOrDefault(ModelMetrics.TEACHER, Double.NaN);
@@ -31,8 +36,12 @@ final class StageWorks {
     out.put("import", new StageWork("rows", dataRows, Double.NaN));
     long teacherExamples = examples(teacher.history());
     if (teacherExamples > 0) {
-      out.put("teacher", new StageWork("examples trained", teacherExamples,
-          NetworkFlops.TRAINING_PASSES * teacherFlops * teacherExamples));
+      out.put(
+          "teacher",
+          new StageWork(
+              "examples trained",
+              teacherExamples,
+              NetworkFlops.TRAINING_PASSES * teacherFlops * teacherExamples));
     }
     long labelled = dataRows + soft.transferRows();
     out.put("soft-labels", new StageWork("rows labelled", labelled, teacherFlops * labelled));

@@ -26,10 +26,11 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * The report's chart, drawn with JFreeChart: test accuracy (%) against parameters (log scale), one line through the
- * distilled students (drawn on top), one through their hard-label baselines, and the teacher as a point; a legend and
- * a title. The axes span the models with a margin (at least half a point of accuracy and a decade of parameters), so
- * every model is inside the plot. Antialiased, white background, {@value #WIDTH} × {@value #HEIGHT} pixels.
+ * The report's chart, drawn with JFreeChart: test accuracy (%) against parameters (log scale), one
+ * line through the distilled students (drawn on top), one through their hard-label baselines, and
+ * the teacher as a point; a legend and a title. The axes span the models with a margin (at least
+ * half a point of accuracy and a decade of parameters), so every model is inside the plot.
+ * Antialiased, white background, {@value #WIDTH} × {@value #HEIGHT} pixels.
  */
 public final class AccuracyChart {
   public static final int WIDTH = 900;
@@ -63,11 +64,14 @@ public final class AccuracyChart {
     XYSeriesCollection data = new XYSeriesCollection();
     data.addSeries(distilled); // series 0 is drawn last, over the others
     data.addSeries(baseline);
-    summary.teacher().ifPresent(t -> {
-      XYSeries teacher = new XYSeries("teacher", true, true);
-      add(teacher, t, all);
-      data.addSeries(teacher);
-    });
+    summary
+        .teacher()
+        .ifPresent(
+            t -> {
+              XYSeries teacher = new XYSeries("teacher", true, true);
+              add(teacher, t, all);
+              data.addSeries(teacher);
+            });
     double[] x = range(all.stream().mapToDouble(m -> m.parameters()).toArray(), true);
     double[] y = range(all.stream().mapToDouble(m -> 100 * m.testAccuracy()).toArray(), false);
 
@@ -75,8 +79,10 @@ public final class AccuracyChart {
     parameters.setBase(10);
     parameters.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
     if (Math.log10(x[1]) - Math.log10(x[0]) >= 1) {
-      // Ticks at powers of ten (10,000, 100,000, ...) with 9 minor ticks between them, instead of JFreeChart's
-      // default of fractional exponents (10^4.2, 10^4.3, ...); a range within one decade keeps the default ticks.
+      // Ticks at powers of ten (10,000, 100,000, ...) with 9 minor ticks between them, instead of
+      // JFreeChart's
+      // default of fractional exponents (10^4.2, 10^4.3, ...); a range within one decade keeps the
+      // default ticks.
       parameters.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
       parameters.setMinorTickCount(9);
       parameters.setMinorTickMarksVisible(true);
@@ -114,7 +120,10 @@ public final class AccuracyChart {
     }
   }
 
-  /** The axis range over {@code values} with a margin: a decade at least on a log axis, half a point otherwise. */
+  /**
+   * The axis range over {@code values} with a margin: a decade at least on a log axis, half a point
+   * otherwise.
+   */
   private static double[] range(double[] values, boolean log) {
     if (values.length == 0) {
       return log ? new double[] {1e3, 1e7} : new double[] {90, 100};
@@ -125,7 +134,9 @@ public final class AccuracyChart {
       double lo = Math.log10(min);
       double hi = Math.log10(max);
       double pad = Math.max(0.15 * (hi - lo), (1.0 - (hi - lo)) / 2 + 0.05);
-      return new double[] {Math.pow(10, lo - Math.max(pad, 0.1)), Math.pow(10, hi + Math.max(pad, 0.1))};
+      return new double[] {
+        Math.pow(10, lo - Math.max(pad, 0.1)), Math.pow(10, hi + Math.max(pad, 0.1))
+      };
     }
     double pad = Math.max(0.1 * (max - min), (0.5 - (max - min)) / 2 + 0.05);
     pad = Math.max(pad, 0.1);
@@ -135,12 +146,15 @@ public final class AccuracyChart {
   /** Draws the chart. */
   public BufferedImage render() {
     ChartRenderingInfo info = new ChartRenderingInfo();
-    BufferedImage image = chart.createBufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB, info);
+    BufferedImage image =
+        chart.createBufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB, info);
     dataArea = info.getPlotInfo().getDataArea();
     return image;
   }
 
-  /** Where a model with {@code parameters} and {@code accuracy} (a share) is drawn, once rendered. */
+  /**
+   * Where a model with {@code parameters} and {@code accuracy} (a share) is drawn, once rendered.
+   */
   public Point2D pixel(long parameters, double accuracy) {
     Rectangle2D area = area();
     return new Point2D.Double(

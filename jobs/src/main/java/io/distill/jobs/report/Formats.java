@@ -20,7 +20,9 @@ final class Formats {
 
   /** A share (0.835) as a percentage ("83.5%"), or "—" when not finite. */
   static String percent(double share, int decimals) {
-    return Double.isFinite(share) ? String.format(Locale.ROOT, "%." + decimals + "f%%", 100 * share) : NONE;
+    return Double.isFinite(share)
+        ? String.format(Locale.ROOT, "%." + decimals + "f%%", 100 * share)
+        : NONE;
   }
 
   static String fixed(double x, int decimals) {
@@ -36,7 +38,10 @@ final class Formats {
     if (!Double.isFinite(x)) {
       return NONE;
     }
-    return BigDecimal.valueOf(x).setScale(4, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString();
+    return BigDecimal.valueOf(x)
+        .setScale(4, RoundingMode.HALF_EVEN)
+        .stripTrailingZeros()
+        .toPlainString();
   }
 
   /** Three significant digits for small figures (0.0123, 1.23, 12.3), whole numbers from 100. */
@@ -52,7 +57,9 @@ final class Formats {
   /** Text as Markdown that renders as itself, on one line (also safe inside a table cell). */
   static String markdown(String text) {
     String line = text == null ? NONE : text.replaceAll("\\R", " ");
-    return MARKDOWN_SPECIAL.matcher(line).replaceAll(m -> Matcher.quoteReplacement("\\" + m.group()));
+    return MARKDOWN_SPECIAL
+        .matcher(line)
+        .replaceAll(m -> Matcher.quoteReplacement("\\" + m.group()));
   }
 
   static String orNone(String s) {

@@ -3,9 +3,9 @@ package io.distill.jobs.report;
 import java.util.List;
 
 /**
- * A Markdown document built block by block (headings, paragraphs, GitHub-style tables with right-aligned number
- * columns and bold emphasis rows, images, code), the one source of the report: the HTML page is rendered from it by
- * commonmark-java.
+ * A Markdown document built block by block (headings, paragraphs, GitHub-style tables with
+ * right-aligned number columns and bold emphasis rows, images, code), the one source of the report:
+ * the HTML page is rendered from it by commonmark-java.
  */
 final class MarkdownDocument {
   private final StringBuilder text = new StringBuilder();
@@ -31,7 +31,8 @@ final class MarkdownDocument {
   /** One table row: its cells as plain text, escaped; {@code emphasis} rows are bold. */
   record Row(boolean emphasis, List<String> cells) {
     Row(boolean emphasis, String... cells) {
-      this(emphasis, java.util.Arrays.stream(cells).map(c -> c == null ? Formats.NONE : c).toList());
+      this(
+          emphasis, java.util.Arrays.stream(cells).map(c -> c == null ? Formats.NONE : c).toList());
     }
   }
 

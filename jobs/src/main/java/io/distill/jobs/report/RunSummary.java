@@ -13,20 +13,23 @@ import java.util.OptionalDouble;
 import java.util.TreeMap;
 
 /**
- * What a run's models show, computed once for the run report and for {@code bench/quality}: the teacher; per
- * student size (a name of the sweep) its distilled student beside its hard-label baseline; per shape (sizes of the
- * same network, T and α listed under several names and seeds) the mean and spread of their errors; the share of the
- * baseline→teacher gap distillation closes; and the verdict the report leads with.
+ * What a run's models show, computed once for the run report and for {@code bench/quality}: the
+ * teacher; per student size (a name of the sweep) its distilled student beside its hard-label
+ * baseline; per shape (sizes of the same network, T and α listed under several names and seeds) the
+ * mean and spread of their errors; the share of the baseline→teacher gap distillation closes; and
+ * the verdict the report leads with.
  *
- * <p>The metrics must hold at most one teacher and, per student size, exactly one distilled and one baseline student;
- * model names must be unique and every model must have been measured on the same number of test examples. Anything
- * else is refused with an {@link IllegalArgumentException} naming the size or model.
+ * <p>The metrics must hold at most one teacher and, per student size, exactly one distilled and one
+ * baseline student; model names must be unique and every model must have been measured on the same
+ * number of test examples. Anything else is refused with an {@link IllegalArgumentException} naming
+ * the size or model.
  *
  * @param teacher the teacher, if the run has one
- * @param sizes   the student sizes, ordered by the distilled student's parameters, then name
- * @param shapes  the sizes grouped by shape, T and α, in the same order
+ * @param sizes the student sizes, ordered by the distilled student's parameters, then name
+ * @param shapes the sizes grouped by shape, T and α, in the same order
  */
-public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes, List<ShapeSummary> shapes) {
+public record RunSummary(
+    Optional<ModelMetrics> teacher, List<SizeSummary> sizes, List<ShapeSummary> shapes) {
   public RunSummary {
     Objects.requireNonNull(teacher, "teacher");
     sizes = List.copyOf(sizes);
@@ -36,10 +39,15 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
   /**
    * One student size: its distilled student beside its hard-label baseline.
    *
-   * @param gain      baseline errors − distilled errors (positive when distillation helped)
-   * @param gapClosed gain / (baseline errors − teacher errors); empty without a teacher or when that is not positive
+   * @param gain baseline errors − distilled errors (positive when distillation helped)
+   * @param gapClosed gain / (baseline errors − teacher errors); empty without a teacher or when
+   *     that is not positive
    */
-  public record SizeSummary(String size, ModelMetrics distilled, ModelMetrics baseline, long gain,
+  public record SizeSummary(
+      String size,
+      ModelMetrics distilled,
+      ModelMetrics baseline,
+      long gain,
       OptionalDouble gapClosed) {
     /** The gap closed as a percentage with one decimal ("83.5%"), or "n/a". */
     public String gapClosedText() {
@@ -48,10 +56,11 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
   }
 
   /**
-   * The sizes of one shape, T and α (one per seed): errors as mean and sample standard deviation, per seed in the
-   * sweep's order, and the gap closed on the means.
+   * The sizes of one shape, T and α (one per seed): errors as mean and sample standard deviation,
+   * per seed in the sweep's order, and the gap closed on the means.
    */
-  public record ShapeSummary(String shape, double temperature, double alpha, List<SizeSummary> seeds) {
+  public record ShapeSummary(
+      String shape, double temperature, double alpha, List<SizeSummary> seeds) {
     public List<Long> baselineErrors() {
       return seeds.stream().map(s -> s.baseline().testErrors()).toList();
     }
@@ -81,12 +90,16 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
       return distilledMean() < baselineMean();
     }
 
-    /** (baseline mean − distilled mean) / (baseline mean − teacher errors), when that denominator is positive. */
+    /**
+     * (baseline mean − distilled mean) / (baseline mean − teacher errors), when that denominator is
+     * positive.
+     */
     public OptionalDouble gapClosed(Optional<ModelMetrics> teacher) {
       if (teacher.isEmpty() || !(baselineMean() - teacher.get().testErrors() > 0)) {
         return OptionalDouble.empty();
       }
-      return OptionalDouble.of((baselineMean() - distilledMean()) / (baselineMean() - teacher.get().testErrors()));
+      return OptionalDouble.of(
+          (baselineMean() - distilledMean()) / (baselineMean() - teacher.get().testErrors()));
     }
 
     /** The first seed's distilled student (its parameters, bytes and speed stand for the shape). */
@@ -98,8 +111,8 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
   /**
    * Validates and pairs {@code metrics} (see the class comment).
    *
-   * @param shapeOfSize the shape of each size name (e.g. "800x800" for sizes "800x800-s1" and "800x800-s2"); a size
-   *     it does not name is its own shape
+   * @param shapeOfSize the shape of each size name (e.g. "800x800" for sizes "800x800-s1" and
+   *     "800x800-s2"); a size it does not name is its own shape
    */
   public static RunSummary of(List<ModelMetrics> metrics, Map<String, String> shapeOfSize) {
     Objects.requireNonNull(metrics, "metrics");
@@ -113,36 +126,67 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
         throw new IllegalArgumentException("The run's metrics hold null at position " + i);
       }
       if (m.model() == null || m.model().isBlank()) {
-        throw new IllegalArgumentException("The model at position " + i + " of the run's metrics has no name: " + m);
+        throw new IllegalArgumentException(
+            "The model at position " + i + " of the run's metrics has no name: " + m);
       }
       Integer earlier = positions.putIfAbsent(m.model(), i);
       if (earlier != null) {
-        throw new IllegalArgumentException("Duplicate model name '" + m.model() + "' (positions " + earlier + " and "
-            + i + " of the run's metrics); each model of a run needs a unique name");
+        throw new IllegalArgumentException(
+            "Duplicate model name '"
+                + m.model()
+                + "' (positions "
+                + earlier
+                + " and "
+                + i
+                + " of the run's metrics); each model of a run needs a unique name");
       }
       String role = m.role() == null ? "" : m.role();
       switch (role) {
         case ModelMetrics.TEACHER -> {
           if (teacher != null) {
-            throw new IllegalArgumentException("The run's metrics hold two teachers, '" + teacher.model() + "' and '"
-                + m.model() + "'; a run has one teacher");
+            throw new IllegalArgumentException(
+                "The run's metrics hold two teachers, '"
+                    + teacher.model()
+                    + "' and '"
+                    + m.model()
+                    + "'; a run has one teacher");
           }
           teacher = m;
         }
         case ModelMetrics.DISTILLED, ModelMetrics.BASELINE -> {
           if (m.size() == null || m.size().isBlank()) {
-            throw new IllegalArgumentException("The " + role + " student '" + m.model() + "' has no size");
+            throw new IllegalArgumentException(
+                "The " + role + " student '" + m.model() + "' has no size");
           }
-          Map<String, ModelMetrics> bySize = role.equals(ModelMetrics.DISTILLED) ? distilled : baseline;
+          Map<String, ModelMetrics> bySize =
+              role.equals(ModelMetrics.DISTILLED) ? distilled : baseline;
           ModelMetrics other = bySize.putIfAbsent(m.size(), m);
           if (other != null) {
-            throw new IllegalArgumentException("Student size " + m.size() + " has two " + role + " students, '"
-                + other.model() + "' and '" + m.model() + "'; each size needs exactly one distilled and one baseline"
-                + " student");
+            throw new IllegalArgumentException(
+                "Student size "
+                    + m.size()
+                    + " has two "
+                    + role
+                    + " students, '"
+                    + other.model()
+                    + "' and '"
+                    + m.model()
+                    + "'; each size needs exactly one distilled and one baseline"
+                    + " student");
           }
         }
-        default -> throw new IllegalArgumentException("Model '" + m.model() + "' has role '" + m.role()
-            + "'; expected " + ModelMetrics.TEACHER + ", " + ModelMetrics.DISTILLED + " or " + ModelMetrics.BASELINE);
+        default ->
+            throw new IllegalArgumentException(
+                "Model '"
+                    + m.model()
+                    + "' has role '"
+                    + m.role()
+                    + "'; expected "
+                    + ModelMetrics.TEACHER
+                    + ", "
+                    + ModelMetrics.DISTILLED
+                    + " or "
+                    + ModelMetrics.BASELINE);
       }
     }
     requirePairs(distilled, baseline);
@@ -157,17 +201,29 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
       }
       sizes.add(new SizeSummary(d.size(), d, b, gain, gap));
     }
-    sizes.sort(Comparator.comparingLong((SizeSummary s) -> s.distilled().parameters())
-        .thenComparing(SizeSummary::size));
+    sizes.sort(
+        Comparator.comparingLong((SizeSummary s) -> s.distilled().parameters())
+            .thenComparing(SizeSummary::size));
     Map<String, List<SizeSummary>> byShape = new LinkedHashMap<>();
     for (SizeSummary s : sizes) {
       String shape = shapeOfSize.getOrDefault(s.size(), s.size());
-      byShape.computeIfAbsent(shape + "|" + s.distilled().temperature() + "|" + s.distilled().alpha(),
-          k -> new ArrayList<>()).add(s);
+      byShape
+          .computeIfAbsent(
+              shape + "|" + s.distilled().temperature() + "|" + s.distilled().alpha(),
+              k -> new ArrayList<>())
+          .add(s);
     }
     List<ShapeSummary> shapes = new ArrayList<>();
-    byShape.values().forEach(seeds -> shapes.add(new ShapeSummary(shapeOfSize.getOrDefault(seeds.get(0).size(),
-        seeds.get(0).size()), seeds.get(0).distilled().temperature(), seeds.get(0).distilled().alpha(), seeds)));
+    byShape
+        .values()
+        .forEach(
+            seeds ->
+                shapes.add(
+                    new ShapeSummary(
+                        shapeOfSize.getOrDefault(seeds.get(0).size(), seeds.get(0).size()),
+                        seeds.get(0).distilled().temperature(),
+                        seeds.get(0).distilled().alpha(),
+                        seeds)));
     return new RunSummary(Optional.ofNullable(teacher), sizes, shapes);
   }
 
@@ -176,21 +232,30 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
     return of(metrics, Map.of());
   }
 
-  private static void requirePairs(Map<String, ModelMetrics> distilled, Map<String, ModelMetrics> baseline) {
+  private static void requirePairs(
+      Map<String, ModelMetrics> distilled, Map<String, ModelMetrics> baseline) {
     List<String> unpaired = new ArrayList<>();
     for (ModelMetrics d : distilled.values()) {
       if (!baseline.containsKey(d.size())) {
-        unpaired.add("size " + d.size() + " has a distilled student ('" + d.model() + "') but no baseline");
+        unpaired.add(
+            "size " + d.size() + " has a distilled student ('" + d.model() + "') but no baseline");
       }
     }
     for (ModelMetrics b : baseline.values()) {
       if (!distilled.containsKey(b.size())) {
-        unpaired.add("size " + b.size() + " has a baseline student ('" + b.model() + "') but no distilled student");
+        unpaired.add(
+            "size "
+                + b.size()
+                + " has a baseline student ('"
+                + b.model()
+                + "') but no distilled student");
       }
     }
     if (!unpaired.isEmpty()) {
-      throw new IllegalArgumentException("Students come in pairs of one size, distilled beside its hard-label"
-          + " baseline: " + String.join("; ", unpaired));
+      throw new IllegalArgumentException(
+          "Students come in pairs of one size, distilled beside its hard-label"
+              + " baseline: "
+              + String.join("; ", unpaired));
     }
   }
 
@@ -202,8 +267,10 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
     if (examples.size() > 1) {
       List<String> groups = new ArrayList<>();
       examples.forEach((n, models) -> groups.add(n + " (" + String.join(", ", models) + ")"));
-      throw new IllegalArgumentException("The models were measured on different numbers of test examples, so their"
-          + " errors cannot be compared: " + String.join("; ", groups));
+      throw new IllegalArgumentException(
+          "The models were measured on different numbers of test examples, so their"
+              + " errors cannot be compared: "
+              + String.join("; ", groups));
     }
   }
 
@@ -240,30 +307,48 @@ public record RunSummary(Optional<ModelMetrics> teacher, List<SizeSummary> sizes
   }
 
   /**
-   * The report's first sentence: at how many shapes distillation beat the hard-label baseline (on the mean over
-   * seeds), and the smallest distilled student that keeps at least 99 % of the teacher's accuracy (else the most
-   * accurate one) with the share of the teacher's parameters it needs and its throughput against the teacher's.
+   * The report's first sentence: at how many shapes distillation beat the hard-label baseline (on
+   * the mean over seeds), and the smallest distilled student that keeps at least 99 % of the
+   * teacher's accuracy (else the most accurate one) with the share of the teacher's parameters it
+   * needs and its throughput against the teacher's.
    */
   public String verdict() {
     if (shapes.isEmpty()) {
       return "The run has no students.";
     }
     long wins = shapes.stream().filter(ShapeSummary::distillationWins).count();
-    StringBuilder b = new StringBuilder("Distilled students beat their hard-label baselines at " + wins + " of "
-        + shapes.size() + " size" + (shapes.size() == 1 ? "" : "s") + (shapes.stream().anyMatch(s -> s.seeds().size()
-        > 1) ? " (mean test errors over the seeds)" : "") + ".");
+    StringBuilder b =
+        new StringBuilder(
+            "Distilled students beat their hard-label baselines at "
+                + wins
+                + " of "
+                + shapes.size()
+                + " size"
+                + (shapes.size() == 1 ? "" : "s")
+                + (shapes.stream().anyMatch(s -> s.seeds().size() > 1)
+                    ? " (mean test errors over the seeds)"
+                    : "")
+                + ".");
     if (teacher.isPresent()) {
       ModelMetrics t = teacher.get();
-      ShapeSummary kept = shapes.stream().filter(s -> keeps(s, t) >= 0.99)
-          .min(Comparator.comparingLong(s -> s.distilled().parameters()))
-          .orElse(shapes.stream().max(Comparator.comparingDouble(s -> keeps(s, t))).orElseThrow());
-      b.append(" The ").append(kept.shape()).append(" distilled student keeps ")
-          .append(Formats.percent(keeps(kept, t), 1)).append(" of the teacher's accuracy with ")
+      ShapeSummary kept =
+          shapes.stream()
+              .filter(s -> keeps(s, t) >= 0.99)
+              .min(Comparator.comparingLong(s -> s.distilled().parameters()))
+              .orElse(
+                  shapes.stream().max(Comparator.comparingDouble(s -> keeps(s, t))).orElseThrow());
+      b.append(" The ")
+          .append(kept.shape())
+          .append(" distilled student keeps ")
+          .append(Formats.percent(keeps(kept, t), 1))
+          .append(" of the teacher's accuracy with ")
           .append(Formats.percent((double) kept.distilled().parameters() / t.parameters(), 1))
           .append(" of its parameters");
       double speedup = kept.distilled().throughputPerSecond() / t.throughputPerSecond();
       if (Double.isFinite(speedup) && speedup > 0) {
-        b.append(", serving ").append(Formats.fixed(speedup, 1)).append("× as many examples per second");
+        b.append(", serving ")
+            .append(Formats.fixed(speedup, 1))
+            .append("× as many examples per second");
       }
       b.append('.');
     }

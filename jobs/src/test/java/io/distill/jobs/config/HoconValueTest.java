@@ -32,6 +32,7 @@ class HoconValueTest {
   void aStructuredValueMustBeValidHocon() {
     assertNull(read("[1, 2"));
     assertEquals(1, problems.size());
-    assertEquals(true, problems.get(0).startsWith("--x: the value is not valid HOCON: "), problems.get(0));
+    assertEquals(
+        true, problems.get(0).startsWith("--x: the value is not valid HOCON: "), problems.get(0));
   }
 }

@@ -9,8 +9,8 @@ import io.distill.trainer.TrainingSettings;
 import org.junit.jupiter.api.Test;
 
 /**
- * Someone who uses the library API (bench/, the README's examples) gets the run the job gets: the library's builders
- * start from the same defaults as the run configuration's keys.
+ * Someone who uses the library API (bench/, the README's examples) gets the run the job gets: the
+ * library's builders start from the same defaults as the run configuration's keys.
  */
 class LibraryDefaultsTest {
   @Test
@@ -25,16 +25,26 @@ class LibraryDefaultsTest {
 
   @Test
   void optimisersStartFromTheFamiliesKeys() {
-    assertEquals(Optimiser.adam(Params.STUDENTS_LEARNING_RATE.defaultValue(), Params.STUDENTS_LR_DECAY.defaultValue()),
+    assertEquals(
+        Optimiser.adam(
+            Params.STUDENTS_LEARNING_RATE.defaultValue(), Params.STUDENTS_LR_DECAY.defaultValue()),
         Optimiser.studentDefault());
-    assertEquals(Optimiser.nesterov(Params.TEACHER_LEARNING_RATE.defaultValue(),
-        Params.TEACHER_MOMENTUM.defaultValue(), Params.TEACHER_LR_DECAY.defaultValue()), Optimiser.teacherDefault());
+    assertEquals(
+        Optimiser.nesterov(
+            Params.TEACHER_LEARNING_RATE.defaultValue(),
+            Params.TEACHER_MOMENTUM.defaultValue(),
+            Params.TEACHER_LR_DECAY.defaultValue()),
+        Optimiser.teacherDefault());
   }
 
   @Test
   void theEvaluatorStartsFromTheEvaluationKeys() {
     String settings = ModelEvaluator.builder().build().toString();
-    assertTrue(settings.contains("latencyCalls=" + Params.EVALUATION_LATENCY_CALLS.defaultValue() + ","), settings);
-    assertTrue(settings.contains("throughputBatch=" + Params.EVALUATION_THROUGHPUT_BATCH.defaultValue()), settings);
+    assertTrue(
+        settings.contains("latencyCalls=" + Params.EVALUATION_LATENCY_CALLS.defaultValue() + ","),
+        settings);
+    assertTrue(
+        settings.contains("throughputBatch=" + Params.EVALUATION_THROUGHPUT_BATCH.defaultValue()),
+        settings);
   }
 }

@@ -18,17 +18,22 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code conf/default.conf} is what users read: it is generated from {@link Params} (so it cannot drift from what
- * the loader reads), documents every key with its default, and loads to the defaults.
+ * {@code conf/default.conf} is what users read: it is generated from {@link Params} (so it cannot
+ * drift from what the loader reads), documents every key with its default, and loads to the
+ * defaults.
  */
 class RunConfigDefaultsFileTest {
   private static final Path DEFAULTS = RunConfigTest.projectDir().resolve("conf/default.conf");
-  private static final Pattern KEY_LINE = Pattern.compile("^\\s*([A-Za-z][A-Za-z0-9-]*)\\s*(=|\\{)");
+  private static final Pattern KEY_LINE =
+      Pattern.compile("^\\s*([A-Za-z][A-Za-z0-9-]*)\\s*(=|\\{)");
 
   @Test
   void confDefaultConfIsTheFileGeneratedFromTheParams() throws Exception {
-    assertEquals(DefaultsFile.render(), Files.readString(DEFAULTS), "regenerate it: java -cp"
-        + " jobs/target/distill-job.jar io.distill.jobs.config.DefaultsFile > conf/default.conf");
+    assertEquals(
+        DefaultsFile.render(),
+        Files.readString(DEFAULTS),
+        "regenerate it: java -cp"
+            + " jobs/target/distill-job.jar io.distill.jobs.config.DefaultsFile > conf/default.conf");
   }
 
   @Test
@@ -49,10 +54,16 @@ class RunConfigDefaultsFileTest {
       }
       keys++;
       String above = lines.get(i - 1).trim();
-      assertTrue(above.startsWith("#"), "conf/default.conf:" + (i + 1) + ": '" + m.group(1)
-          + "' needs a # comment line right above it");
+      assertTrue(
+          above.startsWith("#"),
+          "conf/default.conf:"
+              + (i + 1)
+              + ": '"
+              + m.group(1)
+              + "' needs a # comment line right above it");
     }
-    assertEquals(Params.ALL.size() + Params.SECTIONS.size(), keys, "one key line per parameter and section");
+    assertEquals(
+        Params.ALL.size() + Params.SECTIONS.size(), keys, "one key line per parameter and section");
   }
 
   @Test
@@ -70,7 +81,8 @@ class RunConfigDefaultsFileTest {
       for (int i = line - 2; i >= 0 && lines.get(i).trim().startsWith("#"); i--) {
         comment.insert(0, lines.get(i).trim() + "\n");
       }
-      assertTrue(comment.toString().contains("Default:"),
+      assertTrue(
+          comment.toString().contains("Default:"),
           leaf + " (line " + line + "): its comment does not give the default:\n" + comment);
     }
   }

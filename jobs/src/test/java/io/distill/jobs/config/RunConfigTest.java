@@ -38,13 +38,16 @@ class RunConfigTest {
     assertEquals("classpath:/io/distill/teacher/mnist-cnn/model.zip", c.get(Params.TEACHER_MODEL));
     assertEquals(List.of(1200, 1200), c.get(Params.TEACHER_HIDDEN));
     assertEquals(3, c.get(Params.TEACHER_EPOCHS));
-    assertEquals(List.of(
-        new StudentSize("800x800", List.of(800, 800), null, 20.0, 0.1, null),
-        new StudentSize("300x300", List.of(300, 300), null, 8.0, 0.1, null),
-        new StudentSize("100x100", List.of(100, 100), null, 4.0, 0.1, null),
-        new StudentSize("30x30", List.of(30, 30), null, 4.0, 0.7, null)), c.studentSizes());
+    assertEquals(
+        List.of(
+            new StudentSize("800x800", List.of(800, 800), null, 20.0, 0.1, null),
+            new StudentSize("300x300", List.of(300, 300), null, 8.0, 0.1, null),
+            new StudentSize("100x100", List.of(100, 100), null, 4.0, 0.1, null),
+            new StudentSize("30x30", List.of(30, 30), null, 4.0, 0.7, null)),
+        c.studentSizes());
     assertEquals(2, c.get(Params.SOFT_LABELS_TRANSFER_COPIES));
-    assertEquals(List.of("import", "teacher", "soft-labels", "students", "evaluate", "report"),
+    assertEquals(
+        List.of("import", "teacher", "soft-labels", "students", "evaluate", "report"),
         c.get(Params.STAGES));
     assertEquals(c, RunConfig.defaults());
     assertEquals(c, RunConfig.load(null, null));
@@ -68,26 +71,40 @@ class RunConfigTest {
 
   @Test
   void theFileWinsOverTheDefaultsAndOverridesWinOverTheFile() throws Exception {
-    Path file = write("run.conf", String.join("\n",
-        "distill {",
-        "  run.dir = \"runs/file\"",
-        "  students { epochs = 7, alpha = 0.3 }",
-        "  teacher.max-norm = null",
-        "  teacher.model = \"hdfs:///models/teacher.zip\"",
-        "  training.seed = 7",
-        "}"));
+    Path file =
+        write(
+            "run.conf",
+            String.join(
+                "\n",
+                "distill {",
+                "  run.dir = \"runs/file\"",
+                "  students { epochs = 7, alpha = 0.3 }",
+                "  teacher.max-norm = null",
+                "  teacher.model = \"hdfs:///models/teacher.zip\"",
+                "  training.seed = 7",
+                "}"));
     RunConfig fromFile = RunConfig.load(file.toString(), List.of());
     assertEquals("runs/file", fromFile.get(Params.RUN_DIR));
     assertEquals(7, fromFile.get(Params.STUDENTS_EPOCHS));
     assertEquals(0.3, fromFile.get(Params.STUDENTS_ALPHA));
-    assertEquals(0.3, fromFile.studentSizes().get(0).alpha(), "sizes without alpha take students.alpha");
+    assertEquals(
+        0.3, fromFile.studentSizes().get(0).alpha(), "sizes without alpha take students.alpha");
     assertNull(fromFile.get(Params.TEACHER_MAX_NORM));
     assertEquals("hdfs:///models/teacher.zip", fromFile.get(Params.TEACHER_MODEL));
-    assertEquals(3, fromFile.get(Params.TEACHER_EPOCHS), "keys the file leaves out keep their defaults");
+    assertEquals(
+        3, fromFile.get(Params.TEACHER_EPOCHS), "keys the file leaves out keep their defaults");
     assertEquals(8.0, fromFile.get(Params.STUDENTS_TEMPERATURE));
 
-    RunConfig c = RunConfig.load(file.toString(), List.of("students.epochs=5", "run.dir=s3a://b/r",
-        "distill.training.seed=9", "teacher.max-norm=2", "teacher.model=null", "students.epochs=6"));
+    RunConfig c =
+        RunConfig.load(
+            file.toString(),
+            List.of(
+                "students.epochs=5",
+                "run.dir=s3a://b/r",
+                "distill.training.seed=9",
+                "teacher.max-norm=2",
+                "teacher.model=null",
+                "students.epochs=6"));
     assertEquals(6, c.get(Params.STUDENTS_EPOCHS), "later overrides win over earlier ones");
     assertEquals("s3a://b/r", c.get(Params.RUN_DIR));
     assertEquals(9L, c.get(Params.TRAINING_SEED));
@@ -98,17 +115,28 @@ class RunConfigTest {
 
   @Test
   void scheduleJitterTransferSetAndSeedsAreRead() throws java.io.IOException {
-    RunConfig c = RunConfig.load(null, List.of("teacher.lr-decay=0.95", "teacher.jitter=2", "students.lr-decay=0.9",
-        "soft-labels.transfer-copies=3", "soft-labels.transfer-jitter=1", "students.jitter=1",
-        "students.sizes=[{name=a-s1, hidden=[10], seed=1}, {name=a-s2, hidden=[10], seed=2}, {name=b, hidden=[5]}]"));
+    RunConfig c =
+        RunConfig.load(
+            null,
+            List.of(
+                "teacher.lr-decay=0.95",
+                "teacher.jitter=2",
+                "students.lr-decay=0.9",
+                "soft-labels.transfer-copies=3",
+                "soft-labels.transfer-jitter=1",
+                "students.jitter=1",
+                "students.sizes=[{name=a-s1, hidden=[10], seed=1}, {name=a-s2, hidden=[10], seed=2}, {name=b, hidden=[5]}]"));
     assertEquals(0.95, c.get(Params.TEACHER_LR_DECAY));
     assertEquals(2, c.get(Params.TEACHER_JITTER));
     assertEquals(0.9, c.get(Params.STUDENTS_LR_DECAY));
     assertEquals(1, c.get(Params.STUDENTS_JITTER));
     assertEquals(3, c.get(Params.SOFT_LABELS_TRANSFER_COPIES));
     assertEquals(1, c.get(Params.SOFT_LABELS_TRANSFER_JITTER));
-    assertEquals(java.util.Arrays.asList(1L, 2L, null), c.studentSizes().stream().map(StudentSize::seed).toList());
-    assertEquals(List.of("10", "10", "5"), c.studentSizes().stream().map(StudentSize::shape).toList());
+    assertEquals(
+        java.util.Arrays.asList(1L, 2L, null),
+        c.studentSizes().stream().map(StudentSize::seed).toList());
+    assertEquals(
+        List.of("10", "10", "5"), c.studentSizes().stream().map(StudentSize::shape).toList());
     java.nio.file.Path file = dir.resolve("resolved.conf");
     java.nio.file.Files.writeString(file, c.resolved());
     assertEquals(c, RunConfig.load(file.toString(), List.of()), "the effective config loads back");
@@ -116,28 +144,40 @@ class RunConfigTest {
 
   @Test
   void overrideValuesAreHoconWithPlainStringsAsTheFallback() {
-    RunConfig c = RunConfig.load(null, List.of(
-        "students.sizes=[{name=a,hidden=[10]}, {name=cnn, dl4j-json=\"conf/cnn.json\", temperature=2, alpha=0.5}]",
-        "data.input=/data/mnist#1",
-        "teacher.hidden=[20, 30, 40]",
-        "run.dir = hdfs://nn:8020/runs/x ",
-        "stages=[students, evaluate]",
-        "soft-labels.temperature=\"2.5\"",
-        "evaluation.latency-calls=${distill.soft-labels.batch-size}"));
-    assertEquals(List.of(
-        new StudentSize("a", List.of(10), null, 8.0, 0.1, null),
-        new StudentSize("cnn", null, "conf/cnn.json", 2.0, 0.5, null)), c.studentSizes());
+    RunConfig c =
+        RunConfig.load(
+            null,
+            List.of(
+                "students.sizes=[{name=a,hidden=[10]}, {name=cnn, dl4j-json=\"conf/cnn.json\", temperature=2, alpha=0.5}]",
+                "data.input=/data/mnist#1",
+                "teacher.hidden=[20, 30, 40]",
+                "run.dir = hdfs://nn:8020/runs/x ",
+                "stages=[students, evaluate]",
+                "soft-labels.temperature=\"2.5\"",
+                "evaluation.latency-calls=${distill.soft-labels.batch-size}"));
+    assertEquals(
+        List.of(
+            new StudentSize("a", List.of(10), null, 8.0, 0.1, null),
+            new StudentSize("cnn", null, "conf/cnn.json", 2.0, 0.5, null)),
+        c.studentSizes());
     assertTrue(c.studentSizes().get(0).mlp());
     assertFalse(c.studentSizes().get(1).mlp());
     assertEquals("cnn.json", c.studentSizes().get(1).shape());
-    assertEquals("/data/mnist#1", c.get(Params.DATA_INPUT), "a # that HOCON would read as a comment stays");
+    assertEquals(
+        "/data/mnist#1", c.get(Params.DATA_INPUT), "a # that HOCON would read as a comment stays");
     assertEquals(List.of(20, 30, 40), c.get(Params.TEACHER_HIDDEN));
     assertEquals("hdfs://nn:8020/runs/x", c.get(Params.RUN_DIR));
     assertEquals(List.of("students", "evaluate"), c.get(Params.STAGES));
     assertTrue(c.runs("students"));
     assertFalse(c.runs("teacher"));
-    assertEquals(2.5, c.get(Params.SOFT_LABELS_TEMPERATURE), "numeric strings count as numbers, as in HOCON");
-    assertEquals(256, c.get(Params.EVALUATION_LATENCY_CALLS), "substitutions resolve against the merged config");
+    assertEquals(
+        2.5,
+        c.get(Params.SOFT_LABELS_TEMPERATURE),
+        "numeric strings count as numbers, as in HOCON");
+    assertEquals(
+        256,
+        c.get(Params.EVALUATION_LATENCY_CALLS),
+        "substitutions resolve against the merged config");
   }
 
   @Test
@@ -155,17 +195,26 @@ class RunConfigTest {
 
   @Test
   void resolvedLoadsBackToAnEqualConfig() throws Exception {
-    RunConfig c = RunConfig.load(null, List.of(
-        "students.sizes=[{name=a,hidden=[10]}, {name=\"b.2\", dl4j-json=\"x \\\"y\\\".json\", temperature=2}]",
-        "teacher.max-norm=null", "teacher.model=\"s3a://b/t.zip\"", "training.seed=-12345678901",
-        "students.learning-rate=1e-4", "stages=[teacher, report]"));
+    RunConfig c =
+        RunConfig.load(
+            null,
+            List.of(
+                "students.sizes=[{name=a,hidden=[10]}, {name=\"b.2\", dl4j-json=\"x \\\"y\\\".json\", temperature=2}]",
+                "teacher.max-norm=null",
+                "teacher.model=\"s3a://b/t.zip\"",
+                "training.seed=-12345678901",
+                "students.learning-rate=1e-4",
+                "stages=[teacher, report]"));
     String text = c.resolved();
-    assertTrue(text.startsWith("{\n  \"distill\" : {\n    \"run\" : {\n      \"dir\" : \"runs/default\""), text);
+    assertTrue(
+        text.startsWith("{\n  \"distill\" : {\n    \"run\" : {\n      \"dir\" : \"runs/default\""),
+        text);
     assertTrue(text.contains("\"max-norm\" : null"), text);
     Path file = write("resolved.json", text);
     assertEquals(c, RunConfig.load(file.toString(), List.of()));
-    assertEquals(RunConfig.defaults(), RunConfig.load(write("d.conf", RunConfig.defaults().resolved()).toString(),
-        List.of()));
+    assertEquals(
+        RunConfig.defaults(),
+        RunConfig.load(write("d.conf", RunConfig.defaults().resolved()).toString(), List.of()));
   }
 
   @Test
@@ -174,7 +223,16 @@ class RunConfigTest {
     assertEquals(List.of("distill"), List.copyOf(m.keySet()));
     @SuppressWarnings("unchecked")
     Map<String, Object> d = (Map<String, Object>) m.get("distill");
-    assertEquals(List.of("run", "data", "teacher", "soft-labels", "students", "training", "evaluation", "stages"),
+    assertEquals(
+        List.of(
+            "run",
+            "data",
+            "teacher",
+            "soft-labels",
+            "students",
+            "training",
+            "evaluation",
+            "stages"),
         List.copyOf(d.keySet()));
     @SuppressWarnings("unchecked")
     Map<String, Object> teacher = (Map<String, Object>) d.get("teacher");
@@ -183,15 +241,20 @@ class RunConfigTest {
     assertEquals(List.of(1200, 1200), teacher.get("hidden"));
     assertEquals(42L, ((Map<?, ?>) d.get("training")).get("seed"));
     @SuppressWarnings("unchecked")
-    List<Map<String, Object>> sizes = (List<Map<String, Object>>) ((Map<?, ?>) d.get("students")).get("sizes");
-    assertEquals(Map.of("name", "30x30", "hidden", List.of(30, 30), "temperature", 4.0, "alpha", 0.7),
+    List<Map<String, Object>> sizes =
+        (List<Map<String, Object>>) ((Map<?, ?>) d.get("students")).get("sizes");
+    assertEquals(
+        Map.of("name", "30x30", "hidden", List.of(30, 30), "temperature", 4.0, "alpha", 0.7),
         sizes.get(3));
     assertThrows(UnsupportedOperationException.class, () -> d.put("x", 1));
     assertThrows(UnsupportedOperationException.class, () -> teacher.put("epochs", 1));
     assertThrows(UnsupportedOperationException.class, () -> sizes.remove(0));
-    assertThrows(UnsupportedOperationException.class,
+    assertThrows(
+        UnsupportedOperationException.class,
         () -> RunConfig.defaults().studentSizes().get(0).hidden().add(1));
-    assertThrows(UnsupportedOperationException.class, () -> RunConfig.defaults().get(Params.STAGES).add("import"));
+    assertThrows(
+        UnsupportedOperationException.class,
+        () -> RunConfig.defaults().get(Params.STAGES).add("import"));
   }
 
   @Test

@@ -20,14 +20,16 @@ import org.nd4j.shade.jackson.dataformat.yaml.YAMLFactory;
 
 /** The schedules in deploy/ are valid for the tools that read them. */
 class DeployFilesTest {
-  private static final Path DEPLOY = Path.of(System.getProperty("distill.project.dir", ".."), "deploy");
+  private static final Path DEPLOY =
+      Path.of(System.getProperty("distill.project.dir", ".."), "deploy");
 
   @TempDir Path dir;
 
   private record Result(int exitCode, String output) {}
 
   private static Result run(Path workDir, String... command) throws Exception {
-    Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", command) + " did not finish");
     return new Result(p.exitValue(), out);
@@ -44,14 +46,16 @@ class DeployFilesTest {
 
   @Test
   void kubernetesManifestIsAScheduledSparkApplicationForTheNightlyCommand() throws Exception {
-    JsonNode yaml = new ObjectMapper(new YAMLFactory()).readTree(DEPLOY.resolve("kubernetes/distill-nightly.yaml")
-        .toFile());
+    JsonNode yaml =
+        new ObjectMapper(new YAMLFactory())
+            .readTree(DEPLOY.resolve("kubernetes/distill-nightly.yaml").toFile());
     assertEquals("sparkoperator.k8s.io/v1beta2", yaml.path("apiVersion").asText());
     assertEquals("ScheduledSparkApplication", yaml.path("kind").asText());
     assertFalse(yaml.at("/metadata/name").asText().isEmpty());
     assertEquals(5, yaml.at("/spec/schedule").asText().split(" ").length, "a cron schedule");
     JsonNode template = yaml.at("/spec/template");
-    for (String field : List.of("type", "mode", "image", "mainClass", "mainApplicationFile", "sparkVersion")) {
+    for (String field :
+        List.of("type", "mode", "image", "mainClass", "mainApplicationFile", "sparkVersion")) {
       assertFalse(template.path(field).asText().isEmpty(), field);
     }
     assertEquals("io.distill.jobs.DistillJob", template.path("mainClass").asText());
@@ -66,12 +70,21 @@ class DeployFilesTest {
     // The units name /opt/distill; verify them against this checkout, where nightly.sh exists.
     String project = DEPLOY.getParent().toAbsolutePath().normalize().toString();
     for (String unit : List.of("distill-nightly.service", "distill-nightly.timer")) {
-      Files.writeString(dir.resolve(unit),
-          Files.readString(DEPLOY.resolve("systemd").resolve(unit)).replace("/opt/distill", project));
+      Files.writeString(
+          dir.resolve(unit),
+          Files.readString(DEPLOY.resolve("systemd").resolve(unit))
+              .replace("/opt/distill", project));
     }
-    Result r = run(dir, "systemd-analyze", "verify", "./distill-nightly.service", "./distill-nightly.timer");
+    Result r =
+        run(
+            dir,
+            "systemd-analyze",
+            "verify",
+            "./distill-nightly.service",
+            "./distill-nightly.timer");
     assertEquals(0, r.exitCode(), r.output());
-    assertFalse(r.output().contains("Unknown key") || r.output().contains("bad-setting"), r.output());
+    assertFalse(
+        r.output().contains("Unknown key") || r.output().contains("bad-setting"), r.output());
   }
 
   @Test
@@ -85,8 +98,13 @@ class DeployFilesTest {
     }
     assertEquals(1, jobs.size(), jobs.toString());
     String[] f = jobs.get(0).split("\\s+");
-    assertTrue(f[0].matches("\\d+") && f[1].matches("\\d+") && f[2].equals("*") && f[3].equals("*")
-        && f[4].equals("*"), "minute hour * * *: " + jobs.get(0));
+    assertTrue(
+        f[0].matches("\\d+")
+            && f[1].matches("\\d+")
+            && f[2].equals("*")
+            && f[3].equals("*")
+            && f[4].equals("*"),
+        "minute hour * * *: " + jobs.get(0));
     assertEquals("distill", f[5], "an /etc/cron.d line names its user");
     assertTrue(jobs.get(0).contains("deploy/nightly.sh"), jobs.get(0));
   }
@@ -96,22 +114,34 @@ class DeployFilesTest {
     assertEquals(0, run(dir, "bash", "-n", DEPLOY.resolve("nightly.sh").toString()).exitCode());
     Path dag = DEPLOY.resolve("airflow/distill_nightly_dag.py");
     String text = Files.readString(dag);
-    assertTrue(text.contains("SparkSubmitOperator(") && text.contains("\"nightly\""), "a SparkSubmitOperator task");
+    assertTrue(
+        text.contains("SparkSubmitOperator(") && text.contains("\"nightly\""),
+        "a SparkSubmitOperator task");
     Assumptions.assumeTrue(onPath("python3"), "python3 is not installed");
-    Result r = run(dir, "python3", "-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())", dag.toString());
+    Result r =
+        run(
+            dir,
+            "python3",
+            "-c",
+            "import ast, sys; ast.parse(open(sys.argv[1]).read())",
+            dag.toString());
     assertEquals(0, r.exitCode(), r.output());
   }
 
   @Test
   void nightlyScriptRefusesAMissingJarWithOneLine() throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("bash", DEPLOY.resolve("nightly.sh").toString())
-        .redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder("bash", DEPLOY.resolve("nightly.sh").toString())
+            .redirectErrorStream(true);
     pb.environment().put("DISTILL_JAR", dir.resolve("nope.jar").toString());
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assertEquals(1, p.exitValue());
-    assertEquals("distill nightly: no application jar at " + dir.resolve("nope.jar")
-        + " (build it: mvn -DskipTests package)", out);
+    assertEquals(
+        "distill nightly: no application jar at "
+            + dir.resolve("nope.jar")
+            + " (build it: mvn -DskipTests package)",
+        out);
   }
 }

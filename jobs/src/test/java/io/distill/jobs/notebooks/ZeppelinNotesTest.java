@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Zeppelin notes in notebooks/: valid .zpln structure, and every SQL paragraph, with its note parameter filled
- * in, run in Spark SQL against real run directories made by the pipeline, returning rows.
+ * The Zeppelin notes in notebooks/: valid .zpln structure, and every SQL paragraph, with its note
+ * parameter filled in, run in Spark SQL against real run directories made by the pipeline,
+ * returning rows.
  */
 class ZeppelinNotesTest {
   private static final Pattern FORM = Pattern.compile("\\$\\$?\\{(\\w+)(?:=[^}]*)?}");
@@ -39,15 +40,25 @@ class ZeppelinNotesTest {
   private static Path nightly;
 
   /**
-   * Two complete nights (a run and a copy of it) and one night still running (its manifest says so and it has no
-   * _SUCCESS), under one root.
+   * Two complete nights (a run and a copy of it) and one night still running (its manifest says so
+   * and it has no _SUCCESS), under one root.
    */
   @BeforeAll
   static void runs() throws IOException {
     Path first = dir.resolve("nightly/2026-11-20");
-    DistillPipeline.of(LocalSpark.session(), RunConfig.load(null, List.of("run.dir=" + first,
-        "teacher.model=null", "teacher.hidden=[16]", "teacher.epochs=1", "students.epochs=1",
-        "students.sizes=[{name=\"8\", hidden=[8], temperature=3}]", "training.workers=2"))).execute();
+    DistillPipeline.of(
+            LocalSpark.session(),
+            RunConfig.load(
+                null,
+                List.of(
+                    "run.dir=" + first,
+                    "teacher.model=null",
+                    "teacher.hidden=[16]",
+                    "teacher.epochs=1",
+                    "students.epochs=1",
+                    "students.sizes=[{name=\"8\", hidden=[8], temperature=3}]",
+                    "training.workers=2")))
+        .execute();
     nightly = dir.resolve("nightly");
     copy(first, nightly.resolve("2026-11-21"));
     copy(first, nightly.resolve("2026-11-22-incomplete"));
@@ -56,8 +67,10 @@ class ZeppelinNotesTest {
     Path manifest = running.resolve("manifest.json");
     String text = Files.readString(manifest);
     assertTrue(text.contains("\"status\" : \"succeeded\""), text);
-    Files.writeString(manifest, text.replace("\"status\" : \"succeeded\"", "\"status\" : \"running\""));
-    Files.deleteIfExists(running.resolve(".manifest.json.crc")); // edited by hand: its checksum no longer holds
+    Files.writeString(
+        manifest, text.replace("\"status\" : \"succeeded\"", "\"status\" : \"running\""));
+    Files.deleteIfExists(
+        running.resolve(".manifest.json.crc")); // edited by hand: its checksum no longer holds
   }
 
   private static void copy(Path from, Path to) throws IOException {
@@ -83,24 +96,36 @@ class ZeppelinNotesTest {
     for (Path file : notes) {
       JsonNode note = JSON.readTree(file.toFile());
       String where = file.getFileName().toString();
-      assertTrue(note.path("id").isTextual() && noteIds.add(note.get("id").asText()), where + ": id");
-      assertTrue(note.path("name").isTextual() && !note.get("name").asText().isBlank(), where + ": name");
-      assertTrue(note.path("paragraphs").isArray() && note.get("paragraphs").size() >= 4, where + ": paragraphs");
+      assertTrue(
+          note.path("id").isTextual() && noteIds.add(note.get("id").asText()), where + ": id");
+      assertTrue(
+          note.path("name").isTextual() && !note.get("name").asText().isBlank(), where + ": name");
+      assertTrue(
+          note.path("paragraphs").isArray() && note.get("paragraphs").size() >= 4,
+          where + ": paragraphs");
       Set<String> ids = new HashSet<>();
       int sql = 0;
       for (JsonNode p : note.get("paragraphs")) {
-        assertTrue(p.path("id").isTextual() && ids.add(p.get("id").asText()), where + ": paragraph id");
+        assertTrue(
+            p.path("id").isTextual() && ids.add(p.get("id").asText()), where + ": paragraph id");
         assertTrue(p.path("text").isTextual(), where + ": text");
-        assertTrue(p.path("config").isObject() && p.path("settings").isObject(), where + ": config/settings");
+        assertTrue(
+            p.path("config").isObject() && p.path("settings").isObject(),
+            where + ": config/settings");
         String text = p.get("text").asText();
-        assertTrue(text.startsWith("%spark.sql") || text.startsWith("%md"), where + ": interpreter of " + text);
+        assertTrue(
+            text.startsWith("%spark.sql") || text.startsWith("%md"),
+            where + ": interpreter of " + text);
         if (text.startsWith("%spark.sql")) {
           sql++;
           JsonNode graph = p.at("/config/results/0/graph");
-          assertTrue(List.of("table", "lineChart", "multiBarChart", "scatterChart")
-              .contains(graph.path("mode").asText()), where + ": chart mode of " + p.get("title"));
+          assertTrue(
+              List.of("table", "lineChart", "multiBarChart", "scatterChart")
+                  .contains(graph.path("mode").asText()),
+              where + ": chart mode of " + p.get("title"));
           if (!graph.path("mode").asText().equals("table")) {
-            assertFalse(graph.path("keys").isEmpty() || graph.path("values").isEmpty(),
+            assertFalse(
+                graph.path("keys").isEmpty() || graph.path("values").isEmpty(),
                 where + ": chart keys/values of " + p.get("title"));
           }
           Matcher m = FORM.matcher(text);
@@ -115,9 +140,10 @@ class ZeppelinNotesTest {
   @Test
   void everySqlParagraphReturnsRowsOnRealRuns() throws IOException {
     SparkSession spark = LocalSpark.session();
-    Map<String, String> values = Map.of(
-        "run", nightly.resolve("2026-11-21").toString(),
-        "runs", nightly.toString());
+    Map<String, String> values =
+        Map.of(
+            "run", nightly.resolve("2026-11-21").toString(),
+            "runs", nightly.toString());
     List<String> ran = new ArrayList<>();
     for (Path file : notes()) {
       for (JsonNode p : JSON.readTree(file.toFile()).get("paragraphs")) {
@@ -132,7 +158,9 @@ class ZeppelinNotesTest {
         }
         m.appendTail(sql);
         List<Row> rows = spark.sql(sql.toString()).collectAsList();
-        assertFalse(rows.isEmpty(), file.getFileName() + ": '" + p.get("title").asText() + "' returned no rows");
+        assertFalse(
+            rows.isEmpty(),
+            file.getFileName() + ": '" + p.get("title").asText() + "' returned no rows");
         ran.add(p.get("title").asText());
         if (text.contains("Every complete run")) {
           Set<String> runs = new HashSet<>();
@@ -140,8 +168,13 @@ class ZeppelinNotesTest {
           assertEquals(Set.of("2026-11-20", "2026-11-21"), runs, "only complete runs");
         }
         if (text.contains("Tonight against")) {
-          assertTrue(rows.stream().allMatch(r -> r.getString(0).equals("2026-11-21")
-              && r.getString(r.length() - 1).equals("same")), "tonight is 2026-11-21, a copy of the night before");
+          assertTrue(
+              rows.stream()
+                  .allMatch(
+                      r ->
+                          r.getString(0).equals("2026-11-21")
+                              && r.getString(r.length() - 1).equals("same")),
+              "tonight is 2026-11-21, a copy of the night before");
         }
       }
     }

@@ -6,41 +6,50 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.core.LocalSpark;
+import io.distill.dataset.ValidationSplit;
 import io.distill.jobs.config.RunConfig;
 import io.distill.serving.DistilledModel;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import io.distill.student.ModelMetrics;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.teacher.TeacherNetworks;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.learning.config.Adam;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import io.distill.dataset.ValidationSplit;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.learning.config.Adam;
 
 /**
- * The whole pipeline in this JVM (Spark local[2]) on the embedded slice with small networks, then reruns that
- * reuse what did not change.
+ * The whole pipeline in this JVM (Spark local[2]) on the embedded slice with small networks, then
+ * reruns that reuse what did not change.
  */
 class DistillPipelineTest {
   @TempDir Path dir;
 
   /** A relative run directory (under the module's target/), as users give it: "runs/default". */
-  private final Path runDir = Path.of("target", "pipeline-test-" + java.util.UUID.randomUUID(), "run");
+  private final Path runDir =
+      Path.of("target", "pipeline-test-" + java.util.UUID.randomUUID(), "run");
 
   private RunConfig config(String... extra) {
-    List<String> overrides = new ArrayList<>(List.of(
-        "run.dir=" + runDir,
-        "teacher.model=null", "teacher.hidden=[64]", "teacher.epochs=2", "teacher.learning-rate=0.05",
-        "students.epochs=2", "students.sizes=[{name=\"32\", hidden=[32], temperature=4}, {name=\"8\", hidden=[8], temperature=2}]",
-        "training.workers=2", "students.batch-size=50", "teacher.batch-size=50"));
+    List<String> overrides =
+        new ArrayList<>(
+            List.of(
+                "run.dir=" + runDir,
+                "teacher.model=null",
+                "teacher.hidden=[64]",
+                "teacher.epochs=2",
+                "teacher.learning-rate=0.05",
+                "students.epochs=2",
+                "students.sizes=[{name=\"32\", hidden=[32], temperature=4}, {name=\"8\", hidden=[8], temperature=2}]",
+                "training.workers=2",
+                "students.batch-size=50",
+                "teacher.batch-size=50"));
     overrides.addAll(List.of(extra));
     return RunConfig.load(null, overrides);
   }
@@ -51,52 +60,103 @@ class DistillPipelineTest {
     DistillPipeline.Result first = DistillPipeline.of(spark, config()).execute();
     Path run = runDir;
     assertTrue(Files.exists(run.resolve("_SUCCESS")));
-    for (String p : List.of("manifest.json", "data/train", "teacher/model.zip", "soft-labels/train",
-        "soft-labels/test", "students/32-distilled/model.zip", "students/8-baseline/model.zip", "metrics", "history",
-        "report/report.md", "report/report.html", "report/accuracy-vs-parameters.png")) {
+    for (String p :
+        List.of(
+            "manifest.json",
+            "data/train",
+            "teacher/model.zip",
+            "soft-labels/train",
+            "soft-labels/test",
+            "students/32-distilled/model.zip",
+            "students/8-baseline/model.zip",
+            "metrics",
+            "history",
+            "report/report.md",
+            "report/report.html",
+            "report/accuracy-vs-parameters.png")) {
       assertTrue(Files.exists(run.resolve(p)), p + " missing");
     }
     assertEquals(5, first.metrics().size());
     assertEquals(5, spark.read().parquet(run.resolve("metrics").toString()).count());
-    assertEquals(List.of("teacher", "32-distilled", "32-baseline", "8-distilled", "8-baseline"),
+    assertEquals(
+        List.of("teacher", "32-distilled", "32-baseline", "8-distilled", "8-baseline"),
         first.metrics().stream().map(ModelMetrics::model).toList());
     // teacher 2 epochs + 4 students × 2 epochs
     assertEquals(10, spark.read().parquet(run.resolve("history").toString()).count());
-    assertEquals(1, spark.sql("SELECT count(*) FROM parquet.`" + run.resolve("metrics")
-        + "` WHERE role = 'teacher' AND test_examples = 1000").first().getLong(0));
+    assertEquals(
+        1,
+        spark
+            .sql(
+                "SELECT count(*) FROM parquet.`"
+                    + run.resolve("metrics")
+                    + "` WHERE role = 'teacher' AND test_examples = 1000")
+            .first()
+            .getLong(0));
     String manifest = Files.readString(run.resolve("manifest.json"));
     assertTrue(manifest.contains("\"status\" : \"succeeded\""), manifest);
     assertTrue(manifest.contains("\"sha256\""), manifest);
     for (ModelMetrics m : first.metrics()) {
-      // 2 short epochs: even the 8-unit students are far above the 10 % of chance, the rest above 70 %.
+      // 2 short epochs: even the 8-unit students are far above the 10 % of chance, the rest above
+      // 70 %.
       assertTrue(m.testAccuracy() > (m.size().equals("8") ? 0.3 : 0.7), m.toString());
       assertTrue(m.latencyP50Millis() > 0 && m.throughputPerSecond() > 0, m.toString());
     }
 
     // The student as a Spark ML model scores the test split exactly as the evaluate stage did.
     ModelMetrics distilled = first.metrics().get(1);
-    DistilledModel student = DistilledModel.fromNetwork(run.resolve("students/32-distilled").toString(),
-        spark.sparkContext().hadoopConfiguration());
+    DistilledModel student =
+        DistilledModel.fromNetwork(
+            run.resolve("students/32-distilled").toString(),
+            spark.sparkContext().hadoopConfiguration());
     Dataset<Row> test = spark.read().parquet(run.resolve("data/test").toString());
     long errors = student.transform(test).where("prediction <> CAST(label AS double)").count();
     assertEquals(Math.round((1 - distilled.testAccuracy()) * 1000), errors, distilled.toString());
     // ... and so does the score command, one row per id.
     Path scores = run.resolve("scores");
-    assertEquals(0, io.distill.jobs.DistillJob.run(new String[] {"score", "--model",
-        run.resolve("students/32-distilled").toString(), "--data", run.resolve("data/test").toString(), "--output",
-        scores.toString(), "--logits"}));
+    assertEquals(
+        0,
+        io.distill.jobs.DistillJob.run(
+            new String[] {
+              "score",
+              "--model",
+              run.resolve("students/32-distilled").toString(),
+              "--data",
+              run.resolve("data/test").toString(),
+              "--output",
+              scores.toString(),
+              "--logits"
+            }));
     Dataset<Row> scored = spark.read().parquet(scores.toString());
     assertEquals(List.of("id", "prediction", "probability", "logits"), List.of(scored.columns()));
     assertEquals(1000, scored.select("id").distinct().count());
-    assertEquals(errors, scored.join(test, "id").where("prediction <> CAST(label AS double)").count());
+    assertEquals(
+        errors, scored.join(test, "id").where("prediction <> CAST(label AS double)").count());
     assertTrue(Files.exists(scores.resolve("_manifest.json")));
-    assertEquals(1, io.distill.jobs.DistillJob.run(new String[] {"score", "--model",
-        run.resolve("students/missing").toString(), "--data", run.resolve("data/test").toString(), "--output",
-        run.resolve("scores-2").toString()}));
+    assertEquals(
+        1,
+        io.distill.jobs.DistillJob.run(
+            new String[] {
+              "score",
+              "--model",
+              run.resolve("students/missing").toString(),
+              "--data",
+              run.resolve("data/test").toString(),
+              "--output",
+              run.resolve("scores-2").toString()
+            }));
     assertFalse(Files.exists(run.resolve("scores-2")), "nothing published");
-    assertEquals(1, io.distill.jobs.DistillJob.run(new String[] {"score", "--model",
-        run.resolve("teacher").toString(), "--data", run.resolve("soft-labels/test").toString(), "--output",
-        run.resolve("scores-3").toString()}));
+    assertEquals(
+        1,
+        io.distill.jobs.DistillJob.run(
+            new String[] {
+              "score",
+              "--model",
+              run.resolve("teacher").toString(),
+              "--data",
+              run.resolve("soft-labels/test").toString(),
+              "--output",
+              run.resolve("scores-3").toString()
+            }));
     assertFalse(Files.exists(run.resolve("scores-3")), "nothing published");
     deleteTree(scores);
 
@@ -105,7 +165,8 @@ class DistillPipelineTest {
       assertEquals("reused", ((Map<?, ?>) again.stages().get(stage)).get("status"), stage);
     }
 
-    DistillPipeline.Result moreEpochs = DistillPipeline.of(spark, config("students.epochs=3")).execute();
+    DistillPipeline.Result moreEpochs =
+        DistillPipeline.of(spark, config("students.epochs=3")).execute();
     for (String stage : List.of("import", "teacher", "soft-labels")) {
       assertEquals("reused", ((Map<?, ?>) moreEpochs.stages().get(stage)).get("status"), stage);
     }
@@ -117,13 +178,24 @@ class DistillPipelineTest {
 
   @Test
   void aGivenTeacherFileIsUsedAsItIs() throws Exception {
-    MultiLayerNetwork net = new MultiLayerNetwork(TeacherNetworks.mlp(784, new int[] {16}, 10, 1.0, 1.0, null,
-        new Adam(1e-3), 1));
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            TeacherNetworks.mlp(784, new int[] {16}, 10, 1.0, 1.0, null, new Adam(1e-3), 1));
     net.init();
-    String teacher = TeacherModelFile.save(net, dir.resolve("given.zip").toString(), null,
-        LocalSpark.session().sparkContext().hadoopConfiguration());
-    DistillPipeline.Result result = DistillPipeline.of(LocalSpark.session(), config("teacher.model=" + teacher,
-        "students.epochs=1", "students.sizes=[{name=\"4\", hidden=[4]}]")).execute();
+    String teacher =
+        TeacherModelFile.save(
+            net,
+            dir.resolve("given.zip").toString(),
+            null,
+            LocalSpark.session().sparkContext().hadoopConfiguration());
+    DistillPipeline.Result result =
+        DistillPipeline.of(
+                LocalSpark.session(),
+                config(
+                    "teacher.model=" + teacher,
+                    "students.epochs=1",
+                    "students.sizes=[{name=\"4\", hidden=[4]}]"))
+            .execute();
     assertEquals(3, result.metrics().size());
     ModelMetrics t = result.metrics().get(0);
     assertEquals("teacher", t.model());
@@ -136,36 +208,71 @@ class DistillPipelineTest {
   @Test
   void jitterScheduleTransferSetAndSeedsReachTheirStages() throws Exception {
     SparkSession spark = LocalSpark.session();
-    DistillPipeline.Result result = DistillPipeline.of(spark, config("teacher.hidden=[16]", "teacher.epochs=1",
-        "teacher.jitter=2", "teacher.lr-decay=0.5", "soft-labels.transfer-copies=1", "students.epochs=1",
-        "students.lr-decay=0.5", "students.sizes=[{name=s1, hidden=[8], seed=1}, {name=s2, hidden=[8], seed=2}]"))
-        .execute();
+    DistillPipeline.Result result =
+        DistillPipeline.of(
+                spark,
+                config(
+                    "teacher.hidden=[16]",
+                    "teacher.epochs=1",
+                    "teacher.jitter=2",
+                    "teacher.lr-decay=0.5",
+                    "soft-labels.transfer-copies=1",
+                    "students.epochs=1",
+                    "students.lr-decay=0.5",
+                    "students.sizes=[{name=s1, hidden=[8], seed=1}, {name=s2, hidden=[8], seed=2}]"))
+            .execute();
     assertEquals(5, result.metrics().size());
-    assertEquals(9_000, spark.read().parquet(runDir.resolve("transfer/train").toString()).count(),
+    assertEquals(
+        9_000,
+        spark.read().parquet(runDir.resolve("transfer/train").toString()).count(),
         "the 4,500 training rows (the 500 validation rows held out) and one jittered copy of each");
-    assertEquals(9_000, spark.read().parquet(runDir.resolve("soft-labels/transfer").toString()).count(),
+    assertEquals(
+        9_000,
+        spark.read().parquet(runDir.resolve("soft-labels/transfer").toString()).count(),
         "the students learn from the whole transfer set");
-    assertEquals(9_000, spark.read().parquet(runDir.resolve("soft-labels/transfer").toString()).select("id")
-        .distinct().count());
-    assertEquals(0, spark.read().parquet(runDir.resolve("transfer/train").toString()).join(
-        ValidationSplit.compute(spark.read().parquet(runDir.resolve("data/train").toString()), "train", 500, 1)
-            .validation(spark.read().parquet(runDir.resolve("data/train").toString())), "id").count(),
+    assertEquals(
+        9_000,
+        spark
+            .read()
+            .parquet(runDir.resolve("soft-labels/transfer").toString())
+            .select("id")
+            .distinct()
+            .count());
+    assertEquals(
+        0,
+        spark
+            .read()
+            .parquet(runDir.resolve("transfer/train").toString())
+            .join(
+                ValidationSplit.compute(
+                        spark.read().parquet(runDir.resolve("data/train").toString()),
+                        "train",
+                        500,
+                        1)
+                    .validation(spark.read().parquet(runDir.resolve("data/train").toString())),
+                "id")
+            .count(),
         "no validation row is in the transfer set");
     try (var files = Files.list(runDir.resolve("teacher"))) {
-      assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("checkpoints-")),
+      assertTrue(
+          files.noneMatch(f -> f.getFileName().toString().startsWith("checkpoints-")),
           "the teacher's checkpoints are deleted once its model is saved");
     }
     byte[] a = Files.readAllBytes(runDir.resolve("students/s1-baseline/model.zip"));
     byte[] b = Files.readAllBytes(runDir.resolve("students/s2-baseline/model.zip"));
     assertFalse(java.util.Arrays.equals(a, b), "two seeds, two different networks");
     String manifest = Files.readString(runDir.resolve("manifest.json"));
-    assertTrue(manifest.contains("\"jitter\" : 2") && manifest.contains("\"transfer-copies\" : 1")
-        && manifest.contains("\"seed\" : 2"), manifest);
+    assertTrue(
+        manifest.contains("\"jitter\" : 2")
+            && manifest.contains("\"transfer-copies\" : 1")
+            && manifest.contains("\"seed\" : 2"),
+        manifest);
   }
 
   /**
-   * A stage reruns when what it reads changed, file contents included, and only then: editing a DL4J JSON file in
-   * place retrains its model; the soft-label temperature (students read the logits) retrains no student.
+   * A stage reruns when what it reads changed, file contents included, and only then: editing a
+   * DL4J JSON file in place retrains its model; the soft-label temperature (students read the
+   * logits) retrains no student.
    */
   @Test
   void fingerprintsFollowWhatEachStageReads() throws Exception {
@@ -174,22 +281,30 @@ class DistillPipelineTest {
     Path studentJson = dir.resolve("student.json");
     Files.writeString(teacherJson, mlpJson(16));
     Files.writeString(studentJson, mlpJson(8));
-    String[] settings = {"teacher.dl4j-json=" + teacherJson, "teacher.epochs=1", "students.epochs=1",
-        "students.sizes=[{name=j, dl4j-json=\"" + studentJson + "\"}]"};
+    String[] settings = {
+      "teacher.dl4j-json=" + teacherJson,
+      "teacher.epochs=1",
+      "students.epochs=1",
+      "students.sizes=[{name=j, dl4j-json=\"" + studentJson + "\"}]"
+    };
     DistillPipeline.of(spark, config(settings)).execute();
     byte[] before = Files.readAllBytes(runDir.resolve("students/j-distilled/model.zip"));
 
     List<String> hotter = new ArrayList<>(List.of(settings));
     hotter.add("soft-labels.temperature=7");
-    DistillPipeline.Result result = DistillPipeline.of(spark, config(hotter.toArray(String[]::new))).execute();
+    DistillPipeline.Result result =
+        DistillPipeline.of(spark, config(hotter.toArray(String[]::new))).execute();
     assertEquals("ran", status(result, "soft-labels"));
-    assertEquals("reused", status(result, "students"), "no student reads the soft-label temperature");
+    assertEquals(
+        "reused", status(result, "students"), "no student reads the soft-label temperature");
 
     Files.writeString(studentJson, mlpJson(9));
     result = DistillPipeline.of(spark, config(settings)).execute();
     assertEquals("reused", status(result, "teacher"));
     assertEquals("ran", status(result, "students"), "the student's JSON changed in place");
-    assertFalse(java.util.Arrays.equals(before, Files.readAllBytes(runDir.resolve("students/j-distilled/model.zip"))));
+    assertFalse(
+        java.util.Arrays.equals(
+            before, Files.readAllBytes(runDir.resolve("students/j-distilled/model.zip"))));
 
     Files.writeString(teacherJson, mlpJson(17));
     result = DistillPipeline.of(spark, config(settings)).execute();
@@ -198,7 +313,8 @@ class DistillPipelineTest {
   }
 
   private static String mlpJson(int hidden) {
-    return TeacherNetworks.mlp(784, new int[] {hidden}, 10, 1.0, 1.0, null, new Adam(1e-3), 1).toJson();
+    return TeacherNetworks.mlp(784, new int[] {hidden}, 10, 1.0, 1.0, null, new Adam(1e-3), 1)
+        .toJson();
   }
 
   private static Object status(DistillPipeline.Result result, String stage) {
@@ -207,8 +323,10 @@ class DistillPipelineTest {
 
   @Test
   void aStageLeftOutWithoutEarlierOutputIsNamed() {
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> DistillPipeline.of(LocalSpark.session(), config("stages=[report]")).execute());
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> DistillPipeline.of(LocalSpark.session(), config("stages=[report]")).execute());
     assertTrue(e.getMessage().contains("Stage 'import' is not in distill.stages"), e.getMessage());
     assertFalse(Files.exists(runDir.resolve("_SUCCESS")));
   }

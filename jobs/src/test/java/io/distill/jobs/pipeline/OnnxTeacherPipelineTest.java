@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A teacher given as ONNX (the teacher module's fixture, a 784-32-10 MLP exported with Debian's python3-onnx) through
- * the whole pipeline on the embedded slice: its soft labels train a student and the report's teacher row counts its
- * parameters and its file's bytes.
+ * A teacher given as ONNX (the teacher module's fixture, a 784-32-10 MLP exported with Debian's
+ * python3-onnx) through the whole pipeline on the embedded slice: its soft labels train a student
+ * and the report's teacher row counts its parameters and its file's bytes.
  */
 class OnnxTeacherPipelineTest {
   private static final Path ONNX = Path.of("../teacher/src/test/resources/onnx/mlp-784-32-10.onnx");
@@ -26,10 +26,18 @@ class OnnxTeacherPipelineTest {
   void anOnnxTeacherIsDistilled() throws Exception {
     Path teacher = Files.copy(ONNX, dir.resolve("teacher.onnx"));
     Path run = dir.resolve("run");
-    RunConfig config = RunConfig.load(null, List.of("run.dir=" + run, "teacher.model=" + teacher,
-        "soft-labels.transfer-copies=0", "students.epochs=1", "students.sizes=[{name=\"16\", hidden=[16]}]"));
+    RunConfig config =
+        RunConfig.load(
+            null,
+            List.of(
+                "run.dir=" + run,
+                "teacher.model=" + teacher,
+                "soft-labels.transfer-copies=0",
+                "students.epochs=1",
+                "students.sizes=[{name=\"16\", hidden=[16]}]"));
     DistillPipeline.Result result = DistillPipeline.of(LocalSpark.session(), config).execute();
-    assertEquals(List.of("teacher", "16-distilled", "16-baseline"),
+    assertEquals(
+        List.of("teacher", "16-distilled", "16-baseline"),
         result.metrics().stream().map(ModelMetrics::model).toList());
     ModelMetrics t = result.metrics().get(0);
     assertEquals(784 * 32 + 32 + 32 * 10 + 10, t.parameters());
@@ -38,7 +46,12 @@ class OnnxTeacherPipelineTest {
     assertTrue(t.throughputPerSecond() > 0, t.toString());
     ModelMetrics distilled = result.metrics().get(1);
     ModelMetrics baseline = result.metrics().get(2);
-    assertTrue(distilled.teacherAgreement() > baseline.teacherAgreement() + 0.05, "the distilled student follows"
-        + " the (random-weight) teacher more than its hard-label twin: " + distilled + " / " + baseline);
+    assertTrue(
+        distilled.teacherAgreement() > baseline.teacherAgreement() + 0.05,
+        "the distilled student follows"
+            + " the (random-weight) teacher more than its hard-label twin: "
+            + distilled
+            + " / "
+            + baseline);
   }
 }

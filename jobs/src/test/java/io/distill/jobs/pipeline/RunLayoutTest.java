@@ -10,14 +10,21 @@ import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 
-/** The run directory's layout is declared once ({@link RunLayout}); the README shows that declaration. */
+/**
+ * The run directory's layout is declared once ({@link RunLayout}); the README shows that
+ * declaration.
+ */
 class RunLayoutTest {
   @Test
   void theReadmesLayoutTableIsTheDeclaredLayout() throws Exception {
-    String readme = Files.readString(Path.of(System.getProperty("distill.project.dir", "..")).resolve("README.md"));
-    assertTrue(readme.contains(RunLayout.markdownTable()), "README.md's run-directory table differs from RunLayout;"
-        + " regenerate it: java -cp jobs/target/distill-job.jar io.distill.jobs.pipeline.RunLayout\n"
-        + RunLayout.markdownTable());
+    String readme =
+        Files.readString(
+            Path.of(System.getProperty("distill.project.dir", "..")).resolve("README.md"));
+    assertTrue(
+        readme.contains(RunLayout.markdownTable()),
+        "README.md's run-directory table differs from RunLayout;"
+            + " regenerate it: java -cp jobs/target/distill-job.jar io.distill.jobs.pipeline.RunLayout\n"
+            + RunLayout.markdownTable());
   }
 
   @Test
@@ -32,6 +39,8 @@ class RunLayoutTest {
     assertEquals("file:/tmp/r/soft-labels/transfer", run.softLabels("transfer"));
     assertEquals("file:/tmp/r/transfer/train", run.transfer("train"));
     assertEquals("file:/tmp/r/" + RunLayout.STUDENTS.relative(), run.students());
-    assertEquals("teacher/checkpoints-0123456789abcdef", RunDirectory.teacherCheckpoints("0123456789abcdef00"));
+    assertEquals(
+        "teacher/checkpoints-0123456789abcdef",
+        RunDirectory.teacherCheckpoints("0123456789abcdef00"));
   }
 }

@@ -5,16 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distill.core.ManualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import io.distill.core.ManualClock;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One run per run directory: a live lease refuses a second run, a silent or orphaned one is taken over. */
+/**
+ * One run per run directory: a live lease refuses a second run, a silent or orphaned one is taken
+ * over.
+ */
 class RunLeaseTest {
   @TempDir Path dir;
   private final Configuration conf = new Configuration();
@@ -24,12 +27,24 @@ class RunLeaseTest {
     String run = dir.resolve("run").toString();
     try (RunLease first = RunLease.acquire(run, conf, Duration.ofSeconds(60))) {
       assertTrue(Files.exists(dir.resolve("run/_lease.json")));
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> RunLease.acquire(run, conf, Duration.ofSeconds(60)));
-      assertTrue(e.getMessage().startsWith("Run directory file:" + dir.resolve("run") + " is in use by "
-          + System.getProperty("user.name") + "@"), e.getMessage());
-      assertTrue(e.getMessage().contains("process " + java.lang.management.ManagementFactory.getRuntimeMXBean()
-          .getName()), e.getMessage());
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> RunLease.acquire(run, conf, Duration.ofSeconds(60)));
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  "Run directory file:"
+                      + dir.resolve("run")
+                      + " is in use by "
+                      + System.getProperty("user.name")
+                      + "@"),
+          e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "process " + java.lang.management.ManagementFactory.getRuntimeMXBean().getName()),
+          e.getMessage());
     }
     assertFalse(Files.exists(dir.resolve("run/_lease.json")), "released");
     RunLease.acquire(run, conf, Duration.ofSeconds(60)).close();
@@ -44,11 +59,14 @@ class RunLeaseTest {
       assertTrue(Files.readString(file).contains("\"heartbeat\" : \"2026-12-06T00:00:00Z\""));
       clock.advance(Duration.ofSeconds(150));
       first.renew(); // what the heartbeat thread does every quarter of the timeout
-      assertTrue(Files.readString(file).contains("\"heartbeat\" : \"2026-12-06T00:02:30Z\""),
+      assertTrue(
+          Files.readString(file).contains("\"heartbeat\" : \"2026-12-06T00:02:30Z\""),
           "the heartbeat renews the lease: " + Files.readString(file));
       clock.advance(Duration.ofSeconds(599)); // 599 s after the last heartbeat: still live
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> RunLease.acquire(run, conf, Duration.ofSeconds(600), clock));
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> RunLease.acquire(run, conf, Duration.ofSeconds(600), clock));
       assertTrue(e.getMessage().contains("last heartbeat 599 s ago"), e.getMessage());
     }
     // A lease left by a run on another host that stopped renewing 11 s ago (over the 10 s timeout).
@@ -59,17 +77,25 @@ class RunLeaseTest {
     }
     // ... but one renewed 5 s ago is live.
     Files.writeString(file, lease("etl@other", now.minusSeconds(60), now.minusSeconds(5)));
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> RunLease.acquire(run, conf, Duration.ofSeconds(10), clock));
-    assertTrue(e.getMessage().contains("in use by etl@other (process 1@other-host"), e.getMessage());
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> RunLease.acquire(run, conf, Duration.ofSeconds(10), clock));
+    assertTrue(
+        e.getMessage().contains("in use by etl@other (process 1@other-host"), e.getMessage());
     clock.advance(Duration.ofSeconds(6)); // and taken over once 11 s have passed
     RunLease.acquire(run, conf, Duration.ofSeconds(10), clock).close();
   }
 
   private static String lease(String owner, Instant started, Instant heartbeat) {
-    return "{\"owner\": \"" + owner + "\", \"host\": \"other-host\", \"pid\": 1, \"process\":"
-        + " \"1@other-host\", \"token\": \"t\", \"startedAt\": \"" + started + "\", \"heartbeat\": \""
-        + heartbeat + "\"}";
+    return "{\"owner\": \""
+        + owner
+        + "\", \"host\": \"other-host\", \"pid\": 1, \"process\":"
+        + " \"1@other-host\", \"token\": \"t\", \"startedAt\": \""
+        + started
+        + "\", \"heartbeat\": \""
+        + heartbeat
+        + "\"}";
   }
 
   @Test
@@ -78,10 +104,25 @@ class RunLeaseTest {
     p.waitFor();
     String host = java.net.InetAddress.getLocalHost().getHostName();
     Path file = Files.createDirectories(dir.resolve("run")).resolve("_lease.json");
-    Files.writeString(file, "{\"owner\": \"me@" + host + "\", \"host\": \"" + host + "\", \"pid\": " + p.pid()
-        + ", \"process\": \"" + p.pid() + "@" + host + "\", \"token\": \"t\", \"startedAt\": \"" + Instant.now()
-        + "\", \"heartbeat\": \"" + Instant.now() + "\"}");
-    try (RunLease taken = RunLease.acquire(dir.resolve("run").toString(), conf, Duration.ofSeconds(600))) {
+    Files.writeString(
+        file,
+        "{\"owner\": \"me@"
+            + host
+            + "\", \"host\": \""
+            + host
+            + "\", \"pid\": "
+            + p.pid()
+            + ", \"process\": \""
+            + p.pid()
+            + "@"
+            + host
+            + "\", \"token\": \"t\", \"startedAt\": \""
+            + Instant.now()
+            + "\", \"heartbeat\": \""
+            + Instant.now()
+            + "\"}");
+    try (RunLease taken =
+        RunLease.acquire(dir.resolve("run").toString(), conf, Duration.ofSeconds(600))) {
       assertEquals(-1, Files.readString(file).indexOf("\"pid\" : " + p.pid() + ","));
     }
   }

@@ -14,15 +14,23 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * A stage is keyed by the keys it declares (StageParams); a forgotten input would reuse a stale stage. Changing any
- * declared input of any stage runs it again, an execution setting does not, and a stage cannot read a key it did not
- * declare.
+ * A stage is keyed by the keys it declares (StageParams); a forgotten input would reuse a stale
+ * stage. Changing any declared input of any stage runs it again, an execution setting does not, and
+ * a stage cannot read a key it did not declare.
  */
 class StageFingerprintTest {
-  private static final List<StageParams> STAGES = List.of(DataStage.PARAMS, TeacherStage.PARAMS,
-      SoftLabelStage.PARAMS, StudentStage.PARAMS, EvaluateStage.PARAMS, ReportStage.PARAMS);
+  private static final List<StageParams> STAGES =
+      List.of(
+          DataStage.PARAMS,
+          TeacherStage.PARAMS,
+          SoftLabelStage.PARAMS,
+          StudentStage.PARAMS,
+          EvaluateStage.PARAMS,
+          ReportStage.PARAMS);
+
   /** Keys the pipeline itself reads, not a stage. */
-  private static final Set<Param<?>> PIPELINE_KEYS = Set.of(Params.RUN_DIR, Params.RUN_LEASE_TIMEOUT, Params.STAGES);
+  private static final Set<Param<?>> PIPELINE_KEYS =
+      Set.of(Params.RUN_DIR, Params.RUN_LEASE_TIMEOUT, Params.STAGES);
 
   @Test
   void changingAnyDeclaredInputOfAStageChangesItsFingerprint() {
@@ -31,16 +39,23 @@ class StageFingerprintTest {
     for (StageParams stage : STAGES) {
       String before = StageRunner.fingerprint(stage.stage(), "upstream", defaults, stage);
       for (Param<?> p : stage.inputs()) {
-        RunConfig changed = RunConfig.load(null, List.of("teacher.model=null", p.key() + "=" + otherValue(p)));
-        assertNotEquals(before, StageRunner.fingerprint(stage.stage(), "upstream", changed, stage),
+        RunConfig changed =
+            RunConfig.load(null, List.of("teacher.model=null", p.key() + "=" + otherValue(p)));
+        assertNotEquals(
+            before,
+            StageRunner.fingerprint(stage.stage(), "upstream", changed, stage),
             "stage " + stage.stage() + " is not run again when " + p.key() + " changes");
       }
       for (Param<?> p : stage.execution()) {
-        RunConfig changed = RunConfig.load(null, List.of("teacher.model=null", p.key() + "=" + otherValue(p)));
-        assertEquals(before, StageRunner.fingerprint(stage.stage(), "upstream", changed, stage),
+        RunConfig changed =
+            RunConfig.load(null, List.of("teacher.model=null", p.key() + "=" + otherValue(p)));
+        assertEquals(
+            before,
+            StageRunner.fingerprint(stage.stage(), "upstream", changed, stage),
             p.key() + " changes how stage " + stage.stage() + " runs, not what it makes");
       }
-      assertNotEquals(before, StageRunner.fingerprint(stage.stage(), "other upstream", defaults, stage));
+      assertNotEquals(
+          before, StageRunner.fingerprint(stage.stage(), "other upstream", defaults, stage));
     }
   }
 
@@ -48,7 +63,8 @@ class StageFingerprintTest {
   void everyKeyIsReadBySomeStageOrByThePipeline() {
     Set<Param<?>> read = new HashSet<>(PIPELINE_KEYS);
     for (StageParams stage : STAGES) {
-      if (stage != ReportStage.PARAMS) { // the report shows every key; that says nothing of who uses it
+      if (stage
+          != ReportStage.PARAMS) { // the report shows every key; that says nothing of who uses it
         read.addAll(stage.all());
       }
     }
@@ -59,10 +75,13 @@ class StageFingerprintTest {
 
   @Test
   void aStageThatReadsAKeyItDidNotDeclareFails() {
-    RunConfig seen = RunConfig.defaults().readableOnly("stage evaluate", EvaluateStage.PARAMS.all());
+    RunConfig seen =
+        RunConfig.defaults().readableOnly("stage evaluate", EvaluateStage.PARAMS.all());
     assertEquals(200, seen.get(Params.EVALUATION_LATENCY_CALLS));
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> seen.get(Params.STUDENTS_EPOCHS));
-    assertTrue(e.getMessage().startsWith("stage evaluate reads students.epochs without declaring it"),
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> seen.get(Params.STUDENTS_EPOCHS));
+    assertTrue(
+        e.getMessage().startsWith("stage evaluate reads students.epochs without declaring it"),
         e.getMessage());
   }
 
@@ -90,6 +109,7 @@ class StageFingerprintTest {
     if (d == null || d instanceof String) {
       return "\"/tmp/other-" + p.name() + "\"";
     }
-    throw new AssertionError("no other value for " + p.key() + " (default " + d + "): teach this test one");
+    throw new AssertionError(
+        "no other value for " + p.key() + " (default " + d + "): teach this test one");
   }
 }

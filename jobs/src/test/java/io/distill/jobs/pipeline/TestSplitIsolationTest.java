@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import io.distill.dataset.EmbeddedMnist;
 import io.distill.core.LocalSpark;
+import io.distill.dataset.EmbeddedMnist;
 import io.distill.jobs.config.RunConfig;
 import io.distill.student.ModelMetrics;
 import java.nio.file.Path;
@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Nothing is trained or chosen on the test split's labels: the same run with the test labels scrambled (each digit
- * moved to the next) trains the same teacher and the same students, parameter for parameter, keeps the same epochs,
- * and only the test figures differ.
+ * Nothing is trained or chosen on the test split's labels: the same run with the test labels
+ * scrambled (each digit moved to the next) trains the same teacher and the same students, parameter
+ * for parameter, keeps the same epochs, and only the test figures differ.
  */
 class TestSplitIsolationTest {
   @TempDir Path dir;
@@ -33,21 +33,32 @@ class TestSplitIsolationTest {
     EmbeddedMnist.train().write().parquet(honest.resolve("train").toString());
     EmbeddedMnist.test().write().parquet(honest.resolve("test").toString());
     EmbeddedMnist.train().write().parquet(scrambled.resolve("train").toString());
-    EmbeddedMnist.test().withColumn("label", functions.expr("(label + 1) % 10")).write()
+    EmbeddedMnist.test()
+        .withColumn("label", functions.expr("(label + 1) % 10"))
+        .write()
         .parquet(scrambled.resolve("test").toString());
 
     List<ModelMetrics> a = run(spark, honest, dir.resolve("run-honest"));
     List<ModelMetrics> b = run(spark, scrambled, dir.resolve("run-scrambled"));
 
-    for (String model : List.of("teacher/model.zip", "students/16-distilled/model.zip",
-        "students/16-baseline/model.zip")) {
-      MultiLayerNetwork x = ModelSerializer.restoreMultiLayerNetwork(dir.resolve("run-honest").resolve(model).toFile());
-      MultiLayerNetwork y = ModelSerializer.restoreMultiLayerNetwork(
-          dir.resolve("run-scrambled").resolve(model).toFile());
+    for (String model :
+        List.of(
+            "teacher/model.zip",
+            "students/16-distilled/model.zip",
+            "students/16-baseline/model.zip")) {
+      MultiLayerNetwork x =
+          ModelSerializer.restoreMultiLayerNetwork(
+              dir.resolve("run-honest").resolve(model).toFile());
+      MultiLayerNetwork y =
+          ModelSerializer.restoreMultiLayerNetwork(
+              dir.resolve("run-scrambled").resolve(model).toFile());
       assertArrayEquals(x.params().toFloatVector(), y.params().toFloatVector(), model);
     }
-    assertEquals(a.stream().map(ModelMetrics::epochs).toList(), b.stream().map(ModelMetrics::epochs).toList());
-    // The test figures do read the labels: with every label moved, nearly every prediction is an error.
+    assertEquals(
+        a.stream().map(ModelMetrics::epochs).toList(),
+        b.stream().map(ModelMetrics::epochs).toList());
+    // The test figures do read the labels: with every label moved, nearly every prediction is an
+    // error.
     for (int i = 0; i < a.size(); i++) {
       assertEquals(a.get(i).teacherAgreement(), b.get(i).teacherAgreement(), 0.0, a.get(i).model());
       assertNotEquals(a.get(i).testErrors(), b.get(i).testErrors(), a.get(i).model());
@@ -55,9 +66,18 @@ class TestSplitIsolationTest {
   }
 
   private static List<ModelMetrics> run(SparkSession spark, Path data, Path run) {
-    RunConfig config = RunConfig.load(null, List.of("run.dir=" + run, "data.input=" + data, "teacher.model=null",
-        "teacher.hidden=[32]", "teacher.epochs=2", "soft-labels.transfer-copies=0", "students.epochs=2",
-        "students.sizes=[{name=\"16\", hidden=[16], temperature=4}]"));
+    RunConfig config =
+        RunConfig.load(
+            null,
+            List.of(
+                "run.dir=" + run,
+                "data.input=" + data,
+                "teacher.model=null",
+                "teacher.hidden=[32]",
+                "teacher.epochs=2",
+                "soft-labels.transfer-copies=0",
+                "students.epochs=2",
+                "students.sizes=[{name=\"16\", hidden=[16], temperature=4}]"));
     return DistillPipeline.of(spark, config).execute().metrics();
   }
 }

@@ -28,32 +28,70 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RunReportTest {
   static final long EXAMPLES = 10_000;
+
   /** size, parameters, baseline errors, distilled errors. */
   static final Object[][] SIZES = {
-      {"30x30", 24_790L, 310L, 262L},
-      {"100x100", 89_610L, 205L, 151L},
-      {"300x300", 328_810L, 160L, 97L},
-      {"800x800", 1_276_810L, 143L, 81L},
+    {"30x30", 24_790L, 310L, 262L},
+    {"100x100", 89_610L, 205L, 151L},
+    {"300x300", 328_810L, 160L, 97L},
+    {"800x800", 1_276_810L, 143L, 81L},
   };
+
   static final long TEACHER_ERRORS = 69;
   static final long TEACHER_PARAMETERS = 2_395_210;
 
   @TempDir Path dir;
 
-  static ModelMetrics model(String name, String role, String size, double temperature, double alpha, long parameters,
-      long errors, double agreement, double kl, double trainingSeconds) {
+  static ModelMetrics model(
+      String name,
+      String role,
+      String size,
+      double temperature,
+      double alpha,
+      long parameters,
+      long errors,
+      double agreement,
+      double kl,
+      double trainingSeconds) {
     double p50 = 0.02 + parameters * 2e-7;
-    return new ModelMetrics(name, role, size, temperature, alpha, parameters, parameters * 4 + 1_850, 2.0 * parameters,
-        EXAMPLES, errors, 1 - (double) errors / EXAMPLES, agreement, kl, p50, p50 * 1.7, 3e7 / (300 + parameters / 100.0),
-        trainingSeconds, 20);
+    return new ModelMetrics(
+        name,
+        role,
+        size,
+        temperature,
+        alpha,
+        parameters,
+        parameters * 4 + 1_850,
+        2.0 * parameters,
+        EXAMPLES,
+        errors,
+        1 - (double) errors / EXAMPLES,
+        agreement,
+        kl,
+        p50,
+        p50 * 1.7,
+        3e7 / (300 + parameters / 100.0),
+        trainingSeconds,
+        20);
   }
 
   static ModelMetrics teacher(long errors) {
-    return model("teacher", ModelMetrics.TEACHER, "1200x1200", Double.NaN, 1, TEACHER_PARAMETERS, errors, 1, 0,
+    return model(
+        "teacher",
+        ModelMetrics.TEACHER,
+        "1200x1200",
+        Double.NaN,
+        1,
+        TEACHER_PARAMETERS,
+        errors,
+        1,
+        0,
         1_830.4);
   }
 
-  /** The teacher and four sizes × (distilled, baseline), as a sweep over MNIST would report them. */
+  /**
+   * The teacher and four sizes × (distilled, baseline), as a sweep over MNIST would report them.
+   */
   static List<ModelMetrics> realistic() {
     List<ModelMetrics> metrics = new ArrayList<>();
     metrics.add(teacher(TEACHER_ERRORS));
@@ -62,10 +100,30 @@ class RunReportTest {
       long params = (Long) s[1];
       long base = (Long) s[2];
       long dist = (Long) s[3];
-      metrics.add(model(size + "-distilled", ModelMetrics.DISTILLED, size, 20, 0.1, params, dist,
-          1 - (dist + TEACHER_ERRORS) / 2.0 / EXAMPLES, 0.02 + dist / 10_000.0, 60 + params / 5_000.0));
-      metrics.add(model(size + "-baseline", ModelMetrics.BASELINE, size, Double.NaN, 1, params, base,
-          1 - (base + TEACHER_ERRORS) / 1.5 / EXAMPLES, 0.05 + base / 5_000.0, 55 + params / 5_000.0));
+      metrics.add(
+          model(
+              size + "-distilled",
+              ModelMetrics.DISTILLED,
+              size,
+              20,
+              0.1,
+              params,
+              dist,
+              1 - (dist + TEACHER_ERRORS) / 2.0 / EXAMPLES,
+              0.02 + dist / 10_000.0,
+              60 + params / 5_000.0));
+      metrics.add(
+          model(
+              size + "-baseline",
+              ModelMetrics.BASELINE,
+              size,
+              Double.NaN,
+              1,
+              params,
+              base,
+              1 - (base + TEACHER_ERRORS) / 1.5 / EXAMPLES,
+              0.05 + base / 5_000.0,
+              55 + params / 5_000.0));
     }
     return metrics;
   }
@@ -76,9 +134,14 @@ class RunReportTest {
     stages.put("train-teacher", 1830.4);
     stages.put("soft-labels", 95.3);
     stages.put("sweep", 2410.0);
-    return new RunReport.RunFacts("r-2026-01-17", "file:/data/runs/r-2026-01-17", "MNIST, 60,000 train / 10,000 test",
-        "784-1200-1200-10, trained by this run", stages,
-        Map.of("soft-labels", new StageWork("rows labelled", 70_000, 70_000 * 4_790_420.0)), "distill {\n  temperature = 20\n  alpha = 0.1\n  sizes = [\"30x30\", \"100x100\"]\n}\n");
+    return new RunReport.RunFacts(
+        "r-2026-01-17",
+        "file:/data/runs/r-2026-01-17",
+        "MNIST, 60,000 train / 10,000 test",
+        "784-1200-1200-10, trained by this run",
+        stages,
+        Map.of("soft-labels", new StageWork("rows labelled", 70_000, 70_000 * 4_790_420.0)),
+        "distill {\n  temperature = 20\n  alpha = 0.1\n  sizes = [\"30x30\", \"100x100\"]\n}\n");
   }
 
   static String gain(long base, long dist) {
@@ -92,21 +155,27 @@ class RunReportTest {
   /** The main table's row for a size, split into trimmed cells (cell 0 is the size). */
   static List<String> row(String markdown, String first) {
     List<String> rows = markdown.lines().filter(l -> l.startsWith("| " + first + " |")).toList();
-    assertEquals(2, rows.size(), "one row per size in the main table and one in the cost table: " + rows);
+    assertEquals(
+        2, rows.size(), "one row per size in the main table and one in the cost table: " + rows);
     String line = rows.get(0);
-    return Arrays.stream(line.substring(1, line.length() - 1).split("\\|")).map(String::trim).toList();
+    return Arrays.stream(line.substring(1, line.length() - 1).split("\\|"))
+        .map(String::trim)
+        .toList();
   }
 
   @Test
   void writesMarkdownHtmlAndAChartThatShowsTheRun() throws Exception {
     List<ModelMetrics> metrics = realistic();
-    RunReport.Output out = RunReport.of(facts(), metrics).writeTo(dir.resolve("report").toString(),
-        new Configuration());
+    RunReport.Output out =
+        RunReport.of(facts(), metrics)
+            .writeTo(dir.resolve("report").toString(), new Configuration());
 
     Path report = dir.resolve("report");
     try (Stream<Path> files = Files.list(report)) {
-      assertEquals(Set.of("report.md", "report.html", "accuracy-vs-parameters.png"),
-          new HashSet<>(files.map(p -> p.getFileName().toString()).toList()), "no .crc or temporary files");
+      assertEquals(
+          Set.of("report.md", "report.html", "accuracy-vs-parameters.png"),
+          new HashSet<>(files.map(p -> p.getFileName().toString()).toList()),
+          "no .crc or temporary files");
     }
     assertTrue(out.markdown().endsWith("/report/report.md"), out.markdown());
     assertTrue(out.chart().startsWith("file:"), out.chart());
@@ -122,12 +191,14 @@ class RunReportTest {
     for (ModelMetrics m : metrics) {
       Point2D p = chart.pixel(m.parameters(), m.testAccuracy());
       assertTrue(chart.plotArea().contains(p), m.model() + " is inside the plot: " + p);
-      int expected = switch (m.role()) {
-        case ModelMetrics.DISTILLED -> AccuracyChart.DISTILLED_COLOR.getRGB();
-        case ModelMetrics.BASELINE -> AccuracyChart.BASELINE_COLOR.getRGB();
-        default -> AccuracyChart.TEACHER_COLOR.getRGB();
-      };
-      assertEquals(hex(expected), hex(png.getRGB((int) p.getX(), (int) p.getY())), "marker of " + m.model());
+      int expected =
+          switch (m.role()) {
+            case ModelMetrics.DISTILLED -> AccuracyChart.DISTILLED_COLOR.getRGB();
+            case ModelMetrics.BASELINE -> AccuracyChart.BASELINE_COLOR.getRGB();
+            default -> AccuracyChart.TEACHER_COLOR.getRGB();
+          };
+      assertEquals(
+          hex(expected), hex(png.getRGB((int) p.getX(), (int) p.getY())), "marker of " + m.model());
       if (m.role().equals(ModelMetrics.DISTILLED)) {
         distilled.add(p);
       }
@@ -135,14 +206,21 @@ class RunReportTest {
     distilled.sort((a, b) -> Double.compare(a.getX(), b.getX()));
     for (int i = 1; i < distilled.size(); i++) { // the line between consecutive distilled students
       for (double f : new double[] {0.3, 0.5, 0.7}) {
-        double x = distilled.get(i - 1).getX() + f * (distilled.get(i).getX() - distilled.get(i - 1).getX());
-        double y = distilled.get(i - 1).getY() + f * (distilled.get(i).getY() - distilled.get(i - 1).getY());
-        assertTrue(near(png, x, y, AccuracyChart.DISTILLED_COLOR.getRGB()),
+        double x =
+            distilled.get(i - 1).getX()
+                + f * (distilled.get(i).getX() - distilled.get(i - 1).getX());
+        double y =
+            distilled.get(i - 1).getY()
+                + f * (distilled.get(i).getY() - distilled.get(i - 1).getY());
+        assertTrue(
+            near(png, x, y, AccuracyChart.DISTILLED_COLOR.getRGB()),
             "the distilled line passes " + x + "," + y);
       }
     }
-    assertTrue(count(png, AccuracyChart.DISTILLED_COLOR.getRGB()) > 300, "the distilled line is drawn");
-    assertTrue(count(png, AccuracyChart.BASELINE_COLOR.getRGB()) > 200, "the baseline line is drawn");
+    assertTrue(
+        count(png, AccuracyChart.DISTILLED_COLOR.getRGB()) > 300, "the distilled line is drawn");
+    assertTrue(
+        count(png, AccuracyChart.BASELINE_COLOR.getRGB()) > 200, "the baseline line is drawn");
     assertTrue(count(png, AccuracyChart.TEACHER_COLOR.getRGB()) > 40, "the teacher is drawn");
     assertTrue(distinctColours(png) > 50, "antialiased lines and text: " + distinctColours(png));
     assertEquals(0xFFFFFFFF, png.getRGB(2, 2), "white background");
@@ -155,27 +233,38 @@ class RunReportTest {
       long base = (Long) s[2];
       long dist = (Long) s[3];
       List<String> cells = row(md, size);
-      assertEquals(String.format(Locale.ROOT, "%,d", (Long) s[1]), cells.get(1), size + " parameters");
+      assertEquals(
+          String.format(Locale.ROOT, "%,d", (Long) s[1]), cells.get(1), size + " parameters");
       assertTrue(cells.get(2).startsWith(base + " ("), cells.get(2));
-      assertTrue(cells.get(3).startsWith(dist + " (") && cells.get(3).endsWith("T=20, α=0.1"), cells.get(3));
+      assertTrue(
+          cells.get(3).startsWith(dist + " (") && cells.get(3).endsWith("T=20, α=0.1"),
+          cells.get(3));
       assertEquals(gain(base, dist), cells.get(4), size + " gain");
       assertEquals(gap(base, dist, TEACHER_ERRORS), cells.get(5), size + " gap closed");
     }
     assertEquals("62", gain(143, 81));
     assertEquals("83.8%", gap(143, 81, 69)); // 62 / 74, by hand
-    assertTrue(md.contains("| **teacher 1200x1200** | **2,395,210** | **—** | **69 (99.31%)** |"), md);
+    assertTrue(
+        md.contains("| **teacher 1200x1200** | **2,395,210** | **—** | **69 (99.31%)** |"), md);
     assertTrue(md.contains("### What each size costs"), md);
     for (ModelMetrics m : metrics) {
       if (m.role().equals(ModelMetrics.DISTILLED)) {
-        assertTrue(md.contains("| " + m.size() + " | " + String.format(Locale.ROOT, "%,d | %,d |", m.parameters(),
-            m.serializedBytes())), "cost row of " + m.size() + ": " + md);
+        assertTrue(
+            md.contains(
+                "| "
+                    + m.size()
+                    + " | "
+                    + String.format(
+                        Locale.ROOT, "%,d | %,d |", m.parameters(), m.serializedBytes())),
+            "cost row of " + m.size() + ": " + md);
       }
     }
     for (String stage : List.of("import-mnist", "train-teacher", "soft-labels", "sweep")) {
       assertTrue(md.contains("| " + stage + " |"), stage);
     }
     assertTrue(md.contains("| **total** | **4,377.2** | **100.0%** |  |  |  |"), md);
-    // Where the time goes: 70,000 rows in 95.3 s; 70,000 × 4,790,420 flops / 95.3 s = 3.52 GFLOP/s; no work given: —.
+    // Where the time goes: 70,000 rows in 95.3 s; 70,000 × 4,790,420 flops / 95.3 s = 3.52 GFLOP/s;
+    // no work given: —.
     assertTrue(md.contains("| soft-labels | 95.3 | 2.2% | 70,000 rows labelled | 735 | 3.5 |"), md);
     assertTrue(md.contains("| sweep | 2,410.0 | 55.1% | — | — | — |"), md);
     assertTrue(md.contains("| Teacher errors | 67 | 69 |"), md);
@@ -183,9 +272,12 @@ class RunReportTest {
     assertTrue(md.contains("| 800x800 student, distilled | 74 (T=20) | 81 (T=20, α=0.1) |"), md);
     assertTrue(md.contains("| Gap closed | 91.1% | 83.8% |"), md); // Hinton: 72 / 79
     assertTrue(md.contains("![") && md.contains("](accuracy-vs-parameters.png)"), md);
-    assertTrue(md.contains("```\ndistill {\n  temperature = 20\n"), "the configuration verbatim: " + md);
+    assertTrue(
+        md.contains("```\ndistill {\n  temperature = 20\n"), "the configuration verbatim: " + md);
     for (ModelMetrics m : metrics) {
-      assertTrue(md.contains("| " + m.model() + " | " + m.role() + " | " + m.size() + " |"), "full table: " + m);
+      assertTrue(
+          md.contains("| " + m.model() + " | " + m.role() + " | " + m.size() + " |"),
+          "full table: " + m);
     }
 
     // The HTML: the same content, standalone, with the chart beside it.
@@ -193,12 +285,19 @@ class RunReportTest {
     assertTrue(html.startsWith("<!DOCTYPE html>"), html);
     assertTrue(html.contains("<img src=\"accuracy-vs-parameters.png\""), html);
     assertTrue(html.contains("<style>"), html);
-    assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<link")
-        || html.contains("<script"), "no external resources");
+    assertFalse(
+        html.contains("http://")
+            || html.contains("https://")
+            || html.contains("<link")
+            || html.contains("<script"),
+        "no external resources");
     for (Object[] s : SIZES) {
       String size = (String) s[0];
       assertTrue(html.contains("<td>" + size + "</td>"), size);
-      assertTrue(html.contains("<td class=\"num\">" + gap((Long) s[2], (Long) s[3], TEACHER_ERRORS) + "</td>"), size);
+      assertTrue(
+          html.contains(
+              "<td class=\"num\">" + gap((Long) s[2], (Long) s[3], TEACHER_ERRORS) + "</td>"),
+          size);
     }
     assertTrue(html.contains("91.1%") && html.contains("temperature = 20"), html);
   }
@@ -207,13 +306,33 @@ class RunReportTest {
   void htmlAndMarkdownEscapeModelNames() {
     List<ModelMetrics> metrics = new ArrayList<>(realistic());
     ModelMetrics d = metrics.get(1);
-    metrics.set(1, new ModelMetrics("30x30-distilled<script>alert('x') & co</script>", d.role(), d.size(),
-        d.temperature(), d.alpha(), d.parameters(), d.serializedBytes(), d.forwardFlops(), d.testExamples(), d.testErrors(),
-        d.testAccuracy(), d.teacherAgreement(), d.meanKlToTeacher(), d.latencyP50Millis(), d.latencyP95Millis(),
-        d.throughputPerSecond(), d.trainingSeconds(), d.epochs()));
-    RunReport report = RunReport.of(new RunReport.RunFacts("<b>run</b>", null, null, null, null, "a = \"<x>\"\n"), metrics);
+    metrics.set(
+        1,
+        new ModelMetrics(
+            "30x30-distilled<script>alert('x') & co</script>",
+            d.role(),
+            d.size(),
+            d.temperature(),
+            d.alpha(),
+            d.parameters(),
+            d.serializedBytes(),
+            d.forwardFlops(),
+            d.testExamples(),
+            d.testErrors(),
+            d.testAccuracy(),
+            d.teacherAgreement(),
+            d.meanKlToTeacher(),
+            d.latencyP50Millis(),
+            d.latencyP95Millis(),
+            d.throughputPerSecond(),
+            d.trainingSeconds(),
+            d.epochs()));
+    RunReport report =
+        RunReport.of(
+            new RunReport.RunFacts("<b>run</b>", null, null, null, null, "a = \"<x>\"\n"), metrics);
     String html = report.html();
-    assertTrue(html.contains("30x30-distilled&lt;script&gt;alert('x') &amp; co&lt;/script&gt;"), html);
+    assertTrue(
+        html.contains("30x30-distilled&lt;script&gt;alert('x') &amp; co&lt;/script&gt;"), html);
     assertFalse(html.contains("<script") || html.contains("<b>"), html);
     assertTrue(html.contains("<title>Distillation run &lt;b&gt;run&lt;/b&gt;</title>"), html);
     assertTrue(html.contains("a = &quot;&lt;x&gt;&quot;"), html);
@@ -236,20 +355,27 @@ class RunReportTest {
       long base = (Long) s[2];
       long dist = (Long) s[3];
       assertEquals(base - dist, size.gain(), size.size());
-      assertEquals((double) (base - dist) / (base - TEACHER_ERRORS), size.gapClosed().getAsDouble(), 1e-12);
+      assertEquals(
+          (double) (base - dist) / (base - TEACHER_ERRORS), size.gapClosed().getAsDouble(), 1e-12);
       assertEquals(size.size() + "-distilled", size.distilled().model());
       assertEquals(size.size() + "-baseline", size.baseline().model());
     }
-    assertEquals(62.0 / 74.0, summary.find("800x800").orElseThrow().gapClosed().getAsDouble(), 1e-12);
+    assertEquals(
+        62.0 / 74.0, summary.find("800x800").orElseThrow().gapClosed().getAsDouble(), 1e-12);
 
-    // A teacher no better than a baseline leaves no gap to close: n/a (denominator 0 for 800x800, < 0 for 300x300).
+    // A teacher no better than a baseline leaves no gap to close: n/a (denominator 0 for 800x800, <
+    // 0 for 300x300).
     List<ModelMetrics> weakTeacher = new ArrayList<>(realistic());
     weakTeacher.set(0, teacher(143));
     RunSummary weak = RunSummary.of(weakTeacher);
     assertTrue(weak.find("800x800").orElseThrow().gapClosed().isEmpty());
     assertEquals("n/a", weak.find("800x800").orElseThrow().gapClosedText());
-    assertEquals(62, weak.find("800x800").orElseThrow().gain(), "the gain does not need the teacher");
-    assertEquals((205.0 - 151) / (205 - 143), weak.find("100x100").orElseThrow().gapClosed().getAsDouble(), 1e-12);
+    assertEquals(
+        62, weak.find("800x800").orElseThrow().gain(), "the gain does not need the teacher");
+    assertEquals(
+        (205.0 - 151) / (205 - 143),
+        weak.find("100x100").orElseThrow().gapClosed().getAsDouble(),
+        1e-12);
     List<ModelMetrics> weaker = new ArrayList<>(realistic());
     weaker.set(0, teacher(170));
     assertTrue(RunSummary.of(weaker).find("300x300").orElseThrow().gapClosed().isEmpty());
@@ -269,33 +395,73 @@ class RunReportTest {
   void unpairedStudentsAndDuplicateNamesAreRefusedByName() {
     List<ModelMetrics> noBaseline = new ArrayList<>(realistic());
     noBaseline.removeIf(m -> m.model().equals("300x300-baseline"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(noBaseline));
-    assertTrue(e.getMessage().contains("size 300x300 has a distilled student ('300x300-distilled') but no baseline"),
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> RunSummary.of(noBaseline));
+    assertTrue(
+        e.getMessage()
+            .contains("size 300x300 has a distilled student ('300x300-distilled') but no baseline"),
         e.getMessage());
 
     List<ModelMetrics> noDistilled = new ArrayList<>(realistic());
     noDistilled.removeIf(m -> m.model().equals("100x100-distilled"));
-    e = assertThrows(IllegalArgumentException.class,
-        () -> RunReport.of(facts(), noDistilled).writeTo(dir.toString(), new Configuration()));
-    assertTrue(e.getMessage().contains("size 100x100 has a baseline student ('100x100-baseline') but no distilled"),
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> RunReport.of(facts(), noDistilled).writeTo(dir.toString(), new Configuration()));
+    assertTrue(
+        e.getMessage()
+            .contains("size 100x100 has a baseline student ('100x100-baseline') but no distilled"),
         e.getMessage());
     assertFalse(Files.exists(dir.resolve("report.md")), "nothing is written for refused metrics");
 
     List<ModelMetrics> duplicate = new ArrayList<>(realistic());
     ModelMetrics b = duplicate.get(2);
-    duplicate.set(2, new ModelMetrics("30x30-distilled", b.role(), b.size(), b.temperature(), b.alpha(),
-        b.parameters(), b.serializedBytes(), b.forwardFlops(), b.testExamples(), b.testErrors(), b.testAccuracy(), b.teacherAgreement(),
-        b.meanKlToTeacher(), b.latencyP50Millis(), b.latencyP95Millis(), b.throughputPerSecond(),
-        b.trainingSeconds(), b.epochs()));
+    duplicate.set(
+        2,
+        new ModelMetrics(
+            "30x30-distilled",
+            b.role(),
+            b.size(),
+            b.temperature(),
+            b.alpha(),
+            b.parameters(),
+            b.serializedBytes(),
+            b.forwardFlops(),
+            b.testExamples(),
+            b.testErrors(),
+            b.testAccuracy(),
+            b.teacherAgreement(),
+            b.meanKlToTeacher(),
+            b.latencyP50Millis(),
+            b.latencyP95Millis(),
+            b.throughputPerSecond(),
+            b.trainingSeconds(),
+            b.epochs()));
     e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(duplicate));
     assertTrue(e.getMessage().contains("Duplicate model name '30x30-distilled'"), e.getMessage());
 
     List<ModelMetrics> twoTeachers = new ArrayList<>(realistic());
     ModelMetrics t = teacher(70);
-    twoTeachers.add(new ModelMetrics("teacher-2", t.role(), t.size(), t.temperature(), t.alpha(), t.parameters(),
-        t.serializedBytes(), t.forwardFlops(), t.testExamples(), t.testErrors(), t.testAccuracy(), t.teacherAgreement(),
-        t.meanKlToTeacher(), t.latencyP50Millis(), t.latencyP95Millis(), t.throughputPerSecond(),
-        t.trainingSeconds(), t.epochs()));
+    twoTeachers.add(
+        new ModelMetrics(
+            "teacher-2",
+            t.role(),
+            t.size(),
+            t.temperature(),
+            t.alpha(),
+            t.parameters(),
+            t.serializedBytes(),
+            t.forwardFlops(),
+            t.testExamples(),
+            t.testErrors(),
+            t.testAccuracy(),
+            t.teacherAgreement(),
+            t.meanKlToTeacher(),
+            t.latencyP50Millis(),
+            t.latencyP95Millis(),
+            t.throughputPerSecond(),
+            t.trainingSeconds(),
+            t.epochs()));
     e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(twoTeachers));
     assertTrue(e.getMessage().contains("two teachers, 'teacher' and 'teacher-2'"), e.getMessage());
 
@@ -306,9 +472,27 @@ class RunReportTest {
 
     List<ModelMetrics> otherSplit = new ArrayList<>(realistic());
     ModelMetrics o = otherSplit.get(3);
-    otherSplit.set(3, new ModelMetrics(o.model(), o.role(), o.size(), o.temperature(), o.alpha(), o.parameters(),
-        o.serializedBytes(), o.forwardFlops(), 1_000, o.testErrors(), o.testAccuracy(), o.teacherAgreement(), o.meanKlToTeacher(),
-        o.latencyP50Millis(), o.latencyP95Millis(), o.throughputPerSecond(), o.trainingSeconds(), o.epochs()));
+    otherSplit.set(
+        3,
+        new ModelMetrics(
+            o.model(),
+            o.role(),
+            o.size(),
+            o.temperature(),
+            o.alpha(),
+            o.parameters(),
+            o.serializedBytes(),
+            o.forwardFlops(),
+            1_000,
+            o.testErrors(),
+            o.testAccuracy(),
+            o.teacherAgreement(),
+            o.meanKlToTeacher(),
+            o.latencyP50Millis(),
+            o.latencyP95Millis(),
+            o.throughputPerSecond(),
+            o.trainingSeconds(),
+            o.epochs()));
     e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(otherSplit));
     assertTrue(e.getMessage().contains("1000 (100x100-distilled)"), e.getMessage());
   }
@@ -320,16 +504,24 @@ class RunReportTest {
     List<ModelMetrics> oneSize = realistic().subList(0, 3);
     RunReport.Output out = RunReport.of(facts(), oneSize).writeTo(uri, new Configuration());
     String md = Files.readString(dir.resolve("runs/r1/report/report.md"));
-    assertTrue(md.contains("| 30x30 |") && !md.contains("| 800x800 |"), "the second report replaced the first");
+    assertTrue(
+        md.contains("| 30x30 |") && !md.contains("| 800x800 |"),
+        "the second report replaced the first");
     try (Stream<Path> files = Files.list(dir.resolve("runs/r1/report"))) {
       assertEquals(3, files.count());
     }
     assertTrue(out.directory().startsWith("file:"), out.directory());
 
     Files.writeString(dir.resolve("a-file"), "x");
-    Exception e = assertThrows(java.io.UncheckedIOException.class,
-        () -> RunReport.of(facts(), realistic()).writeTo(dir.resolve("a-file").toString(), new Configuration()));
-    assertTrue(e.getMessage().contains("a-file") && e.getMessage().contains("not a directory"), e.getMessage());
+    Exception e =
+        assertThrows(
+            java.io.UncheckedIOException.class,
+            () ->
+                RunReport.of(facts(), realistic())
+                    .writeTo(dir.resolve("a-file").toString(), new Configuration()));
+    assertTrue(
+        e.getMessage().contains("a-file") && e.getMessage().contains("not a directory"),
+        e.getMessage());
   }
 
   static String hex(int rgb) {
