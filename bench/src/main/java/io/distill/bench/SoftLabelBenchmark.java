@@ -12,6 +12,7 @@ import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.IntFunction;
 import org.apache.hadoop.conf.Configuration;
@@ -263,7 +264,7 @@ public final class SoftLabelBenchmark {
             .toRdd()
             .toJavaRDD()
             .mapPartitions(
-                (java.util.Iterator<InternalRow> it) -> {
+                (Iterator<InternalRow> it) -> {
                   float[] x = new float[batch * 784];
                   long count = 0;
                   while (it.hasNext()) {

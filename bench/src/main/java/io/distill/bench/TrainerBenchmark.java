@@ -12,9 +12,11 @@ import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -50,7 +52,7 @@ public final class TrainerBenchmark {
     }
     int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     int[] periods =
-        java.util.Arrays.stream((args.length > 3 ? args[3] : "5,20,50").split(","))
+        Arrays.stream((args.length > 3 ? args[3] : "5,20,50").split(","))
             .mapToInt(Integer::parseInt)
             .toArray();
     SparkSession spark = SparkSession.builder().appName("distill: trainer benchmark").getOrCreate();
@@ -107,7 +109,7 @@ public final class TrainerBenchmark {
                 .execute()) {
       for (int batch : BATCHES) {
         List<DataSet> minibatches = minibatches(sample, batch);
-        java.util.function.IntFunction<BareLoops.Stream> fit =
+        IntFunction<BareLoops.Stream> fit =
             s -> {
               MultiLayerNetwork net = new MultiLayerNetwork(conf.clone());
               net.init();

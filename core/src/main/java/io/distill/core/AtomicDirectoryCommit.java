@@ -1,10 +1,17 @@
 package io.distill.core;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -142,7 +149,7 @@ public final class AtomicDirectoryCommit {
   }
 
   /** {@link #commit()}, calling {@code afterStep} after each step. */
-  void commit(java.util.function.Consumer<Step> afterStep) {
+  void commit(Consumer<Step> afterStep) {
     if (finished) {
       throw new IllegalStateException("Commit of " + target + " already finished");
     }
@@ -150,10 +157,10 @@ public final class AtomicDirectoryCommit {
         new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
     Path journal = journal(target);
     try {
-      try (java.io.OutputStream out = fs.create(journal, true)) {
+      try (OutputStream out = fs.create(journal, true)) {
         out.write(
             (JOURNAL_TEMPORARY + temporary + "\n" + JOURNAL_PREVIOUS + previous + "\n")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                .getBytes(StandardCharsets.UTF_8));
       }
       afterStep.accept(Step.JOURNAL_WRITTEN);
       boolean replaced = fs.exists(target);
@@ -216,14 +223,14 @@ public final class AtomicDirectoryCommit {
       if (!fs.exists(root)) {
         return 0;
       }
-      List<Path> dirs = new java.util.ArrayList<>(List.of(fs.makeQualified(root)));
-      for (org.apache.hadoop.fs.FileStatus child : fs.listStatus(root)) {
+      List<Path> dirs = new ArrayList<>(List.of(fs.makeQualified(root)));
+      for (FileStatus child : fs.listStatus(root)) {
         if (child.isDirectory() && !child.getPath().getName().startsWith(".")) {
           dirs.add(child.getPath());
         }
       }
       for (Path d : dirs) {
-        for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(d)) {
+        for (FileStatus f : fs.listStatus(d)) {
           String name = f.getPath().getName();
           if (f.isFile() && name.startsWith(".") && name.endsWith(".publish")) {
             Path target = new Path(d, name.substring(1, name.length() - ".publish".length()));
@@ -247,10 +254,8 @@ public final class AtomicDirectoryCommit {
     }
     Path temporary = null;
     Path previous = null;
-    try (java.io.BufferedReader in =
-        new java.io.BufferedReader(
-            new java.io.InputStreamReader(
-                fs.open(journal), java.nio.charset.StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(fs.open(journal), StandardCharsets.UTF_8))) {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         if (line.startsWith(JOURNAL_TEMPORARY)) {
           temporary = new Path(line.substring(JOURNAL_TEMPORARY.length()));

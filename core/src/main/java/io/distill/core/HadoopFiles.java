@@ -2,16 +2,31 @@ package io.distill.core;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Properties;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.SparkException;
 
 /** Small helpers over Hadoop FileSystem paths and Spark failures shared by the jobs. */
@@ -34,7 +49,7 @@ public final class HadoopFiles {
         digest.update(buffer, 0, n);
       }
       return HexFormat.of().formatHex(digest.digest());
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw new IllegalArgumentException(path + " does not exist (" + e.getMessage() + ")", e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + path + " to hash it: " + e.getMessage(), e);
@@ -53,8 +68,7 @@ public final class HadoopFiles {
       InputStream in =
           HadoopFiles.class.getResourceAsStream(name.startsWith("/") ? name : "/" + name);
       if (in == null) {
-        throw new java.io.FileNotFoundException(
-            "No resource " + name + " on the classpath (" + path + ")");
+        throw new FileNotFoundException("No resource " + name + " on the classpath (" + path + ")");
       }
       return in;
     }
@@ -64,7 +78,7 @@ public final class HadoopFiles {
 
   /** The sha256 of a string's UTF-8 bytes, in hex. */
   public static String sha256Hex(String text) {
-    return sha256Hex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The sha256 of bytes, in hex. */
@@ -85,17 +99,16 @@ public final class HadoopFiles {
   public static String sha256Tree(String dir, Configuration conf) {
     Path root = new Path(dir);
     try {
-      org.apache.hadoop.fs.FileSystem fs = root.getFileSystem(conf);
-      java.util.List<String> hashes = new java.util.ArrayList<>();
-      org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it =
-          fs.listFiles(root, true);
+      FileSystem fs = root.getFileSystem(conf);
+      List<String> hashes = new ArrayList<>();
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
       while (it.hasNext()) {
         Path p = it.next().getPath();
         if (!p.getName().startsWith(".") && !p.getName().startsWith("_")) {
           hashes.add(sha256(p.toString(), conf));
         }
       }
-      java.util.Collections.sort(hashes);
+      Collections.sort(hashes);
       return sha256Hex(String.join("\n", hashes));
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot list " + dir + " to hash it: " + e.getMessage(), e);
@@ -128,27 +141,21 @@ public final class HadoopFiles {
       String path, Configuration conf, boolean withoutChecksum, FileWriter writer) {
     Path target = new Path(path);
     try {
-      org.apache.hadoop.fs.FileSystem fs = target.getFileSystem(conf);
-      org.apache.hadoop.fs.FileSystem out =
-          withoutChecksum && fs instanceof org.apache.hadoop.fs.ChecksumFileSystem c
-              ? c.getRawFileSystem()
-              : fs;
-      Path tmp =
-          new Path(
-              target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
+      FileSystem fs = target.getFileSystem(conf);
+      FileSystem out =
+          withoutChecksum && fs instanceof ChecksumFileSystem c ? c.getRawFileSystem() : fs;
+      Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
       Path previous = null;
       try {
         try (OutputStream stream = out.create(tmp, false)) {
           writer.write(stream);
         }
-        if (out
-            instanceof
-            org.apache.hadoop.fs.RawLocalFileSystem raw) { // a local file without a checksum
-          java.nio.file.Files.move(
+        if (out instanceof RawLocalFileSystem raw) { // a local file without a checksum
+          Files.move(
               raw.pathToFile(tmp).toPath(),
               raw.pathToFile(target).toPath(),
-              java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+              StandardCopyOption.ATOMIC_MOVE,
+              StandardCopyOption.REPLACE_EXISTING);
           return;
         }
         if (out == fs && replaceAtomically(fs.makeQualified(tmp), fs.makeQualified(target), conf)) {
@@ -156,9 +163,7 @@ public final class HadoopFiles {
         }
         if (fs.exists(target)) {
           previous =
-              new Path(
-                  target.getParent(),
-                  "." + target.getName() + ".old-" + java.util.UUID.randomUUID());
+              new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
           if (!fs.rename(target, previous)) { // through fs: a .crc companion moves along
             throw new IOException("could not move the earlier " + target + " aside");
           }
@@ -192,8 +197,8 @@ public final class HadoopFiles {
       return false;
     }
     try {
-      org.apache.hadoop.fs.FileContext.getFileContext(target.toUri(), conf)
-          .rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+      FileContext.getFileContext(target.toUri(), conf)
+          .rename(tmp, target, Options.Rename.OVERWRITE);
       return true;
     } catch (UnsupportedOperationException e) {
       return false;

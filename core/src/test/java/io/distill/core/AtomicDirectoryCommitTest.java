@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +29,7 @@ class AtomicDirectoryCommitTest {
     Files.writeString(target.resolve("old"), "earlier output");
 
     AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(target.toString(), conf);
-    Path temp = Path.of(java.net.URI.create(commit.temporaryPath()));
+    Path temp = Path.of(URI.create(commit.temporaryPath()));
     Files.writeString(temp.resolve("new"), "complete output");
     assertTrue(Files.exists(target.resolve("old")));
     assertFalse(Files.exists(target.resolve("new")));
@@ -64,7 +65,7 @@ class AtomicDirectoryCommitTest {
           Files.writeString(target.resolve("part-1"), "old 1");
         }
         AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(target.toString(), conf);
-        Path temp = Path.of(java.net.URI.create(commit.temporaryPath()));
+        Path temp = Path.of(URI.create(commit.temporaryPath()));
         Files.writeString(temp.resolve("part-0"), "new 0");
         Files.writeString(temp.resolve("part-1"), "new 1");
         Crash crash =
@@ -117,7 +118,7 @@ class AtomicDirectoryCommitTest {
   void abortLeavesTheTargetAsItWas() throws IOException {
     AtomicDirectoryCommit commit =
         AtomicDirectoryCommit.begin(dir.resolve("never").toString(), conf);
-    Files.writeString(Path.of(java.net.URI.create(commit.temporaryPath())).resolve("part"), "half");
+    Files.writeString(Path.of(URI.create(commit.temporaryPath())).resolve("part"), "half");
     commit.abort();
     assertEquals(List.of(), names(dir));
   }

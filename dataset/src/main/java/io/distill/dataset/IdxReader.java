@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.zip.ZipException;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -299,7 +300,7 @@ public final class IdxReader {
       return new IdxFormatException(
           source + ": truncated: unexpected end of file (" + e.getMessage() + ")", e);
     }
-    if (e instanceof java.util.zip.ZipException) {
+    if (e instanceof ZipException) {
       return new IdxFormatException(source + ": corrupt gzip data: " + e.getMessage(), e);
     }
     return new UncheckedIOException("Cannot read " + source + ": " + e.getMessage(), e);

@@ -7,6 +7,7 @@ import io.distill.core.SparkAction;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
+import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -227,8 +229,7 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
         IdxReader.openRecords(images, IdxKind.IMAGES, range[0], (int) (range[1] - range[0]), conf);
     TaskContext task = TaskContext.get();
     if (task != null) {
-      task.addTaskCompletionListener(
-          (org.apache.spark.util.TaskCompletionListener) ctx -> records.close());
+      task.addTaskCompletionListener((TaskCompletionListener) ctx -> records.close());
     }
     return new Iterator<>() {
       @Override
@@ -310,7 +311,7 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
   /** The published output: its path, each split's counts, and the wall time. Immutable. */
   public record Result(String outputPath, Map<String, SplitResult> splits, double seconds) {
     public Result {
-      splits = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(splits));
+      splits = Collections.unmodifiableMap(new LinkedHashMap<>(splits));
     }
 
     public String trainPath() {

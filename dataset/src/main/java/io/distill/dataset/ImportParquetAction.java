@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.expr;
 
 import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.SparkAction;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -198,9 +200,8 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
                 + " does not exist (neither a Parquet path nor a table"
                 + " in the catalog)");
       }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(
-          "Cannot read input " + source + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read input " + source + ": " + e.getMessage(), e);
     }
     return spark.read().parquet(source);
   }

@@ -2,6 +2,7 @@ package io.distill.dataset;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -215,7 +216,7 @@ public record ValidationSplit(long seed, long rows, List<Threshold> thresholds)
         data.join(cuts, data.col(DatasetSchema.LABEL).equalTo(cuts.col("_split_label")), "left");
     return joined
         .where(validation ? isValidation : functions.not(isValidation))
-        .select(java.util.Arrays.stream(data.columns()).map(data::col).toArray(Column[]::new));
+        .select(Arrays.stream(data.columns()).map(data::col).toArray(Column[]::new));
   }
 
   /** Validation rows per label, as carved. */

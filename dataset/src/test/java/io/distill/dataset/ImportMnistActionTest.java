@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -201,8 +202,7 @@ class ImportMnistActionTest {
     // left behind.
     byte[] gz = Files.readAllBytes(source.resolve(MnistFiles.TEST_IMAGES + ".gz"));
     Files.write(
-        source.resolve(MnistFiles.TEST_IMAGES + ".gz"),
-        java.util.Arrays.copyOf(gz, gz.length - 1000));
+        source.resolve(MnistFiles.TEST_IMAGES + ".gz"), Arrays.copyOf(gz, gz.length - 1000));
     String out = dir.resolve("out").toString();
     IdxFormatException e =
         assertThrows(

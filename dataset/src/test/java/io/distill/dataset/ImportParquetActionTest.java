@@ -8,7 +8,9 @@ import io.distill.core.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -185,12 +187,12 @@ class ImportParquetActionTest {
 
   /** The distinct labels of a dataset. */
   private static final class Set3 {
-    static java.util.Set<Integer> of(Integer... values) {
-      return java.util.Set.of(values);
+    static Set<Integer> of(Integer... values) {
+      return Set.of(values);
     }
 
-    static java.util.Set<Integer> labels(Dataset<Row> rows) {
-      java.util.Set<Integer> out = new java.util.HashSet<>();
+    static Set<Integer> labels(Dataset<Row> rows) {
+      Set<Integer> out = new HashSet<>();
       rows.select("label").distinct().collectAsList().forEach(r -> out.add(r.getInt(0)));
       return out;
     }

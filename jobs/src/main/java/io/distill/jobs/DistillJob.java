@@ -6,6 +6,7 @@ import io.distill.jobs.config.RunConfig;
 import io.distill.jobs.pipeline.DistillPipeline;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.SparkException;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,8 +167,7 @@ public final class DistillJob implements JobCommand {
   /** The first line of the innermost message worth showing, without ND4J's or Spark's stack. */
   static String oneLine(Throwable e) {
     Throwable t = e;
-    while (t.getCause() != null
-        && (t.getMessage() == null || t instanceof org.apache.spark.SparkException)) {
+    while (t.getCause() != null && (t.getMessage() == null || t instanceof SparkException)) {
       t = t.getCause();
     }
     String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();

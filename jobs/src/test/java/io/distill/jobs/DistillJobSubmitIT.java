@@ -10,6 +10,8 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -32,7 +34,7 @@ class DistillJobSubmitIT {
         Processes.run(
             dir.resolve("spark-submit.log"),
             20,
-            java.util.Map.of(),
+            Map.of(),
             List.of(
                 "bash",
                 new File(project, "bin/spark-submit").getAbsolutePath(),
@@ -87,7 +89,7 @@ class DistillJobSubmitIT {
     // validation split, docs/BENCHMARKS.md; at 100x100 the margin is a few errors of 1,000, and
     // 30x30 loses: not
     // asserted), and the report's verdict counts what the metrics show.
-    java.util.Map<String, Long> errors = new java.util.TreeMap<>();
+    Map<String, Long> errors = new TreeMap<>();
     for (Row r : metrics) {
       errors.put(r.getString(r.fieldIndex("model")), r.getLong(r.fieldIndex("test_errors")));
     }

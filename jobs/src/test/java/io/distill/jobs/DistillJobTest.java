@@ -8,13 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.core.LocalSpark;
 import io.distill.jobs.config.Params;
+import io.distill.jobs.pipeline.RunLease;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -179,11 +182,8 @@ class DistillJobTest {
   @Test
   void aRunDirectoryInUseIsRefusedNamingItsHolder() throws Exception {
     Path run = dir.resolve("busy-run");
-    try (io.distill.jobs.pipeline.RunLease held =
-        io.distill.jobs.pipeline.RunLease.acquire(
-            run.toString(),
-            new org.apache.hadoop.conf.Configuration(),
-            java.time.Duration.ofSeconds(600))) {
+    try (RunLease held =
+        RunLease.acquire(run.toString(), new Configuration(), Duration.ofSeconds(600))) {
       PrintStream stderr = System.err;
       ByteArrayOutputStream captured = new ByteArrayOutputStream();
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.core.LocalSpark;
+import io.distill.teacher.TeacherModelFile;
+import io.distill.teacher.TeacherNetworks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * Executor JVMs killed with SIGKILL in the middle of work on a real standalone cluster
@@ -130,20 +134,13 @@ class ExecutorKillIT {
     String input = cleanRun.resolve("data/train").toString();
     // A wide (untrained) teacher, batch 1 and 8 tasks make the inference last long enough to be
     // caught mid-way.
-    org.deeplearning4j.nn.multilayer.MultiLayerNetwork wide =
-        new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
-            io.distill.teacher.TeacherNetworks.mlp(
-                784,
-                new int[] {3000, 3000},
-                10,
-                1.0,
-                1.0,
-                null,
-                new org.nd4j.linalg.learning.config.Adam(1e-3),
-                7));
+    MultiLayerNetwork wide =
+        new MultiLayerNetwork(
+            TeacherNetworks.mlp(
+                784, new int[] {3000, 3000}, 10, 1.0, 1.0, null, new Adam(1e-3), 7));
     wide.init();
     String teacher =
-        io.distill.teacher.TeacherModelFile.save(
+        TeacherModelFile.save(
             wide,
             dir.resolve("wide-teacher.zip").toString(),
             null,

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,7 +115,7 @@ class FetchMnistScriptTest {
     Path labels = served.resolve("t10k-labels-idx1-ubyte.gz");
     byte[] content = gunzip(labels);
     content[content.length - 1] ^= 1; // one label changed
-    try (OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(labels))) {
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(labels))) {
       out.write(content);
     }
     Path target = dir.resolve("data");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.distill.core.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,8 +36,7 @@ class NightlyCommandTest {
 
   private int nightly(Path root, String runId, String... extra) {
     List<String> args =
-        new java.util.ArrayList<>(
-            List.of("nightly", "--runs-root", root.toString(), "--run-id", runId));
+        new ArrayList<>(List.of("nightly", "--runs-root", root.toString(), "--run-id", runId));
     args.addAll(SMALL);
     args.addAll(List.of(extra));
     return DistillJob.run(args.toArray(new String[0]));

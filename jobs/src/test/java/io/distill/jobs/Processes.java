@@ -6,9 +6,11 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs a command of the project (spark-submit, scripts, curl) the way a user would, for the
@@ -66,7 +68,7 @@ final class Processes {
    * machine does).
    */
   static void killTree(ProcessHandle process) {
-    List<ProcessHandle> all = new java.util.ArrayList<>(process.descendants().toList());
+    List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
     all.add(0, process);
     all.forEach(ProcessHandle::destroyForcibly);
     for (ProcessHandle h : all) {
@@ -78,8 +80,7 @@ final class Processes {
    * Waits up to {@code seconds} for {@code condition}, polling every 200 ms; fails the test with
    * {@code what} and the log's tail when it never holds.
    */
-  static void await(
-      long seconds, String what, Path log, java.util.function.BooleanSupplier condition)
+  static void await(long seconds, String what, Path log, BooleanSupplier condition)
       throws Exception {
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     while (!condition.getAsBoolean()) {

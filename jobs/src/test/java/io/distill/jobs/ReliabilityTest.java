@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.distill.core.LocalSpark;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.EmbeddedMnist;
+import io.distill.jobs.pipeline.RunLease;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.teacher.TeacherNetworks;
 import java.io.ByteArrayOutputStream;
@@ -19,14 +20,17 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -61,7 +65,7 @@ class ReliabilityTest {
   private static final long BAD_ID = 1234;
 
   /** The stages in order, each with the run-directory entries it publishes. */
-  private static final Map<String, List<String>> STAGE_OUTPUTS = new java.util.LinkedHashMap<>();
+  private static final Map<String, List<String>> STAGE_OUTPUTS = new LinkedHashMap<>();
 
   static {
     STAGE_OUTPUTS.put("import", List.of("data"));
@@ -403,11 +407,8 @@ class ReliabilityTest {
   @Order(17)
   void runDirectoryInUse() throws IOException {
     Path run = runDir();
-    try (io.distill.jobs.pipeline.RunLease held =
-        io.distill.jobs.pipeline.RunLease.acquire(
-            run.toString(),
-            new org.apache.hadoop.conf.Configuration(),
-            java.time.Duration.ofSeconds(600))) {
+    try (RunLease held =
+        RunLease.acquire(run.toString(), new Configuration(), Duration.ofSeconds(600))) {
       Refusal r = refused(1, run(good));
       r.mentions(run.toString(), " is in use by ");
       try (Stream<Path> files = Files.list(run)) {

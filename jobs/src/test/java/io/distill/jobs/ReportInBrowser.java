@@ -2,8 +2,10 @@ package io.distill.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,8 +75,7 @@ final class ReportInBrowser {
     Files.createDirectories(work);
     try (Stream<Path> files = Files.list(reportDir)) {
       for (Path f : files.toList()) {
-        Files.copy(
-            f, work.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(f, work.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
       }
     }
     String html = Files.readString(work.resolve("report.html"));
@@ -155,7 +156,7 @@ final class ReportInBrowser {
     if (given != null && !given.isBlank()) {
       return given;
     }
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       if (Files.isExecutable(Path.of(dir, "chromium"))) {
         return Path.of(dir, "chromium").toString();
       }

@@ -3,11 +3,17 @@ package io.distill.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distill.core.LocalSpark;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StandaloneClusterIT {
   @TempDir Path dir;
 
-  private static String run(
-      Path log, long minutes, java.util.Map<String, String> env, String... command)
+  private static String run(Path log, long minutes, Map<String, String> env, String... command)
       throws Exception {
     Processes.Result r = Processes.run(log, minutes, env, List.of(command));
     assertEquals(0, r.exitCode(), String.join(" ", command) + ":\n" + r.tail());
@@ -32,8 +37,8 @@ class StandaloneClusterIT {
   @Test
   void thePipelineRunsOnAStandaloneClusterWithTwoExecutorJvms() throws Exception {
     Path state = dir.resolve("cluster");
-    java.util.Map<String, String> env =
-        java.util.Map.of("DISTILL_CLUSTER_DIR", state.toString(), "SPARK_MASTER_PORT", "7178");
+    Map<String, String> env =
+        Map.of("DISTILL_CLUSTER_DIR", state.toString(), "SPARK_MASTER_PORT", "7178");
     String script = new File(Processes.PROJECT, "deploy/standalone-cluster.sh").getAbsolutePath();
     try {
       String started =
@@ -77,9 +82,9 @@ class StandaloneClusterIT {
       // Two students at a time, one worker each, on the two executors: some student started before
       // another ended.
       String driverLog = Files.readString(dir.resolve("submit.log"));
-      java.util.Map<String, int[]> spans = new java.util.TreeMap<>();
-      java.util.regex.Matcher m =
-          java.util.regex.Pattern.compile(
+      Map<String, int[]> spans = new TreeMap<>();
+      Matcher m =
+          Pattern.compile(
                   "(?m)^(\\d\\d):(\\d\\d):(\\d\\d) INFO  SparkTrainer: Training student (\\S+?):")
               .matcher(driverLog);
       while (m.find()) {
@@ -101,7 +106,7 @@ class StandaloneClusterIT {
           overlap,
           "students trained one after the other: "
               + spans.entrySet().stream()
-                  .map(e -> e.getKey() + "=" + java.util.Arrays.toString(e.getValue()))
+                  .map(e -> e.getKey() + "=" + Arrays.toString(e.getValue()))
                   .toList());
       assertTrue(
           Files.readString(runDir.resolve("manifest.json")).contains("spark://127.0.0.1:7178"));
@@ -155,7 +160,7 @@ class StandaloneClusterIT {
           runDir.resolve("data/test").toString(),
           "--output",
           scores.toString());
-      var spark = io.distill.core.LocalSpark.session();
+      var spark = LocalSpark.session();
       var test = spark.read().parquet(runDir.resolve("data/test").toString());
       var scored = spark.read().parquet(scores.toString());
       assertEquals(1000, scored.select("id").distinct().count());

@@ -2,6 +2,7 @@ package io.distill.serving;
 
 import io.distill.core.DataSource;
 import io.distill.core.HadoopFiles;
+import io.distill.trainer.LabelLayout;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -102,8 +103,7 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
     this.network = network.clone();
     this.sha256 = HadoopFiles.sha256Hex(network);
     MultiLayerNetwork net = restore(network, source);
-    this.inputs =
-        Math.toIntExact(io.distill.trainer.LabelLayout.inputSize(net.getLayerWiseConfigurations()));
+    this.inputs = Math.toIntExact(LabelLayout.inputSize(net.getLayerWiseConfigurations()));
     this.classes = Math.toIntExact(net.layerSize(net.getnLayers() - 1));
     setDefault(featuresCol, "features");
     setDefault(predictionCol, "prediction");

@@ -15,6 +15,7 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.TaskCompletionListener;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -82,8 +83,7 @@ final class RowScorer implements Serializable {
         };
     TaskContext task = TaskContext.get();
     if (task != null) {
-      task.addTaskCompletionListener(
-          (org.apache.spark.util.TaskCompletionListener) ctx -> giveBack.run());
+      task.addTaskCompletionListener((TaskCompletionListener) ctx -> giveBack.run());
     }
     int partition = task == null ? 0 : task.partitionId();
     float[] x = new float[batchSize * inputs];

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -81,7 +82,7 @@ public final class LogitsModel {
           "LogitsModel: the network is not initialized (call init() first)");
     }
     long inputSize = -1;
-    org.deeplearning4j.nn.conf.layers.Layer first = net.getLayer(0).conf().getLayer();
+    Layer first = net.getLayer(0).conf().getLayer();
     if ((first instanceof DenseLayer || first instanceof BaseOutputLayer)
         && net.getLayerWiseConfigurations().getInputPreProcess(0) == null) {
       inputSize = net.layerInputSize(0);

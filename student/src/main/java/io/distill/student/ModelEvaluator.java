@@ -1,5 +1,6 @@
 package io.distill.student;
 
+import io.distill.core.Checks;
 import io.distill.trainer.Nd4jThreads;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -262,7 +263,7 @@ public final class ModelEvaluator {
     }
 
     private static int atLeast(String name, int value, int min) {
-      return io.distill.core.Checks.atLeast(name, value, min);
+      return Checks.atLeast(name, value, min);
     }
   }
 }

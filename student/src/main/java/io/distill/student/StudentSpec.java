@@ -1,6 +1,8 @@
 package io.distill.student;
 
+import io.distill.core.HadoopFiles;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -55,10 +57,10 @@ public record StudentSpec(
     return o instanceof StudentSpec s
         && s.name.equals(name)
         && Arrays.equals(s.hidden, hidden)
-        && java.util.Objects.equals(s.dl4jJson, dl4jJson)
+        && Objects.equals(s.dl4jJson, dl4jJson)
         && s.temperature == temperature
         && s.alpha == alpha
-        && java.util.Objects.equals(s.seed, seed);
+        && Objects.equals(s.seed, seed);
   }
 
   @Override
@@ -71,9 +73,7 @@ public record StudentSpec(
     return name
         + (hidden != null
             ? " " + Arrays.toString(hidden)
-            : " (DL4J JSON sha256 "
-                + io.distill.core.HadoopFiles.sha256Hex(dl4jJson).substring(0, 16)
-                + ")")
+            : " (DL4J JSON sha256 " + HadoopFiles.sha256Hex(dl4jJson).substring(0, 16) + ")")
         + ", T="
         + temperature
         + ", alpha="

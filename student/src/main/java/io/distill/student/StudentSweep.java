@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -22,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -168,7 +170,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
    * {@link Optimiser#studentDefault()}.
    */
   public StudentSweep optimiser(Optimiser value) {
-    this.optimiser = java.util.Objects.requireNonNull(value, "optimiser");
+    this.optimiser = Objects.requireNonNull(value, "optimiser");
     return this;
   }
 
@@ -204,7 +206,6 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     return this;
   }
 
-  /** Trains (or finds) every model; distilled and baseline of each size in spec order. */
   @Override
   protected String jobGroup() {
     return "students";
@@ -225,6 +226,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     }
   }
 
+  /** Trains (or finds) every model; distilled and baseline of each size in spec order. */
   @Override
   protected List<TrainedStudent> doExecute() {
     List<Callable<TrainedStudent>> jobs = new ArrayList<>();
@@ -408,7 +410,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
       if (!fs.exists(root)) {
         return;
       }
-      for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(root)) {
+      for (FileStatus s : fs.listStatus(root)) {
         String name = s.getPath().getName();
         if (name.startsWith("checkpoints-")
             && (keep == null

@@ -2,6 +2,7 @@ package io.distill.student;
 
 import io.distill.losses.DistillationLabels;
 import io.distill.trainer.EvaluationBlocks;
+import io.distill.trainer.LabelLayout;
 import io.distill.trainer.Nd4jThreads;
 import io.distill.trainer.TrainingData;
 import java.io.ByteArrayInputStream;
@@ -18,6 +19,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -72,7 +74,7 @@ public final class TestScores {
     List<byte[]> zips = new ArrayList<>();
     for (String name : names) {
       MultiLayerNetwork net = models.get(name);
-      long inputs = io.distill.trainer.LabelLayout.inputSize(net.getLayerWiseConfigurations());
+      long inputs = LabelLayout.inputSize(net.getLayerWiseConfigurations());
       if (inputs != test.features()) {
         throw new IllegalArgumentException(
             "Cannot evaluate "
@@ -156,7 +158,7 @@ public final class TestScores {
       throw new IllegalArgumentException(
           "A model outputs " + out.size(1) + " logits per example, the teacher " + classes);
     }
-    float[] z = out.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
+    float[] z = out.castTo(DataType.FLOAT).data().asFloat();
     long errors = 0;
     long agreements = 0;
     double kl = 0;

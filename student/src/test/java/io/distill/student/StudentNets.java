@@ -1,6 +1,9 @@
 package io.distill.student;
 
 import io.distill.losses.DistillationLoss;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -77,15 +80,14 @@ final class StudentNets {
    * labels.
    */
   record Rows(long[] ids, INDArray features, int[] labels) {
-    static Rows of(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> data) {
-      java.util.List<org.apache.spark.sql.Row> rows =
-          data.select("id", "features", "label").orderBy("id").collectAsList();
+    static Rows of(Dataset<Row> data) {
+      List<Row> rows = data.select("id", "features", "label").orderBy("id").collectAsList();
       long[] ids = new long[rows.size()];
       float[][] x = new float[rows.size()][];
       int[] labels = new int[rows.size()];
       for (int i = 0; i < ids.length; i++) {
         ids[i] = rows.get(i).getLong(0);
-        java.util.List<Float> f = rows.get(i).getList(1);
+        List<Float> f = rows.get(i).getList(1);
         x[i] = new float[f.size()];
         for (int j = 0; j < x[i].length; j++) {
           x[i][j] = f.get(j);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.core.LocalSpark;
 import io.distill.dataset.EmbeddedMnist;
+import io.distill.losses.DistillationLoss;
 import io.distill.trainer.TeacherSignal;
 import io.distill.trainer.TrainingData;
 import java.util.ArrayList;
@@ -18,9 +19,12 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
 
 /**
  * The executors' scores of every model on the test split equal counts made here on the driver,
@@ -132,14 +136,14 @@ class TestScoresTest {
   void aModelOfAnotherInputWidthIsRefused() {
     MultiLayerNetwork narrow =
         new MultiLayerNetwork(
-            new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+            new NeuralNetConfiguration.Builder()
                 .list()
                 .layer(
-                    new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder()
+                    new OutputLayer.Builder()
                         .nIn(100)
                         .nOut(10)
-                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY)
-                        .lossFunction(io.distill.losses.DistillationLoss.hardLabelsOnly())
+                        .activation(Activation.IDENTITY)
+                        .lossFunction(DistillationLoss.hardLabelsOnly())
                         .build())
                 .build());
     narrow.init();

@@ -2,6 +2,7 @@ package io.distill.teacher;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import onnx.Onnx.AttributeProto;
 import onnx.Onnx.GraphProto;
 import onnx.Onnx.ModelProto;
@@ -79,7 +80,7 @@ final class OnnxGemmRewrite {
     nodes.add(
         NodeProto.newBuilder()
             .setOpType(op)
-            .setName(prefix + op.toLowerCase(java.util.Locale.ROOT) + nodes.size())
+            .setName(prefix + op.toLowerCase(Locale.ROOT) + nodes.size())
             .addAllInput(List.of(inputs))
             .addOutput(output)
             .build());

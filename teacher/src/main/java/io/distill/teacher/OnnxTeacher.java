@@ -1,6 +1,10 @@
 package io.distill.teacher;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -11,6 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.samediff.frameworkimport.onnx.importer.OnnxFrameworkImporter;
+import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
 
 /**
  * A teacher exported as ONNX (from PyTorch, TensorFlow, ...), imported into a SameDiff graph with
@@ -61,18 +66,18 @@ final class OnnxTeacher {
    * @throws IllegalArgumentException naming the file: not ONNX, an op the importer lacks, not one
    *     input and one output, an input of unknown width
    */
-  static OnnxTeacher load(String name, java.nio.file.Path file) throws java.io.IOException {
+  static OnnxTeacher load(String name, Path file) throws IOException {
     onnx.Onnx.ModelProto model;
     try {
-      model = onnx.Onnx.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(file));
-    } catch (org.nd4j.shade.protobuf.InvalidProtocolBufferException e) {
+      model = onnx.Onnx.ModelProto.parseFrom(Files.readAllBytes(file));
+    } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException(
           "Teacher " + name + " is not an ONNX model (" + e.getMessage() + ")", e);
     }
-    java.nio.file.Path rewritten = java.nio.file.Files.createTempFile("distill-teacher-", ".onnx");
+    Path rewritten = Files.createTempFile("distill-teacher-", ".onnx");
     SameDiff graph;
     try {
-      java.nio.file.Files.write(rewritten, OnnxGemmRewrite.rewrite(model).toByteArray());
+      Files.write(rewritten, OnnxGemmRewrite.rewrite(model).toByteArray());
       graph = new OnnxFrameworkImporter().runImport(rewritten.toString(), Map.of(), false);
     } catch (RuntimeException e) {
       String message = String.valueOf(e.getMessage());
@@ -89,7 +94,7 @@ final class OnnxTeacher {
       throw new IllegalArgumentException(
           "Teacher " + name + " is not an ONNX model nd4j's importer can read: " + message, e);
     } finally {
-      java.nio.file.Files.deleteIfExists(rewritten);
+      Files.deleteIfExists(rewritten);
     }
     List<String> inputs = graph.inputs();
     if (inputs == null || inputs.size() != 1) {
@@ -110,7 +115,7 @@ final class OnnxTeacher {
               + ": its input '"
               + in
               + "' has shape "
-              + java.util.Arrays.toString(shape)
+              + Arrays.toString(shape)
               + "; expected [n, features] with a known number of features");
     }
     List<String> outputs = new ArrayList<>();
@@ -139,7 +144,7 @@ final class OnnxTeacher {
               + ": its output '"
               + out
               + "' has shape "
-              + java.util.Arrays.toString(probe.shape())
+              + Arrays.toString(probe.shape())
               + "; expected [n, classes]");
     }
     String producer =
@@ -160,7 +165,7 @@ final class OnnxTeacher {
         probe.size(1),
         "softmax".equalsIgnoreCase(producer),
         parameters,
-        java.nio.file.Files.size(file));
+        Files.size(file));
   }
 
   /**

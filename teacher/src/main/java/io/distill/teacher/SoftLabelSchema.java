@@ -2,6 +2,7 @@ package io.distill.teacher;
 
 import io.distill.dataset.DatasetSchema;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -22,7 +23,7 @@ public final class SoftLabelSchema {
 
   private static final StructType ID =
       new StructType(
-          new org.apache.spark.sql.types.StructField[] {
+          new StructField[] {
             DataTypes.createStructField(DatasetSchema.ID, DataTypes.LongType, false)
           });
 

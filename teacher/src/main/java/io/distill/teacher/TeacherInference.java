@@ -18,6 +18,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
+import org.apache.spark.util.TaskCompletionListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -83,8 +84,7 @@ final class TeacherInference implements Serializable {
           }
         };
     if (task != null) {
-      task.addTaskCompletionListener(
-          (org.apache.spark.util.TaskCompletionListener) ctx -> giveBack.run());
+      task.addTaskCompletionListener((TaskCompletionListener) ctx -> giveBack.run());
     }
     float[] x = new float[batchSize * features];
     long[] ids = new long[batchSize];

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.core.DataSource;
 import io.distill.core.HadoopFiles;
+import java.io.FileNotFoundException;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -297,13 +298,13 @@ public final class TeacherModelFile {
       TeacherInfo info = null;
       try (InputStream sidecar = HadoopFiles.openRaw(infoPath(path), conf)) {
         info = TeacherInfo.fromJson(new String(sidecar.readAllBytes(), StandardCharsets.UTF_8));
-      } catch (java.io.FileNotFoundException e) {
+      } catch (FileNotFoundException e) {
         // no sidecar shipped
       }
       TeacherModel model = TeacherModel.create(path, network, info);
       LOG.info("Loaded {}", model);
       return model;
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw new IllegalArgumentException(
           "Teacher " + path + " does not exist (" + e.getMessage() + ")", e);
     } catch (IOException e) {

@@ -11,6 +11,7 @@ import io.distill.dataset.EmbeddedMnist;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -54,8 +55,8 @@ class SoftLabelActionTest {
     for (int epoch = 0; epoch < 3; epoch++) {
       for (int from = 0; from < x.length; from += 100) {
         net.fit(
-            Nd4j.create(java.util.Arrays.copyOfRange(x, from, from + 100)),
-            Nd4j.create(java.util.Arrays.copyOfRange(y, from, from + 100)));
+            Nd4j.create(Arrays.copyOfRange(x, from, from + 100)),
+            Nd4j.create(Arrays.copyOfRange(y, from, from + 100)));
       }
     }
     teacherPath =
@@ -239,7 +240,7 @@ class SoftLabelActionTest {
       for (int k = 0; k < order.length; k++) {
         order[k] = k;
       }
-      java.util.Arrays.sort(order, (a, b) -> Float.compare(all[b], all[a]));
+      Arrays.sort(order, (a, b) -> Float.compare(all[b], all[a]));
       assertEquals(List.of(order[0], order[1], order[2]), indices, "id " + r.getLong(0));
       for (int k = 0; k < 3; k++) {
         assertEquals(all[indices.get(k)], p[k], 1e-6, "id " + r.getLong(0));

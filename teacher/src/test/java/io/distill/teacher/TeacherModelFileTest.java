@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distill.core.HadoopFiles;
 import io.distill.losses.DistillationLabels;
 import io.distill.losses.DistillationLoss;
 import java.io.IOException;
@@ -225,11 +226,11 @@ class TeacherModelFileTest {
   void aTeacherReplacedSinceTheDriverHashedItIsRefused() throws IOException {
     Path file = dir.resolve("replaced.zip");
     String path = TeacherModelFile.save(smallMlp(1), file.toString(), null, CONF);
-    String driver = io.distill.core.HadoopFiles.sha256(path, CONF);
+    String driver = HadoopFiles.sha256(path, CONF);
     assertEquals(
         smallMlp(1).numParams(), TeacherModelFile.load(path, CONF, driver).parameterCount());
     TeacherModelFile.save(smallMlp(2), file.toString(), null, CONF);
-    String now = io.distill.core.HadoopFiles.sha256(path, CONF);
+    String now = HadoopFiles.sha256(path, CONF);
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class, () -> TeacherModelFile.load(path, CONF, driver));
@@ -419,7 +420,7 @@ class TeacherModelFileTest {
             + qualified(half)
             + " is not a readable DL4J model file (truncated or corrupt?): ",
         message);
-    assertContains("zip", message); // java.util.zip.ZipException: zip END header not found
+    assertContains("zip", message); // ZipException: zip END header not found
   }
 
   @Test

@@ -11,7 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.losses.DistillationLabels;
 import io.distill.losses.DistillationLoss;
+import io.distill.trainer.LogitsOutput;
 import java.util.List;
+import java.util.Set;
 import org.deeplearning4j.nn.api.layers.LayerConstraint;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.constraint.MaxNormConstraint;
@@ -22,6 +24,7 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -53,7 +56,7 @@ class TeacherNetworksTest {
   void hintonMnistIs784x1200x1200x10WithDropoutAndMaxNorm() {
     MultiLayerConfiguration conf = TeacherNetworks.hintonMnist(42);
 
-    assertEquals("784-1200-1200-10", io.distill.trainer.LogitsOutput.describe(conf));
+    assertEquals("784-1200-1200-10", LogitsOutput.describe(conf));
     assertEquals(3, conf.getConfs().size());
     assertInstanceOf(DenseLayer.class, layer(conf, 0));
     assertInstanceOf(DenseLayer.class, layer(conf, 1));
@@ -74,8 +77,7 @@ class TeacherNetworksTest {
       MaxNormConstraint constraint = maxNorm(conf, i);
       assertEquals(3.5, constraint.getMaxNorm());
       assertArrayEquals(new int[] {0}, constraint.getDimensions());
-      assertEquals(
-          java.util.Set.of("W"), constraint.getParams(), "constrained parameters of layer " + i);
+      assertEquals(Set.of("W"), constraint.getParams(), "constrained parameters of layer " + i);
     }
 
     IUpdater updater = ((BaseLayer) layer(conf, 0)).getIUpdater();
@@ -107,7 +109,7 @@ class TeacherNetworksTest {
   void mlpWithoutRegularisationHasNoDropoutOrConstraints() {
     MultiLayerConfiguration conf =
         TeacherNetworks.mlp(5, new int[] {4, 3}, 2, 1.0, 1.0, null, new Sgd(0.1), 1);
-    assertEquals("5-4-3-2", io.distill.trainer.LogitsOutput.describe(conf));
+    assertEquals("5-4-3-2", LogitsOutput.describe(conf));
     for (int i = 0; i < 3; i++) {
       assertNull(layer(conf, i).getIDropout(), "dropout of layer " + i);
       List<LayerConstraint> constraints = layer(conf, i).getConstraints();
@@ -121,7 +123,7 @@ class TeacherNetworksTest {
   void mlpWithoutHiddenLayersPutsInputDropoutOnTheOutputLayer() {
     MultiLayerConfiguration conf =
         TeacherNetworks.mlp(6, new int[0], 3, 0.9, 0.5, 2.0, new Sgd(0.1), 1);
-    assertEquals("6-3", io.distill.trainer.LogitsOutput.describe(conf));
+    assertEquals("6-3", LogitsOutput.describe(conf));
     assertEquals(1, conf.getConfs().size());
     assertEquals(0.9, retain(conf, 0));
     assertEquals(2.0, maxNorm(conf, 0).getMaxNorm());
@@ -217,7 +219,7 @@ class TeacherNetworksTest {
     assertFalse(a instanceof Adam);
   }
 
-  static void assertMessage(String expected, org.junit.jupiter.api.function.Executable call) {
+  static void assertMessage(String expected, Executable call) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
     assertEquals(expected, e.getMessage());
   }

@@ -10,6 +10,7 @@ import io.distill.core.LocalSpark;
 import io.distill.dataset.EmbeddedMnist;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,13 +60,13 @@ class TransferSetActionTest {
       float[] a = floats(original.getList(1));
       float[] b = floats(x.getList(1));
       if (id < stride) {
-        assertTrue(java.util.Arrays.equals(a, b), "original " + id + " unchanged");
+        assertTrue(Arrays.equals(a, b), "original " + id + " unchanged");
         continue;
       }
       assertTrue(
           isShiftOf(a, b, 2),
           "row " + id + " is row " + id % stride + " shifted by at most 2 pixels");
-      if (!java.util.Arrays.equals(a, b)) {
+      if (!Arrays.equals(a, b)) {
         shifted++;
       }
     }

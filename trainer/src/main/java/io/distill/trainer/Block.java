@@ -1,5 +1,11 @@
 package io.distill.trainer;
 
+import java.io.Externalizable;
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInput;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutput;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -85,12 +91,12 @@ final class Block implements Serializable {
     return new Proxy(this);
   }
 
-  private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
-    throw new java.io.InvalidObjectException("a Block is read through its proxy");
+  private void readObject(ObjectInputStream in) throws InvalidObjectException {
+    throw new InvalidObjectException("a Block is read through its proxy");
   }
 
   /** The serialized form of a {@link Block}. */
-  static final class Proxy implements java.io.Externalizable {
+  static final class Proxy implements Externalizable {
     private static final long serialVersionUID = 1L;
     private Block block;
 
@@ -101,7 +107,7 @@ final class Block implements Serializable {
     }
 
     @Override
-    public void writeExternal(java.io.ObjectOutput out) throws java.io.IOException {
+    public void writeExternal(ObjectOutput out) throws IOException {
       Block b = block;
       out.writeInt(b.index);
       out.writeInt(b.rows);
@@ -119,7 +125,7 @@ final class Block implements Serializable {
     }
 
     @Override
-    public void readExternal(java.io.ObjectInput in) throws java.io.IOException {
+    public void readExternal(ObjectInput in) throws IOException {
       int index = in.readInt();
       int rows = in.readInt();
       int features = in.readInt();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.spark.NarrowDependency;
 import org.apache.spark.Partition;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.rdd.RDD;
 import scala.collection.JavaConverters;
@@ -85,7 +86,7 @@ final class BlockGroupRDD extends RDD<Block> {
    * Task slots of this executor: spark.executor.cores, or this machine's processors (local mode).
    */
   private static int executorCores() {
-    org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+    SparkEnv env = SparkEnv.get();
     int cores = env == null ? 0 : env.conf().getInt("spark.executor.cores", 0);
     return cores > 0 ? cores : Runtime.getRuntime().availableProcessors();
   }

@@ -2,6 +2,7 @@ package io.distill.trainer;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.spark.api.java.JavaRDD;
@@ -45,7 +46,7 @@ public final class EvaluationBlocks {
                 }
                 for (int from = 0; from < b.rows; from += batchSize) {
                   int n = Math.min(batchSize, b.rows - from);
-                  int[] labels = java.util.Arrays.copyOfRange(b.labels, from, from + n);
+                  int[] labels = Arrays.copyOfRange(b.labels, from, from + n);
                   float[] teacher = null;
                   if (b.hasTeacher()) {
                     teacher = new float[n * classes];

@@ -1,6 +1,7 @@
 package io.distill.trainer;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -122,7 +123,7 @@ public final class InputJitter implements Serializable {
    */
   void shift(float[] x, int offset, int dx, int dy, float[] scratch) {
     System.arraycopy(x, offset, scratch, 0, pixels());
-    java.util.Arrays.fill(x, offset, offset + pixels(), 0f);
+    Arrays.fill(x, offset, offset + pixels(), 0f);
     int fromX = Math.max(0, -dx);
     int toX = Math.min(width, width - dx);
     for (int y = Math.max(0, -dy); y < Math.min(height, height - dy); y++) {

@@ -1,7 +1,14 @@
 package io.distill.trainer;
 
+import java.io.Externalizable;
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInput;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutput;
 import java.io.Serializable;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -53,7 +60,7 @@ final class NetworkState implements Serializable {
           "The network's " + what + " hold " + target.length() + " values, got " + values.length);
     }
     if (!target.isView()
-        && target.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
+        && target.dataType() == DataType.FLOAT
         && target.data().length() == values.length) {
       HostArrays.fill(target, values, values.length);
     } else {
@@ -66,12 +73,12 @@ final class NetworkState implements Serializable {
     return new Proxy(this);
   }
 
-  private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
-    throw new java.io.InvalidObjectException("a NetworkState is read through its proxy");
+  private void readObject(ObjectInputStream in) throws InvalidObjectException {
+    throw new InvalidObjectException("a NetworkState is read through its proxy");
   }
 
   /** The serialized form of a {@link NetworkState}. */
-  static final class Proxy implements java.io.Externalizable {
+  static final class Proxy implements Externalizable {
     private static final long serialVersionUID = 1L;
     private NetworkState state;
 
@@ -82,7 +89,7 @@ final class NetworkState implements Serializable {
     }
 
     @Override
-    public void writeExternal(java.io.ObjectOutput out) throws java.io.IOException {
+    public void writeExternal(ObjectOutput out) throws IOException {
       out.writeUTF(state.configurationJson.length() < 60_000 ? state.configurationJson : "");
       if (state.configurationJson.length() >= 60_000) {
         out.writeObject(state.configurationJson);
@@ -94,8 +101,7 @@ final class NetworkState implements Serializable {
     }
 
     @Override
-    public void readExternal(java.io.ObjectInput in)
-        throws java.io.IOException, ClassNotFoundException {
+    public void readExternal(ObjectInput in) throws IOException, ClassNotFoundException {
       String json = in.readUTF();
       if (json.isEmpty()) {
         json = (String) in.readObject();

@@ -1,6 +1,7 @@
 package io.distill.trainer;
 
 import java.io.Serializable;
+import java.util.Locale;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -109,7 +110,7 @@ public record Optimiser(Kind kind, double learningRate, double momentum, double 
 
   @Override
   public String toString() {
-    return kind.name().toLowerCase(java.util.Locale.ROOT)
+    return kind.name().toLowerCase(Locale.ROOT)
         + " lr="
         + learningRate
         + (kind == Kind.NESTEROV ? " momentum=" + momentum : "")

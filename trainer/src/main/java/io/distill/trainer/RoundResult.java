@@ -1,11 +1,16 @@
 package io.distill.trainer;
 
+import java.io.Externalizable;
+import java.io.IOException;
+import java.io.ObjectInput;
+import java.io.ObjectOutput;
+
 /**
  * What the workers send back from one round, summed by treeAggregate: parameters and updater state
  * (sums over the workers that trained), how many workers trained, the summed minibatch losses (each
  * × its examples), the examples and minibatches seen, and the furthest iteration counter reached.
  */
-final class RoundResult implements java.io.Externalizable {
+final class RoundResult implements Externalizable {
   private static final long serialVersionUID = 1L;
 
   float[] parameters;
@@ -20,7 +25,7 @@ final class RoundResult implements java.io.Externalizable {
   public RoundResult() {}
 
   @Override
-  public void writeExternal(java.io.ObjectOutput out) throws java.io.IOException {
+  public void writeExternal(ObjectOutput out) throws IOException {
     RawArrays.writeFloats(out, parameters);
     RawArrays.writeFloats(out, updaterState);
     out.writeInt(workers);
@@ -31,7 +36,7 @@ final class RoundResult implements java.io.Externalizable {
   }
 
   @Override
-  public void readExternal(java.io.ObjectInput in) throws java.io.IOException {
+  public void readExternal(ObjectInput in) throws IOException {
     parameters = RawArrays.readFloats(in);
     updaterState = RawArrays.readFloats(in);
     workers = in.readInt();

@@ -2,6 +2,7 @@ package io.distill.trainer;
 
 import io.distill.core.SparkAction;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -10,6 +11,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -279,8 +281,7 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
   }
 
   private static String lossName(MultiLayerConfiguration conf) {
-    return ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer)
-            conf.getConf(conf.getConfs().size() - 1).getLayer())
+    return ((BaseOutputLayer) conf.getConf(conf.getConfs().size() - 1).getLayer())
         .getLossFn()
         .toString();
   }
@@ -375,8 +376,7 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
         int[][] groups = new int[data.workers()][];
         for (int w = 0; w < segments.length; w++) {
           segments[w] = plan.segments(w, round);
-          groups[w] =
-              java.util.Arrays.stream(segments[w]).mapToInt(RoundPlan.Segment::block).toArray();
+          groups[w] = Arrays.stream(segments[w]).mapToInt(RoundPlan.Segment::block).toArray();
         }
         Broadcast<NetworkState> broadcast = jsc.broadcast(state);
         RoundResult result =

@@ -1,6 +1,7 @@
 package io.distill.trainer;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -119,7 +120,7 @@ public final class TeacherSignal implements Serializable {
     }
     if (k < classes) {
       double tail = Math.max(1e-30, Math.max(0, 1 - kept) / (classes - k));
-      java.util.Arrays.fill(out, offset, offset + classes, (float) (temperature * Math.log(tail)));
+      Arrays.fill(out, offset, offset + classes, (float) (temperature * Math.log(tail)));
     }
     for (int j = 0; j < k; j++) {
       out[offset + indices[from + j]] =

@@ -1,6 +1,11 @@
 package io.distill.trainer;
 
+import io.distill.core.Checks;
 import java.io.Serializable;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * How a network is trained on Spark: epochs, the minibatch each worker takes per step, how many
@@ -155,10 +160,9 @@ public final class TrainingSettings implements Serializable {
    * #checkpointDir} is where, not how, and is left out.
    */
   public String fingerprint() {
-    java.util.Map<String, String> fields = new java.util.TreeMap<>();
-    for (java.lang.reflect.Field f : TrainingSettings.class.getDeclaredFields()) {
-      if (java.lang.reflect.Modifier.isStatic(f.getModifiers())
-          || f.getName().equals("checkpointDir")) {
+    Map<String, String> fields = new TreeMap<>();
+    for (Field f : TrainingSettings.class.getDeclaredFields()) {
+      if (Modifier.isStatic(f.getModifiers()) || f.getName().equals("checkpointDir")) {
         continue;
       }
       try {
@@ -269,7 +273,7 @@ public final class TrainingSettings implements Serializable {
     }
 
     private static int atLeast(String name, int value, int min) {
-      return io.distill.core.Checks.atLeast(name, value, min);
+      return Checks.atLeast(name, value, min);
     }
   }
 }

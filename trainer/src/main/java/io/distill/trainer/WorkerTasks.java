@@ -1,11 +1,14 @@
 package io.distill.trainer;
 
+import io.distill.losses.DistillationLabels;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -48,8 +51,8 @@ final class WorkerTasks {
       this.rows = rows;
       this.x = new float[rows * featureCount];
       this.y = new float[rows * labelWidth];
-      this.features = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, featureCount);
-      this.labels = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, labelWidth);
+      this.features = Nd4j.create(DataType.FLOAT, rows, featureCount);
+      this.labels = Nd4j.create(DataType.FLOAT, rows, labelWidth);
     }
 
     /**
@@ -83,7 +86,7 @@ final class WorkerTasks {
     int n = to - from;
     int f = block.features;
     int width = layout.width();
-    java.util.Arrays.fill(y, 0f);
+    Arrays.fill(y, 0f);
     for (int i = 0; i < n; i++) {
       int row = order[from + i];
       block.features(row, x, i * f);
@@ -251,6 +254,6 @@ final class WorkerTasks {
   }
 
   static int argmax(float[] values, int offset, int length) {
-    return io.distill.losses.DistillationLabels.predictedClass(values, offset, length);
+    return DistillationLabels.predictedClass(values, offset, length);
   }
 }

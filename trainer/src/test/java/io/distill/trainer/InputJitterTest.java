@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -63,8 +64,8 @@ class InputJitterTest {
         for (int dy = -1; dy <= 1 && shift == null; dy++) {
           float[] expected = image();
           j.shift(expected, 0, dx, dy, new float[12]);
-          float[] row = java.util.Arrays.copyOfRange(x, r * 12, r * 12 + 12);
-          if (java.util.Arrays.equals(expected, row)) {
+          float[] row = Arrays.copyOfRange(x, r * 12, r * 12 + 12);
+          if (Arrays.equals(expected, row)) {
             shift = dx + "," + dy;
           }
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -60,7 +61,7 @@ class RoundPlanTest {
   @Test
   void theBlockOrderIsFreshEachEpochAndFixedWithoutShuffle() {
     int[] rows = new int[20];
-    java.util.Arrays.fill(rows, 10);
+    Arrays.fill(rows, 10);
     assertNotEquals(
         epoch(RoundPlan.of(rows, 1, 10, 1, 7, 0, true), 0),
         epoch(RoundPlan.of(rows, 1, 10, 1, 7, 1, true), 0));

@@ -9,7 +9,10 @@ import io.distill.core.LocalSpark;
 import io.distill.dataset.EmbeddedMnist;
 import io.distill.losses.DistillationLoss;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -21,6 +24,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.MapSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 
 class SparkTrainerTest {
   private final SparkSession spark = LocalSpark.session();
@@ -67,7 +74,7 @@ class SparkTrainerTest {
     local.init();
     List<DataSet> batches = Minibatches.inIdOrder(EmbeddedMnist.train(), 10, 32);
     for (int epoch = 0; epoch < 5; epoch++) {
-      java.util.Collections.shuffle(batches, new java.util.Random(epoch));
+      Collections.shuffle(batches, new Random(epoch));
       for (DataSet b : batches) {
         local.fit(b);
       }
@@ -185,8 +192,7 @@ class SparkTrainerTest {
       MultiLayerNetwork local = new MultiLayerNetwork(conf.clone());
       local.init();
       List<DataSet> batches =
-          Minibatches.ofBlocks(
-              new java.util.ArrayList<>(packed.rdd().collect()), LabelLayout.of(conf), 100);
+          Minibatches.ofBlocks(new ArrayList<>(packed.rdd().collect()), LabelLayout.of(conf), 100);
       for (int epoch = 0; epoch < 2; epoch++) {
         for (DataSet b : batches) {
           local.fit(b);
@@ -335,23 +341,13 @@ class SparkTrainerTest {
    */
   @Test
   void earlyStoppingKeepsTheBestEpoch() {
-    org.nd4j.linalg.schedule.ISchedule lr =
-        new org.nd4j.linalg.schedule.MapSchedule.Builder(
-                org.nd4j.linalg.schedule.ScheduleType.EPOCH)
-            .add(0, 0.1)
-            .add(1, 0.1)
-            .add(2, 50.0)
-            .build();
+    ISchedule lr =
+        new MapSchedule.Builder(ScheduleType.EPOCH).add(0, 0.1).add(1, 0.1).add(2, 50.0).build();
     Dataset<Row> validation = EmbeddedMnist.test();
     TrainingResult result =
         SparkTrainer.of(spark)
             .name("early")
-            .network(
-                Networks.mlp(
-                    16,
-                    new org.nd4j.linalg.learning.config.Sgd(lr),
-                    DistillationLoss.hardLabelsOnly(),
-                    1))
+            .network(Networks.mlp(16, new Sgd(lr), DistillationLoss.hardLabelsOnly(), 1))
             .trainingData(EmbeddedMnist.train().where("id < 2000"))
             .validationData(validation)
             .settings(
@@ -432,7 +428,7 @@ class SparkTrainerTest {
             .execute()) {
       blocks = packed.rdd().collect();
     }
-    DataSet batch = Minibatches.ofBlocks(new java.util.ArrayList<>(blocks), layout, 10).get(0);
+    DataSet batch = Minibatches.ofBlocks(new ArrayList<>(blocks), layout, 10).get(0);
     float[][] labels = batch.getLabels().toFloatMatrix();
     for (int row = 0; row < labels.length; row++) {
       int label = blocks.get(0).labels[row];

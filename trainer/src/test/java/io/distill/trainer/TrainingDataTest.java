@@ -7,14 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.core.LocalSpark;
 import io.distill.dataset.EmbeddedMnist;
+import io.distill.losses.DistillationLabels;
+import io.distill.losses.DistillationLoss;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 class TrainingDataTest {
   private final SparkSession spark = LocalSpark.session();
@@ -144,7 +152,7 @@ class TrainingDataTest {
   void topKBecomesPseudoLogits() {
     float[] full = {2f, -1f, 0.5f, 3f};
     double t0 = 2.0;
-    float[] p = io.distill.losses.DistillationLabels.softmax(full, t0);
+    float[] p = DistillationLabels.softmax(full, t0);
     int[] order = {3, 0, 2, 1};
     float[] top = new float[4];
     for (int j = 0; j < 4; j++) {
@@ -152,7 +160,7 @@ class TrainingDataTest {
     }
     float[] z = new float[4];
     TeacherSignal.pseudoLogits(order, top, 0, 2, 4, t0, z, 0);
-    float[] back = io.distill.losses.DistillationLabels.softmax(z, t0);
+    float[] back = DistillationLabels.softmax(z, t0);
     assertEquals(p[3], back[3], 1e-6);
     assertEquals(p[0], back[0], 1e-6);
     float rest = (1 - p[3] - p[0]) / 2;
@@ -161,10 +169,7 @@ class TrainingDataTest {
     TeacherSignal.pseudoLogits(order, top, 0, 4, 4, t0, z, 0);
     for (double t : new double[] {1, 2, 5}) {
       assertArrayEquals(
-          io.distill.losses.DistillationLabels.softmax(full, t),
-          io.distill.losses.DistillationLabels.softmax(z, t),
-          1e-6f,
-          "T=" + t);
+          DistillationLabels.softmax(full, t), DistillationLabels.softmax(z, t), 1e-6f, "T=" + t);
     }
   }
 
@@ -174,7 +179,7 @@ class TrainingDataTest {
    */
   @Test
   void topKWithKEqualToClassesGivesTheFullLogitsLoss() {
-    java.util.Random random = new java.util.Random(5);
+    Random random = new Random(5);
     int rows = 6;
     int classes = 10;
     double t0 = 3.0;
@@ -187,12 +192,12 @@ class TrainingDataTest {
         z[j] = (float) (3 * random.nextGaussian());
       }
       System.arraycopy(z, 0, logits, i * classes, classes);
-      float[] p = io.distill.losses.DistillationLabels.softmax(z, t0);
+      float[] p = DistillationLabels.softmax(z, t0);
       Integer[] order = new Integer[classes];
       for (int j = 0; j < classes; j++) {
         order[j] = j;
       }
-      java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+      Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
       int[] indices = new int[classes];
       float[] top = new float[classes];
       for (int j = 0; j < classes; j++) {
@@ -202,16 +207,13 @@ class TrainingDataTest {
       TeacherSignal.pseudoLogits(indices, top, 0, classes, classes, t0, pseudo, i * classes);
       oneHot[i * classes + random.nextInt(classes)] = 1;
     }
-    org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(5);
-    org.nd4j.linalg.api.ndarray.INDArray preOutput =
-        org.nd4j.linalg.factory.Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, classes)
-            .muli(2);
-    org.nd4j.linalg.activations.impl.ActivationIdentity identity =
-        new org.nd4j.linalg.activations.impl.ActivationIdentity();
+    Nd4j.getRandom().setSeed(5);
+    INDArray preOutput = Nd4j.randn(DataType.FLOAT, rows, classes).muli(2);
+    ActivationIdentity identity = new ActivationIdentity();
     for (double t : new double[] {1, t0, 20}) {
-      io.distill.losses.DistillationLoss loss = io.distill.losses.DistillationLoss.of(0.3, t);
-      org.nd4j.linalg.api.ndarray.INDArray fromLogits = labels(oneHot, logits, rows, classes);
-      org.nd4j.linalg.api.ndarray.INDArray fromTopK = labels(oneHot, pseudo, rows, classes);
+      DistillationLoss loss = DistillationLoss.of(0.3, t);
+      INDArray fromLogits = labels(oneHot, logits, rows, classes);
+      INDArray fromTopK = labels(oneHot, pseudo, rows, classes);
       assertEquals(
           loss.computeScore(fromLogits, preOutput, identity, null, true),
           loss.computeScore(fromTopK, preOutput, identity, null, true),
@@ -225,11 +227,10 @@ class TrainingDataTest {
     }
   }
 
-  private static org.nd4j.linalg.api.ndarray.INDArray labels(
-      float[] oneHot, float[] teacher, int rows, int classes) {
-    return org.nd4j.linalg.factory.Nd4j.hstack(
-        org.nd4j.linalg.factory.Nd4j.create(oneHot, new long[] {rows, classes}, 'c'),
-        org.nd4j.linalg.factory.Nd4j.create(teacher, new long[] {rows, classes}, 'c'));
+  private static INDArray labels(float[] oneHot, float[] teacher, int rows, int classes) {
+    return Nd4j.hstack(
+        Nd4j.create(oneHot, new long[] {rows, classes}, 'c'),
+        Nd4j.create(teacher, new long[] {rows, classes}, 'c'));
   }
 
   @Test
@@ -256,7 +257,7 @@ class TrainingDataTest {
     float[] z = new float[10];
     Block b = blocks.get(0);
     b.teacherLogits(0, z, 0);
-    float[] p = io.distill.losses.DistillationLabels.softmax(z, 3.0);
+    float[] p = DistillationLabels.softmax(z, 3.0);
     assertEquals(0.7f, p[b.labels[0]], 1e-6);
     assertEquals(0.0125f, p[(b.labels[0] + 2) % 10], 1e-6);
     IllegalArgumentException e =

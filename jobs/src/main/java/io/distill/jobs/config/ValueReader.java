@@ -2,10 +2,12 @@ package io.distill.jobs.config;
 
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reading HOCON values with the checks and messages every parameter type shares: "distill.x must be
@@ -215,14 +217,14 @@ final class ValueReader {
    */
   static String hocon(Object plain) {
     if (plain instanceof String s) {
-      return com.typesafe.config.ConfigUtil.quoteString(s);
+      return ConfigUtil.quoteString(s);
     }
     if (plain instanceof List<?> l) {
       List<String> items = new ArrayList<>();
       l.forEach(x -> items.add(hocon(x)));
       return "[" + String.join(", ", items) + "]";
     }
-    if (plain instanceof java.util.Map<?, ?> m) {
+    if (plain instanceof Map<?, ?> m) {
       List<String> items = new ArrayList<>();
       m.forEach((k, x) -> items.add(k + " = " + hocon(x)));
       return "{ " + String.join(", ", items) + " }";

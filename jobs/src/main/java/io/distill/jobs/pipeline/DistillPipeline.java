@@ -1,12 +1,15 @@
 package io.distill.jobs.pipeline;
 
+import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.HadoopFiles;
 import io.distill.dataset.ImportMnistAction;
+import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.student.ModelMetrics;
 import io.distill.student.StudentSweep;
 import io.distill.teacher.SoftLabelAction;
 import io.distill.teacher.TrainTeacherAction;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,9 +45,7 @@ public final class DistillPipeline {
     this.spark = spark;
     this.config = config;
     this.run =
-        new RunDirectory(
-            config.get(io.distill.jobs.config.Params.RUN_DIR),
-            spark.sparkContext().hadoopConfiguration());
+        new RunDirectory(config.get(Params.RUN_DIR), spark.sparkContext().hadoopConfiguration());
   }
 
   public static DistillPipeline of(SparkSession spark, RunConfig config) {
@@ -56,7 +57,7 @@ public final class DistillPipeline {
    * looked up.
    */
   private boolean lastRequested(String stage) {
-    List<String> requested = config.get(io.distill.jobs.config.Params.STAGES);
+    List<String> requested = config.get(Params.STAGES);
     return requested.get(requested.size() - 1).equals(stage);
   }
 
@@ -82,10 +83,9 @@ public final class DistillPipeline {
         RunLease.acquire(
             run.root(),
             spark.sparkContext().hadoopConfiguration(),
-            java.time.Duration.ofSeconds(
-                config.get(io.distill.jobs.config.Params.RUN_LEASE_TIMEOUT)))) {
+            Duration.ofSeconds(config.get(Params.RUN_LEASE_TIMEOUT)))) {
       int recovered =
-          io.distill.core.AtomicDirectoryCommit.recoverUnder(
+          AtomicDirectoryCommit.recoverUnder(
               run.root(), spark.sparkContext().hadoopConfiguration());
       if (recovered > 0) {
         LOG.warn(

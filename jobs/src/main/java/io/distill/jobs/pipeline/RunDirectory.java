@@ -1,5 +1,6 @@
 package io.distill.jobs.pipeline;
 
+import io.distill.core.DataSource;
 import io.distill.core.HadoopFiles;
 import io.distill.core.RecordStore;
 import java.io.IOException;
@@ -116,8 +117,8 @@ public final class RunDirectory {
    * resource).
    */
   public boolean exists(String location) {
-    if (location.startsWith(io.distill.core.DataSource.CLASSPATH_PREFIX)) {
-      return io.distill.core.DataSource.of(location).exists(conf);
+    if (location.startsWith(DataSource.CLASSPATH_PREFIX)) {
+      return DataSource.of(location).exists(conf);
     }
     Path path = new Path(location);
     try {

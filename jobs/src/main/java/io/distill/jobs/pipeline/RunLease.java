@@ -1,8 +1,10 @@
 package io.distill.jobs.pipeline;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.core.HadoopFiles;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +12,8 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -165,15 +170,13 @@ public final class RunLease implements AutoCloseable {
     holder.put("heartbeat", clock.instant().toString());
     byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(holder);
     fs.mkdirs(file.getParent());
-    if (fs
-        instanceof
-        org.apache.hadoop.fs.LocalFileSystem local) { // an O_EXCL create: atomic on a local disk
+    if (fs instanceof LocalFileSystem local) { // an O_EXCL create: atomic on a local disk
       try {
-        java.nio.file.Files.write(
+        Files.write(
             local.pathToFile(file).toPath(),
             bytes,
-            java.nio.file.StandardOpenOption.CREATE_NEW,
-            java.nio.file.StandardOpenOption.WRITE);
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
         return true;
       } catch (java.nio.file.FileAlreadyExistsException e) {
         return false;
@@ -190,9 +193,9 @@ public final class RunLease implements AutoCloseable {
   private JsonNode read() throws IOException {
     try (InputStream in = fs.open(file)) {
       return JSON.readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       return null;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       return JSON
           .createObjectNode(); // being rewritten, or damaged: treated as silent since the epoch
     }

@@ -12,13 +12,16 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.text.DecimalFormat;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.jfree.chart.ChartRenderingInfo;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
@@ -77,13 +80,13 @@ public final class AccuracyChart {
 
     LogAxis parameters = new LogAxis("parameters (log scale)");
     parameters.setBase(10);
-    parameters.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
+    parameters.setNumberFormatOverride(new DecimalFormat("#,##0"));
     if (Math.log10(x[1]) - Math.log10(x[0]) >= 1) {
       // Ticks at powers of ten (10,000, 100,000, ...) with 9 minor ticks between them, instead of
       // JFreeChart's
       // default of fractional exponents (10^4.2, 10^4.3, ...); a range within one decade keeps the
       // default ticks.
-      parameters.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
+      parameters.setTickUnit(new NumberTickUnit(1.0));
       parameters.setMinorTickCount(9);
       parameters.setMinorTickMarksVisible(true);
     }
@@ -128,8 +131,8 @@ public final class AccuracyChart {
     if (values.length == 0) {
       return log ? new double[] {1e3, 1e7} : new double[] {90, 100};
     }
-    double min = java.util.Arrays.stream(values).min().orElseThrow();
-    double max = java.util.Arrays.stream(values).max().orElseThrow();
+    double min = Arrays.stream(values).min().orElseThrow();
+    double max = Arrays.stream(values).max().orElseThrow();
     if (log) {
       double lo = Math.log10(min);
       double hi = Math.log10(max);

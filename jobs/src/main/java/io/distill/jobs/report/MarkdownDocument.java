@@ -1,5 +1,6 @@
 package io.distill.jobs.report;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -31,8 +32,7 @@ final class MarkdownDocument {
   /** One table row: its cells as plain text, escaped; {@code emphasis} rows are bold. */
   record Row(boolean emphasis, List<String> cells) {
     Row(boolean emphasis, String... cells) {
-      this(
-          emphasis, java.util.Arrays.stream(cells).map(c -> c == null ? Formats.NONE : c).toList());
+      this(emphasis, Arrays.stream(cells).map(c -> c == null ? Formats.NONE : c).toList());
     }
   }
 

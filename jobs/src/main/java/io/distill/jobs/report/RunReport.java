@@ -16,12 +16,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -260,7 +262,7 @@ public final class RunReport {
                   seconds(t.trainingSeconds())));
         });
     boolean[] numeric = new boolean[10];
-    java.util.Arrays.fill(numeric, 1, 10, true);
+    Arrays.fill(numeric, 1, 10, true);
     md.table(
         List.of(
             "Size",
@@ -284,7 +286,7 @@ public final class RunReport {
                 + " example per call) and throughput (batches, one JVM); its baseline has the same architecture (every"
                 + " model's figures are in the full table below). Training seconds: distilled / baseline.");
     boolean[] costNumeric = new boolean[6];
-    java.util.Arrays.fill(costNumeric, 1, 6, true);
+    Arrays.fill(costNumeric, 1, 6, true);
     md.table(
         List.of(
             "Size", "Parameters", "Bytes", "Latency p50 / p95 ms", "Throughput /s", "Training s"),
@@ -303,7 +305,7 @@ public final class RunReport {
                 + " listed with different seeds; gap closed on the means.");
     List<Row> rows = new ArrayList<>();
     for (RunSummary.ShapeSummary s : summary.shapes()) {
-      java.util.OptionalDouble gap = s.gapClosed(teacher);
+      OptionalDouble gap = s.gapClosed(teacher);
       rows.add(
           new Row(
               false,
@@ -389,7 +391,7 @@ public final class RunReport {
             "Gap closed",
             percent(HintonReference.gapClosed(), 1),
             ours.map(s -> s.gapClosed(teacher))
-                .filter(java.util.OptionalDouble::isPresent)
+                .filter(OptionalDouble::isPresent)
                 .map(g -> percent(g.getAsDouble(), 1))
                 .orElse(NONE)));
     md.table(
@@ -422,7 +424,7 @@ public final class RunReport {
               Integer.toString(m.epochs())));
     }
     boolean[] numeric = new boolean[17];
-    java.util.Arrays.fill(numeric, 3, 17, true);
+    Arrays.fill(numeric, 3, 17, true);
     md.table(
         List.of(
             "Model",

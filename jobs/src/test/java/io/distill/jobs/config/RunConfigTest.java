@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -114,7 +116,7 @@ class RunConfigTest {
   }
 
   @Test
-  void scheduleJitterTransferSetAndSeedsAreRead() throws java.io.IOException {
+  void scheduleJitterTransferSetAndSeedsAreRead() throws IOException {
     RunConfig c =
         RunConfig.load(
             null,
@@ -133,12 +135,11 @@ class RunConfigTest {
     assertEquals(3, c.get(Params.SOFT_LABELS_TRANSFER_COPIES));
     assertEquals(1, c.get(Params.SOFT_LABELS_TRANSFER_JITTER));
     assertEquals(
-        java.util.Arrays.asList(1L, 2L, null),
-        c.studentSizes().stream().map(StudentSize::seed).toList());
+        Arrays.asList(1L, 2L, null), c.studentSizes().stream().map(StudentSize::seed).toList());
     assertEquals(
         List.of("10", "10", "5"), c.studentSizes().stream().map(StudentSize::shape).toList());
-    java.nio.file.Path file = dir.resolve("resolved.conf");
-    java.nio.file.Files.writeString(file, c.resolved());
+    Path file = dir.resolve("resolved.conf");
+    Files.writeString(file, c.resolved());
     assertEquals(c, RunConfig.load(file.toString(), List.of()), "the effective config loads back");
   }
 

@@ -7,16 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.core.LocalSpark;
 import io.distill.dataset.ValidationSplit;
+import io.distill.jobs.DistillJob;
 import io.distill.jobs.config.RunConfig;
 import io.distill.serving.DistilledModel;
 import io.distill.student.ModelMetrics;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.teacher.TeacherNetworks;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -33,8 +38,7 @@ class DistillPipelineTest {
   @TempDir Path dir;
 
   /** A relative run directory (under the module's target/), as users give it: "runs/default". */
-  private final Path runDir =
-      Path.of("target", "pipeline-test-" + java.util.UUID.randomUUID(), "run");
+  private final Path runDir = Path.of("target", "pipeline-test-" + UUID.randomUUID(), "run");
 
   private RunConfig config(String... extra) {
     List<String> overrides =
@@ -115,7 +119,7 @@ class DistillPipelineTest {
     Path scores = run.resolve("scores");
     assertEquals(
         0,
-        io.distill.jobs.DistillJob.run(
+        DistillJob.run(
             new String[] {
               "score",
               "--model",
@@ -134,7 +138,7 @@ class DistillPipelineTest {
     assertTrue(Files.exists(scores.resolve("_manifest.json")));
     assertEquals(
         1,
-        io.distill.jobs.DistillJob.run(
+        DistillJob.run(
             new String[] {
               "score",
               "--model",
@@ -147,7 +151,7 @@ class DistillPipelineTest {
     assertFalse(Files.exists(run.resolve("scores-2")), "nothing published");
     assertEquals(
         1,
-        io.distill.jobs.DistillJob.run(
+        DistillJob.run(
             new String[] {
               "score",
               "--model",
@@ -260,7 +264,7 @@ class DistillPipelineTest {
     }
     byte[] a = Files.readAllBytes(runDir.resolve("students/s1-baseline/model.zip"));
     byte[] b = Files.readAllBytes(runDir.resolve("students/s2-baseline/model.zip"));
-    assertFalse(java.util.Arrays.equals(a, b), "two seeds, two different networks");
+    assertFalse(Arrays.equals(a, b), "two seeds, two different networks");
     String manifest = Files.readString(runDir.resolve("manifest.json"));
     assertTrue(
         manifest.contains("\"jitter\" : 2")
@@ -303,7 +307,7 @@ class DistillPipelineTest {
     assertEquals("reused", status(result, "teacher"));
     assertEquals("ran", status(result, "students"), "the student's JSON changed in place");
     assertFalse(
-        java.util.Arrays.equals(
+        Arrays.equals(
             before, Files.readAllBytes(runDir.resolve("students/j-distilled/model.zip"))));
 
     Files.writeString(teacherJson, mlpJson(17));
@@ -331,9 +335,9 @@ class DistillPipelineTest {
     assertFalse(Files.exists(runDir.resolve("_SUCCESS")));
   }
 
-  private static void deleteTree(Path root) throws java.io.IOException {
+  private static void deleteTree(Path root) throws IOException {
     try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);
       }
     }

@@ -10,6 +10,7 @@ import io.distill.teacher.SoftLabelAction;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.teacher.TeacherNetworks;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -153,7 +154,7 @@ class ManyClassesPipelineTest {
                 try {
                   return Files.size(p);
                 } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
+                  throw new UncheckedIOException(e);
                 }
               })
           .sum();

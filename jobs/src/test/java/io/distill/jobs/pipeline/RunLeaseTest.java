@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.core.ManualClock;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,9 +43,7 @@ class RunLeaseTest {
                       + "@"),
           e.getMessage());
       assertTrue(
-          e.getMessage()
-              .contains(
-                  "process " + java.lang.management.ManagementFactory.getRuntimeMXBean().getName()),
+          e.getMessage().contains("process " + ManagementFactory.getRuntimeMXBean().getName()),
           e.getMessage());
     }
     assertFalse(Files.exists(dir.resolve("run/_lease.json")), "released");
@@ -102,7 +102,7 @@ class RunLeaseTest {
   void aLeaseWhoseProcessIsGoneFromThisHostIsTakenOverAtOnce() throws Exception {
     Process p = new ProcessBuilder("true").start();
     p.waitFor();
-    String host = java.net.InetAddress.getLocalHost().getHostName();
+    String host = InetAddress.getLocalHost().getHostName();
     Path file = Files.createDirectories(dir.resolve("run")).resolve("_lease.json");
     Files.writeString(
         file,

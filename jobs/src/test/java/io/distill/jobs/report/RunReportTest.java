@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.distill.student.ModelMetrics;
 import java.awt.geom.Point2D;
 import java.awt.image.BufferedImage;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -515,7 +516,7 @@ class RunReportTest {
     Files.writeString(dir.resolve("a-file"), "x");
     Exception e =
         assertThrows(
-            java.io.UncheckedIOException.class,
+            UncheckedIOException.class,
             () ->
                 RunReport.of(facts(), realistic())
                     .writeTo(dir.resolve("a-file").toString(), new Configuration()));
