@@ -115,26 +115,9 @@ class DistillJobTest {
   void aFailedImportExitsNonZeroWithOneLineNamingTheProblem() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("no-mnist-here"));
     Path out = dir.resolve("out");
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code =
-          DistillJob.run(
-              new String[] {
-                "import-mnist", "--input", empty.toString(), "--output", out.toString()
-              });
-    } finally {
-      System.setErr(stderr);
-    }
-    assertEquals(1, code);
-    List<String> lines =
-        captured
-            .toString(StandardCharsets.UTF_8)
-            .lines()
-            .filter(l -> l.startsWith("distill-job"))
-            .toList();
+    Exit exit = run("import-mnist", "--input", empty.toString(), "--output", out.toString());
+    assertEquals(1, exit.code());
+    List<String> lines = exit.jobLines();
     assertEquals(1, lines.size(), "one line: " + lines);
     assertTrue(
         lines.get(0).startsWith("distill-job: FAILED: ")
@@ -151,28 +134,17 @@ class DistillJobTest {
   @Test
   void anOptionValueWithADoubleSlashIsThePathAsTyped() {
     String path = dir.resolve("a") + "//b.json";
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code =
-          DistillJob.run(
-              new String[] {
-                "train-teacher",
-                "--data",
-                dir.toString(),
-                "--output",
-                dir.resolve("t.zip").toString(),
-                "--dl4j-json",
-                path
-              });
-    } finally {
-      System.setErr(stderr);
-    }
-    assertEquals(2, code);
-    String err = captured.toString(StandardCharsets.UTF_8);
-    assertTrue(err.contains("cannot read --dl4j-json " + path + ":"), err);
+    Exit exit =
+        run(
+            "train-teacher",
+            "--data",
+            dir.toString(),
+            "--output",
+            dir.resolve("t.zip").toString(),
+            "--dl4j-json",
+            path);
+    assertEquals(2, exit.code());
+    assertTrue(exit.stderr().contains("cannot read --dl4j-json " + path + ":"), exit.stderr());
   }
 
   /**
@@ -184,22 +156,9 @@ class DistillJobTest {
     Path run = dir.resolve("busy-run");
     try (RunLease held =
         RunLease.acquire(run.toString(), new Configuration(), Duration.ofSeconds(600))) {
-      PrintStream stderr = System.err;
-      ByteArrayOutputStream captured = new ByteArrayOutputStream();
-      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      int code;
-      try {
-        code = DistillJob.run(new String[] {"--set", "run.dir=" + run});
-      } finally {
-        System.setErr(stderr);
-      }
-      assertEquals(1, code);
-      List<String> lines =
-          captured
-              .toString(StandardCharsets.UTF_8)
-              .lines()
-              .filter(l -> l.startsWith("distill-job"))
-              .toList();
+      Exit exit = run("--set", "run.dir=" + run);
+      assertEquals(1, exit.code());
+      List<String> lines = exit.jobLines();
       assertEquals(1, lines.size(), "one line: " + lines);
       assertTrue(
           lines.get(0).contains(" is in use by " + System.getProperty("user.name") + "@"),
@@ -210,6 +169,26 @@ class DistillJobTest {
             files.map(p -> p.getFileName().toString()).toList(),
             "nothing written");
       }
+    }
+  }
+
+  /** The job's exit code and what it wrote to stderr. */
+  private record Exit(int code, String stderr) {
+    /** The job's own lines ("distill-job: ..."), without Spark's. */
+    List<String> jobLines() {
+      return stderr.lines().filter(l -> l.startsWith("distill-job")).toList();
+    }
+  }
+
+  private static Exit run(String... args) {
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      int code = DistillJob.run(args);
+      return new Exit(code, captured.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(stderr);
     }
   }
 
