@@ -2,6 +2,7 @@ package io.distill.serving;
 
 import io.distill.core.DataSource;
 import io.distill.core.HadoopFiles;
+import io.distill.core.ModelArchive;
 import io.distill.trainer.LabelLayout;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -149,7 +150,10 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
 
   static MultiLayerNetwork restore(byte[] zip, String what) {
     try {
+      ModelArchive.requireDataOnly(new ByteArrayInputStream(zip), what);
       return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
+    } catch (ModelArchive.RefusedEntryException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(
           "Model " + what + " is not a DL4J MultiLayerNetwork zip: " + e.getMessage(), e);

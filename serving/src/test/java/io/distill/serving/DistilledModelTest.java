@@ -2,11 +2,14 @@ package io.distill.serving;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distill.core.Gadget;
 import io.distill.core.HadoopFiles;
 import io.distill.core.LocalSpark;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -237,5 +240,26 @@ class DistilledModelTest {
                     dir.resolve("nothing").toUri().toString(),
                     spark.sparkContext().hadoopConfiguration()));
     assertTrue(missing.getMessage().endsWith("does not exist"), missing.getMessage());
+  }
+
+  /**
+   * score --model, DistilledModel.fromNetwork and DistilledModel.load all restore through one
+   * constructor: a model zip holding a Java object is refused there, unread.
+   */
+  @Test
+  void aModelZipWithAJavaObjectEntryIsRefusedUnread() throws Exception {
+    byte[] zip = Files.readAllBytes(Path.of(URI.create(modelDir)).resolve("model.zip"));
+    Path bad = Files.write(dir.resolve("gadget-model.zip"), Gadget.inModelZip(zip));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                DistilledModel.fromNetwork(
+                    bad.toString(), LocalSpark.session().sparkContext().hadoopConfiguration()));
+    assertTrue(
+        e.getMessage().contains(bad.toString())
+            && e.getMessage().contains("holds entry 'preprocessor.bin'"),
+        e.getMessage());
+    assertFalse(Gadget.ran, "the object was deserialized");
   }
 }

@@ -1,5 +1,6 @@
 package io.distill.student;
 
+import io.distill.core.ModelArchive;
 import io.distill.losses.DistillationLabels;
 import io.distill.trainer.EvaluationBlocks;
 import io.distill.trainer.LabelLayout;
@@ -208,6 +209,7 @@ public final class TestScores {
 
   private static MultiLayerNetwork restore(byte[] zip) {
     try {
+      ModelArchive.requireDataOnly(new ByteArrayInputStream(zip), "a student of this run");
       return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.core.DataSource;
 import io.distill.core.HadoopFiles;
+import io.distill.core.ModelArchive;
 import java.io.FileNotFoundException;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -377,6 +378,9 @@ public final class TeacherModelFile {
                     ? entries.subList(0, 10) + " and " + (entries.size() - 10) + " more"
                     : entries));
       }
+      // Network data only, before any DL4J code reads the zip.
+      Collections.list(zip.entries())
+          .forEach(e -> ModelArchive.requireDataEntry(e.getName(), name));
       JsonNode json;
       try (InputStream in = zip.getInputStream(configuration)) {
         json = JSON.readTree(in);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distill.core.Gadget;
 import io.distill.core.HadoopFiles;
 import io.distill.losses.DistillationLabels;
 import io.distill.losses.DistillationLoss;
@@ -686,5 +687,33 @@ class TeacherModelFileTest {
         () ->
             TeacherInfo.fromJson(
                 info.toJson().replace("\"epochs\" : 3", "\"epochs\" : \"three\"")));
+  }
+
+  /**
+   * A model file is data: a zip with an entry DL4J would deserialize as a Java object
+   * (preprocessor.bin) is refused naming the file and the entry, and the object is never read.
+   */
+  @Test
+  void aTeacherZipWithAJavaObjectEntryIsRefusedUnread() throws Exception {
+    Path whole = dir.resolve("whole.zip");
+    TeacherModelFile.save(smallMlp(1), whole.toString(), null, CONF);
+    byte[] withGadget = Gadget.inModelZip(Files.readAllBytes(whole));
+    // DL4J itself runs it: the check is what stands between such a file and the JVM.
+    Path probe = Files.write(dir.resolve("probe.zip"), withGadget);
+    assertThrows(
+        RuntimeException.class,
+        () -> ModelSerializer.restoreMultiLayerNetwork(probe.toFile(), false));
+    assertTrue(Gadget.ran, "DL4J deserializes preprocessor.bin");
+    Gadget.ran = false;
+
+    Path teacher = Files.write(dir.resolve("teacher.zip"), withGadget);
+    String message = refused(teacher.toString()).getMessage();
+    assertContains(
+        "Model file "
+            + qualified(teacher)
+            + " holds entry 'preprocessor.bin', which is not network"
+            + " data",
+        message);
+    assertFalse(Gadget.ran, "the object was deserialized");
   }
 }

@@ -3,6 +3,8 @@ package io.distill.trainer;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.core.HadoopFiles;
+import io.distill.core.ModelArchive;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -162,7 +164,8 @@ public final class TrainingCheckpoint {
 
   private static MultiLayerNetwork readModel(FileSystem fs, Path path) throws IOException {
     try (InputStream in = fs.open(path)) {
-      return ModelSerializer.restoreMultiLayerNetwork(in, true);
+      byte[] zip = ModelArchive.requireDataOnly(in.readAllBytes(), path.toString());
+      return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), true);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.Fingerprint;
+import io.distill.core.ModelArchive;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.RowChecks;
 import io.distill.jobs.config.Params;
@@ -14,6 +15,7 @@ import io.distill.student.TrainedStudent;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.trainer.TrainingData;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -174,7 +176,8 @@ final class EvaluateStage {
   private static MultiLayerNetwork restore(PipelineContext ctx, String path) {
     Path p = new Path(path);
     try (InputStream in = p.getFileSystem(ctx.hadoop()).open(p)) {
-      return ModelSerializer.restoreMultiLayerNetwork(in, false);
+      byte[] zip = ModelArchive.requireDataOnly(in.readAllBytes(), path);
+      return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot read the student model " + path + ": " + e.getMessage(), e);

@@ -1,0 +1,81 @@
+package io.distill.core;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * A DL4J model zip is data: its configuration (JSON), its coefficients and updater state (ND4J's
+ * own binary format). DL4J's {@code ModelSerializer} also reads {@code preprocessor.bin} and a
+ * legacy {@code normalizer.bin} with Java's {@code ObjectInputStream}, so a zip from anywhere
+ * (teachers are any Hadoop URI, loaded on the driver and every executor) could run code on the
+ * cluster. Every model zip this project reads goes through {@link #requireDataOnly} first: an entry
+ * outside {@link #DATA_ENTRIES} is refused, unread, with one line naming the file and the entry.
+ */
+public final class ModelArchive {
+  /** The entries DL4J writes for a network: configuration, coefficients, updater state. */
+  public static final List<String> DATA_ENTRIES =
+      List.of("configuration.json", "coefficients.bin", "updaterState.bin", "noParams.marker");
+
+  private ModelArchive() {}
+
+  /** The refusal of a zip with an entry that is not network data. */
+  public static final class RefusedEntryException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    RefusedEntryException(String message) {
+      super(message);
+    }
+  }
+
+  /** {@code zip}, when it holds only data entries; {@code name} names it in the refusal. */
+  public static byte[] requireDataOnly(byte[] zip, String name) {
+    try {
+      requireDataOnly(new ByteArrayInputStream(zip), name);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read model file " + name + ": " + e.getMessage(), e);
+    }
+    return zip;
+  }
+
+  /** The same check for a local file. */
+  public static void requireDataOnly(Path zip, String name) {
+    try (InputStream in = Files.newInputStream(zip)) {
+      requireDataOnly(in, name);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read model file " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads the zip's entry names (not their contents) and refuses any that is not a data entry. A
+   * stream that is not a zip has no entries and passes: DL4J then says it is not a model file.
+   */
+  public static void requireDataOnly(InputStream zip, String name) throws IOException {
+    try (ZipInputStream entries = new ZipInputStream(zip)) {
+      for (ZipEntry e = entries.getNextEntry(); e != null; e = entries.getNextEntry()) {
+        requireDataEntry(e.getName(), name);
+      }
+    }
+  }
+
+  /** Refuses an entry of model file {@code name} that is not network data. */
+  public static void requireDataEntry(String entry, String name) {
+    if (!DATA_ENTRIES.contains(entry)) {
+      throw new RefusedEntryException(
+          "Model file "
+              + name
+              + " holds entry '"
+              + entry
+              + "', which is not network data ("
+              + String.join(", ", DATA_ENTRIES)
+              + "): refused unread, since DL4J would deserialize Java objects from it");
+    }
+  }
+}
