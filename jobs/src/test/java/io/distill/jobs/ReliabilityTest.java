@@ -456,6 +456,47 @@ class ReliabilityTest {
         trained + " train (imported) + 1 quarantined");
   }
 
+  // ---- 11: a diverging model
+  // --------------------------------------------------------------------------------
+
+  /**
+   * The issue's command: students at a learning rate of 1e6. Training stops with one line naming
+   * the model, the epoch and the loss; the run fails without _SUCCESS, the manifest names the
+   * diverged model, and no model of it is published.
+   */
+  @Test
+  @Order(19)
+  void aDivergingStudentFailsTheRunNamingIt() throws IOException {
+    List<String> args = new ArrayList<>(List.of(run(good)));
+    args.addAll(
+        List.of(
+            "--set",
+            "students.sizes=[{name=s, hidden=[8]}]",
+            "--set",
+            "students.learning-rate=1e6",
+            "--set",
+            "students.epochs=3"));
+    Refusal r = refused(1, args.toArray(new String[0]));
+    r.mentions("Training student s-distilled diverged at epoch ", "loss");
+    Path run = runDir();
+    assertFalse(Files.exists(run.resolve("_SUCCESS")), "_SUCCESS written");
+    String manifest = Files.readString(run.resolve("manifest.json"));
+    assertTrue(
+        manifest.contains("\"status\" : \"failed\"")
+            && manifest.contains("\"diverged\"")
+            && manifest.contains("\"model\" : \"student s-distilled\""),
+        manifest);
+    assertFalse(
+        Files.exists(run.resolve("students/s-distilled/model.zip")), "diverged model published");
+    assertFalse(Files.exists(run.resolve("_stages/students.json")), "students stage recorded");
+    assertFalse(Files.exists(run.resolve("report")), "a report of a failed run");
+    record(
+        "11. a diverging student (students.learning-rate=1e6, 3 epochs)",
+        "exit 1, names the model, the epoch and the loss; no _SUCCESS, manifest 'diverged'",
+        r,
+        goodRows());
+  }
+
   // ---- running the job
   // ----------------------------------------------------------------------------------------
 

@@ -163,6 +163,7 @@ final class TeacherInference implements Serializable {
         float[] p = HostArrays.values(DistillationLabels.softmaxAtTemperature(logits, temperature));
         for (int i = 0; i < n; i++) {
           int from = i * classes;
+          requireFinite(z, p, from, ids[i]);
           if (topK > 0) {
             int[] top = topIndices(p, from);
             float[] values = new float[topK];
@@ -179,6 +180,26 @@ final class TeacherInference implements Serializable {
           }
         }
         done.add(n);
+      }
+
+      /** A teacher output that is not a finite number fails the job naming the row. */
+      private void requireFinite(float[] z, float[] p, int from, long id) {
+        for (int c = 0; c < classes; c++) {
+          if (!Float.isFinite(z[from + c]) || !Float.isFinite(p[from + c])) {
+            throw new IllegalArgumentException(
+                String.format(
+                    "Teacher %s, dataset %s, row id=%d: %s[%d] is %s, expected a finite number;"
+                        + " nothing published",
+                    teacherPath,
+                    dataset,
+                    id,
+                    Float.isFinite(z[from + c])
+                        ? SoftLabelSchema.SOFT_LABELS
+                        : SoftLabelSchema.TEACHER_LOGITS,
+                    c,
+                    Float.isFinite(z[from + c]) ? p[from + c] : z[from + c]));
+          }
+        }
       }
 
       /**

@@ -212,6 +212,33 @@ class SoftLabelActionTest {
   }
 
   /**
+   * Features that are finite but so large that the teacher's logits overflow: the job is refused
+   * naming the row, and nothing is published (soft labels are checked finite before publishing).
+   */
+  @Test
+  void aTeacherOutputThatIsNotFiniteIsRefusedNamingTheRow() {
+    String bad = dir.resolve("overflowing-input").toString();
+    SPARK
+        .read()
+        .parquet(testPath)
+        .selectExpr(
+            "id",
+            "CASE WHEN id = 700 THEN transform(features, v -> CAST(3e38 AS FLOAT)) ELSE features END"
+                + " AS features",
+            "label")
+        .write()
+        .parquet(bad);
+    String out = dir.resolve("never").toString();
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> label(bad, out, 2.0));
+    assertTrue(
+        e.getMessage().contains(", dataset " + bad + ", row id=700: ")
+            && e.getMessage().contains("expected a finite number; nothing published"),
+        e.getMessage());
+    assertFalse(Files.exists(dir.resolve("never")));
+  }
+
+  /**
    * A rerun replaces the output whole; top-3 keeps the three largest probabilities and their
    * classes.
    */

@@ -340,6 +340,18 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
       state = NetworkState.of(initial, json);
     }
 
+    // What divergence is measured against: the untrained network's validation loss (computed from
+    // the same seed on a resume too), else the first epoch's training loss.
+    double reference = Double.NaN;
+    String referenceName = "the first epoch's training loss";
+    if (validationData != null && settings.maxLossGrowth() > 0) {
+      describe("Training " + name + ": validation loss of the untrained network");
+      double[] totals =
+          evaluate(jsc, validationData, NetworkState.of(initial, json), layout, threads);
+      reference = totals[1] / totals[2];
+      referenceName = "the untrained network's validation loss";
+    }
+
     int batch = settings.batchSizePerWorker();
     int[] blockRows = data.blockRows();
     boolean stoppedEarly = false;
@@ -429,6 +441,12 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
               rounds);
       history.add(stats);
       LOG.info("Training {}: {}", name, stats);
+      TrainingDivergedException.check(
+          name,
+          history,
+          settings.maxLossGrowth(),
+          Double.isNaN(reference) ? history.get(0).trainLoss() : reference,
+          referenceName);
 
       if (!Double.isNaN(accuracy) && accuracy > bestAccuracy) {
         bestAccuracy = accuracy;

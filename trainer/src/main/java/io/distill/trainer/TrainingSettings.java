@@ -36,6 +36,12 @@ public final class TrainingSettings implements Serializable {
   /** Default random seed. */
   public static final long DEFAULT_SEED = 42;
 
+  /**
+   * Default bound on an epoch's loss, as a multiple of the untrained network's: past it,
+   * divergence.
+   */
+  public static final double DEFAULT_MAX_LOSS_GROWTH = 10;
+
   private final int epochs;
   private final int batchSizePerWorker;
   private final int averagingPeriod;
@@ -47,6 +53,7 @@ public final class TrainingSettings implements Serializable {
   private final boolean shuffle;
   private final InputJitter jitter;
   private final boolean keepBestEpoch;
+  private final double maxLossGrowth;
 
   private TrainingSettings(Builder b) {
     this.epochs = b.epochs;
@@ -60,6 +67,7 @@ public final class TrainingSettings implements Serializable {
     this.shuffle = b.shuffle;
     this.jitter = b.jitter;
     this.keepBestEpoch = b.keepBestEpoch;
+    this.maxLossGrowth = b.maxLossGrowth;
   }
 
   public static Builder builder() {
@@ -80,6 +88,7 @@ public final class TrainingSettings implements Serializable {
     b.shuffle = shuffle;
     b.jitter = jitter;
     b.keepBestEpoch = keepBestEpoch;
+    b.maxLossGrowth = maxLossGrowth;
     return b;
   }
 
@@ -142,6 +151,16 @@ public final class TrainingSettings implements Serializable {
    * Whether the network returned is the one of the epoch with the best validation accuracy (the
    * last epoch's otherwise); always so with early stopping. Default false.
    */
+  /**
+   * Training stops as diverged (a {@link TrainingDivergedException}) when an epoch's mean training
+   * or validation loss is more than this many times the untrained network's validation loss (the
+   * first epoch's training loss without validation data); 0 = no such bound. A NaN or infinite loss
+   * always stops it. Default {@value #DEFAULT_MAX_LOSS_GROWTH}.
+   */
+  public double maxLossGrowth() {
+    return maxLossGrowth;
+  }
+
   public boolean keepBestEpoch() {
     return keepBestEpoch || earlyStoppingPatience > 0;
   }
@@ -204,10 +223,21 @@ public final class TrainingSettings implements Serializable {
     private boolean shuffle = true;
     private InputJitter jitter;
     private boolean keepBestEpoch;
+    private double maxLossGrowth = DEFAULT_MAX_LOSS_GROWTH;
 
     private Builder() {}
 
     /** Return the best validation epoch's network rather than the last one's. */
+    /** See {@link TrainingSettings#maxLossGrowth()}; 0 = no bound, else above 1. */
+    public Builder maxLossGrowth(double value) {
+      if (!(value == 0 || (value > 1 && Double.isFinite(value)))) {
+        throw new IllegalArgumentException(
+            "maxLossGrowth must be 0 (no bound) or a finite number above 1, cannot be: " + value);
+      }
+      this.maxLossGrowth = value;
+      return this;
+    }
+
     public Builder keepBestEpoch(boolean value) {
       this.keepBestEpoch = value;
       return this;

@@ -335,9 +335,9 @@ class SparkTrainerTest {
   }
 
   /**
-   * SGD at 0.1 for two epochs, then at 50 (the network blows up): validation accuracy falls after
-   * epoch 2, patience 2 stops after epoch 4, and the network returned is epoch 2's, not the last
-   * one's.
+   * SGD at 0.1 for two epochs, then at 50 (the network blows up, which the divergence check, off
+   * here, would stop): validation accuracy falls after epoch 2, patience 2 stops after epoch 4, and
+   * the network returned is epoch 2's, not the last one's.
    */
   @Test
   void earlyStoppingKeepsTheBestEpoch() {
@@ -351,7 +351,12 @@ class SparkTrainerTest {
             .trainingData(EmbeddedMnist.train().where("id < 2000"))
             .validationData(validation)
             .settings(
-                TrainingSettings.builder().epochs(10).workers(2).earlyStoppingPatience(2).build())
+                TrainingSettings.builder()
+                    .epochs(10)
+                    .workers(2)
+                    .earlyStoppingPatience(2)
+                    .maxLossGrowth(0) // it blows up on purpose: no divergence check here
+                    .build())
             .execute();
     assertTrue(result.stoppedEarly());
     assertEquals(4, result.history().size());

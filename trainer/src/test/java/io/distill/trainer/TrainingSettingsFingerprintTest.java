@@ -35,7 +35,7 @@ class TrainingSettingsFingerprintTest {
         checked++;
       }
     }
-    assertEquals(10, checked, "settings checked");
+    assertEquals(11, checked, "settings checked");
   }
 
   private static Object other(Class<?> type, Object value) {
@@ -44,6 +44,9 @@ class TrainingSettingsFingerprintTest {
     }
     if (type == long.class) {
       return (Long) value + 1;
+    }
+    if (type == double.class) {
+      return (Double) value + 1;
     }
     if (type == boolean.class) {
       return !(Boolean) value;

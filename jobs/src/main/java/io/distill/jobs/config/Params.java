@@ -376,6 +376,17 @@ public final class Params {
           TrainingSettings.DEFAULT_WORKERS,
           "Number of Spark workers (data partitions trained in parallel); 0 = Spark's default"
               + " parallelism.");
+  public static final Param<Double> TRAINING_MAX_LOSS_GROWTH =
+      param(
+          "training.max-loss-growth",
+          ParamTypes.number(new Range(1, false, Double.POSITIVE_INFINITY, false), true),
+          TrainingSettings.DEFAULT_MAX_LOSS_GROWTH,
+          "A model whose mean training or validation loss in an epoch is more than this many times"
+              + " the untrained network's validation loss (its first epoch's training loss where there"
+              + " is no validation split) has diverged: its training stops with one line naming the"
+              + " model, the epoch"
+              + " and the loss, nothing of it is published, and the run fails without _SUCCESS. A NaN"
+              + " or infinite loss always stops it. null = no bound on the growth.");
   public static final Param<Long> TRAINING_SEED =
       param(
           "training.seed",

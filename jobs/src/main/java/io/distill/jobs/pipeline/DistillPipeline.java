@@ -9,6 +9,7 @@ import io.distill.student.ModelMetrics;
 import io.distill.student.StudentSweep;
 import io.distill.teacher.SoftLabelAction;
 import io.distill.teacher.TrainTeacherAction;
+import io.distill.trainer.TrainingDivergedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -170,6 +171,12 @@ public final class DistillPipeline {
       manifest.put("stages", stages.times());
       manifest.put("status", "failed");
       manifest.put("error", String.valueOf(e.getMessage()));
+      if (e instanceof TrainingDivergedException d) {
+        // The model that diverged, for whoever reads the run: nothing of it was published.
+        manifest.put(
+            "diverged",
+            Map.of("model", d.model(), "epoch", d.epoch(), "loss", String.valueOf(d.loss())));
+      }
       manifest.put("finishedAt", Instant.now().toString());
       try {
         run.writeManifest(manifest);

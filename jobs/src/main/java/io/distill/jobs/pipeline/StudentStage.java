@@ -53,7 +53,8 @@ final class StudentStage {
                   Params.STUDENTS_JITTER,
                   Params.STUDENTS_SIZES,
                   Params.TRAINING_SEED,
-                  Params.TRAINING_WORKERS))
+                  Params.TRAINING_WORKERS,
+                  Params.TRAINING_MAX_LOSS_GROWTH))
           .execution(Params.TRAINING_CONCURRENT_STUDENTS);
 
   static Output run(

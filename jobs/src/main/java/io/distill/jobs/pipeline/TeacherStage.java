@@ -74,7 +74,8 @@ final class TeacherStage {
               Params.TEACHER_AVERAGING_PERIOD,
               Params.TEACHER_JITTER,
               Params.TRAINING_SEED,
-              Params.TRAINING_WORKERS));
+              Params.TRAINING_WORKERS,
+              Params.TRAINING_MAX_LOSS_GROWTH));
 
   static Output run(PipelineContext ctx, DataStage.Output data) {
     RunConfig config = ctx.config();

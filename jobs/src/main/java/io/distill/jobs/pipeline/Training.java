@@ -22,6 +22,10 @@ final class Training {
         .batchSizePerWorker(batchSize)
         .averagingPeriod(averagingPeriod)
         .seed(config.get(Params.TRAINING_SEED))
+        .maxLossGrowth(
+            config.get(Params.TRAINING_MAX_LOSS_GROWTH) == null
+                ? 0
+                : config.get(Params.TRAINING_MAX_LOSS_GROWTH))
         .build();
   }
 
