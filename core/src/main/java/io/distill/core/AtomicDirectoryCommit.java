@@ -2,6 +2,7 @@ package io.distill.core;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -41,24 +42,36 @@ import org.slf4j.LoggerFactory;
 public final class AtomicDirectoryCommit {
   private static final Logger LOG = LoggerFactory.getLogger(AtomicDirectoryCommit.class);
 
+  /**
+   * The marker every published directory holds: {@code {"writer": "distill", "kind": "..."}}. An
+   * existing directory without it (or its kind's legacy marker) is not replaced.
+   */
+  public static final String OWNER_FILE = "_distill_output.json";
+
   private final FileSystem fs;
   private final Path target;
+  private final OutputKind kind;
   private final Path temporary;
   private final boolean createdParent;
   private boolean finished;
 
-  private AtomicDirectoryCommit(FileSystem fs, Path target, Path temporary, boolean createdParent) {
+  private AtomicDirectoryCommit(
+      FileSystem fs, Path target, OutputKind kind, Path temporary, boolean createdParent) {
     this.fs = fs;
     this.target = target;
+    this.kind = kind;
     this.temporary = temporary;
     this.createdParent = createdParent;
   }
 
   /**
-   * Starts a commit for {@code target} (any Hadoop FS URI). The parent directory is created if
-   * needed and must be writable.
+   * Starts a commit for {@code target} (any Hadoop FS URI), an output of {@code kind}. The parent
+   * directory is created if needed and must be writable. A target that exists must be an earlier
+   * output of the same kind, or empty: anything else is refused before anything is written, naming
+   * the path and what is there (see {@link OutputKind}).
    */
-  public static AtomicDirectoryCommit begin(String target, Configuration hadoopConf) {
+  public static AtomicDirectoryCommit begin(
+      String target, Configuration hadoopConf, OutputKind kind) {
     Path path = new Path(target);
     try {
       FileSystem fs = path.getFileSystem(hadoopConf);
@@ -69,12 +82,13 @@ public final class AtomicDirectoryCommit {
             "Cannot publish to the root of a file system: " + target);
       }
       recover(fs, qualified);
+      requireReplaceable(fs, qualified, kind);
       Path temporary = new Path(parent, "." + qualified.getName() + ".tmp-" + UUID.randomUUID());
       boolean createdParent = !fs.exists(parent);
       if (!fs.mkdirs(temporary)) {
         throw new IOException("mkdirs returned false");
       }
-      return new AtomicDirectoryCommit(fs, qualified, temporary, createdParent);
+      return new AtomicDirectoryCommit(fs, qualified, kind, temporary, createdParent);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot create a temporary directory beside "
@@ -100,8 +114,9 @@ public final class AtomicDirectoryCommit {
    * on as it was thrown (Spark's undeclared checked exceptions included). The one way the project's
    * actions publish a directory.
    */
-  public static <T> T publish(String target, Configuration hadoopConf, Write<T> write) {
-    AtomicDirectoryCommit commit = begin(target, hadoopConf);
+  public static <T> T publish(
+      String target, Configuration hadoopConf, OutputKind kind, Write<T> write) {
+    AtomicDirectoryCommit commit = begin(target, hadoopConf, kind);
     try {
       T result = write.into(commit);
       commit.commit();
@@ -119,6 +134,69 @@ public final class AtomicDirectoryCommit {
   @SuppressWarnings("unchecked")
   private static <E extends Throwable> E rethrow(Throwable e) throws E {
     throw (E) e;
+  }
+
+  private static String ownerMarker(OutputKind kind) {
+    return "{\"writer\": \"distill\", \"kind\": \"" + kind.name() + "\"}\n";
+  }
+
+  /**
+   * An existing target may be replaced when it is an empty directory or an earlier output of the
+   * same kind; anything else (a file, another kind of output, a directory this job did not write)
+   * is refused with one line naming the path and what was found there.
+   */
+  private static void requireReplaceable(FileSystem fs, Path target, OutputKind kind)
+      throws IOException {
+    if (!fs.exists(target)) {
+      return;
+    }
+    if (!fs.getFileStatus(target).isDirectory()) {
+      throw new IllegalArgumentException(
+          "Output "
+              + target
+              + " is a file, not a directory this job wrote; nothing was written: give another"
+              + " path");
+    }
+    FileStatus[] children = fs.listStatus(target);
+    java.util.Arrays.sort(children, java.util.Comparator.comparing(c -> c.getPath().getName()));
+    if (children.length == 0) {
+      return;
+    }
+    Path owner = new Path(target, OWNER_FILE);
+    if (fs.exists(owner)) {
+      String marker;
+      try (InputStream in = fs.open(owner)) {
+        marker = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      if (marker.trim().equals(ownerMarker(kind).trim())) {
+        return;
+      }
+      throw new IllegalArgumentException(
+          "Output "
+              + target
+              + " is another kind of output of this job ("
+              + marker.trim()
+              + "), not "
+              + kind.name()
+              + "; nothing was written: give another path");
+    }
+    if (kind.legacyMarker() != null && fs.exists(new Path(target, kind.legacyMarker()))) {
+      return; // written by this job before the marker existed
+    }
+    List<String> found = new ArrayList<>();
+    for (FileStatus c : children) {
+      if (found.size() == 3) {
+        found.add("... (" + children.length + " entries)");
+        break;
+      }
+      found.add(c.getPath().getName() + (c.isDirectory() ? "/" : ""));
+    }
+    throw new IllegalArgumentException(
+        "Output "
+            + target
+            + " is not empty and was not written by this job (it holds "
+            + String.join(", ", found)
+            + "); nothing was written or deleted: give a new or empty directory");
   }
 
   /** Where to write; a URI string any Spark writer accepts. */
@@ -157,6 +235,9 @@ public final class AtomicDirectoryCommit {
         new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
     Path journal = journal(target);
     try {
+      try (OutputStream out = fs.create(new Path(temporary, OWNER_FILE), true)) {
+        out.write(ownerMarker(kind).getBytes(StandardCharsets.UTF_8));
+      }
       try (OutputStream out = fs.create(journal, true)) {
         out.write(
             (JOURNAL_TEMPORARY + temporary + "\n" + JOURNAL_PREVIOUS + previous + "\n")

@@ -22,21 +22,24 @@ class AtomicDirectoryCommitTest {
 
   private final Configuration conf = new Configuration();
 
+  /** The tests' outputs: an earlier one holds a file named "part-0" (its legacy marker). */
+  private static final OutputKind KIND = new OutputKind("test-output", "part-0");
+
   @Test
   void nothingIsVisibleUntilCommitThenTheTargetIsReplacedWhole() throws IOException {
     Path target = dir.resolve("out");
     Files.createDirectories(target);
-    Files.writeString(target.resolve("old"), "earlier output");
+    Files.writeString(target.resolve("part-0"), "earlier output");
 
-    AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(target.toString(), conf);
+    AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(target.toString(), conf, KIND);
     Path temp = Path.of(URI.create(commit.temporaryPath()));
     Files.writeString(temp.resolve("new"), "complete output");
-    assertTrue(Files.exists(target.resolve("old")));
+    assertTrue(Files.exists(target.resolve("part-0")));
     assertFalse(Files.exists(target.resolve("new")));
 
     commit.commit();
     assertEquals("complete output", Files.readString(target.resolve("new")));
-    assertFalse(Files.exists(target.resolve("old")));
+    assertFalse(Files.exists(target.resolve("part-0")));
     assertEquals(List.of("out"), names(dir));
   }
 
@@ -64,7 +67,7 @@ class AtomicDirectoryCommitTest {
           Files.writeString(target.resolve("part-0"), "old 0");
           Files.writeString(target.resolve("part-1"), "old 1");
         }
-        AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(target.toString(), conf);
+        AtomicDirectoryCommit commit = AtomicDirectoryCommit.begin(target.toString(), conf, KIND);
         Path temp = Path.of(URI.create(commit.temporaryPath()));
         Files.writeString(temp.resolve("part-0"), "new 0");
         Files.writeString(temp.resolve("part-1"), "new 1");
@@ -117,7 +120,7 @@ class AtomicDirectoryCommitTest {
   @Test
   void abortLeavesTheTargetAsItWas() throws IOException {
     AtomicDirectoryCommit commit =
-        AtomicDirectoryCommit.begin(dir.resolve("never").toString(), conf);
+        AtomicDirectoryCommit.begin(dir.resolve("never").toString(), conf, KIND);
     Files.writeString(Path.of(URI.create(commit.temporaryPath())).resolve("part"), "half");
     commit.abort();
     assertEquals(List.of(), names(dir));
@@ -125,11 +128,11 @@ class AtomicDirectoryCommitTest {
 
   @Test
   void abortRemovesTheParentItCreatedButNoneThatWasThere() throws IOException {
-    AtomicDirectoryCommit.begin(dir.resolve("new-parent/out").toString(), conf).abort();
+    AtomicDirectoryCommit.begin(dir.resolve("new-parent/out").toString(), conf, KIND).abort();
     assertEquals(List.of(), names(dir));
 
     Files.createDirectories(dir.resolve("kept"));
-    AtomicDirectoryCommit.begin(dir.resolve("kept/out").toString(), conf).abort();
+    AtomicDirectoryCommit.begin(dir.resolve("kept/out").toString(), conf, KIND).abort();
     assertEquals(List.of("kept"), names(dir));
     assertEquals(List.of(), names(dir.resolve("kept")));
   }
@@ -140,8 +143,58 @@ class AtomicDirectoryCommitTest {
     UncheckedIOException e =
         assertThrows(
             UncheckedIOException.class,
-            () -> AtomicDirectoryCommit.begin(file.resolve("out").toString(), conf));
+            () -> AtomicDirectoryCommit.begin(file.resolve("out").toString(), conf, KIND));
     assertTrue(e.getMessage().contains(file.resolve("out").toString()), e.getMessage());
+  }
+
+  /** A directory the job did not write is never replaced: the target is refused, untouched. */
+  @Test
+  void aDirectoryTheJobDidNotWriteIsRefusedAndLeftAsItWas() throws IOException {
+    Path target = Files.createDirectories(dir.resolve("p"));
+    Files.writeString(target.resolve("precious.txt"), "keep");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> AtomicDirectoryCommit.publish(target.toString(), conf, KIND, c -> "never"));
+    assertEquals(
+        "Output file:"
+            + target
+            + " is not empty and was not written by this job (it holds precious.txt); nothing was"
+            + " written or deleted: give a new or empty directory",
+        e.getMessage());
+    assertEquals("keep", Files.readString(target.resolve("precious.txt")));
+    assertEquals(List.of("p"), names(dir), "no temporary directory beside it");
+    Path file = Files.writeString(dir.resolve("a-file"), "keep");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> AtomicDirectoryCommit.publish(file.toString(), conf, KIND, c -> "never"));
+    assertEquals("keep", Files.readString(file));
+  }
+
+  /** Its own earlier output of the same kind is replaced; an output of another kind is not. */
+  @Test
+  void anEarlierOutputOfTheSameKindIsReplacedAndOfAnotherKindRefused() throws IOException {
+    Path target = dir.resolve("scores");
+    OutputKind scores = new OutputKind("scores", null);
+    for (String text : List.of("first", "second")) {
+      AtomicDirectoryCommit.publish(
+          target.toString(),
+          conf,
+          scores,
+          c -> Files.writeString(Path.of(URI.create(c.temporaryPath())).resolve("part"), text));
+    }
+    assertEquals("second", Files.readString(target.resolve("part")));
+    assertEquals(
+        "{\"writer\": \"distill\", \"kind\": \"scores\"}",
+        Files.readString(target.resolve(AtomicDirectoryCommit.OWNER_FILE)).trim());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                AtomicDirectoryCommit.publish(
+                    target.toString(), conf, new OutputKind("soft-labels", null), c -> "never"));
+    assertTrue(e.getMessage().contains("is another kind of output of this job"), e.getMessage());
+    assertEquals("second", Files.readString(target.resolve("part")));
   }
 
   private static List<String> names(Path dir) throws IOException {

@@ -3,6 +3,7 @@ package io.distill.dataset;
 import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.DataSource;
 import io.distill.core.HadoopFiles;
+import io.distill.core.OutputKind;
 import io.distill.core.SparkAction;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,6 +54,9 @@ import org.slf4j.LoggerFactory;
 public final class ImportMnistAction extends SparkAction<ImportMnistAction.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(ImportMnistAction.class);
   public static final String MANIFEST = "import.json";
+
+  /** What the import publishes (earlier imports hold its import.json). */
+  public static final OutputKind KIND = new OutputKind("mnist-import", MANIFEST);
 
   private MnistFiles source;
   private String output;
@@ -134,6 +138,7 @@ public final class ImportMnistAction extends SparkAction<ImportMnistAction.Resul
     return AtomicDirectoryCommit.publish(
         output,
         hadoopConf,
+        KIND,
         commit -> {
           Map<String, SplitResult> splits = new LinkedHashMap<>();
           for (Split split : List.of(train, test)) {

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
 import io.distill.core.AtomicDirectoryCommit;
+import io.distill.core.OutputKind;
 import io.distill.core.SparkAction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * the first three bad rows.
  */
 public final class ImportParquetAction extends SparkAction<ImportParquetAction.Result> {
+  /** A split of the imported dataset (earlier ones hold Spark's _SUCCESS). */
+  public static final OutputKind SPLIT = new OutputKind("dataset-split", "_SUCCESS");
+
+  /** A split's quarantined rows. */
+  public static final OutputKind QUARANTINE = new OutputKind("quarantine", "_SUCCESS");
+
   private static final Logger LOG = LoggerFactory.getLogger(ImportParquetAction.class);
   private static final String REASON = "reason";
 
@@ -307,7 +314,8 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
   private SplitResult importSplit(Dataset<Row> rows, String source, String split, int width) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Dataset<Row> checked = rows.withColumn(REASON, reason(width));
-    AtomicDirectoryCommit bad = AtomicDirectoryCommit.begin(quarantine + "/" + split, conf);
+    AtomicDirectoryCommit bad =
+        AtomicDirectoryCommit.begin(quarantine + "/" + split, conf, QUARANTINE);
     AtomicDirectoryCommit good = null;
     try {
       describe("Import: finding the bad rows of " + source);
@@ -341,7 +349,7 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
                 + String.join("; ", first)
                 + (badRows > 3 ? "; ..." : ""));
       }
-      good = AtomicDirectoryCommit.begin(output + "/" + split, conf);
+      good = AtomicDirectoryCommit.begin(output + "/" + split, conf, SPLIT);
       describe("Import: writing the good rows of " + source);
       Dataset<Row> kept =
           checked

@@ -148,6 +148,37 @@ class DistillJobTest {
   }
 
   /**
+   * The issue's `--set run.dir=/tmp/x --stages import` over a directory holding data/keep and
+   * metrics/keep: refused with one line naming the directory and what it holds, every file in
+   * place, nothing written.
+   */
+  @Test
+  void aRunDirectoryTheJobDidNotWriteIsRefusedAndLeftAsItWas() throws Exception {
+    Path x = dir.resolve("x");
+    Files.createDirectories(x.resolve("data"));
+    Files.writeString(x.resolve("data/keep"), "keep");
+    Files.createDirectories(x.resolve("metrics"));
+    Files.writeString(x.resolve("metrics/keep"), "keep");
+    Exit exit = run("--set", "run.dir=" + x, "--stages", "import");
+    assertEquals(1, exit.code());
+    List<String> lines = exit.jobLines();
+    assertEquals(1, lines.size(), "one line: " + lines);
+    assertTrue(
+        lines.get(0).contains(x.toString())
+            && lines.get(0).contains("is not empty and is not a run's")
+            && lines.get(0).contains("data/, metrics/"),
+        lines.get(0));
+    assertEquals("keep", Files.readString(x.resolve("data/keep")));
+    assertEquals("keep", Files.readString(x.resolve("metrics/keep")));
+    try (var files = Files.list(x)) {
+      assertEquals(
+          List.of("data", "metrics"),
+          files.map(p -> p.getFileName().toString()).sorted().toList(),
+          "nothing written beside them");
+    }
+  }
+
+  /**
    * A second run on a run directory another run holds exits 1 with one line naming the holder,
    * touching nothing.
    */

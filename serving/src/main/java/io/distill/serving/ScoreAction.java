@@ -2,6 +2,7 @@ package io.distill.serving;
 
 import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.HadoopFiles;
+import io.distill.core.OutputKind;
 import io.distill.core.SparkAction;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * publishing.
  */
 public final class ScoreAction extends SparkAction<ScoreAction.Result> {
+  /** What the action publishes (earlier outputs hold its _manifest.json). */
+  public static final OutputKind KIND = new OutputKind("scores", "_manifest.json");
+
   private static final Logger LOG = LoggerFactory.getLogger(ScoreAction.class);
 
   /** What was published. */
@@ -155,6 +159,7 @@ public final class ScoreAction extends SparkAction<ScoreAction.Result> {
     return AtomicDirectoryCommit.publish(
         output,
         conf,
+        KIND,
         commit -> {
           describe("Scoring " + data + " with " + model + " -> " + output);
           scored

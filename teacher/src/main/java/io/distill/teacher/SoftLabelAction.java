@@ -2,6 +2,7 @@ package io.distill.teacher;
 
 import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.HadoopFiles;
+import io.distill.core.OutputKind;
 import io.distill.core.RowProgress;
 import io.distill.core.SparkAction;
 import io.distill.dataset.DatasetSchema;
@@ -45,6 +46,9 @@ import org.slf4j.LoggerFactory;
  * parallelism is the input's partitioning ({@link #partitions} repartitions first, one shuffle).
  */
 public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
+  /** What the job publishes (earlier outputs hold its _manifest.json). */
+  public static final OutputKind KIND = new OutputKind("soft-labels", SoftLabelSchema.MANIFEST);
+
   private static final Logger LOG = LoggerFactory.getLogger(SoftLabelAction.class);
 
   private String teacherPath;
@@ -186,6 +190,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
       return AtomicDirectoryCommit.publish(
           output,
           hadoopConf,
+          KIND,
           commit -> {
             Broadcast<SerializableConfiguration> conf =
                 jsc.broadcast(new SerializableConfiguration(hadoopConf));

@@ -1,6 +1,7 @@
 package io.distill.teacher;
 
 import io.distill.core.AtomicDirectoryCommit;
+import io.distill.core.OutputKind;
 import io.distill.core.SparkAction;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.RowChecks;
@@ -34,6 +35,9 @@ import org.apache.spark.sql.functions;
  * nothing.
  */
 public final class TransferSetAction extends SparkAction<TransferSetAction.Result> {
+  /** What the action publishes (a Parquet dataset; earlier ones hold Spark's _SUCCESS). */
+  public static final OutputKind KIND = new OutputKind("transfer-set", "_SUCCESS");
+
   private String dataPath;
   private Dataset<Row> dataRows;
   private String output;
@@ -179,6 +183,7 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
       return AtomicDirectoryCommit.publish(
           output,
           hadoop,
+          KIND,
           commit -> {
             spark
                 .createDataFrame(rowsOut, DatasetSchema.SCHEMA)

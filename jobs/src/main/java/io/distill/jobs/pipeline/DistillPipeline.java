@@ -80,6 +80,7 @@ public final class DistillPipeline {
       String runDir, List<ModelMetrics> metrics, Map<String, Map<String, Object>> stages) {}
 
   public Result execute() {
+    run.requireOwnable();
     try (RunLease lease =
         RunLease.acquire(
             run.root(),

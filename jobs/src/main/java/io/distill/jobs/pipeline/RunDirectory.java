@@ -5,6 +5,8 @@ import io.distill.core.HadoopFiles;
 import io.distill.core.RecordStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -139,6 +141,51 @@ public final class RunDirectory {
 
   public void writeManifest(Map<String, Object> manifest) {
     HadoopFiles.writeJson(path(MANIFEST), manifest, conf);
+  }
+
+  /**
+   * A run works only in a directory that is new, empty, or an earlier run's (it holds {@code
+   * manifest.json}, or only a lease and hidden temporary entries of a run that stopped at once):
+   * any other directory is refused before anything is written, naming it and what it holds, so a
+   * mistyped {@code run.dir} (a home directory, a dataset) is never written into or replaced.
+   */
+  public void requireOwnable() {
+    Path dir = new Path(root);
+    try {
+      var fs = dir.getFileSystem(conf);
+      if (!fs.exists(dir)) {
+        return;
+      }
+      if (!fs.getFileStatus(dir).isDirectory()) {
+        throw new IllegalArgumentException(
+            "Run directory " + root + " is a file; nothing was written: give a directory");
+      }
+      if (fs.exists(new Path(dir, MANIFEST))) {
+        return;
+      }
+      List<String> foreign = new ArrayList<>();
+      for (var s : fs.listStatus(dir)) {
+        String name = s.getPath().getName();
+        if (!name.equals(RunLayout.LEASE.relative()) && !name.startsWith(".")) {
+          foreign.add(name + (s.isDirectory() ? "/" : ""));
+        }
+      }
+      foreign.sort(null);
+      if (!foreign.isEmpty()) {
+        throw new IllegalArgumentException(
+            "Run directory "
+                + root
+                + " is not empty and is not a run's (no "
+                + MANIFEST
+                + "; it holds "
+                + String.join(", ", foreign.size() > 3 ? foreign.subList(0, 3) : foreign)
+                + (foreign.size() > 3 ? ", ... (" + foreign.size() + " entries)" : "")
+                + "); nothing was written or deleted: give a new or empty run.dir");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot check the run directory " + root + ": " + e.getMessage(), e);
+    }
   }
 
   /** Marks the run complete: the last thing a successful run writes. */

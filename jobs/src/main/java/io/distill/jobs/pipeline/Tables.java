@@ -1,6 +1,7 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.AtomicDirectoryCommit;
+import io.distill.core.OutputKind;
 import java.util.List;
 import org.apache.spark.sql.SaveMode;
 
@@ -9,6 +10,9 @@ import org.apache.spark.sql.SaveMode;
  * published whole.
  */
 final class Tables {
+  /** The run's tables are Spark Parquet outputs (earlier ones hold Spark's _SUCCESS). */
+  static final OutputKind KIND = new OutputKind("table", "_SUCCESS");
+
   private Tables() {}
 
   static <R extends Record> String write(
@@ -16,6 +20,7 @@ final class Tables {
     return AtomicDirectoryCommit.publish(
         target,
         ctx.hadoop(),
+        KIND,
         commit -> {
           ctx.spark()
               .createDataFrame(

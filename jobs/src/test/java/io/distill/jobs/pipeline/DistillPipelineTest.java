@@ -162,6 +162,27 @@ class DistillPipelineTest {
               run.resolve("scores-3").toString()
             }));
     assertFalse(Files.exists(run.resolve("scores-3")), "nothing published");
+    // The same command again replaces its own earlier output; a directory it did not write (the
+    // issue's `score ... --output /tmp/p` over precious.txt) is refused and left as it was.
+    String[] scoreAgain = {
+      "score",
+      "--model",
+      run.resolve("students/32-distilled").toString(),
+      "--data",
+      run.resolve("data/test").toString(),
+      "--output",
+      scores.toString()
+    };
+    assertEquals(0, DistillJob.run(scoreAgain));
+    Path precious = Files.createDirectories(run.resolve("precious"));
+    Files.writeString(precious.resolve("precious.txt"), "keep");
+    scoreAgain[scoreAgain.length - 1] = precious.toString();
+    assertEquals(1, DistillJob.run(scoreAgain));
+    assertEquals("keep", Files.readString(precious.resolve("precious.txt")));
+    try (var left = Files.list(precious)) {
+      assertEquals(List.of(precious.resolve("precious.txt")), left.toList());
+    }
+    deleteTree(precious);
     deleteTree(scores);
 
     DistillPipeline.Result again = DistillPipeline.of(spark, config()).execute();
