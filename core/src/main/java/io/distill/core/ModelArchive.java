@@ -1,11 +1,7 @@
 package io.distill.core;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -15,8 +11,9 @@ import java.util.zip.ZipInputStream;
  * own binary format). DL4J's {@code ModelSerializer} also reads {@code preprocessor.bin} and a
  * legacy {@code normalizer.bin} with Java's {@code ObjectInputStream}, so a zip from anywhere
  * (teachers are any Hadoop URI, loaded on the driver and every executor) could run code on the
- * cluster. Every model zip this project reads goes through {@link #requireDataOnly} first: an entry
- * outside {@link #DATA_ENTRIES} is refused, unread, with one line naming the file and the entry.
+ * cluster. Every model zip this project reads goes through {@link #requireDataOnly} (or, entry by
+ * entry, {@link #requireDataEntry}) first: an entry outside {@link #DATA_ENTRIES} is refused,
+ * unread, with one line naming the file and the entry.
  */
 public final class ModelArchive {
   /** The entries DL4J writes for a network: configuration, coefficients, updater state. */
@@ -31,25 +28,6 @@ public final class ModelArchive {
 
     RefusedEntryException(String message) {
       super(message);
-    }
-  }
-
-  /** {@code zip}, when it holds only data entries; {@code name} names it in the refusal. */
-  public static byte[] requireDataOnly(byte[] zip, String name) {
-    try {
-      requireDataOnly(new ByteArrayInputStream(zip), name);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read model file " + name + ": " + e.getMessage(), e);
-    }
-    return zip;
-  }
-
-  /** The same check for a local file. */
-  public static void requireDataOnly(Path zip, String name) {
-    try (InputStream in = Files.newInputStream(zip)) {
-      requireDataOnly(in, name);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read model file " + name + ": " + e.getMessage(), e);
     }
   }
 

@@ -4,7 +4,7 @@ import io.distill.core.DataSource;
 import io.distill.core.HadoopFiles;
 import io.distill.core.ModelArchive;
 import io.distill.trainer.LabelLayout;
-import java.io.ByteArrayInputStream;
+import io.distill.trainer.NetworkZips;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,7 +34,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 
 /**
  * A distilled student (or any DL4J MultiLayerNetwork whose output layer emits logits, such as this
@@ -150,8 +149,7 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
 
   static MultiLayerNetwork restore(byte[] zip, String what) {
     try {
-      ModelArchive.requireDataOnly(new ByteArrayInputStream(zip), what);
-      return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
+      return NetworkZips.restore(zip, what, false);
     } catch (ModelArchive.RefusedEntryException e) {
       throw e;
     } catch (IOException | RuntimeException e) {

@@ -1,12 +1,11 @@
 package io.distill.student;
 
-import io.distill.core.ModelArchive;
 import io.distill.losses.DistillationLabels;
 import io.distill.trainer.EvaluationBlocks;
 import io.distill.trainer.LabelLayout;
 import io.distill.trainer.Nd4jThreads;
+import io.distill.trainer.NetworkZips;
 import io.distill.trainer.TrainingData;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
@@ -209,8 +208,7 @@ public final class TestScores {
 
   private static MultiLayerNetwork restore(byte[] zip) {
     try {
-      ModelArchive.requireDataOnly(new ByteArrayInputStream(zip), "a student of this run");
-      return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
+      return NetworkZips.restore(zip, "a student of this run", false);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -3,8 +3,6 @@ package io.distill.trainer;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.core.HadoopFiles;
-import io.distill.core.ModelArchive;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -164,8 +162,7 @@ public final class TrainingCheckpoint {
 
   private static MultiLayerNetwork readModel(FileSystem fs, Path path) throws IOException {
     try (InputStream in = fs.open(path)) {
-      byte[] zip = ModelArchive.requireDataOnly(in.readAllBytes(), path.toString());
-      return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), true);
+      return NetworkZips.restore(in.readAllBytes(), path.toString(), true);
     }
   }
 }

@@ -1,7 +1,6 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.Fingerprint;
-import io.distill.core.ModelArchive;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.RowChecks;
 import io.distill.jobs.config.Params;
@@ -14,8 +13,8 @@ import io.distill.student.TestScores;
 import io.distill.student.TrainedStudent;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherModelFile;
+import io.distill.trainer.NetworkZips;
 import io.distill.trainer.TrainingData;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -26,7 +25,6 @@ import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -176,8 +174,7 @@ final class EvaluateStage {
   private static MultiLayerNetwork restore(PipelineContext ctx, String path) {
     Path p = new Path(path);
     try (InputStream in = p.getFileSystem(ctx.hadoop()).open(p)) {
-      byte[] zip = ModelArchive.requireDataOnly(in.readAllBytes(), path);
-      return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
+      return NetworkZips.restore(in.readAllBytes(), path, false);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot read the student model " + path + ": " + e.getMessage(), e);
