@@ -158,7 +158,6 @@ public final class AtomicDirectoryCommit {
               + " path");
     }
     FileStatus[] children = fs.listStatus(target);
-    java.util.Arrays.sort(children, java.util.Comparator.comparing(c -> c.getPath().getName()));
     if (children.length == 0) {
       return;
     }
@@ -183,19 +182,11 @@ public final class AtomicDirectoryCommit {
     if (kind.legacyMarker() != null && fs.exists(new Path(target, kind.legacyMarker()))) {
       return; // written by this job before the marker existed
     }
-    List<String> found = new ArrayList<>();
-    for (FileStatus c : children) {
-      if (found.size() == 3) {
-        found.add("... (" + children.length + " entries)");
-        break;
-      }
-      found.add(c.getPath().getName() + (c.isDirectory() ? "/" : ""));
-    }
     throw new IllegalArgumentException(
         "Output "
             + target
             + " is not empty and was not written by this job (it holds "
-            + String.join(", ", found)
+            + HadoopFiles.describeEntries(List.of(children))
             + "); nothing was written or deleted: give a new or empty directory");
   }
 

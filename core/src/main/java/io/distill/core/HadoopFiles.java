@@ -21,6 +21,7 @@ import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Options;
@@ -244,5 +245,19 @@ public final class HadoopFiles {
     return e instanceof RuntimeException
         ? (RuntimeException) e
         : new IllegalStateException(e.getMessage(), e);
+  }
+
+  /**
+   * What a directory holds, for a message: the entries' names in order ({@code "data/"} for a
+   * directory), the first three, then how many there are ("a, b/, c, ... (12 entries)").
+   */
+  public static String describeEntries(List<FileStatus> entries) {
+    List<String> names = new ArrayList<>();
+    for (FileStatus e : entries) {
+      names.add(e.getPath().getName() + (e.isDirectory() ? "/" : ""));
+    }
+    names.sort(null);
+    return String.join(", ", names.size() > 3 ? names.subList(0, 3) : names)
+        + (names.size() > 3 ? ", ... (" + names.size() + " entries)" : "");
   }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -163,14 +164,13 @@ public final class RunDirectory {
       if (fs.exists(new Path(dir, MANIFEST))) {
         return;
       }
-      List<String> foreign = new ArrayList<>();
-      for (var s : fs.listStatus(dir)) {
+      List<FileStatus> foreign = new ArrayList<>();
+      for (FileStatus s : fs.listStatus(dir)) {
         String name = s.getPath().getName();
         if (!name.equals(RunLayout.LEASE.relative()) && !name.startsWith(".")) {
-          foreign.add(name + (s.isDirectory() ? "/" : ""));
+          foreign.add(s);
         }
       }
-      foreign.sort(null);
       if (!foreign.isEmpty()) {
         throw new IllegalArgumentException(
             "Run directory "
@@ -178,8 +178,7 @@ public final class RunDirectory {
                 + " is not empty and is not a run's (no "
                 + MANIFEST
                 + "; it holds "
-                + String.join(", ", foreign.size() > 3 ? foreign.subList(0, 3) : foreign)
-                + (foreign.size() > 3 ? ", ... (" + foreign.size() + " entries)" : "")
+                + HadoopFiles.describeEntries(foreign)
                 + "); nothing was written or deleted: give a new or empty run.dir");
       }
     } catch (IOException e) {
