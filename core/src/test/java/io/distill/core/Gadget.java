@@ -1,5 +1,6 @@
 package io.distill.core;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
@@ -29,7 +30,7 @@ public final class Gadget implements Serializable {
   /** A copy of a model zip with one more entry, {@code preprocessor.bin}, holding a Gadget. */
   public static byte[] inModelZip(byte[] zip) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (ZipInputStream in = new ZipInputStream(new java.io.ByteArrayInputStream(zip));
+    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip));
         ZipOutputStream z = new ZipOutputStream(out)) {
       for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
         z.putNextEntry(new ZipEntry(e.getName()));

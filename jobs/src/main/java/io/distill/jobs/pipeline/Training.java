@@ -16,16 +16,14 @@ final class Training {
 
   static TrainingSettings settings(
       RunConfig config, int epochs, int batchSize, int averagingPeriod) {
+    Double maxLossGrowth = config.get(Params.TRAINING_MAX_LOSS_GROWTH);
     return TrainingSettings.builder()
         .epochs(epochs)
         .workers(config.get(Params.TRAINING_WORKERS))
         .batchSizePerWorker(batchSize)
         .averagingPeriod(averagingPeriod)
         .seed(config.get(Params.TRAINING_SEED))
-        .maxLossGrowth(
-            config.get(Params.TRAINING_MAX_LOSS_GROWTH) == null
-                ? 0
-                : config.get(Params.TRAINING_MAX_LOSS_GROWTH))
+        .maxLossGrowth(maxLossGrowth == null ? 0 : maxLossGrowth) // null: no bound
         .build();
   }
 

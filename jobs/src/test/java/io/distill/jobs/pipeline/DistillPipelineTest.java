@@ -117,67 +117,26 @@ class DistillPipelineTest {
     assertEquals(Math.round((1 - distilled.testAccuracy()) * 1000), errors, distilled.toString());
     // ... and so does the score command, one row per id.
     Path scores = run.resolve("scores");
-    assertEquals(
-        0,
-        DistillJob.run(
-            new String[] {
-              "score",
-              "--model",
-              run.resolve("students/32-distilled").toString(),
-              "--data",
-              run.resolve("data/test").toString(),
-              "--output",
-              scores.toString(),
-              "--logits"
-            }));
+    Path student32 = run.resolve("students/32-distilled");
+    Path testData = run.resolve("data/test");
+    assertEquals(0, score(student32, testData, scores, "--logits"));
     Dataset<Row> scored = spark.read().parquet(scores.toString());
     assertEquals(List.of("id", "prediction", "probability", "logits"), List.of(scored.columns()));
     assertEquals(1000, scored.select("id").distinct().count());
     assertEquals(
         errors, scored.join(test, "id").where("prediction <> CAST(label AS double)").count());
     assertTrue(Files.exists(scores.resolve("_manifest.json")));
-    assertEquals(
-        1,
-        DistillJob.run(
-            new String[] {
-              "score",
-              "--model",
-              run.resolve("students/missing").toString(),
-              "--data",
-              run.resolve("data/test").toString(),
-              "--output",
-              run.resolve("scores-2").toString()
-            }));
+    assertEquals(1, score(run.resolve("students/missing"), testData, run.resolve("scores-2")));
     assertFalse(Files.exists(run.resolve("scores-2")), "nothing published");
     assertEquals(
-        1,
-        DistillJob.run(
-            new String[] {
-              "score",
-              "--model",
-              run.resolve("teacher").toString(),
-              "--data",
-              run.resolve("soft-labels/test").toString(),
-              "--output",
-              run.resolve("scores-3").toString()
-            }));
+        1, score(run.resolve("teacher"), run.resolve("soft-labels/test"), run.resolve("scores-3")));
     assertFalse(Files.exists(run.resolve("scores-3")), "nothing published");
     // The same command again replaces its own earlier output; a directory it did not write (the
     // issue's `score ... --output /tmp/p` over precious.txt) is refused and left as it was.
-    String[] scoreAgain = {
-      "score",
-      "--model",
-      run.resolve("students/32-distilled").toString(),
-      "--data",
-      run.resolve("data/test").toString(),
-      "--output",
-      scores.toString()
-    };
-    assertEquals(0, DistillJob.run(scoreAgain));
+    assertEquals(0, score(student32, testData, scores));
     Path precious = Files.createDirectories(run.resolve("precious"));
     Files.writeString(precious.resolve("precious.txt"), "keep");
-    scoreAgain[scoreAgain.length - 1] = precious.toString();
-    assertEquals(1, DistillJob.run(scoreAgain));
+    assertEquals(1, score(student32, testData, precious));
     assertEquals("keep", Files.readString(precious.resolve("precious.txt")));
     try (var left = Files.list(precious)) {
       assertEquals(List.of(precious.resolve("precious.txt")), left.toList());
@@ -362,5 +321,21 @@ class DistillPipelineTest {
         Files.delete(p);
       }
     }
+  }
+
+  /** {@code distill-job score --model MODEL --data DATA --output OUTPUT [extra]}: its exit code. */
+  private static int score(Path model, Path data, Path output, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "score",
+                "--model",
+                model.toString(),
+                "--data",
+                data.toString(),
+                "--output",
+                output.toString()));
+    args.addAll(List.of(extra));
+    return DistillJob.run(args.toArray(new String[0]));
   }
 }
