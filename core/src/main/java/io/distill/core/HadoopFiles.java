@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FileContext;
@@ -140,36 +141,50 @@ public final class HadoopFiles {
    */
   public static void publishFile(
       String path, Configuration conf, boolean withoutChecksum, FileWriter writer) {
+    publishFile(path, conf, withoutChecksum, writer, step -> {});
+  }
+
+  /** The steps of replacing a local file and its checksum, in order (for tests). */
+  enum LocalStep {
+    OLD_CHECKSUM_DELETED,
+    FILE_IN_PLACE,
+    CHECKSUM_IN_PLACE
+  }
+
+  /**
+   * {@link #publishFile(String, Configuration, boolean, FileWriter)}, calling {@code afterStep}.
+   */
+  static void publishFile(
+      String path,
+      Configuration conf,
+      boolean withoutChecksum,
+      FileWriter writer,
+      Consumer<LocalStep> afterStep) {
     Path target = new Path(path);
     try {
       FileSystem fs = target.getFileSystem(conf);
-      FileSystem out =
-          withoutChecksum && fs instanceof ChecksumFileSystem c ? c.getRawFileSystem() : fs;
       Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+      if (fs instanceof ChecksumFileSystem c
+          && c.getRawFileSystem() instanceof RawLocalFileSystem) {
+        publishLocal(c, tmp, target, withoutChecksum, writer, afterStep);
+        return;
+      }
       Path previous = null;
       try {
-        try (OutputStream stream = out.create(tmp, false)) {
+        try (OutputStream stream = fs.create(tmp, false)) {
           writer.write(stream);
         }
-        if (out instanceof RawLocalFileSystem raw) { // a local file without a checksum
-          Files.move(
-              raw.pathToFile(tmp).toPath(),
-              raw.pathToFile(target).toPath(),
-              StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
-          return;
-        }
-        if (out == fs && replaceAtomically(fs.makeQualified(tmp), fs.makeQualified(target), conf)) {
+        if (replaceAtomically(fs.makeQualified(tmp), fs.makeQualified(target), conf)) {
           return;
         }
         if (fs.exists(target)) {
           previous =
               new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
-          if (!fs.rename(target, previous)) { // through fs: a .crc companion moves along
+          if (!fs.rename(target, previous)) {
             throw new IOException("could not move the earlier " + target + " aside");
           }
         }
-        if (!out.rename(tmp, target)) {
+        if (!fs.rename(tmp, target)) {
           if (previous != null) {
             fs.rename(previous, target);
           }
@@ -179,7 +194,7 @@ public final class HadoopFiles {
           fs.delete(previous, false);
         }
       } finally {
-        out.delete(tmp, false);
+        fs.delete(tmp, false);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + path + ": " + e.getMessage(), e);
@@ -187,14 +202,55 @@ public final class HadoopFiles {
   }
 
   /**
+   * On a local disk a file and its {@code .crc} are two files, and no rename replaces both at once:
+   * a process killed between two renames would leave the new bytes beside the old checksum, and
+   * every later read would fail. So the old checksum is deleted first, then the file is moved into
+   * place, then its new checksum: at each step a reader finds the old bytes or the new ones, either
+   * unchecked or under their own checksum, never under the other's.
+   */
+  private static void publishLocal(
+      ChecksumFileSystem fs,
+      Path tmp,
+      Path target,
+      boolean withoutChecksum,
+      FileWriter writer,
+      Consumer<LocalStep> afterStep)
+      throws IOException {
+    RawLocalFileSystem raw = (RawLocalFileSystem) fs.getRawFileSystem();
+    try {
+      try (OutputStream stream = (withoutChecksum ? raw : fs).create(tmp, false)) {
+        writer.write(stream);
+      }
+      var checksum = raw.pathToFile(fs.getChecksumFile(target)).toPath();
+      Files.deleteIfExists(checksum);
+      afterStep.accept(LocalStep.OLD_CHECKSUM_DELETED);
+      Files.move(
+          raw.pathToFile(tmp).toPath(),
+          raw.pathToFile(target).toPath(),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+      afterStep.accept(LocalStep.FILE_IN_PLACE);
+      if (!withoutChecksum) {
+        Files.move(
+            raw.pathToFile(fs.getChecksumFile(tmp)).toPath(),
+            checksum,
+            StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+        afterStep.accept(LocalStep.CHECKSUM_IN_PLACE);
+      }
+    } finally {
+      fs.delete(tmp, false); // with its .crc, when either is left
+    }
+  }
+
+  /**
    * Renames {@code tmp} onto {@code target}, replacing it in one step where the file system can (a
-   * rename with overwrite: one rename(2) on a local disk, one namenode operation on HDFS), so that
-   * no reader finds the file missing; false where it cannot (then the caller moves the old file
-   * aside first).
+   * rename with overwrite: one namenode operation on HDFS), so that no reader finds the file
+   * missing; false where it cannot (then the caller moves the old file aside first).
    */
   private static boolean replaceAtomically(Path tmp, Path target, Configuration conf)
       throws IOException {
-    if (!"file".equals(target.toUri().getScheme()) && !"hdfs".equals(target.toUri().getScheme())) {
+    if (!"hdfs".equals(target.toUri().getScheme())) {
       return false;
     }
     try {
