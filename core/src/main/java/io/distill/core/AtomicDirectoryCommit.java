@@ -82,7 +82,14 @@ public final class AtomicDirectoryCommit {
             "Cannot publish to the root of a file system: " + target);
       }
       recover(fs, qualified);
-      requireReplaceable(fs, qualified, kind);
+      try {
+        requireReplaceable(fs, qualified, kind);
+      } catch (IllegalArgumentException refused) {
+        if (!hadoopConf.getBoolean(OVERWRITE_FOREIGN, false)) {
+          throw refused;
+        }
+        LOG.warn("--overwrite: replacing it all the same. {}", refused.getMessage());
+      }
       Path temporary = new Path(parent, "." + qualified.getName() + ".tmp-" + UUID.randomUUID());
       boolean createdParent = !fs.exists(parent);
       if (!fs.mkdirs(temporary)) {
@@ -136,6 +143,13 @@ public final class AtomicDirectoryCommit {
     throw (E) e;
   }
 
+  /**
+   * Hadoop configuration key: when true, a target that this job did not write (or a file, or
+   * another kind of output) is replaced all the same, with a warning. Set by the job's {@code
+   * --overwrite}; false unless asked for.
+   */
+  public static final String OVERWRITE_FOREIGN = "distill.output.overwrite-foreign";
+
   private static String ownerMarker(OutputKind kind) {
     return "{\"writer\": \"distill\", \"kind\": \"" + kind.name() + "\"}\n";
   }
@@ -155,7 +169,7 @@ public final class AtomicDirectoryCommit {
           "Output "
               + target
               + " is a file, not a directory this job wrote; nothing was written: give another"
-              + " path");
+              + " path (or --overwrite)");
     }
     FileStatus[] children = fs.listStatus(target);
     if (children.length == 0) {
@@ -177,7 +191,7 @@ public final class AtomicDirectoryCommit {
               + marker.trim()
               + "), not "
               + kind.name()
-              + "; nothing was written: give another path");
+              + "; nothing was written: give another path (or --overwrite)");
     }
     if (kind.legacyMarker() != null && fs.exists(new Path(target, kind.legacyMarker()))) {
       return; // written by this job before the marker existed
@@ -187,7 +201,7 @@ public final class AtomicDirectoryCommit {
             + target
             + " is not empty and was not written by this job (it holds "
             + HadoopFiles.describeEntries(List.of(children))
-            + "); nothing was written or deleted: give a new or empty directory");
+            + "); nothing was written or deleted: give a new or empty directory (or --overwrite)");
   }
 
   /** Where to write; a URI string any Spark writer accepts. */

@@ -20,7 +20,34 @@ public final class ModelArchive {
   public static final List<String> DATA_ENTRIES =
       List.of("configuration.json", "coefficients.bin", "updaterState.bin", "noParams.marker");
 
+  /**
+   * The largest model file the project reads, in bytes (1 GiB; the system property {@code
+   * distill.model.max-bytes} changes it): a model file is read whole into memory, on the driver and
+   * on every executor, so a wrong path to a dataset or a disk image is refused rather than read.
+   */
+  public static long maxBytes() {
+    return Long.getLong("distill.model.max-bytes", 1L << 30);
+  }
+
   private ModelArchive() {}
+
+  /**
+   * The bytes of model file {@code name}, read whole from {@code in} up to {@link #maxBytes()}; a
+   * longer file is refused with one line naming it and the bound, having read no more than that.
+   */
+  public static byte[] readBounded(InputStream in, String name) throws IOException {
+    long max = maxBytes();
+    byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+    if (bytes.length > max) {
+      throw new IllegalArgumentException(
+          "Model file "
+              + name
+              + " is larger than the "
+              + max
+              + " bytes a model file may have (set -Ddistill.model.max-bytes to read a larger one)");
+    }
+    return bytes;
+  }
 
   /** The refusal of a zip with an entry that is not network data. */
   public static final class RefusedEntryException extends IllegalArgumentException {

@@ -160,7 +160,7 @@ class AtomicDirectoryCommitTest {
         "Output file:"
             + target
             + " is not empty and was not written by this job (it holds precious.txt); nothing was"
-            + " written or deleted: give a new or empty directory",
+            + " written or deleted: give a new or empty directory (or --overwrite)",
         e.getMessage());
     assertEquals("keep", Files.readString(target.resolve("precious.txt")));
     assertEquals(List.of("p"), names(dir), "no temporary directory beside it");
@@ -169,6 +169,23 @@ class AtomicDirectoryCommitTest {
         IllegalArgumentException.class,
         () -> AtomicDirectoryCommit.publish(file.toString(), conf, KIND, c -> "never"));
     assertEquals("keep", Files.readString(file));
+  }
+
+  /** With --overwrite (the Hadoop key it sets) the same directory is replaced, as asked. */
+  @Test
+  void aDirectoryTheJobDidNotWriteIsReplacedWhenOverwriteIsAskedFor() throws IOException {
+    Path target = Files.createDirectories(dir.resolve("p"));
+    Files.writeString(target.resolve("precious.txt"), "not precious after all");
+    Configuration overwrite = new Configuration(conf);
+    overwrite.setBoolean(AtomicDirectoryCommit.OVERWRITE_FOREIGN, true);
+    AtomicDirectoryCommit.publish(
+        target.toString(),
+        overwrite,
+        KIND,
+        c -> Files.writeString(Path.of(URI.create(c.temporaryPath())).resolve("part-0"), "new"));
+    assertEquals("new", Files.readString(target.resolve("part-0")));
+    assertFalse(Files.exists(target.resolve("precious.txt")));
+    assertEquals(List.of("p"), names(dir), "no temporary directory beside it");
   }
 
   /** Its own earlier output of the same kind is replaced; an output of another kind is not. */

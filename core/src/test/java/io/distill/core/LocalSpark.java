@@ -14,6 +14,8 @@ public final class LocalSpark {
 
   public static synchronized SparkSession session() {
     if (session == null) {
+      // Every Spark test runs under the job's deserialization filter, as the job does.
+      SerialFilter.install();
       session =
           SparkSession.builder()
               .appName("distill-tests")
@@ -25,6 +27,7 @@ public final class LocalSpark {
               // Running tasks report their accumulators with each heartbeat (RowProgressTest waits
               // for one).
               .config("spark.executor.heartbeatInterval", "1s")
+              .config("spark.plugins", SerialFilterPlugin.class.getName())
               .getOrCreate();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> session.stop()));
     }

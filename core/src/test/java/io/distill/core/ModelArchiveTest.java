@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.example.gadget.Gadget;
 import org.junit.jupiter.api.Test;
 
 /** A model zip is read only when it holds network data and nothing else. */

@@ -81,6 +81,7 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
   private int features;
   private int classes;
   private long maxBadRows;
+  private int copies;
   private String output;
   private String quarantine;
 
@@ -121,6 +122,15 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
   /** Labels must be in [0, classes); 0 (default) = any label from 0 up. */
   public ImportParquetAction classes(int count) {
     this.classes = count;
+    return this;
+  }
+
+  /**
+   * Jittered copies the transfer set will derive from each training row (default 0): copy k of row
+   * i gets id i + k × (largest id + 1), so the import refuses ids that would overflow a long then.
+   */
+  public ImportParquetAction idHeadroomForCopies(int copies) {
+    this.copies = copies;
     return this;
   }
 
@@ -280,11 +290,19 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
   private int commonLength(Dataset<Row> rows) {
     describe("Import: the features' length most rows of " + train + " have");
     Row r =
-        rows.where(col(DatasetSchema.FEATURES).isNotNull())
+        rows
+            .where(col(DatasetSchema.FEATURES).isNotNull())
             .groupBy(functions.size(col(DatasetSchema.FEATURES)).as("n"))
             .count()
             .orderBy(col("count").desc(), col("n"))
-            .first();
+            .limit(1)
+            .collectAsList()
+            .stream()
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "Input " + train + " has no rows with features: nothing to train on"));
     return r.getInt(0);
   }
 
@@ -293,6 +311,7 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
     return expr(
         "CASE"
             + " WHEN id IS NULL THEN 'id is null'"
+            + " WHEN id < 0 THEN concat('id is ', id, ', expected 0 or more')"
             + " WHEN features IS NULL THEN 'features is null'"
             + " WHEN size(features) <> "
             + width
@@ -309,6 +328,60 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
             + (classes > 0 ? String.valueOf(classes) : "∞")
             + ")')"
             + " END");
+  }
+
+  /**
+   * A split must keep rows; the training split at least two classes and ids that leave room for the
+   * transfer set's copies. Each refusal is one line naming the input.
+   */
+  private void requireUsable(
+      Dataset<Row> written, String source, String split, long rows, long badRows) {
+    if (rows == 0) {
+      throw new IllegalArgumentException(
+          "Input "
+              + source
+              + " has no usable rows for the "
+              + split
+              + " split ("
+              + badRows
+              + " bad row"
+              + (badRows == 1 ? "" : "s")
+              + " quarantined): nothing to "
+              + (split.equals(DatasetSchema.TRAIN) ? "train" : "evaluate")
+              + " on");
+    }
+    if (!split.equals(DatasetSchema.TRAIN)) {
+      return;
+    }
+    Row stats =
+        written
+            .agg(
+                functions.countDistinct(col(DatasetSchema.LABEL)),
+                functions.min(col(DatasetSchema.LABEL)),
+                functions.max(col(DatasetSchema.ID)))
+            .first();
+    if (stats.getLong(0) < 2) {
+      throw new IllegalArgumentException(
+          "Input "
+              + source
+              + ": every training row has label "
+              + stats.get(1)
+              + "; a classifier needs at least two classes");
+    }
+    long maxId = stats.getLong(2);
+    if (copies > 0 && maxId >= Long.MAX_VALUE / (copies + 1L)) {
+      throw new IllegalArgumentException(
+          "Input "
+              + source
+              + ": id "
+              + maxId
+              + " is too large for "
+              + copies
+              + " transfer-set copies per row (copy k of row i gets id i + k × (largest id + 1),"
+              + " which must fit a long): renumber the ids below "
+              + Long.MAX_VALUE / (copies + 1L)
+              + ", or lower soft-labels.transfer-copies");
+    }
   }
 
   private SplitResult importSplit(Dataset<Row> rows, String source, String split, int width) {
@@ -381,6 +454,7 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
                 + idColumn
                 + ")");
       }
+      requireUsable(written, source, split, rowsKept, badRows);
       good.commit();
       String quarantinePath = null;
       if (badRows > 0) {

@@ -185,6 +185,74 @@ class ImportParquetActionTest {
         none.getMessage());
   }
 
+  /**
+   * Inputs that cannot be trained on are refused at import, each with one line naming the input,
+   * and nothing is published: a duplicated id, no usable training rows, one class, ids the transfer
+   * set's copies would overflow; a null or negative id is a bad row.
+   */
+  @Test
+  void inputsThatCannotBeTrainedOnAreRefusedWithOneLine() throws Exception {
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.LongType)
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType))
+            .add("label", DataTypes.IntegerType);
+    List<Float> f = List.of(0.5f, 1f);
+    String test = parquet(spark.createDataFrame(List.of(RowFactory.create(0L, f, 1)), schema), "t");
+    java.util.function.Function<List<Row>, String> refusal =
+        rows -> {
+          String train;
+          try {
+            train = parquet(spark.createDataFrame(rows, schema), "train-" + rows.hashCode());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          IllegalArgumentException e =
+              assertThrows(
+                  IllegalArgumentException.class,
+                  () ->
+                      ImportParquetAction.of(spark)
+                          .train(train)
+                          .test(test)
+                          .idHeadroomForCopies(2)
+                          .output(dir.resolve("data").toString())
+                          .quarantine(dir.resolve("quarantine").toString())
+                          .execute());
+          assertFalse(Files.exists(dir.resolve("data")), "nothing published");
+          assertFalse(Files.exists(dir.resolve("quarantine")), "nothing published");
+          return e.getMessage().replace(train, "TRAIN");
+        };
+    assertEquals(
+        "Input TRAIN: id 1 appears 2 times; ids must be unique (id)",
+        refusal.apply(
+            List.of(
+                RowFactory.create(0L, f, 0),
+                RowFactory.create(1L, f, 1),
+                RowFactory.create(1L, f, 0))));
+    assertEquals(
+        "Input TRAIN: every training row has label 4; a classifier needs at least two classes",
+        refusal.apply(List.of(RowFactory.create(0L, f, 4), RowFactory.create(1L, f, 4))));
+    assertEquals(
+        "Input TRAIN: id "
+            + (Long.MAX_VALUE / 2)
+            + " is too large for 2 transfer-set copies per row (copy k of row i gets id i + k ×"
+            + " (largest id + 1), which must fit a long): renumber the ids below "
+            + (Long.MAX_VALUE / 3)
+            + ", or lower soft-labels.transfer-copies",
+        refusal.apply(
+            List.of(RowFactory.create(0L, f, 0), RowFactory.create(Long.MAX_VALUE / 2, f, 1))));
+    assertEquals(
+        "Input TRAIN has 2 bad rows, more than the 0 allowed (data.max-bad-rows); row id=null:"
+            + " id is null; row id=-3: id is -3, expected 0 or more",
+        refusal.apply(
+            List.of(
+                RowFactory.create(null, f, 0),
+                RowFactory.create(-3L, f, 1),
+                RowFactory.create(2L, f, 1))));
+    assertEquals(
+        "Input TRAIN has no rows with features: nothing to train on", refusal.apply(List.of()));
+  }
+
   /** The distinct labels of a dataset. */
   private static final class Set3 {
     static Set<Integer> of(Integer... values) {

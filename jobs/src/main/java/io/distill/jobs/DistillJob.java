@@ -50,7 +50,7 @@ public final class DistillJob implements JobCommand {
   private static final Logger LOG = LoggerFactory.getLogger(DistillJob.class);
 
   @Mixin ConfigOptions config = new ConfigOptions();
-  @Mixin Verbosity verbosity = new Verbosity();
+  @Mixin SessionOptions session = new SessionOptions();
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -60,8 +60,7 @@ public final class DistillJob implements JobCommand {
   public Runnable plan() {
     RunConfig c = config.load();
     return () -> {
-      SparkSession spark =
-          Sessions.create("distill: run " + c.get(Params.RUN_DIR), verbosity.verbose());
+      SparkSession spark = Sessions.create("distill: run " + c.get(Params.RUN_DIR), session);
       RunCommand.print(DistillPipeline.of(spark, c).execute());
     };
   }

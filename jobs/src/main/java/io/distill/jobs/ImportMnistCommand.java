@@ -36,13 +36,13 @@ final class ImportMnistCommand implements JobCommand {
   @Option(names = "--output", paramLabel = "DIR", description = "Default: " + DEFAULT_OUTPUT + ".")
   String output = DEFAULT_OUTPUT;
 
-  @Mixin Verbosity verbosity = new Verbosity();
+  @Mixin SessionOptions session = new SessionOptions();
 
   @Override
   public Runnable plan() {
     int rowsPerPartition = PARAMS.get(spec, "--rows-per-partition", Params.DATA_ROWS_PER_PARTITION);
     return () -> {
-      SparkSession spark = Sessions.create("distill: import-mnist", verbosity.verbose());
+      SparkSession spark = Sessions.create("distill: import-mnist", session);
       MnistFiles files = MnistFiles.in(input, spark.sparkContext().hadoopConfiguration());
       ImportMnistAction.Result result =
           ImportMnistAction.of(spark)

@@ -44,7 +44,7 @@ final class NightlyCommand implements JobCommand {
   String runId = LocalDate.now(ZoneOffset.UTC).toString();
 
   @Mixin ConfigOptions config = new ConfigOptions();
-  @Mixin Verbosity verbosity = new Verbosity();
+  @Mixin SessionOptions session = new SessionOptions();
 
   @Override
   public Runnable plan() {
@@ -62,7 +62,7 @@ final class NightlyCommand implements JobCommand {
     String id = runId;
     RunConfig c = config.load("run.dir=" + runsRoot + "/" + id);
     return () -> {
-      SparkSession spark = Sessions.create("distill: nightly " + id, verbosity.verbose());
+      SparkSession spark = Sessions.create("distill: nightly " + id, session);
       DistillPipeline.Result result = DistillPipeline.of(spark, c).execute();
       RunDirectory run =
           new RunDirectory(result.runDir(), spark.sparkContext().hadoopConfiguration());

@@ -22,14 +22,13 @@ import picocli.CommandLine.Mixin;
     })
 final class RunCommand implements JobCommand {
   @Mixin ConfigOptions config = new ConfigOptions();
-  @Mixin Verbosity verbosity = new Verbosity();
+  @Mixin SessionOptions session = new SessionOptions();
 
   @Override
   public Runnable plan() {
     RunConfig c = config.load();
     return () -> {
-      SparkSession spark =
-          Sessions.create("distill: run " + c.get(Params.RUN_DIR), verbosity.verbose());
+      SparkSession spark = Sessions.create("distill: run " + c.get(Params.RUN_DIR), session);
       print(DistillPipeline.of(spark, c).execute());
     };
   }

@@ -68,7 +68,7 @@ final class ScoreCommand implements JobCommand {
       description = "The id column, copied to" + " the output (default: ${DEFAULT-VALUE}).")
   String idColumn;
 
-  @Mixin Verbosity verbosity = new Verbosity();
+  @Mixin SessionOptions session = new SessionOptions();
 
   @Override
   public Runnable plan() {
@@ -76,7 +76,7 @@ final class ScoreCommand implements JobCommand {
       throw new UsageException("score: --batch must be at least 1, cannot be: " + batch);
     }
     return () -> {
-      SparkSession spark = Sessions.create("distill: score", verbosity.verbose());
+      SparkSession spark = Sessions.create("distill: score", session);
       ScoreAction.Result result =
           ScoreAction.of(spark)
               .model(model)

@@ -1,5 +1,8 @@
 package io.distill.jobs;
 
+import io.distill.core.AtomicDirectoryCommit;
+import io.distill.core.SerialFilter;
+import io.distill.core.SerialFilterPlugin;
 import java.net.URISyntaxException;
 import java.net.URL;
 import org.apache.logging.log4j.core.config.Configurator;
@@ -22,6 +25,17 @@ final class Sessions {
    * The session for {@code appName} (joining one that exists, as under spark-submit), logs set up
    * first.
    */
+  static SparkSession create(String appName, SessionOptions options) {
+    SparkSession spark = create(appName, options.verbose());
+    // Set either way: a session that is joined (tests, notebooks) keeps no earlier command's
+    // choice.
+    spark
+        .sparkContext()
+        .hadoopConfiguration()
+        .setBoolean(AtomicDirectoryCommit.OVERWRITE_FOREIGN, options.overwrite());
+    return spark;
+  }
+
   static SparkSession create(String appName, boolean verbose) {
     if (!verbose) {
       quietLogs();
@@ -37,6 +51,15 @@ final class Sessions {
     // block manager;
     // packed training blocks that spill to local disk are compressed (image features are mostly
     // zeros).
+    // Only the JDK's, Spark's and the project's classes may be deserialized, on the driver and on
+    // every executor (added to the user's own plugins, if any).
+    SerialFilter.install();
+    String plugins = System.getProperty("spark.plugins");
+    builder.config(
+        "spark.plugins",
+        plugins == null || plugins.isBlank()
+            ? SerialFilterPlugin.class.getName()
+            : plugins + "," + SerialFilterPlugin.class.getName());
     defaultConf(builder, "spark.scheduler.mode", "FAIR");
     defaultConf(builder, "spark.broadcast.compress", "false");
     defaultConf(builder, "spark.task.maxDirectResultSize", String.valueOf(128L << 20));

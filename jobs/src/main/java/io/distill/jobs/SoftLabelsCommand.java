@@ -60,7 +60,7 @@ final class SoftLabelsCommand implements JobCommand {
           "Repartition the input into N tasks first;" + " 0 (default) keeps its partitioning.")
   int partitions;
 
-  @Mixin Verbosity verbosity = new Verbosity();
+  @Mixin SessionOptions session = new SessionOptions();
 
   @Override
   public Runnable plan() {
@@ -72,7 +72,7 @@ final class SoftLabelsCommand implements JobCommand {
           "soft-labels: --partitions must be at least 0, cannot be: " + partitions);
     }
     return () -> {
-      SparkSession spark = Sessions.create("distill: soft-labels", verbosity.verbose());
+      SparkSession spark = Sessions.create("distill: soft-labels", session);
       SoftLabelAction.Result result =
           SoftLabelAction.of(spark)
               .teacher(teacher)

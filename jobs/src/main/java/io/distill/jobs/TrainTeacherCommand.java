@@ -85,7 +85,7 @@ final class TrainTeacherCommand implements JobCommand {
       description = "Checkpoint every epoch there; a rerun" + " resumes.")
   String checkpointDir;
 
-  @Mixin Verbosity verbosity = new Verbosity();
+  @Mixin SessionOptions session = new SessionOptions();
 
   @Override
   public Runnable plan() {
@@ -116,7 +116,7 @@ final class TrainTeacherCommand implements JobCommand {
             .earlyStoppingPatience(patience)
             .checkpointDir(checkpointDir);
     return () -> {
-      SparkSession spark = Sessions.create("distill: train-teacher", verbosity.verbose());
+      SparkSession spark = Sessions.create("distill: train-teacher", session);
       Row shape =
           spark
               .read()

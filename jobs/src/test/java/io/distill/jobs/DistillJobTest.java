@@ -176,6 +176,7 @@ class DistillJobTest {
           files.map(p -> p.getFileName().toString()).sorted().toList(),
           "nothing written beside them");
     }
+    assertTrue(lines.get(0).endsWith("or --overwrite"), lines.get(0));
   }
 
   /**

@@ -140,7 +140,7 @@ public final class DistilledModel extends Model<DistilledModel> implements MLWri
       }
       try (InputStream in = HadoopFiles.openRaw(file, conf)) {
         return new DistilledModel(
-            Identifiable$.MODULE$.randomUID("distilled"), in.readAllBytes(), file);
+            Identifiable$.MODULE$.randomUID("distilled"), ModelArchive.readBounded(in, file), file);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read model " + file + ": " + e.getMessage(), e);

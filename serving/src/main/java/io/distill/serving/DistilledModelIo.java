@@ -3,6 +3,7 @@ package io.distill.serving;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.distill.core.ModelArchive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -114,7 +115,7 @@ final class DistilledModelIo {
       try {
         Configuration conf = sc().hadoopConfiguration();
         try (InputStream in = network.getFileSystem(conf).open(network)) {
-          bytes = in.readAllBytes();
+          bytes = ModelArchive.readBounded(in, network.toString());
         }
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot read " + network + ": " + e.getMessage(), e);

@@ -215,6 +215,16 @@ public final class TeacherModelFile {
       throw new IllegalArgumentException(
           "Teacher " + name + " is an empty file (0 bytes), not a DL4J model file");
     }
+    if (status.getLen() > ModelArchive.maxBytes()) {
+      throw new IllegalArgumentException(
+          "Teacher "
+              + name
+              + " is "
+              + status.getLen()
+              + " bytes, larger than the "
+              + ModelArchive.maxBytes()
+              + " bytes a model file may have (set -Ddistill.model.max-bytes to read a larger one)");
+    }
 
     java.nio.file.Path local = null;
     try {

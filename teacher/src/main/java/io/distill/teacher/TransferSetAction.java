@@ -135,7 +135,8 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
               .agg(
                   functions.count(functions.lit(1)),
                   functions.max(DatasetSchema.ID),
-                  functions.max(functions.size(functions.col(DatasetSchema.FEATURES))))
+                  functions.max(functions.size(functions.col(DatasetSchema.FEATURES))),
+                  functions.min(DatasetSchema.ID))
               .first();
       long rows = stats.getLong(0);
       if (rows == 0) {
@@ -143,6 +144,20 @@ public final class TransferSetAction extends SparkAction<TransferSetAction.Resul
             "Dataset " + dataPath + " is empty: no rows to build a transfer set from");
       }
       long stride = stats.getLong(1) + 1;
+      if (stats.getLong(3) < 0 || stride > Long.MAX_VALUE / (copies + 1L)) {
+        throw new IllegalArgumentException(
+            "Dataset "
+                + dataPath
+                + " has ids from "
+                + stats.getLong(3)
+                + " to "
+                + stats.getLong(1)
+                + ": "
+                + copies
+                + " jittered copies per row need ids from 0 to "
+                + (Long.MAX_VALUE / (copies + 1L) - 1)
+                + " (copy k of row i gets id i + k × (largest id + 1))");
+      }
       int features = stats.getInt(2);
       int side = (int) Math.round(Math.sqrt(features));
       if (side * side != features) {

@@ -3,6 +3,7 @@ package io.distill.trainer;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.core.HadoopFiles;
+import io.distill.core.ModelArchive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,6 +17,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A training checkpoint in a Hadoop FS directory: {@code epoch-NNNN.zip} (the network with its
@@ -27,6 +30,7 @@ import org.deeplearning4j.util.ModelSerializer;
 public final class TrainingCheckpoint {
   static final String POINTER = "checkpoint.json";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingCheckpoint.class);
 
   private final int epoch;
   private final MultiLayerNetwork network;
@@ -113,35 +117,48 @@ public final class TrainingCheckpoint {
     }
   }
 
-  /** The newest checkpoint in {@code dir}, if there is one. */
+  /**
+   * The newest checkpoint in {@code dir}, if there is one. A checkpoint that cannot be read
+   * (truncated, damaged, its model file gone) is skipped with a warning, and training starts
+   * afresh; one holding anything but network data is refused ({@link
+   * ModelArchive.RefusedEntryException}), since that is not damage.
+   */
   public static Optional<TrainingCheckpoint> latest(String dir, Configuration conf) {
-    Path root = new Path(dir);
     try {
-      FileSystem fs = root.getFileSystem(conf);
-      Optional<Map<String, Object>> pointer = readPointer(fs, root);
-      if (pointer.isEmpty()) {
-        return Optional.empty();
-      }
-      Map<String, Object> p = pointer.get();
-      MultiLayerNetwork network = readModel(fs, new Path(root, (String) p.get("model")));
-      MultiLayerNetwork best =
-          p.get("bestModel") == null
-              ? null
-              : readModel(fs, new Path(root, (String) p.get("bestModel")));
-      List<EpochStats> history =
-          new ArrayList<>(
-              JSON.convertValue(p.get("history"), new TypeReference<List<EpochStats>>() {}));
-      return Optional.of(
-          new TrainingCheckpoint(
-              ((Number) p.get("epoch")).intValue(),
-              network,
-              history,
-              ((Number) p.get("bestEpoch")).intValue(),
-              best));
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot read the checkpoint in " + dir + ": " + e.getMessage(), e);
+      return read(dir, conf);
+    } catch (ModelArchive.RefusedEntryException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      LOG.warn(
+          "The checkpoint in {} cannot be read ({}); training starts afresh", dir, e.toString());
+      return Optional.empty();
     }
+  }
+
+  private static Optional<TrainingCheckpoint> read(String dir, Configuration conf)
+      throws IOException {
+    Path root = new Path(dir);
+    FileSystem fs = root.getFileSystem(conf);
+    Optional<Map<String, Object>> pointer = readPointer(fs, root);
+    if (pointer.isEmpty()) {
+      return Optional.empty();
+    }
+    Map<String, Object> p = pointer.get();
+    MultiLayerNetwork network = readModel(fs, new Path(root, (String) p.get("model")));
+    MultiLayerNetwork best =
+        p.get("bestModel") == null
+            ? null
+            : readModel(fs, new Path(root, (String) p.get("bestModel")));
+    List<EpochStats> history =
+        new ArrayList<>(
+            JSON.convertValue(p.get("history"), new TypeReference<List<EpochStats>>() {}));
+    return Optional.of(
+        new TrainingCheckpoint(
+            ((Number) p.get("epoch")).intValue(),
+            network,
+            history,
+            ((Number) p.get("bestEpoch")).intValue(),
+            best));
   }
 
   private static Optional<Map<String, Object>> readPointer(FileSystem fs, Path root)
@@ -162,7 +179,8 @@ public final class TrainingCheckpoint {
 
   private static MultiLayerNetwork readModel(FileSystem fs, Path path) throws IOException {
     try (InputStream in = fs.open(path)) {
-      return NetworkZips.restore(in.readAllBytes(), path.toString(), true);
+      return NetworkZips.restore(
+          ModelArchive.readBounded(in, path.toString()), path.toString(), true);
     }
   }
 }

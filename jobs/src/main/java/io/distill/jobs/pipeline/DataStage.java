@@ -76,19 +76,21 @@ final class DataStage {
   /** The keys the import and the split read; all of them decide what is imported and held out. */
   static final StageParams PARAMS =
       StageParams.of(
-          "import",
-          List.of(
-              Params.DATA_INPUT,
-              Params.DATA_TRAIN,
-              Params.DATA_TEST,
-              Params.DATA_ID_COLUMN,
-              Params.DATA_FEATURES_COLUMN,
-              Params.DATA_LABEL_COLUMN,
-              Params.DATA_MAX_BAD_ROWS,
-              Params.DATA_ROWS_PER_PARTITION,
-              Params.DATA_VALIDATION_ROWS,
-              Params.DATA_VALIDATION_SEED,
-              Params.TEACHER_MODEL));
+              "import",
+              List.of(
+                  Params.DATA_INPUT,
+                  Params.DATA_TRAIN,
+                  Params.DATA_TEST,
+                  Params.DATA_ID_COLUMN,
+                  Params.DATA_FEATURES_COLUMN,
+                  Params.DATA_LABEL_COLUMN,
+                  Params.DATA_MAX_BAD_ROWS,
+                  Params.DATA_ROWS_PER_PARTITION,
+                  Params.DATA_VALIDATION_ROWS,
+                  Params.DATA_VALIDATION_SEED,
+                  Params.TEACHER_MODEL))
+          // Read only to refuse ids the transfer set's copies would overflow: not an input.
+          .execution(Params.SOFT_LABELS_TRANSFER_COPIES);
 
   static Output run(PipelineContext ctx) {
     Data data = importData(ctx);
@@ -210,6 +212,7 @@ final class DataStage {
             .features(features)
             .classes(classes)
             .maxBadRows(c.get(Params.DATA_MAX_BAD_ROWS))
+            .idHeadroomForCopies(c.get(Params.SOFT_LABELS_TRANSFER_COPIES))
             .output(ctx.run().data())
             .quarantine(ctx.run().quarantine())
             .execute();

@@ -1,6 +1,7 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.Fingerprint;
+import io.distill.core.ModelArchive;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.RowChecks;
 import io.distill.jobs.config.Params;
@@ -174,7 +175,7 @@ final class EvaluateStage {
   private static MultiLayerNetwork restore(PipelineContext ctx, String path) {
     Path p = new Path(path);
     try (InputStream in = p.getFileSystem(ctx.hadoop()).open(p)) {
-      return NetworkZips.restore(in.readAllBytes(), path, false);
+      return NetworkZips.restore(ModelArchive.readBounded(in, path), path, false);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot read the student model " + path + ": " + e.getMessage(), e);

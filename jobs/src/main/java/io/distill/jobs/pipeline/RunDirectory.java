@@ -1,5 +1,6 @@
 package io.distill.jobs.pipeline;
 
+import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.DataSource;
 import io.distill.core.HadoopFiles;
 import io.distill.core.RecordStore;
@@ -11,6 +12,8 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One run's directory (any Hadoop FS URI) and its bookkeeping. Its layout is {@link RunLayout},
@@ -18,6 +21,8 @@ import org.apache.hadoop.fs.Path;
  * an entry.
  */
 public final class RunDirectory {
+  private static final Logger LOG = LoggerFactory.getLogger(RunDirectory.class);
+
   public static final String SUCCESS = RunLayout.SUCCESS.relative();
   public static final String MANIFEST = RunLayout.MANIFEST.relative();
   public static final String STAGES = RunLayout.STAGES.relative();
@@ -171,7 +176,12 @@ public final class RunDirectory {
           foreign.add(s);
         }
       }
-      if (!foreign.isEmpty()) {
+      if (!foreign.isEmpty() && conf.getBoolean(AtomicDirectoryCommit.OVERWRITE_FOREIGN, false)) {
+        LOG.warn(
+            "--overwrite: run directory {} is not a run's (it holds {}); working in it all the same",
+            root,
+            HadoopFiles.describeEntries(foreign));
+      } else if (!foreign.isEmpty()) {
         throw new IllegalArgumentException(
             "Run directory "
                 + root
@@ -179,7 +189,7 @@ public final class RunDirectory {
                 + MANIFEST
                 + "; it holds "
                 + HadoopFiles.describeEntries(foreign)
-                + "); nothing was written or deleted: give a new or empty run.dir");
+                + "); nothing was written or deleted: give a new or empty run.dir, or --overwrite");
       }
     } catch (IOException e) {
       throw new UncheckedIOException(

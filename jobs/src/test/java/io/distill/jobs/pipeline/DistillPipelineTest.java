@@ -141,6 +141,15 @@ class DistillPipelineTest {
     try (var left = Files.list(precious)) {
       assertEquals(List.of(precious.resolve("precious.txt")), left.toList());
     }
+    // Asked for explicitly, the same directory is replaced; the choice lasts one command.
+    assertEquals(0, score(student32, testData, precious, "--overwrite"));
+    assertFalse(Files.exists(precious.resolve("precious.txt")));
+    assertTrue(Files.exists(precious.resolve("_manifest.json")));
+    Path other = Files.createDirectories(run.resolve("other"));
+    Files.writeString(other.resolve("keep.txt"), "keep");
+    assertEquals(1, score(student32, testData, other));
+    assertEquals("keep", Files.readString(other.resolve("keep.txt")));
+    deleteTree(other);
     deleteTree(precious);
     deleteTree(scores);
 

@@ -1,4 +1,4 @@
-package io.distill.core;
+package org.example.gadget;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
