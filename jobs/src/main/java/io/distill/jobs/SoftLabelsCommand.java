@@ -2,6 +2,7 @@ package io.distill.jobs;
 
 import io.distill.jobs.config.Params;
 import io.distill.teacher.SoftLabelAction;
+import io.distill.teacher.TeacherInput;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +27,11 @@ final class SoftLabelsCommand implements JobCommand {
       new ParamOptions()
           .add("--temperature", Params.SOFT_LABELS_TEMPERATURE)
           .add("--batch", Params.SOFT_LABELS_BATCH_SIZE)
-          .add("--top-k", Params.SOFT_LABELS_TOP_K);
+          .add("--top-k", Params.SOFT_LABELS_TOP_K)
+          .add("--input-shape", Params.TEACHER_INPUT_SHAPE)
+          .add("--input-scale", Params.TEACHER_INPUT_SCALE)
+          .add("--input-mean", Params.TEACHER_INPUT_MEAN)
+          .add("--input-std", Params.TEACHER_INPUT_STD);
 
   @Spec CommandSpec spec;
 
@@ -67,6 +72,12 @@ final class SoftLabelsCommand implements JobCommand {
     double temperature = PARAMS.get(spec, "--temperature", Params.SOFT_LABELS_TEMPERATURE);
     int batch = PARAMS.get(spec, "--batch", Params.SOFT_LABELS_BATCH_SIZE);
     int topK = PARAMS.get(spec, "--top-k", Params.SOFT_LABELS_TOP_K);
+    TeacherInput input =
+        new TeacherInput(
+            PARAMS.get(spec, "--input-shape", Params.TEACHER_INPUT_SHAPE),
+            PARAMS.get(spec, "--input-scale", Params.TEACHER_INPUT_SCALE),
+            PARAMS.get(spec, "--input-mean", Params.TEACHER_INPUT_MEAN),
+            PARAMS.get(spec, "--input-std", Params.TEACHER_INPUT_STD));
     if (partitions < 0) {
       throw new UsageException(
           "soft-labels: --partitions must be at least 0, cannot be: " + partitions);
@@ -76,6 +87,7 @@ final class SoftLabelsCommand implements JobCommand {
       SoftLabelAction.Result result =
           SoftLabelAction.of(spark)
               .teacher(teacher)
+              .teacherInput(input)
               .data(data)
               .output(output)
               .temperature(temperature)

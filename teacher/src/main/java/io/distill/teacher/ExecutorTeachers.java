@@ -20,8 +20,8 @@ final class ExecutorTeachers {
 
   private ExecutorTeachers() {}
 
-  static TeacherModel borrow(String path, String sha256, Configuration conf) {
-    String key = path + "#" + sha256;
+  static TeacherModel borrow(String path, String sha256, TeacherInput input, Configuration conf) {
+    String key = path + "#" + sha256 + "#" + input;
     TeacherModel idle = IDLE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).poll();
     if (idle != null) {
       return idle;
@@ -32,7 +32,8 @@ final class ExecutorTeachers {
         first = LOADED.get(key);
         if (first == null) {
           first =
-              TeacherModelFile.load(path, conf, sha256); // the driver's bytes, or the task fails
+              TeacherModelFile.load(
+                  path, conf, sha256, input); // the driver's bytes, or the task fails
           LOADS.merge(key, 1, Integer::sum);
           LOADED.put(key, first);
           return first;
@@ -42,12 +43,13 @@ final class ExecutorTeachers {
     return first.copy();
   }
 
-  static void giveBack(String path, String sha256, TeacherModel teacher) {
-    IDLE.computeIfAbsent(path + "#" + sha256, k -> new ConcurrentLinkedQueue<>()).add(teacher);
+  static void giveBack(String path, String sha256, TeacherInput input, TeacherModel teacher) {
+    IDLE.computeIfAbsent(path + "#" + sha256 + "#" + input, k -> new ConcurrentLinkedQueue<>())
+        .add(teacher);
   }
 
   /** How many times this JVM read the teacher's file (for tests: once). */
-  static int loads(String path, String sha256) {
-    return LOADS.getOrDefault(path + "#" + sha256, 0);
+  static int loads(String path, String sha256, TeacherInput input) {
+    return LOADS.getOrDefault(path + "#" + sha256 + "#" + input, 0);
   }
 }

@@ -9,6 +9,7 @@ import io.distill.dataset.DatasetSchema;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -52,6 +53,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(SoftLabelAction.class);
 
   private String teacherPath;
+  private TeacherInput teacherInput = TeacherInput.AS_IS;
   private String dataPath;
   private String output;
 
@@ -74,6 +76,15 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   /** The teacher model file (DL4J zip) on any Hadoop FS path. */
   public SoftLabelAction teacher(String path) {
     this.teacherPath = path;
+    return this;
+  }
+
+  /**
+   * What an ONNX teacher's graph takes: its row shape where the graph leaves it open, and how the
+   * features are scaled for it (default: as they are).
+   */
+  public SoftLabelAction teacherInput(TeacherInput input) {
+    this.teacherInput = Objects.requireNonNull(input, "input");
     return this;
   }
 
@@ -182,8 +193,14 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
       if (first.getInt(1) != teacher.inputSize()) {
         throw new IllegalArgumentException(
             String.format(
-                "Teacher %s takes %d inputs but the features of dataset %s have %d values (row id=%d)",
-                teacherPath, teacher.inputSize(), dataPath, first.getInt(1), first.getLong(0)));
+                "Teacher %s takes %s (%d values per row) but the features of dataset %s have %d"
+                    + " values (row id=%d)",
+                teacherPath,
+                teacher.inputShape(),
+                teacher.inputSize(),
+                dataPath,
+                first.getInt(1),
+                first.getLong(0)));
       }
 
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -201,6 +218,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
                   new TeacherInference(
                       teacherPath,
                       sha256,
+                      teacherInput,
                       dataPath,
                       (int) teacher.inputSize(),
                       (int) teacher.numClasses(),
@@ -288,11 +306,14 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
    */
   private TeacherModel driverTeacher(String sha256, Configuration hadoopConf) {
     if (!spark.sparkContext().isLocal()) {
-      return TeacherModelFile.load(teacherPath, hadoopConf, sha256);
+      return TeacherModelFile.load(teacherPath, hadoopConf, sha256, teacherInput);
     }
-    TeacherModel teacher = ExecutorTeachers.borrow(teacherPath, sha256, hadoopConf);
+    TeacherModel teacher = ExecutorTeachers.borrow(teacherPath, sha256, teacherInput, hadoopConf);
     ExecutorTeachers.giveBack(
-        teacherPath, sha256, teacher); // only its sizes are read below, never its network
+        teacherPath,
+        sha256,
+        teacherInput,
+        teacher); // only its sizes are read below, never its network
     return teacher;
   }
 

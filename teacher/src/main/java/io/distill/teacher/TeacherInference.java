@@ -35,6 +35,7 @@ final class TeacherInference implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final String teacherPath;
+  private final TeacherInput teacherInput;
   private final String sha256;
   private final String dataset;
   private final int features;
@@ -49,6 +50,7 @@ final class TeacherInference implements Serializable {
   TeacherInference(
       String teacherPath,
       String sha256,
+      TeacherInput teacherInput,
       String dataset,
       int features,
       int classes,
@@ -59,6 +61,7 @@ final class TeacherInference implements Serializable {
       Broadcast<SerializableConfiguration> conf,
       LongAccumulator done) {
     this.teacherPath = teacherPath;
+    this.teacherInput = teacherInput;
     this.sha256 = sha256;
     this.dataset = dataset;
     this.features = features;
@@ -73,14 +76,15 @@ final class TeacherInference implements Serializable {
 
   Iterator<Row> label(Iterator<InternalRow> rows) {
     Nd4jThreads.limit(threads);
-    TeacherModel teacher = ExecutorTeachers.borrow(teacherPath, sha256, conf.value().value());
+    TeacherModel teacher =
+        ExecutorTeachers.borrow(teacherPath, sha256, teacherInput, conf.value().value());
     TaskContext task = TaskContext.get();
     boolean[] returned = {false};
     Runnable giveBack =
         () -> {
           if (!returned[0]) {
             returned[0] = true;
-            ExecutorTeachers.giveBack(teacherPath, sha256, teacher);
+            ExecutorTeachers.giveBack(teacherPath, sha256, teacherInput, teacher);
           }
         };
     if (task != null) {

@@ -439,6 +439,16 @@ public final class TeacherModel {
    * Bytes of the model as stored: the ONNX file's size (for DL4J networks, see their own
    * serialisation).
    */
+  /** The input the teacher takes, e.g. "[n, 784]" or "[n, 1, 28, 28]" for an image graph. */
+  public String inputShape() {
+    long[] row = onnx != null ? onnx.rowShape() : new long[] {inputSize};
+    StringBuilder s = new StringBuilder("[n");
+    for (long d : row) {
+      s.append(", ").append(d);
+    }
+    return s.append(']').toString();
+  }
+
   public long onnxBytes() {
     return onnx == null ? -1 : onnx.serializedBytes();
   }

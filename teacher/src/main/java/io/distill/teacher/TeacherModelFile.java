@@ -188,6 +188,15 @@ public final class TeacherModelFile {
    * @throws IllegalArgumentException naming the file and both hashes when they differ
    */
   public static TeacherModel load(String path, Configuration conf, String expectedSha256) {
+    return load(path, conf, expectedSha256, TeacherInput.AS_IS);
+  }
+
+  /**
+   * {@link #load(String, Configuration, String)} for an ONNX teacher whose graph takes {@code
+   * input} (its row shape and scaling; DL4J teachers take the features as they are).
+   */
+  public static TeacherModel load(
+      String path, Configuration conf, String expectedSha256, TeacherInput input) {
     Objects.requireNonNull(conf, "conf");
     requirePath(path);
     if (path.startsWith(DataSource.CLASSPATH_PREFIX)) {
@@ -250,7 +259,7 @@ public final class TeacherModelFile {
       verify(name, local, expectedSha256);
       TeacherModel model;
       if (name.endsWith(".onnx")) {
-        model = TeacherModel.forOnnx(name, OnnxTeacher.load(name, local));
+        model = TeacherModel.forOnnx(name, OnnxTeacher.load(name, local, input));
       } else {
         Model network = restore(name, local);
         model = TeacherModel.create(name, network, readInfo(fs, name, network));

@@ -185,8 +185,8 @@ class OnnxTeacherTest {
     assertEquals(
         "Teacher file:"
             + file
-            + " uses the ONNX op 'NoSuchOp', which nd4j's ONNX importer"
-            + " (samediff-import-onnx) cannot import",
+            + " uses the ONNX op 'io.distill.test:NoSuchOp', which ONNX Runtime 1.20.0 does not"
+            + " have",
         e.getMessage());
   }
 }

@@ -154,7 +154,7 @@ class SoftLabelActionTest {
     assertTrue(manifest.contains("\"rows\" : 1000"), manifest);
     assertEquals(
         1,
-        ExecutorTeachers.loads(teacherPath, result.teacherSha256()),
+        ExecutorTeachers.loads(teacherPath, result.teacherSha256(), TeacherInput.AS_IS),
         "the teacher file is read once per JVM, whatever the number of tasks");
   }
 
@@ -333,7 +333,8 @@ class SoftLabelActionTest {
                     .temperature(2)
                     .execute());
     assertTrue(
-        e.getMessage().contains("takes 100 inputs but the features of dataset"), e.getMessage());
+        e.getMessage().contains("takes [n, 100] (100 values per row) but the features of dataset"),
+        e.getMessage());
     assertTrue(e.getMessage().contains("have 784 values"), e.getMessage());
     assertFalse(Files.exists(dir.resolve("o")));
   }

@@ -126,6 +126,56 @@ final class ParamTypes {
     };
   }
 
+  /** A non-empty list of integers >= 1, or null. */
+  static ParamType<List<Integer>> shape() {
+    return new ParamType<>() {
+      @Override
+      public List<Integer> read(ConfigValue v, String path, List<String> problems) {
+        if (ValueReader.present(v) == null) {
+          return null;
+        }
+        List<Integer> out = ValueReader.intList(v, path, false, problems);
+        return out == null ? null : List.copyOf(out);
+      }
+
+      @Override
+      public Object plain(List<Integer> value) {
+        return value;
+      }
+
+      @Override
+      public String describe() {
+        return "List of integers >= 1, at least one, or null";
+      }
+
+      @Override
+      public boolean nullable() {
+        return true;
+      }
+    };
+  }
+
+  /** A non-empty list of numbers in {@code range}. */
+  static ParamType<List<Double>> numbers(Range range) {
+    return new ParamType<>() {
+      @Override
+      public List<Double> read(ConfigValue v, String path, List<String> problems) {
+        List<Double> out = ValueReader.numberList(v, path, range, problems);
+        return out == null ? null : List.copyOf(out);
+      }
+
+      @Override
+      public Object plain(List<Double> value) {
+        return value;
+      }
+
+      @Override
+      public String describe() {
+        return "List of numbers " + (range.equals(Range.ANY) ? "" : range + " ") + "(at least one)";
+      }
+    };
+  }
+
   /**
    * The stages to run: a non-empty list of names from {@code names}, no repeats, returned in
    * pipeline order.

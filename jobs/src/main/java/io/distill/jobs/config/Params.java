@@ -5,6 +5,7 @@ import io.distill.jobs.config.ValueReader.Range;
 import io.distill.student.ModelEvaluator;
 import io.distill.student.StudentSweep;
 import io.distill.teacher.SoftLabelAction;
+import io.distill.teacher.TeacherInput;
 import io.distill.teacher.TeacherNetworks;
 import io.distill.teacher.TrainTeacherAction;
 import io.distill.teacher.TransferSetAction;
@@ -159,11 +160,41 @@ public final class Params {
           ParamTypes.string(true, "String (Hadoop FS URI or local path)"),
           SHIPPED_TEACHER,
           "An existing model to use as the teacher, as it is (nothing is trained): a DL4J model zip, or an ONNX file"
-              + " (name ending .onnx; one input [n, features], one output [n, classes] of logits or softmax"
-              + " probabilities) imported with nd4j's samediff-import-onnx. The default is the"
+              + " (name ending .onnx, run by ONNX Runtime; one float input, [n, features] or an image [n, c, h, w] or"
+              + " [n, h, w, c], and one output [n, classes] of logits or softmax probabilities; see teacher.input-*)."
+              + " The default is the"
               + " convolutional teacher shipped in the jar, trained by this project on the full MNIST training split"
               + " (io/distill/teacher/mnist-cnn/README.md). null = train one: from teacher.dl4j-json, or the MLP of"
               + " the keys below.");
+  public static final Param<List<Integer>> TEACHER_INPUT_SHAPE =
+      param(
+          "teacher.input-shape",
+          ParamTypes.shape(),
+          null,
+          "One row's shape as an ONNX teacher's graph takes it, without the batch dimension: [c, h, w] or"
+              + " [h, w, c] for an image, [features] for a flat input. null = what the graph declares; needed where"
+              + " the graph leaves a dimension open. The dataset's flat features fill it in row-major order.");
+  public static final Param<Double> TEACHER_INPUT_SCALE =
+      param(
+          "teacher.input-scale",
+          ParamTypes.number(Range.POSITIVE, false),
+          TeacherInput.DEFAULT_SCALE,
+          "An ONNX teacher sees (features × scale − mean) / std: e.g. 255 for a graph trained on pixels in"
+              + " [0, 255] when the dataset's are in [0, 1]. 1 with mean 0 and std 1 = the dataset's own scaling.");
+  public static final Param<List<Double>> TEACHER_INPUT_MEAN =
+      param(
+          "teacher.input-mean",
+          ParamTypes.numbers(Range.ANY),
+          TeacherInput.DEFAULT_MEAN,
+          "The mean subtracted for an ONNX teacher (after teacher.input-scale): one value, or one per channel"
+              + " of an image input (e.g. [0.485, 0.456, 0.406]).");
+  public static final Param<List<Double>> TEACHER_INPUT_STD =
+      param(
+          "teacher.input-std",
+          ParamTypes.numbers(Range.POSITIVE),
+          TeacherInput.DEFAULT_STD,
+          "The standard deviation an ONNX teacher's input is divided by: one value, or one per channel"
+              + " (e.g. 0.3081 for torchvision's MNIST normalisation, with mean 0.1307).");
   public static final Param<String> TEACHER_DL4J_JSON =
       param(
           "teacher.dl4j-json",
@@ -427,6 +458,17 @@ public final class Params {
               + ". They always run in"
               + " that order, whatever the order here; a stage left out is not run, so the stages after it need its"
               + " outputs already in run.dir (from an earlier run).");
+
+  /** The keys that say what an ONNX teacher's graph takes ({@link RunConfig#teacherInput()}). */
+  public static final List<Param<?>> TEACHER_INPUT =
+      List.of(TEACHER_INPUT_SHAPE, TEACHER_INPUT_SCALE, TEACHER_INPUT_MEAN, TEACHER_INPUT_STD);
+
+  /** {@code group} followed by {@code more}, for a stage's list of keys. */
+  public static List<Param<?>> with(List<Param<?>> group, Param<?>... more) {
+    List<Param<?>> all = new ArrayList<>(group);
+    all.addAll(Arrays.asList(more));
+    return all;
+  }
 
   /** Every parameter, in declaration order. */
   public static final List<Param<?>> ALL = List.copyOf(DECLARED);

@@ -3,6 +3,7 @@ package io.distill.jobs.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.distill.teacher.TeacherInput;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -131,6 +132,15 @@ public final class RunConfig {
   }
 
   /** Whether {@code data.input} selects the MNIST slice inside the jar. */
+  /** What an ONNX teacher's graph takes (the teacher.input-* keys). */
+  public TeacherInput teacherInput() {
+    return new TeacherInput(
+        get(Params.TEACHER_INPUT_SHAPE),
+        get(Params.TEACHER_INPUT_SCALE),
+        get(Params.TEACHER_INPUT_MEAN),
+        get(Params.TEACHER_INPUT_STD));
+  }
+
   public boolean embeddedData() {
     return EMBEDDED.equals(get(Params.DATA_INPUT));
   }

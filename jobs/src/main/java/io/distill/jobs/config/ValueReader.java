@@ -23,6 +23,7 @@ final class ValueReader {
     static final Range RETAIN = new Range(0, false, 1, true);
     static final Range UNIT = new Range(0, true, 1, true);
     static final Range MOMENTUM = new Range(0, true, 1, false);
+    static final Range ANY = new Range(-Double.MAX_VALUE, true, Double.MAX_VALUE, true);
 
     boolean contains(double x) {
       return (minInclusive ? x >= min : x > min) && (maxInclusive ? x <= max : x < max);
@@ -161,6 +162,24 @@ final class ValueReader {
       Long x = integer(list.get(i), path + "[" + i + "]", 1, Integer.MAX_VALUE, problems);
       if (x != null) {
         out.add(x.intValue());
+      }
+    }
+    return problems.size() > before ? null : out;
+  }
+
+  /** A non-empty list of numbers, each in {@code range}. */
+  static List<Double> numberList(ConfigValue v, String path, Range range, List<String> problems) {
+    if (v == null || v.valueType() != ConfigValueType.LIST || ((ConfigList) v).isEmpty()) {
+      problems.add(path + " must be a non-empty list of numbers " + range + ", got " + describe(v));
+      return null;
+    }
+    ConfigList list = (ConfigList) v;
+    int before = problems.size();
+    List<Double> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      Double x = number(list.get(i), path + "[" + i + "]", range, false, problems);
+      if (x != null) {
+        out.add(x);
       }
     }
     return problems.size() > before ? null : out;

@@ -9,6 +9,7 @@ import io.distill.dataset.MnistFiles;
 import io.distill.dataset.ValidationSplit;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
+import io.distill.teacher.TeacherInput;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherModelFile;
 import java.util.List;
@@ -88,7 +89,8 @@ final class DataStage {
                   Params.DATA_ROWS_PER_PARTITION,
                   Params.DATA_VALIDATION_ROWS,
                   Params.DATA_VALIDATION_SEED,
-                  Params.TEACHER_MODEL))
+                  Params.TEACHER_MODEL,
+                  Params.TEACHER_INPUT_SHAPE))
           // Read only to refuse ids the transfer set's copies would overflow: not an input.
           .execution(Params.SOFT_LABELS_TRANSFER_COPIES);
 
@@ -197,7 +199,17 @@ final class DataStage {
     int classes = 0;
     String teacherPath = c.get(Params.TEACHER_MODEL);
     if (teacherPath != null) {
-      TeacherModel teacher = TeacherModelFile.load(teacherPath, ctx.hadoop());
+      // Only its row shape decides how many features a row needs; scaling is not the import's.
+      TeacherModel teacher =
+          TeacherModelFile.load(
+              teacherPath,
+              ctx.hadoop(),
+              null,
+              new TeacherInput(
+                  c.get(Params.TEACHER_INPUT_SHAPE),
+                  TeacherInput.DEFAULT_SCALE,
+                  TeacherInput.DEFAULT_MEAN,
+                  TeacherInput.DEFAULT_STD));
       features = Math.toIntExact(teacher.inputSize());
       classes = Math.toIntExact(teacher.numClasses());
     }

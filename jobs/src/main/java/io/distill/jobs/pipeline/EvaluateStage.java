@@ -57,7 +57,11 @@ final class EvaluateStage {
   /** The keys the evaluate stage reads. */
   static final StageParams PARAMS =
       StageParams.of(
-          "evaluate", List.of(Params.EVALUATION_LATENCY_CALLS, Params.EVALUATION_THROUGHPUT_BATCH));
+          "evaluate",
+          Params.with(
+              Params.TEACHER_INPUT,
+              Params.EVALUATION_LATENCY_CALLS,
+              Params.EVALUATION_THROUGHPUT_BATCH));
 
   static Output run(
       PipelineContext ctx,
@@ -113,7 +117,8 @@ final class EvaluateStage {
                       .throughputBatch(c.get(Params.EVALUATION_THROUGHPUT_BATCH))
                       .build();
               List<ModelMetrics> metrics = new ArrayList<>();
-              TeacherModel t = TeacherModelFile.load(teacher.model(), ctx.hadoop());
+              TeacherModel t =
+                  TeacherModelFile.load(teacher.model(), ctx.hadoop(), null, c.teacherInput());
               metrics.add(
                   evaluator.evaluate(
                       ModelDescription.teacher(

@@ -63,7 +63,8 @@ final class SoftLabelStage {
   static final StageParams PARAMS =
       StageParams.of(
           "soft-labels",
-          List.of(
+          Params.with(
+              Params.TEACHER_INPUT,
               Params.SOFT_LABELS_TEMPERATURE,
               Params.SOFT_LABELS_BATCH_SIZE,
               Params.SOFT_LABELS_TOP_K,
@@ -148,6 +149,7 @@ final class SoftLabelStage {
     RunConfig c = ctx.config();
     return SoftLabelAction.of(ctx.spark())
         .teacher(teacher.model())
+        .teacherInput(c.teacherInput())
         .data(input)
         .output(ctx.run().softLabels(name))
         .temperature(c.get(Params.SOFT_LABELS_TEMPERATURE))

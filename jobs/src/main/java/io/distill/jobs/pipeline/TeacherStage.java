@@ -59,7 +59,8 @@ final class TeacherStage {
   static final StageParams PARAMS =
       StageParams.of(
           "teacher",
-          List.of(
+          Params.with(
+              Params.TEACHER_INPUT,
               Params.TEACHER_MODEL,
               Params.TEACHER_DL4J_JSON,
               Params.TEACHER_HIDDEN,
@@ -89,7 +90,8 @@ final class TeacherStage {
               fingerprint,
               Output.class,
               key -> {
-                TeacherModel teacher = TeacherModelFile.load(given, ctx.hadoop());
+                TeacherModel teacher =
+                    TeacherModelFile.load(given, ctx.hadoop(), null, config.teacherInput());
                 requireFits(ctx, teacher, data.data().train(), shape);
                 String configuration =
                     teacher

@@ -97,6 +97,12 @@ class StageFingerprintTest {
     if (p == Params.STAGES) {
       return "[import]";
     }
+    if (p == Params.TEACHER_INPUT_SHAPE) {
+      return "[1, 28, 28]";
+    }
+    if (p == Params.TEACHER_INPUT_MEAN || p == Params.TEACHER_INPUT_STD) {
+      return "[0.5]";
+    }
     if (d instanceof Integer i) {
       return String.valueOf(i + 1);
     }
