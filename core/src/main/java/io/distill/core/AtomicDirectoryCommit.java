@@ -81,6 +81,7 @@ public final class AtomicDirectoryCommit {
         throw new IllegalArgumentException(
             "Cannot publish to the root of a file system: " + target);
       }
+      PublishFence.requireHeld(qualified);
       recover(fs, qualified);
       try {
         requireReplaceable(fs, qualified, kind);
@@ -236,6 +237,7 @@ public final class AtomicDirectoryCommit {
     if (finished) {
       throw new IllegalStateException("Commit of " + target + " already finished");
     }
+    PublishFence.requireHeld(target);
     Path previous =
         new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
     Path journal = journal(target);

@@ -163,6 +163,8 @@ public final class HadoopFiles {
     Path target = new Path(path);
     try {
       FileSystem fs = target.getFileSystem(conf);
+      target = fs.makeQualified(target);
+      PublishFence.requireHeld(target);
       Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
       if (fs instanceof ChecksumFileSystem c
           && c.getRawFileSystem() instanceof RawLocalFileSystem) {

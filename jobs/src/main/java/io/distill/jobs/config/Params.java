@@ -73,7 +73,8 @@ public final class Params {
           120,
           "A run holds a lease on its directory (run.dir/_lease.json, renewed every quarter of"
               + " this many seconds); another run on the same directory exits naming the holder, unless the lease has not"
-              + " been renewed for this many seconds (its run is gone), which it then takes over.");
+              + " been renewed for this many seconds plus a 30 s margin for clock skew between hosts (its run is gone),"
+              + " which it then takes over.");
 
   // ---- data
   public static final Param<String> DATA_INPUT =
