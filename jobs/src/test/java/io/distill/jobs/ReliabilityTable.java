@@ -18,7 +18,7 @@ import java.util.List;
  * header is written only when the file is new. {@code bench/reliability} renders it into
  * docs/RELIABILITY.md. Record a case only after its assertions passed.
  */
-final class ReliabilityTable {
+public final class ReliabilityTable {
   static final Path FILE = Path.of("target", "reliability", "cases.tsv");
   static final List<String> COLUMNS =
       List.of("case", "expected", "observed", "rows in", "rows out");
@@ -26,7 +26,7 @@ final class ReliabilityTable {
   private ReliabilityTable() {}
 
   /** Appends one verified case; tabs and line breaks inside a field become spaces. */
-  static synchronized void record(
+  public static synchronized void record(
       String kase, String expected, String observed, String rowsIn, String rowsOut) {
     String line =
         String.join(

@@ -37,6 +37,7 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.example.gadget.Gadget;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -495,6 +496,195 @@ class ReliabilityTest {
         "exit 1, names the model, the epoch and the loss; no _SUCCESS, manifest 'diverged'",
         r,
         goodRows());
+  }
+
+  // ---- 12-18: outputs the job did not write, model files that are not data, inputs that cannot
+  // be trained on
+  // ----------------------------------------------------------------------------------------------
+
+  /** The issue's `--set run.dir=/tmp/x --stages import` over a directory of the user's files. */
+  @Test
+  @Order(20)
+  void aRunDirectoryOfSomeoneElsesFilesIsRefused() throws IOException {
+    Path run = runDir();
+    Files.createDirectories(run.resolve("data"));
+    Files.writeString(run.resolve("data/keep"), "keep");
+    Files.createDirectories(run.resolve("metrics"));
+    Files.writeString(run.resolve("metrics/keep"), "keep");
+    Refusal r = refused(1, run(good, "--stages", "import"));
+    r.mentions(run.toString(), "is not empty and is not a run's", "data/, metrics/");
+    assertEquals("keep", Files.readString(run.resolve("data/keep")));
+    assertEquals("keep", Files.readString(run.resolve("metrics/keep")));
+    try (Stream<Path> files = Files.list(run)) {
+      assertEquals(2, files.count(), "nothing written beside them");
+    }
+    record(
+        "12. run.dir holding the user's own files (data/keep, metrics/keep)",
+        "exit 1, names the directory and what it holds; every file in place",
+        r,
+        goodRows());
+  }
+
+  /**
+   * The issue's `score ... --output /tmp/p` over precious.txt: refused; with --overwrite, replaced
+   * as asked.
+   */
+  @Test
+  @Order(21)
+  void scoresOverADirectoryOfTheUsersFilesAreRefusedUnlessOverwriteIsGiven() throws IOException {
+    Path precious = Files.createDirectories(dir.resolve("p"));
+    Files.writeString(precious.resolve("precious.txt"), "keep");
+    String[] score = {
+      "score",
+      "--model",
+      teacher.toString(),
+      "--data",
+      good.resolve(DatasetSchema.TEST).toString(),
+      "--output",
+      precious.toString()
+    };
+    Refusal r = refused(1, score);
+    r.mentions(precious.toString(), "not written by this job", "precious.txt", "--overwrite");
+    assertEquals("keep", Files.readString(precious.resolve("precious.txt")));
+    try (Stream<Path> files = Files.list(precious)) {
+      assertEquals(1, files.count(), "nothing written beside it");
+    }
+    record(
+        "13. score --output over a directory holding precious.txt",
+        "exit 1, names the path and what is there; precious.txt kept",
+        r,
+        goodTestRows + " test");
+    List<String> again = new ArrayList<>(List.of(score));
+    again.add("--overwrite");
+    assertEquals(0, DistillJob.run(again.toArray(new String[0])));
+    assertFalse(Files.exists(precious.resolve("precious.txt")));
+    long scored = spark.read().parquet(precious.toString()).count();
+    assertEquals(goodTestRows, scored);
+    ReliabilityTable.record(
+        "14. the same command with --overwrite",
+        "exit 0; the directory replaced by the scores, as asked",
+        "exit 0: precious.txt replaced by " + scored + " scored rows",
+        goodTestRows + " test",
+        String.valueOf(scored));
+  }
+
+  /** A model file is data: a zip holding a Java object is refused unread by score --model. */
+  @Test
+  @Order(22)
+  void aModelZipHoldingAJavaObjectIsRefusedUnread() throws IOException {
+    Path model = dir.resolve("gadget.zip");
+    Files.write(model, Gadget.inModelZip(Files.readAllBytes(teacher)));
+    Refusal r =
+        refused(
+            1,
+            new String[] {
+              "score",
+              "--model",
+              model.toString(),
+              "--data",
+              good.resolve(DatasetSchema.TEST).toString(),
+              "--output",
+              dir.resolve("scores").toString()
+            });
+    r.mentions(model.toString(), "holds entry 'preprocessor.bin'", "refused unread");
+    assertFalse(Gadget.ran, "the Java object in the model file was deserialized");
+    assertFalse(Files.exists(dir.resolve("scores")));
+    record(
+        "15. score --model with a zip whose preprocessor.bin holds a Java object with a"
+            + " readObject side effect",
+        "exit 1, names the file and the entry; the object never read",
+        r,
+        goodTestRows + " test");
+  }
+
+  /** Inputs the import refuses at import time, each with one line. */
+  @Test
+  @Order(23)
+  void inputsThatCannotBeTrainedOnAreRefusedAtImport() throws IOException {
+    Path duplicate =
+        variant(
+            "duplicate-id",
+            train ->
+                train.withColumn(
+                    DatasetSchema.ID,
+                    functions.expr(
+                        "CASE WHEN id = " + (BAD_ID + 1) + " THEN " + BAD_ID + " ELSE id END")));
+    Refusal r =
+        refused(
+            1,
+            run(
+                duplicate,
+                "--set",
+                "data.train=" + train(duplicate),
+                "--set",
+                "data.test=" + duplicate.resolve(DatasetSchema.TEST)));
+    r.mentions(train(duplicate), "id " + BAD_ID + " appears 2 times");
+    assertNothingPublished("import");
+    record(
+        "16. a duplicated id in a Parquet training split",
+        "exit 1 at import, names the input, the id and its count",
+        r,
+        rows(duplicate));
+    Path oneClass =
+        variant("one-class", train -> train.withColumn(DatasetSchema.LABEL, functions.lit(3)));
+    r =
+        refused(
+            1,
+            run(
+                oneClass,
+                "--set",
+                "data.train=" + train(oneClass),
+                "--set",
+                "data.test=" + oneClass.resolve(DatasetSchema.TEST)));
+    r.mentions(train(oneClass), "every training row has label 3");
+    assertNothingPublished("import");
+    record(
+        "17. a training split with one class (every label 3)",
+        "exit 1 at import, names the input and the label",
+        r,
+        rows(oneClass));
+  }
+
+  /**
+   * An ONNX teacher whose input does not fit the dataset's features: one line naming both shapes.
+   */
+  @Test
+  @Order(24)
+  void anOnnxTeacherOfAnotherInputShapeIsNamedWithBothShapes() throws Exception {
+    Path fixtures = Files.createDirectories(dir.resolve("onnx"));
+    Process p =
+        new ProcessBuilder(
+                "/usr/bin/python3",
+                "../teacher/src/test/onnx/make_user_models.py",
+                fixtures.toString())
+            .redirectErrorStream(true)
+            .start();
+    String generated = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), generated);
+    Path out = dir.resolve("soft");
+    Refusal r =
+        refused(
+            1,
+            new String[] {
+              "soft-labels",
+              "--teacher",
+              fixtures.resolve("residual.onnx").toString(),
+              "--input-shape",
+              "[1, 14, 14]",
+              "--data",
+              good.resolve(DatasetSchema.TEST).toString(),
+              "--output",
+              out.toString(),
+              "--temperature",
+              "2"
+            });
+    r.mentions("takes [n, 1, 14, 14] (196 values per row)", "have 784 values");
+    assertFalse(Files.exists(out));
+    record(
+        "18. soft-labels with an ONNX teacher taking [n, 1, 14, 14] over 784-value rows",
+        "exit 1, names the teacher's input shape and the features' length",
+        r,
+        goodTestRows + " test");
   }
 
   // ---- running the job

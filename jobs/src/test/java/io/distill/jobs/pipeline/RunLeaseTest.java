@@ -9,6 +9,7 @@ import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.HadoopFiles;
 import io.distill.core.ManualClock;
 import io.distill.core.OutputKind;
+import io.distill.jobs.ReliabilityTable;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -172,6 +173,14 @@ class RunLeaseTest {
           }
         }
         assertEquals(1, held.size(), "round " + round + ": " + refusals);
+        if (round == 19) {
+          ReliabilityTable.record(
+              "20. two runs taking over the same stale lease at once, raced 20 times",
+              "exactly one proceeds each time; the other exits naming the race or the holder",
+              "exactly one of two proceeded in each of 20 rounds; e.g. " + refusals.get(0),
+              "-",
+              "0");
+        }
         held.forEach(RunLease::close);
         try (var left = Files.list(run)) {
           assertEquals(List.of(), left.toList(), "no claim or lease left behind");
@@ -232,6 +241,12 @@ class RunLeaseTest {
                   dir.resolve("run/manifest.json").toString(), Map.of("a", 1), conf));
       assertFalse(Files.exists(dir.resolve("run/manifest.json")));
       AtomicDirectoryCommit.publish(dir.resolve("elsewhere").toString(), conf, kind, c -> null);
+      ReliabilityTable.record(
+          "19. a run whose lease another run has taken over publishes an output and its manifest",
+          "refused with one line naming the new holder; nothing published under the run directory",
+          e.getMessage().replace(dir.toString(), "<tmp>"),
+          "-",
+          "0");
       try (var left = Files.list(dir.resolve("run"))) {
         assertEquals(
             List.of("_lease.json", "before"),
