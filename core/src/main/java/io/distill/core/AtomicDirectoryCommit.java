@@ -1,9 +1,7 @@
 package io.distill.core;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +33,15 @@ import org.slf4j.LoggerFactory;
  * concurrent reader finds no output; a reader that calls {@link #recover} first never does after a
  * crash.
  *
- * <p>Directory rename is atomic on HDFS and local file systems. On object stores (s3a://) a rename
- * is a copy, so steps 2 and 3 are not atomic there and a crash during one can leave a partial copy;
- * readers should rely on the {@code _SUCCESS} marker Spark writes last.
+ * <p>Directory rename is atomic on HDFS and local file systems. On object stores (s3a://, where a
+ * rename is a copy of each object) steps 2 and 3 move the outputs file by file instead ({@link
+ * ObjectStoreMoves}): the old output's markers ({@code _SUCCESS}, {@code _distill_output.json})
+ * leave first, the new output's arrive last, and the journal records which way a crash is resolved
+ * ({@link PublishJournal}): back to the old output while it was being moved aside, on to the new
+ * one once that was moving in. Every file is whole at one of its two places at every instant, so
+ * recovery never loses the only complete copy, and a directory holding {@code _SUCCESS} is always a
+ * complete output. A concurrent reader that ignores {@code _SUCCESS} may still list an output while
+ * it is being moved there.
  */
 public final class AtomicDirectoryCommit {
   private static final Logger LOG = LoggerFactory.getLogger(AtomicDirectoryCommit.class);
@@ -82,7 +86,7 @@ public final class AtomicDirectoryCommit {
             "Cannot publish to the root of a file system: " + target);
       }
       PublishFence.requireHeld(qualified);
-      recover(fs, qualified);
+      PublishJournal.recover(fs, qualified);
       try {
         requireReplaceable(fs, qualified, kind);
       } catch (IllegalArgumentException refused) {
@@ -234,55 +238,61 @@ public final class AtomicDirectoryCommit {
 
   /** {@link #commit()}, calling {@code afterStep} after each step. */
   void commit(Consumer<Step> afterStep) {
+    commit(afterStep, () -> {});
+  }
+
+  /**
+   * {@link #commit(Consumer)}, calling {@code afterFile} after each file moved (on file systems
+   * that move an output file by file: object stores, see {@link ObjectStoreMoves}).
+   */
+  void commit(Consumer<Step> afterStep, Runnable afterFile) {
     if (finished) {
       throw new IllegalStateException("Commit of " + target + " already finished");
     }
     PublishFence.requireHeld(target);
     Path previous =
         new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
-    Path journal = journal(target);
+    boolean atomic = ObjectStoreMoves.renamesDirectoriesAtomically(fs);
     try {
       try (OutputStream out = fs.create(new Path(temporary, OWNER_FILE), true)) {
         out.write(ownerMarker(kind).getBytes(StandardCharsets.UTF_8));
       }
-      try (OutputStream out = fs.create(journal, true)) {
-        out.write(
-            (JOURNAL_TEMPORARY + temporary + "\n" + JOURNAL_PREVIOUS + previous + "\n")
-                .getBytes(StandardCharsets.UTF_8));
-      }
+      new PublishJournal(temporary, previous, PublishJournal.PHASE_ASIDE).write(fs, target);
       afterStep.accept(Step.JOURNAL_WRITTEN);
       boolean replaced = fs.exists(target);
-      if (replaced && !fs.rename(target, previous)) {
-        fs.delete(journal, false);
-        throw new IOException("could not move the earlier output aside to " + previous);
+      if (atomic) {
+        if (replaced && !fs.rename(target, previous)) {
+          fs.delete(PublishJournal.path(target), false);
+          throw new IOException("could not move the earlier output aside to " + previous);
+        }
+      } else {
+        ObjectStoreMoves.moveFiles(fs, target, previous, true, afterFile);
+        new PublishJournal(temporary, previous, PublishJournal.PHASE_IN).write(fs, target);
       }
       afterStep.accept(Step.OLD_MOVED_ASIDE);
-      if (!fs.rename(temporary, target)) {
-        if (replaced) {
-          fs.rename(previous, target);
+      if (atomic) {
+        if (!fs.rename(temporary, target)) {
+          if (replaced) {
+            fs.rename(previous, target);
+          }
+          fs.delete(PublishJournal.path(target), false);
+          throw new IOException("could not rename " + temporary + " to " + target);
         }
-        fs.delete(journal, false);
-        throw new IOException("could not rename " + temporary + " to " + target);
+      } else {
+        ObjectStoreMoves.moveFiles(fs, temporary, target, false, afterFile);
       }
       finished = true;
       afterStep.accept(Step.NEW_IN_PLACE);
-      if (replaced) {
+      if (fs.exists(previous)) {
         fs.delete(previous, true);
       }
       afterStep.accept(Step.OLD_DELETED);
-      fs.delete(journal, false);
+      fs.delete(PublishJournal.path(target), false);
       afterStep.accept(Step.JOURNAL_DELETED);
       LOG.info(replaced ? "Published {} (replaced the earlier output)" : "Published {}", target);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot publish " + target + ": " + e.getMessage(), e);
     }
-  }
-
-  private static final String JOURNAL_TEMPORARY = "temporary=";
-  private static final String JOURNAL_PREVIOUS = "previous=";
-
-  private static Path journal(Path target) {
-    return new Path(target.getParent(), "." + target.getName() + ".publish");
   }
 
   /**
@@ -295,7 +305,7 @@ public final class AtomicDirectoryCommit {
     Path path = new Path(target);
     try {
       FileSystem fs = path.getFileSystem(hadoopConf);
-      return recover(fs, fs.makeQualified(path));
+      return PublishJournal.recover(fs, fs.makeQualified(path));
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot recover the interrupted publishing of " + target + ": " + e.getMessage(), e);
@@ -322,7 +332,7 @@ public final class AtomicDirectoryCommit {
           String name = f.getPath().getName();
           if (f.isFile() && name.startsWith(".") && name.endsWith(".publish")) {
             Path target = new Path(d, name.substring(1, name.length() - ".publish".length()));
-            if (recover(fs, target)) {
+            if (PublishJournal.recover(fs, target)) {
               recovered++;
             }
           }
@@ -333,60 +343,6 @@ public final class AtomicDirectoryCommit {
       throw new UncheckedIOException(
           "Cannot look for interrupted publishing under " + dir + ": " + e.getMessage(), e);
     }
-  }
-
-  private static boolean recover(FileSystem fs, Path target) throws IOException {
-    Path journal = journal(target);
-    if (!fs.exists(journal)) {
-      return false;
-    }
-    Path temporary = null;
-    Path previous = null;
-    try (BufferedReader in =
-        new BufferedReader(new InputStreamReader(fs.open(journal), StandardCharsets.UTF_8))) {
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        if (line.startsWith(JOURNAL_TEMPORARY)) {
-          temporary = new Path(line.substring(JOURNAL_TEMPORARY.length()));
-        } else if (line.startsWith(JOURNAL_PREVIOUS)) {
-          previous = new Path(line.substring(JOURNAL_PREVIOUS.length()));
-        }
-      }
-    }
-    if (temporary == null
-        || previous == null) { // the journal itself was cut short: nothing was moved yet
-      fs.delete(journal, false);
-      LOG.warn("Publishing {} was interrupted before it began; the output is as it was", target);
-      return true;
-    }
-    if (fs.exists(target)) {
-      if (fs.exists(temporary)) { // interrupted before the old output was moved aside: undo
-        fs.delete(temporary, true);
-        LOG.warn(
-            "Publishing {} was interrupted before it replaced the earlier output; kept the earlier output",
-            target);
-      } else {
-        LOG.warn(
-            "Publishing {} was interrupted after the new output was in place; finished it", target);
-      }
-    } else if (fs.exists(temporary)) { // the old output is aside (or there was none): finish
-      if (!fs.rename(temporary, target)) {
-        throw new IOException("could not rename " + temporary + " to " + target);
-      }
-      LOG.warn(
-          "Publishing {} was interrupted between its renames; put the new output in place", target);
-    } else if (fs.exists(previous)) {
-      if (!fs.rename(previous, target)) {
-        throw new IOException("could not rename " + previous + " back to " + target);
-      }
-      LOG.warn(
-          "Publishing {} was interrupted and its new output is gone; put the earlier output back",
-          target);
-    }
-    if (fs.exists(previous)) {
-      fs.delete(previous, true);
-    }
-    fs.delete(journal, false);
-    return true;
   }
 
   /**

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class S3aRunIT {
   private static final File PROJECT = Processes.PROJECT;
-  private static final String ACCESS = "distill-test-access";
-  private static final String SECRET = "distill-test-secret-5f2c9e1a";
+  private static final String ACCESS = S3ProxyServer.ACCESS;
+  private static final String SECRET = S3ProxyServer.SECRET;
 
   @TempDir Path dir;
 
@@ -132,39 +131,8 @@ class S3aRunIT {
 
   @Test
   void aWholeRunOnS3aThenReadBack() throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    String endpoint = "http://127.0.0.1:" + port;
-    Path conf =
-        Files.writeString(
-            dir.resolve("s3proxy.conf"),
-            String.join(
-                "\n",
-                "s3proxy.endpoint=" + endpoint,
-                "s3proxy.authorization=aws-v2-or-v4",
-                "s3proxy.identity=" + ACCESS,
-                "s3proxy.credential=" + SECRET,
-                "jclouds.provider=transient",
-                "jclouds.identity=unused",
-                "jclouds.credential=unused",
-                ""));
-    File jar = new File(PROJECT, "jobs/target/s3proxy/s3proxy.jar");
-    assertTrue(jar.isFile(), "S3Proxy is copied to " + jar + " by the pre-integration-test phase");
-    Process server =
-        new ProcessBuilder("java", "-jar", jar.getAbsolutePath(), "--properties", conf.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("s3proxy.log").toFile())
-            .start();
-    try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!Files.readString(dir.resolve("s3proxy.log")).contains("Started Server")) {
-        assertTrue(
-            server.isAlive() && System.nanoTime() < deadline,
-            "S3Proxy did not start:\n" + Files.readString(dir.resolve("s3proxy.log")));
-        Thread.sleep(200);
-      }
+    try (S3ProxyServer server = S3ProxyServer.start(dir)) {
+      String endpoint = server.endpoint();
       assertEquals(200, s3(endpoint, "PUT", "distill", null).exitCode(), "bucket created");
       Path slice =
           PROJECT.toPath().resolve("dataset/src/main/resources/io/distill/dataset/mnist-slice");
@@ -251,11 +219,6 @@ class S3aRunIT {
       assertTrue(
           again.output().contains("8-distilled") && again.output().contains("8-baseline"),
           "metrics read back from s3a");
-    } finally {
-      server.destroy();
-      if (!server.waitFor(10, TimeUnit.SECONDS)) {
-        server.destroyForcibly();
-      }
     }
   }
 }
