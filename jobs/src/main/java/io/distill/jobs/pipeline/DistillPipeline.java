@@ -149,6 +149,15 @@ public final class DistillPipeline {
       }
       StudentStage.Output students =
           StudentStage.run(ctx.forStage(StudentStage.PARAMS), data, teacher, soft);
+      TeacherCheck check = TeacherCheck.of(ctx, data, soft, students);
+      if (check != null) {
+        manifest.put("teacherCheck", check.asMap());
+        if (check.teacherIsStronger()) {
+          LOG.info(check.line());
+        } else {
+          LOG.warn(check.line());
+        }
+      }
       if (lastRequested("students")) {
         return partial(manifest, stages);
       }
@@ -158,7 +167,8 @@ public final class DistillPipeline {
       if (lastRequested("evaluate")) {
         return partial(manifest, stages);
       }
-      ReportStage.run(ctx.forStage(ReportStage.PARAMS), data, teacher, soft, students, evaluated);
+      ReportStage.run(
+          ctx.forStage(ReportStage.PARAMS), data, teacher, soft, students, evaluated, check);
       manifest.put("stages", stages.times());
       manifest.put("models", metrics.size());
       manifest.put("status", "succeeded");

@@ -43,7 +43,8 @@ final class ReportStage {
       TeacherStage.Output teacher,
       SoftLabelStage.Output soft,
       StudentStage.Output students,
-      EvaluateStage.Output evaluated) {
+      EvaluateStage.Output evaluated,
+      TeacherCheck check) {
     DataStage.Split s = data.split();
     String source =
         ctx.config().get(Params.DATA_TRAIN) != null
@@ -67,8 +68,10 @@ final class ReportStage {
                         + " for",
                     teacher.trainingRows(), s.trainingRows())
                 : "");
+    String checkLine = check == null ? null : check.line();
     String fingerprint =
         Fingerprint.of("report")
+            .add("teacher-check", String.valueOf(checkLine))
             .add("metrics", evaluated)
             .add("config", ctx.config().resolved())
             .add("dataset", dataset)
@@ -91,7 +94,8 @@ final class ReportStage {
                       teacherFacts,
                       ctx.stages().recordedSeconds(),
                       StageWorks.of(data, teacher, soft, students, metrics),
-                      ctx.config().resolved());
+                      ctx.config().resolved(),
+                      checkLine);
               RunReport.of(facts, RunSummary.of(metrics, shapes(ctx)))
                   .writeTo(ctx.run().report(), ctx.hadoop());
               return new Output(ctx.run().report());

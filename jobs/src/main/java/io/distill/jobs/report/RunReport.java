@@ -109,7 +109,11 @@ public final class RunReport {
     List<RunSummary.SizeSummary> sizes = summary.sizes();
     Optional<ModelMetrics> teacher = summary.teacher();
     long examples = summary.testExamples();
-    md.heading(1, title()).markdown("**" + Formats.markdown(summary.verdict()) + "**");
+    md.heading(1, title());
+    if (facts.teacherCheck() != null) { // a weaker teacher is the first thing a reader must know
+      md.markdown(Formats.markdown(facts.teacherCheck()));
+    }
+    md.markdown("**" + Formats.markdown(summary.verdict()) + "**");
     md.heading(2, "Run")
         .table(
             List.of("Fact", "Value"),
@@ -602,7 +606,20 @@ public final class RunReport {
       String teacher,
       Map<String, Double> stageSeconds,
       Map<String, StageWork> stageWork,
-      String configuration) {
+      String configuration,
+      String teacherCheck) {
+    /** Facts without the teacher check (see {@code TeacherCheck}). */
+    public RunFacts(
+        String runId,
+        String runDir,
+        String dataset,
+        String teacher,
+        Map<String, Double> stageSeconds,
+        Map<String, StageWork> stageWork,
+        String configuration) {
+      this(runId, runDir, dataset, teacher, stageSeconds, stageWork, configuration, null);
+    }
+
     /** Facts without the stages' work. */
     public RunFacts(
         String runId,
@@ -611,7 +628,7 @@ public final class RunReport {
         String teacher,
         Map<String, Double> stageSeconds,
         String configuration) {
-      this(runId, runDir, dataset, teacher, stageSeconds, null, configuration);
+      this(runId, runDir, dataset, teacher, stageSeconds, null, configuration, null);
     }
 
     public RunFacts {
