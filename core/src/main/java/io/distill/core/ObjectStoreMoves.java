@@ -5,8 +5,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.RemoteIterator;
 
 /**
@@ -30,8 +32,9 @@ final class ObjectStoreMoves {
 
   /** Whether {@code fs} renames a directory in one atomic step (local disks and HDFS). */
   static boolean renamesDirectoriesAtomically(FileSystem fs) {
-    String scheme = fs.getScheme();
-    return "file".equals(scheme) || "hdfs".equals(scheme);
+    return fs instanceof LocalFileSystem
+        || fs instanceof RawLocalFileSystem
+        || "hdfs".equals(fs.getScheme());
   }
 
   /** A marker file: written last by the writer, read first by a reader. */

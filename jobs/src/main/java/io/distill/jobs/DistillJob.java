@@ -169,7 +169,27 @@ public final class DistillJob implements JobCommand {
     while (t.getCause() != null && (t.getMessage() == null || t instanceof SparkException)) {
       t = t.getCause();
     }
-    String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    String message =
+        firstLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+    if (!message.startsWith("Job aborted due to stage failure")) {
+      return message;
+    }
+    // A task failed: what the user needs is its cause (e.g. "No space left on device") and where.
+    Throwable root = t;
+    String where = null;
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      root = c;
+      if (c.getMessage() != null && c.getMessage().contains("Task failed while writing rows to")) {
+        where = firstLine(c.getMessage()).replaceFirst("^\\[[A-Z_]+\\] ", "");
+      }
+    }
+    if (root == t || root.getMessage() == null) {
+      return message;
+    }
+    return firstLine(root.getMessage()) + (where == null ? "" : " (" + where + ")");
+  }
+
+  private static String firstLine(String message) {
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);
   }

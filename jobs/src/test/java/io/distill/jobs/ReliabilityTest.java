@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.distill.core.HadoopFiles;
 import io.distill.core.LocalSpark;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.EmbeddedMnist;
@@ -27,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -685,6 +687,78 @@ class ReliabilityTest {
         "exit 1, names the teacher's input shape and the features' length",
         r,
         goodTestRows + " test");
+  }
+
+  /**
+   * The disk fills up while a rerun writes new soft labels: one line, the manifest says failed, no
+   * temporary directory is left, and every earlier output is as it was (byte for byte).
+   */
+  @Test
+  @Order(25)
+  void aFullDiskLeavesTheManifestFailedAndTheEarlierOutputsIntact() throws IOException {
+    spark
+        .sparkContext()
+        .hadoopConfiguration()
+        .set("fs.fulldisk.impl", FullDiskFileSystem.class.getName());
+    Path run = runDir();
+    FullDiskFileSystem.root = run;
+    FullDiskFileSystem.quotaBytes = Long.MAX_VALUE;
+    try {
+      String[] first = run(good, "--set", "run.dir=fulldisk://" + run);
+      assertEquals(0, DistillJob.run(first));
+      Map<String, String> before = contents(run, "teacher", "soft-labels", "students");
+      long used = FullDiskFileSystem.used();
+      FullDiskFileSystem.quotaBytes = used + 30_000; // less than new soft labels need
+      Refusal r =
+          refused(
+              1,
+              run(
+                  good,
+                  "--set",
+                  "run.dir=fulldisk://" + run,
+                  "--set",
+                  "soft-labels.temperature=3"));
+      r.mentions("No space left on device");
+      assertTrue(FullDiskFileSystem.refusedWrites() > 0, "the disk was never full");
+      String manifest = Files.readString(run.resolve("manifest.json"));
+      assertTrue(manifest.contains("\"status\" : \"failed\""), manifest);
+      assertFalse(Files.exists(run.resolve("_SUCCESS")));
+      try (Stream<Path> all = Files.walk(run)) {
+        List<Path> leftovers =
+            all.filter(p -> p.getFileName().toString().matches("\\..*\\.(tmp|old)-.*")).toList();
+        assertEquals(List.of(), leftovers, "temporary files left in " + run);
+      }
+      assertEquals(
+          before, contents(run, "teacher", "soft-labels", "students"), "an earlier output changed");
+      ReliabilityTable.record(
+          "22. the disk fills up while a rerun writes new soft labels (a file system with "
+              + (FullDiskFileSystem.quotaBytes - used)
+              + " bytes left)",
+          "exit 1, one line; manifest 'failed'; no temporary directory; earlier outputs intact",
+          "exit 1: "
+              + shorten(r.message)
+              + "; "
+              + before.size()
+              + " files of teacher/, soft-labels/, students/ unchanged",
+          goodRows(),
+          "unchanged");
+    } finally {
+      FullDiskFileSystem.quotaBytes = Long.MAX_VALUE;
+      FullDiskFileSystem.root = null;
+    }
+  }
+
+  /** Relative path → sha256 of every file under the named entries of {@code run}. */
+  private static Map<String, String> contents(Path run, String... entries) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    for (String entry : entries) {
+      try (Stream<Path> all = Files.walk(run.resolve(entry))) {
+        for (Path p : all.filter(Files::isRegularFile).toList()) {
+          out.put(run.relativize(p).toString(), HadoopFiles.sha256Hex(Files.readAllBytes(p)));
+        }
+      }
+    }
+    return out;
   }
 
   // ---- running the job

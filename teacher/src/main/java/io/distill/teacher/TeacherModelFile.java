@@ -2,6 +2,7 @@ package io.distill.teacher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.DataSource;
 import io.distill.core.HadoopFiles;
 import io.distill.core.ModelArchive;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.ChecksumFileSystem;
@@ -143,6 +145,7 @@ public final class TeacherModelFile {
       if (!fs.exists(parent) && !fs.mkdirs(parent)) {
         throw new IOException("cannot create the directory " + parent);
       }
+      requireReplaceable(fs, target, conf);
       Path sidecar = new Path(infoPath(target.toString()));
       if (fs.exists(sidecar) && !fs.delete(sidecar, false)) { // also deletes a .crc of it, if any
         throw new IOException("cannot delete the earlier sidecar " + sidecar);
@@ -167,6 +170,54 @@ public final class TeacherModelFile {
       throw new UncheckedIOException(
           "Cannot save teacher to " + target + ": " + e.getCause().getMessage(), e.getCause());
     }
+  }
+
+  /**
+   * An existing file at a teacher's path is replaced only when it is a DL4J model zip (an earlier
+   * teacher); anything else (a directory, a file of the user's) is refused with one line, unless
+   * {@code --overwrite} ({@link AtomicDirectoryCommit#OVERWRITE_FOREIGN}) asks for it.
+   */
+  private static void requireReplaceable(FileSystem fs, Path target, Configuration conf)
+      throws IOException {
+    if (!fs.exists(target)) {
+      return;
+    }
+    String refusal = null;
+    if (fs.getFileStatus(target).isDirectory()) {
+      refusal = "is a directory";
+    } else {
+      boolean network = false;
+      try (ZipInputStream zip = new ZipInputStream(fs.open(target))) {
+        for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+          if (!ModelArchive.DATA_ENTRIES.contains(e.getName())) {
+            network = false;
+            break;
+          }
+          network |= e.getName().equals("configuration.json");
+        }
+      } catch (IOException e) {
+        network = false;
+      }
+      if (!network) {
+        refusal = "is a file that is not a DL4J model zip (not an earlier teacher of this job)";
+      }
+    }
+    if (refusal == null) {
+      return;
+    }
+    if (conf.getBoolean(AtomicDirectoryCommit.OVERWRITE_FOREIGN, false)) {
+      LOG.warn("--overwrite: replacing {}, which {}", target, refusal);
+      if (fs.getFileStatus(target).isDirectory()) {
+        fs.delete(target, true);
+      }
+      return;
+    }
+    throw new IllegalArgumentException(
+        "Output "
+            + target
+            + " "
+            + refusal
+            + "; nothing was written: give another path (or --overwrite)");
   }
 
   /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.HadoopFiles;
 import io.distill.losses.DistillationLabels;
 import io.distill.losses.DistillationLoss;
@@ -722,5 +723,30 @@ class TeacherModelFileTest {
             + " data",
         message);
     assertFalse(Gadget.ran, "the object was deserialized");
+  }
+
+  /**
+   * A teacher's output path that holds someone's file is refused, the file kept; an earlier teacher
+   * is replaced; --overwrite replaces the file as asked.
+   */
+  @Test
+  void aFileThatIsNotAnEarlierTeacherIsNotReplaced() throws Exception {
+    Path precious = Files.writeString(dir.resolve("precious.zip"), "my notes");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TeacherModelFile.save(smallMlp(1), precious.toString(), null, CONF));
+    assertContains("is a file that is not a DL4J model zip", e.getMessage());
+    assertContains("(or --overwrite)", e.getMessage());
+    assertEquals("my notes", Files.readString(precious));
+    Path teacher = dir.resolve("teacher-again.zip");
+    TeacherModelFile.save(smallMlp(1), teacher.toString(), null, CONF);
+    TeacherModelFile.save(smallMlp(2), teacher.toString(), null, CONF); // its own earlier output
+    Configuration overwrite = new Configuration(CONF);
+    overwrite.setBoolean(AtomicDirectoryCommit.OVERWRITE_FOREIGN, true);
+    TeacherModelFile.save(smallMlp(1), precious.toString(), null, overwrite);
+    assertEquals(
+        TeacherModel.Kind.MULTI_LAYER_NETWORK,
+        TeacherModelFile.load(precious.toString(), CONF).kind());
   }
 }
