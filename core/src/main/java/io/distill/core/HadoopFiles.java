@@ -171,6 +171,21 @@ public final class HadoopFiles {
         publishLocal(c, tmp, target, withoutChecksum, writer, afterStep);
         return;
       }
+      if (fs instanceof RawLocalFileSystem raw) { // a local disk without checksum files
+        try {
+          try (OutputStream stream = raw.create(tmp, false)) {
+            writer.write(stream);
+          }
+          Files.move(
+              raw.pathToFile(tmp).toPath(),
+              raw.pathToFile(target).toPath(),
+              StandardCopyOption.ATOMIC_MOVE,
+              StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+          raw.delete(tmp, false);
+        }
+        return;
+      }
       Path previous = null;
       try {
         try (OutputStream stream = fs.create(tmp, false)) {

@@ -383,6 +383,15 @@ public final class Params {
           0,
           "Input jitter of the students' training images, as teacher.jitter, for distilled students and baselines"
               + " alike (a distilled student learns the teacher's outputs for the unshifted image); 0 = none.");
+  public static final Param<Double> STUDENTS_TARGET_ACCURACY_DROP =
+      param(
+          "students.target-accuracy-drop",
+          ParamTypes.number(Range.UNIT_POINTS, true),
+          null,
+          "Distil to a target: the run ends by naming the smallest distilled student of the sweep whose validation"
+              + " accuracy is at most this many percentage points below the teacher's (e.g. 0.5), or, when none is,"
+              + " the most accurate one and by how much it misses; in the log, the manifest and the report. Judged on"
+              + " the validation rows only. null = no target.");
   public static final Param<List<StudentSize>> STUDENTS_SIZES =
       param(
           "students.sizes",

@@ -164,11 +164,26 @@ public final class DistillPipeline {
       EvaluateStage.Output evaluated =
           EvaluateStage.run(ctx.forStage(EvaluateStage.PARAMS), data, teacher, soft, students);
       List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
+      DistillationTarget target = null;
+      Double drop = config.get(Params.STUDENTS_TARGET_ACCURACY_DROP);
+      if (drop != null && check != null) {
+        target = DistillationTarget.of(drop, check, students.models(), metrics).orElse(null);
+        if (target != null) {
+          manifest.put("target", target.asMap());
+        }
+      }
       if (lastRequested("evaluate")) {
         return partial(manifest, stages);
       }
       ReportStage.run(
-          ctx.forStage(ReportStage.PARAMS), data, teacher, soft, students, evaluated, check);
+          ctx.forStage(ReportStage.PARAMS),
+          data,
+          teacher,
+          soft,
+          students,
+          evaluated,
+          check,
+          target);
       manifest.put("stages", stages.times());
       manifest.put("models", metrics.size());
       manifest.put("status", "succeeded");
@@ -177,6 +192,9 @@ public final class DistillPipeline {
       run.markSuccess();
       LOG.info(
           "Run {} succeeded: {} models; stages {}", run.root(), metrics.size(), stages.times());
+      if (target != null) {
+        LOG.info(target.line()); // the run's answer, last
+      }
       return new Result(run.root(), metrics, Map.copyOf(stages.times()));
     } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
       manifest.put("stages", stages.times());

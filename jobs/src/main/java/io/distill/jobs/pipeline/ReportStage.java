@@ -44,7 +44,8 @@ final class ReportStage {
       SoftLabelStage.Output soft,
       StudentStage.Output students,
       EvaluateStage.Output evaluated,
-      TeacherCheck check) {
+      TeacherCheck check,
+      DistillationTarget target) {
     DataStage.Split s = data.split();
     String source =
         ctx.config().get(Params.DATA_TRAIN) != null
@@ -68,7 +69,8 @@ final class ReportStage {
                         + " for",
                     teacher.trainingRows(), s.trainingRows())
                 : "");
-    String checkLine = check == null ? null : check.line();
+    String checkLine =
+        check == null ? null : check.line() + (target == null ? "" : "\n\n" + target.line());
     String fingerprint =
         Fingerprint.of("report")
             .add("teacher-check", String.valueOf(checkLine))

@@ -110,8 +110,10 @@ public final class RunReport {
     Optional<ModelMetrics> teacher = summary.teacher();
     long examples = summary.testExamples();
     md.heading(1, title());
-    if (facts.teacherCheck() != null) { // a weaker teacher is the first thing a reader must know
-      md.markdown(Formats.markdown(facts.teacherCheck()));
+    if (facts.checks() != null) { // a weaker teacher is the first thing a reader must know
+      for (String paragraph : facts.checks().split("\n\n")) {
+        md.markdown(Formats.markdown(paragraph));
+      }
     }
     md.markdown("**" + Formats.markdown(summary.verdict()) + "**");
     md.heading(2, "Run")
@@ -607,8 +609,11 @@ public final class RunReport {
       Map<String, Double> stageSeconds,
       Map<String, StageWork> stageWork,
       String configuration,
-      String teacherCheck) {
-    /** Facts without the teacher check (see {@code TeacherCheck}). */
+      String checks) {
+    /**
+     * Facts without checks (the teacher check and the target's answer: paragraphs, separated by a
+     * blank line, that the report gives before its verdict).
+     */
     public RunFacts(
         String runId,
         String runDir,

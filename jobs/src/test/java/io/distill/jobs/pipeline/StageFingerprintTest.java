@@ -30,7 +30,11 @@ class StageFingerprintTest {
 
   /** Keys the pipeline itself reads, not a stage. */
   private static final Set<Param<?>> PIPELINE_KEYS =
-      Set.of(Params.RUN_DIR, Params.RUN_LEASE_TIMEOUT, Params.STAGES);
+      Set.of(
+          Params.RUN_DIR,
+          Params.RUN_LEASE_TIMEOUT,
+          Params.STAGES,
+          Params.STUDENTS_TARGET_ACCURACY_DROP); // the run's answer, after the stages
 
   @Test
   void changingAnyDeclaredInputOfAStageChangesItsFingerprint() {
@@ -96,6 +100,9 @@ class StageFingerprintTest {
     }
     if (p == Params.STAGES) {
       return "[import]";
+    }
+    if (p == Params.STUDENTS_TARGET_ACCURACY_DROP) {
+      return "0.5";
     }
     if (p == Params.TEACHER_INPUT_SHAPE) {
       return "[1, 28, 28]";

@@ -41,7 +41,8 @@ class TeacherCheckTest {
                 "teacher.epochs=1",
                 "soft-labels.transfer-copies=0",
                 "students.epochs=3",
-                "students.sizes=[{name=\"64\", hidden=[64]}]"));
+                "students.sizes=[{name=\"64\", hidden=[64]}, {name=\"4\", hidden=[4]}]",
+                "students.target-accuracy-drop=0.5"));
     DistillPipeline.of(LocalSpark.session(), config).execute();
     JsonNode check =
         new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("teacherCheck");

@@ -1,0 +1,70 @@
+package io.distill.jobs.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distill.student.ModelMetrics;
+import io.distill.student.TrainedStudent;
+import io.distill.trainer.EpochStats;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Distil to a target: the smallest distilled student within the drop, judged on validation. */
+class DistillationTargetTest {
+  private final List<TrainedStudent> students = new ArrayList<>();
+  private final List<ModelMetrics> metrics = new ArrayList<>();
+
+  /** A student whose epochs reached these validation accuracies, and its parameters. */
+  private void student(String model, String role, long parameters, double... accuracies) {
+    List<EpochStats> history = new ArrayList<>();
+    for (int i = 0; i < accuracies.length; i++) {
+      history.add(new EpochStats(i + 1, 0.1, accuracies[i], 0.1, 100, 1000, 1, 1));
+    }
+    students.add(new TrainedStudent(model, role, model, 4, 0.1, "p", history, 1, true));
+    metrics.add(
+        new ModelMetrics(
+            model, role, model, 4, 0.1, parameters, 0, 0, 1000, 10, 0.99, 1, 0, 0, 0, 0, 1, 1));
+  }
+
+  private final TeacherCheck teacher = new TeacherCheck(0.990, "x-baseline", 0.980, 500);
+
+  @Test
+  void theSmallestStudentWithinTheDropIsTheAnswer() {
+    student("800-distilled", "distilled", 800_000, 0.970, 0.988);
+    student("300-distilled", "distilled", 300_000, 0.986, 0.984); // its best epoch counts
+    student("100-distilled", "distilled", 100_000, 0.975);
+    student("30-baseline", "baseline", 30_000, 0.999); // a baseline is never the answer
+    DistillationTarget t = DistillationTarget.of(0.5, teacher, students, metrics).orElseThrow();
+    assertTrue(t.met());
+    assertEquals("300-distilled", t.student());
+    assertEquals(300_000, t.parameters());
+    assertEquals(0.986, t.validationAccuracy(), 1e-12);
+    assertEquals(
+        "Target: at most 0.5 points of validation accuracy below the teacher (99.00 %): the smallest"
+            + " distilled student that meets it is 300-distilled (300,000 parameters, 98.60 %).",
+        t.line());
+  }
+
+  @Test
+  void whenNoneMeetsItTheMostAccurateIsNamedWithItsShortfall() {
+    student("800-distilled", "distilled", 800_000, 0.981);
+    student("100-distilled", "distilled", 100_000, 0.975);
+    DistillationTarget t = DistillationTarget.of(0.5, teacher, students, metrics).orElseThrow();
+    assertFalse(t.met());
+    assertEquals("800-distilled", t.student());
+    assertTrue(
+        t.line()
+            .endsWith(
+                "the most accurate, 800-distilled (800,000 parameters, 98.10 %), is 0.90"
+                    + " points below. Add a larger size."),
+        t.line());
+  }
+
+  @Test
+  void studentsWithoutValidationGiveNoAnswer() {
+    student("8-distilled", "distilled", 8_000, Double.NaN);
+    assertTrue(DistillationTarget.of(0.5, teacher, students, metrics).isEmpty());
+  }
+}
