@@ -218,31 +218,24 @@ final class OnnxTeacher {
       }
       if (!fits) {
         throw new IllegalArgumentException(
-            "Teacher "
-                + name
-                + ": its input '"
-                + input
-                + "' is [n, "
-                + describe(row)
-                + "] but teacher.input-shape says "
-                + declared.shape());
+            inputIs(name, input, row) + " but teacher.input-shape says " + declared.shape());
       }
       return given;
     }
     for (long d : row) {
       if (d <= 0) {
         throw new IllegalArgumentException(
-            "Teacher "
-                + name
-                + ": its input '"
-                + input
-                + "' is [n, "
-                + describe(row)
-                + "], with dimensions the graph leaves open; give one row's shape as"
+            inputIs(name, input, row)
+                + ", with dimensions the graph leaves open; give one row's shape as"
                 + " teacher.input-shape (e.g. [1, 28, 28])");
       }
     }
     return row;
+  }
+
+  /** "Teacher NAME: its input 'INPUT' is [n, ROW]", for a refusal. */
+  private static String inputIs(String name, String input, long[] row) {
+    return "Teacher " + name + ": its input '" + input + "' is [n, " + describe(row) + "]";
   }
 
   private static String describe(long[] row) {

@@ -107,9 +107,19 @@ final class ParamTypes {
   }
 
   static ParamType<List<Integer>> widths(boolean allowEmpty) {
+    return widths(allowEmpty, false);
+  }
+
+  /**
+   * A list of integers >= 1 (non-empty unless {@code allowEmpty}), or null when {@code nullable}.
+   */
+  static ParamType<List<Integer>> widths(boolean allowEmpty, boolean nullable) {
     return new ParamType<>() {
       @Override
       public List<Integer> read(ConfigValue v, String path, List<String> problems) {
+        if (nullable && ValueReader.present(v) == null) {
+          return null;
+        }
         List<Integer> out = ValueReader.intList(v, path, allowEmpty, problems);
         return out == null ? null : List.copyOf(out);
       }
@@ -121,36 +131,14 @@ final class ParamTypes {
 
       @Override
       public String describe() {
-        return "List of integers >= 1" + (allowEmpty ? "" : ", at least one");
-      }
-    };
-  }
-
-  /** A non-empty list of integers >= 1, or null. */
-  static ParamType<List<Integer>> shape() {
-    return new ParamType<>() {
-      @Override
-      public List<Integer> read(ConfigValue v, String path, List<String> problems) {
-        if (ValueReader.present(v) == null) {
-          return null;
-        }
-        List<Integer> out = ValueReader.intList(v, path, false, problems);
-        return out == null ? null : List.copyOf(out);
-      }
-
-      @Override
-      public Object plain(List<Integer> value) {
-        return value;
-      }
-
-      @Override
-      public String describe() {
-        return "List of integers >= 1, at least one, or null";
+        return "List of integers >= 1"
+            + (allowEmpty ? "" : ", at least one")
+            + (nullable ? ", or null" : "");
       }
 
       @Override
       public boolean nullable() {
-        return true;
+        return nullable;
       }
     };
   }

@@ -170,7 +170,7 @@ public final class Params {
   public static final Param<List<Integer>> TEACHER_INPUT_SHAPE =
       param(
           "teacher.input-shape",
-          ParamTypes.shape(),
+          ParamTypes.widths(false, true),
           null,
           "One row's shape as an ONNX teacher's graph takes it, without the batch dimension: [c, h, w] or"
               + " [h, w, c] for an image, [features] for a flat input. null = what the graph declares; needed where"

@@ -109,7 +109,7 @@ class RunConfigRefusalTest {
     assertEquals(
         "distill.students.epoch is not a known key (did you mean 'epochs'?); distill.students has: "
             + "alpha, temperature, learning-rate, lr-decay, epochs, input-retain, hidden-retain, batch-size,"
-            + " averaging-period, jitter, sizes",
+            + " averaging-period, jitter, target-accuracy-drop, sizes",
         problem("students.epoch=5"));
     assertTrue(
         problem("teacher.learningRate=0.1")
