@@ -9,6 +9,8 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +39,16 @@ import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
  * it runs on the GPU.
  */
 final class OnnxTeacher {
+  private static final Cleaner SESSIONS = Cleaner.create();
+
+  /** Closes a session once no teacher holds it (holds the session, never the teacher). */
+  private record Closer(OrtSession session) implements Runnable {
+    @Override
+    public void run() {
+      closeQuietly(session);
+    }
+  }
+
   private static final Pattern UNKNOWN_OP =
       Pattern.compile("([\\w.]+:[\\w.]+)\\(-?\\d+\\) is not a registered function/op");
   private final OrtSession session;
@@ -181,16 +193,21 @@ final class OnnxTeacher {
               + Arrays.toString(probe.shape())
               + " for 2 rows; expected [n, classes]");
     }
-    return new OnnxTeacher(
-        session,
-        teacher.input,
-        rowShape,
-        probe.size(1),
-        teacher.softmax,
-        teacher.parameters,
-        teacher.bytes,
-        scale,
-        shift);
+    OnnxTeacher loaded =
+        new OnnxTeacher(
+            session,
+            teacher.input,
+            rowShape,
+            probe.size(1),
+            teacher.softmax,
+            teacher.parameters,
+            teacher.bytes,
+            scale,
+            shift);
+    // The session's native memory (the whole model) goes when the last teacher holding it does:
+    // stages that load a teacher only to check its shape do not leave one behind each.
+    SESSIONS.register(loaded, new Closer(session));
+    return loaded;
   }
 
   /**
@@ -363,6 +380,8 @@ final class OnnxTeacher {
       return Nd4j.create(values, outShape, 'c');
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime failed on a batch of " + n + " rows: " + e, e);
+    } finally {
+      Reference.reachabilityFence(this); // its session is not closed while it runs
     }
   }
 
