@@ -9,6 +9,7 @@ each with the logits numpy computes for the same inputs, independently of any ON
   residual.onnx     [n, 1, h, w]    Conv, Relu, Conv, Add (a skip connection), Relu, GlobalAveragePool, Flatten,
                                     Gemm; h and w left open, as a size-agnostic export leaves them
   softmax.onnx      [n, 784]        Gemm, Relu, Gemm, Softmax: probabilities, not logits
+  two-inputs.onnx, flat-output.onnx  graphs a teacher cannot be (two inputs; an output of one score per row)
 
 and inputs.f32 (5 x 784 pixels in [0, 1], row-major little-endian float32) with NAME.logits.f32 beside each model
 (5 x 10: the logits, or for softmax.onnx the probabilities).
@@ -147,6 +148,26 @@ save("residual",
       gemm("f0", "f", "d", "logits")],
      [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["n", 1, "h", "w"])], r,
      gemm_t(a2.mean(axis=(2, 3)), r["f"], r["d"]))
+
+# Two refusals: a graph with two inputs, and one whose output is [n] (a score per row, not per class).
+two = helper.make_graph(
+    [helper.make_node("Add", ["a", "b"], ["logits"])], "two_inputs",
+    [helper.make_tensor_value_info("a", TensorProto.FLOAT, ["n", 10]),
+     helper.make_tensor_value_info("b", TensorProto.FLOAT, ["n", 10])],
+    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", 10])])
+two_model = helper.make_model(two, producer_name="distill-fixture", opset_imports=[helper.make_opsetid("", 13)])
+two_model.ir_version = 7
+onnx.checker.check_model(two_model)
+onnx.save(two_model, f"{out}/two-inputs.onnx")
+flat = helper.make_graph(
+    [gemm("image", "w1", "b1", "h"), helper.make_node("ReduceMax", ["h"], ["score"], keepdims=0, axes=[1])],
+    "flat_output", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["n", 784])],
+    [helper.make_tensor_value_info("score", TensorProto.FLOAT, ["n"])],
+    [numpy_helper.from_array(p["w1"], "w1"), numpy_helper.from_array(p["b1"], "b1")])
+flat_model = helper.make_model(flat, producer_name="distill-fixture", opset_imports=[helper.make_opsetid("", 13)])
+flat_model.ir_version = 7
+onnx.checker.check_model(flat_model)
+onnx.save(flat_model, f"{out}/flat-output.onnx")
 
 with open(f"{out}/inputs.f32", "wb") as f:
     f.write(x.astype("<f4").tobytes())

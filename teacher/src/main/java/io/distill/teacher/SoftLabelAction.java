@@ -275,6 +275,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("teacher", teacherPath);
             manifest.put("teacherSha256", sha256);
+            manifest.put("teacherInput", teacherInput); // the shape and scaling it was given
             manifest.put("teacherParameters", teacher.parameterCount());
             manifest.put("temperature", temperature);
             manifest.put("topK", topK);

@@ -42,11 +42,4 @@ public record TeacherInput(List<Integer> shape, double scale, List<Double> mean,
       }
     }
   }
-
-  /** Whether features reach the graph as they are. */
-  public boolean scalesNothing() {
-    return scale == 1.0
-        && mean.stream().allMatch(m -> m == 0.0)
-        && std.stream().allMatch(s -> s == 1.0);
-  }
 }

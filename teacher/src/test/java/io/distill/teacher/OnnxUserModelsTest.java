@@ -189,4 +189,28 @@ class OnnxUserModelsTest {
     }
     assertTrue(worst <= 1e-4, "largest difference from numpy: " + worst);
   }
+
+  /** What cannot be a teacher is refused with one line naming the file. */
+  @Test
+  void filesThatCannotBeTeachersAreRefusedWithOneLine() throws IOException {
+    Path notOnnx = Files.writeString(dir.resolve("notes.onnx"), "not a model");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> TeacherModelFile.load(notOnnx.toString(), CONF));
+    assertTrue(
+        e.getMessage().startsWith("Teacher file:" + notOnnx + " is not an ONNX model"),
+        e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> load("two-inputs", TeacherInput.AS_IS));
+    assertTrue(
+        e.getMessage()
+                .endsWith("has inputs [a, b]; a teacher needs exactly one input (the features)")
+            || e.getMessage()
+                .endsWith("has inputs [b, a]; a teacher needs exactly one input (the features)"),
+        e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> load("flat-output", TeacherInput.AS_IS));
+    assertTrue(
+        e.getMessage()
+            .endsWith("its output 'score' has shape [2] for 2 rows; expected [n, classes]"),
+        e.getMessage());
+  }
 }
