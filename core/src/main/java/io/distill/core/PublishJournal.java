@@ -30,6 +30,29 @@ record PublishJournal(Path temporary, Path previous, String phase) {
   /** The new output is being moved in: a crash is finished (the rest of it moved in). */
   static final String PHASE_IN = "moving-new-in";
 
+  /**
+   * Recovery moves and deletes what a journal names, so a journal may only name the commit's own
+   * hidden siblings of its target ({@code .<name>.tmp-*}, {@code .<name>.old-*}); anything else is
+   * refused, nothing moved or deleted.
+   */
+  private static void requireOwnSibling(Path journal, Path target, Path named, String kind) {
+    boolean own =
+        named.getParent() != null
+            && Path.getPathWithoutSchemeAndAuthority(named.getParent())
+                .equals(Path.getPathWithoutSchemeAndAuthority(target.getParent()))
+            && named.getName().startsWith("." + target.getName() + kind);
+    if (!own) {
+      throw new IllegalArgumentException(
+          "Publish journal "
+              + journal
+              + " names "
+              + named
+              + ", which is not a temporary directory of "
+              + target
+              + "; nothing was moved or deleted");
+    }
+  }
+
   /** Where the journal of a commit of {@code target} is. */
   static Path path(Path target) {
     return new Path(target.getParent(), "." + target.getName() + ".publish");
@@ -73,6 +96,8 @@ record PublishJournal(Path temporary, Path previous, String phase) {
       LOG.warn("Publishing {} was interrupted before it began; the output is as it was", target);
       return true;
     }
+    requireOwnSibling(journal, target, temporary, ".tmp-");
+    requireOwnSibling(journal, target, previous, ".old-");
     if (!ObjectStoreMoves.renamesDirectoriesAtomically(fs)) {
       recoverFileByFile(fs, target, temporary, previous, phase);
       fs.delete(journal, false);

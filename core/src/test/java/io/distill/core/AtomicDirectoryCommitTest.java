@@ -219,4 +219,20 @@ class AtomicDirectoryCommitTest {
       return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
     }
   }
+
+  /** A journal naming a directory that is not the commit's own is refused: nothing is deleted. */
+  @Test
+  void aJournalNamingAForeignDirectoryIsRefusedAndNothingDeleted() throws IOException {
+    Path precious = Files.createDirectories(dir.resolve("precious"));
+    Files.writeString(precious.resolve("keep.txt"), "keep");
+    Files.writeString(
+        dir.resolve(".out.publish"),
+        "temporary=file:" + precious + "\nprevious=file:" + dir.resolve(".out.old-1") + "\n");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> AtomicDirectoryCommit.recover(dir.resolve("out").toString(), conf));
+    assertTrue(e.getMessage().contains("which is not a temporary directory of"), e.getMessage());
+    assertEquals("keep", Files.readString(precious.resolve("keep.txt")));
+  }
 }
