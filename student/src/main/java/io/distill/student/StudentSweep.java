@@ -14,7 +14,9 @@ import io.distill.trainer.TrainingSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -63,6 +65,12 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
    */
   public static final String RECORDS = "_records";
 
+  /**
+   * Where a search keeps its trials' checkpoints while it runs: {@code <output>/_search/<model>/};
+   * deleted once the model's search is recorded.
+   */
+  public static final String SEARCH = "_search";
+
   /** Default models trained at once. */
   public static final int DEFAULT_CONCURRENT_STUDENTS = 1;
 
@@ -91,6 +99,9 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   private TrainingSettings settings = TrainingSettings.builder().build();
   private String output;
   private String dataFingerprint = "";
+  private int searchTrials;
+  private int searchEta = SearchPlan.DEFAULT_ETA;
+  private SearchSpace searchSpace = SearchSpace.defaults();
 
   private StudentSweep(SparkSession spark) {
     super(spark);
@@ -186,6 +197,23 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     return this;
   }
 
+  /**
+   * Choose each model's settings on the validation rows by successive halving ({@link SearchPlan}:
+   * {@code trials} settings from {@code space}, the best {@code 1/eta} continue at each rung, up to
+   * the settings' epochs), the baseline of each size with the same trials, rungs and seeds as its
+   * distilled student. The sizes' own T and α, and the sweep's optimiser, are every search's first
+   * trial. {@code trials} 0 = no search: every model trains once with its configured settings.
+   */
+  public StudentSweep search(int trials, int eta, SearchSpace space) {
+    if (trials != 0) {
+      new SearchPlan(trials, eta, 1); // refuses a bad trials or eta here, not at execute()
+    }
+    this.searchTrials = trials;
+    this.searchEta = eta;
+    this.searchSpace = Objects.requireNonNull(space, "space");
+    return this;
+  }
+
   /** Directory that receives one sub-directory per model. */
   public StudentSweep output(String path) {
     this.output = path;
@@ -220,6 +248,11 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   protected void validate() {
     require(trainingData, "trainingData(rows, name)");
     require(output, "output(path)");
+    if (searchTrials > 0 && validationData == null) {
+      throw new IllegalStateException(
+          "the settings search chooses on validation rows: give validationData (data.validation-rows > 0)"
+              + " or turn the search off");
+    }
     if (inputs < 1 || classes < 2) {
       throw new IllegalStateException(
           "shape(inputs, classes) must be set before execute(), got " + inputs + ", " + classes);
@@ -229,42 +262,17 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   /** Trains (or finds) every model; distilled and baseline of each size in spec order. */
   @Override
   protected List<TrainedStudent> doExecute() {
-    List<Callable<TrainedStudent>> jobs = new ArrayList<>();
-    for (StudentSpec spec : specs) {
-      jobs.add(() -> trainOrFind(spec, true));
-      jobs.add(() -> trainOrFind(spec, false));
-    }
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            concurrentStudents,
-            r -> {
-              Thread t = new Thread(r, "student-sweep");
-              t.setDaemon(true);
-              return t;
-            });
     try {
-      List<Future<TrainedStudent>> futures = new ArrayList<>();
-      for (int i = 0; i < jobs.size(); i++) {
-        Callable<TrainedStudent> job = jobs.get(i);
-        String schedulerPool = "students-" + (i % concurrentStudents);
-        futures.add(
-            pool.submit(
-                () -> {
-                  spark.sparkContext().setLocalProperty("spark.scheduler.pool", schedulerPool);
-                  try {
-                    return job.call();
-                  } finally {
-                    spark.sparkContext().setLocalProperty("spark.scheduler.pool", null);
-                  }
-                }));
+      if (searchTrials > 0) {
+        return searchAll();
       }
-      List<TrainedStudent> trained = new ArrayList<>();
-      for (Future<TrainedStudent> f : futures) {
-        trained.add(result(f, futures));
+      List<Callable<TrainedStudent>> jobs = new ArrayList<>();
+      for (StudentSpec spec : specs) {
+        jobs.add(() -> trainOrFind(spec, true));
+        jobs.add(() -> trainOrFind(spec, false));
       }
-      return trained;
+      return all(jobs);
     } finally {
-      pool.shutdownNow();
       synchronized (this) {
         if (trainingPack != null) {
           trainingPack.close();
@@ -278,7 +286,46 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     }
   }
 
-  private static TrainedStudent result(Future<TrainedStudent> f, List<Future<TrainedStudent>> all) {
+  /**
+   * Runs {@code jobs}, up to {@link #concurrentStudents} at once, each in its own scheduler pool;
+   * results in order. The first failure cancels the rest and is thrown.
+   */
+  private <T> List<T> all(List<Callable<T>> jobs) {
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            concurrentStudents,
+            r -> {
+              Thread t = new Thread(r, "student-sweep");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<T>> futures = new ArrayList<>();
+      for (int i = 0; i < jobs.size(); i++) {
+        Callable<T> job = jobs.get(i);
+        String schedulerPool = "students-" + (i % concurrentStudents);
+        futures.add(
+            pool.submit(
+                () -> {
+                  spark.sparkContext().setLocalProperty("spark.scheduler.pool", schedulerPool);
+                  try {
+                    return job.call();
+                  } finally {
+                    spark.sparkContext().setLocalProperty("spark.scheduler.pool", null);
+                  }
+                }));
+      }
+      List<T> done = new ArrayList<>();
+      for (Future<T> f : futures) {
+        done.add(result(f, futures));
+      }
+      return done;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static <T> T result(Future<T> f, List<? extends Future<?>> all) {
     try {
       return f.get();
     } catch (InterruptedException e) {
@@ -330,12 +377,8 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     double alpha = distilled ? spec.alpha() : 1.0;
     DistillationLoss loss =
         distilled ? new DistillationLoss(alpha, t) : DistillationLoss.hardLabelsOnly();
-    long seed = spec.seed() != null ? spec.seed() : settings.seed();
-    MultiLayerConfiguration conf =
-        spec.hidden() != null
-            ? StudentNetworks.mlp(
-                inputs, spec.hidden(), classes, inputRetain, hiddenRetain, optimiser, loss, seed)
-            : StudentNetworks.fromJson(spec.dl4jJson(), "of student " + spec.name(), loss);
+    long seed = seed(spec);
+    MultiLayerConfiguration conf = network(spec, loss, optimiser, seed);
     String dir = output + "/" + model;
     String fingerprint = fingerprint(conf, spec);
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -376,10 +419,158 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
             dir + "/" + MODEL,
             result.history(),
             result.seconds(),
-            true);
+            true,
+            null);
     store.write(model, fingerprint, result.seconds(), trained);
     deleteStaleCheckpoints(dir, null, hadoop);
     return trained;
+  }
+
+  private long seed(StudentSpec spec) {
+    return spec.seed() != null ? spec.seed() : settings.seed();
+  }
+
+  private MultiLayerConfiguration network(
+      StudentSpec spec, DistillationLoss loss, Optimiser updater, long seed) {
+    return spec.hidden() != null
+        ? StudentNetworks.mlp(
+            inputs, spec.hidden(), classes, inputRetain, hiddenRetain, updater, loss, seed)
+        : StudentNetworks.fromJson(spec.dl4jJson(), "of student " + spec.name(), loss);
+  }
+
+  /** Searches every model's settings (those not already recorded for these inputs). */
+  private List<TrainedStudent> searchAll() {
+    SearchPlan plan = new SearchPlan(searchTrials, searchEta, settings.epochs());
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    RecordStore store = records != null ? records : new RecordStore(output + "/" + RECORDS, hadoop);
+    List<SettingsSearch.Arm> arms = new ArrayList<>();
+    Map<String, String> fingerprints = new HashMap<>();
+    Map<String, TrainedStudent> found = new HashMap<>();
+    for (StudentSpec spec : specs) {
+      for (boolean distilled : new boolean[] {true, false}) {
+        String model = distilled ? spec.distilledName() : spec.baselineName();
+        boolean mlp = spec.hidden() != null;
+        SearchTrial configured =
+            new SearchTrial(
+                0,
+                distilled && spec.alpha() < 1 ? spec.temperature() : Double.NaN,
+                distilled ? spec.alpha() : 1.0,
+                mlp ? optimiser.learningRate() : Double.NaN,
+                mlp ? optimiser.decayPerEpoch() : Double.NaN,
+                seed(spec));
+        SettingsSearch.Arm arm =
+            new SettingsSearch.Arm(
+                spec,
+                distilled,
+                model,
+                searchSpace.trials(configured, distilled, mlp, plan.trials()));
+        Fingerprint f = Fingerprint.of("student-search").add("plan", plan.toString());
+        for (SearchTrial trial : arm.trials()) {
+          f.add("trial-" + trial.index(), trialFingerprint(arm, trial));
+        }
+        String fingerprint = f.hex();
+        fingerprints.put(model, fingerprint);
+        Optional<TrainedStudent> done =
+            store
+                .find(model, fingerprint, TrainedStudent.class)
+                .filter(d -> exists(d.modelPath(), hadoop));
+        if (done.isPresent()) {
+          LOG.info("Student {}: already searched and trained for these inputs, not redone", model);
+          found.put(model, done.get().reused());
+        } else {
+          arms.add(arm);
+        }
+      }
+    }
+    Map<String, SettingsSearch.Outcome> outcomes =
+        arms.isEmpty()
+            ? Map.of()
+            : SettingsSearch.run(arms, plan, settings.keepBestEpoch(), this::trainTrial, this::all);
+    List<TrainedStudent> out = new ArrayList<>();
+    for (StudentSpec spec : specs) {
+      for (boolean distilled : new boolean[] {true, false}) {
+        String model = distilled ? spec.distilledName() : spec.baselineName();
+        if (found.containsKey(model)) {
+          out.add(found.get(model));
+          continue;
+        }
+        SettingsSearch.Outcome o = outcomes.get(model);
+        SearchTrial choice = o.summary().choice();
+        String path = output + "/" + model + "/" + MODEL;
+        writeModel(path, o.chosen(), hadoop);
+        TrainedStudent trained =
+            new TrainedStudent(
+                model,
+                distilled ? ModelMetrics.DISTILLED : ModelMetrics.BASELINE,
+                spec.name(),
+                choice.temperature(),
+                choice.alpha(),
+                path,
+                o.chosen().history(),
+                o.summary().seconds(),
+                true,
+                o.summary());
+        store.write(model, fingerprints.get(model), o.summary().seconds(), trained);
+        deleteQuietly(output + "/" + SEARCH + "/" + model, hadoop);
+        out.add(trained);
+      }
+    }
+    return out;
+  }
+
+  /** Trains one search trial to {@code epochs}, continuing from its checkpoint. */
+  private TrainingResult trainTrial(SettingsSearch.Arm arm, SearchTrial trial, int epochs) {
+    MultiLayerConfiguration conf = trialNetwork(arm, trial);
+    String checkpoints =
+        output
+            + "/"
+            + SEARCH
+            + "/"
+            + arm.model()
+            + "/trial-"
+            + trial.index()
+            + "-"
+            + trialFingerprint(arm, trial).substring(0, 16);
+    TrainingSettings trialSettings =
+        settings.toBuilder().epochs(epochs).seed(trial.seed()).checkpointDir(checkpoints).build();
+    SparkTrainer trainer =
+        SparkTrainer.of(spark)
+            .name("student " + arm.model() + " trial " + trial.index())
+            .network(conf)
+            .trainingData(trainingPack())
+            .validationData(validationPack)
+            .settings(trialSettings)
+            .resume(true);
+    return trainer.execute();
+  }
+
+  private MultiLayerConfiguration trialNetwork(SettingsSearch.Arm arm, SearchTrial trial) {
+    Optimiser updater =
+        Double.isNaN(trial.learningRate())
+            ? optimiser
+            : new Optimiser(
+                optimiser.kind(), trial.learningRate(), optimiser.momentum(), trial.lrDecay());
+    return network(arm.spec(), trial.loss(), updater, trial.seed());
+  }
+
+  /**
+   * What a trial's training depends on, its epochs aside (a trial that continues to a later rung
+   * resumes from the same checkpoint).
+   */
+  private String trialFingerprint(SettingsSearch.Arm arm, SearchTrial trial) {
+    return Fingerprint.of("student-trial")
+        .add("student", fingerprint(trialNetwork(arm, trial), arm.spec()))
+        .add("trial", trial.toString())
+        .hex();
+  }
+
+  private static void deleteQuietly(String dir, Configuration conf) {
+    Path p = new Path(dir);
+    try {
+      p.getFileSystem(conf).delete(p, true);
+    } catch (IOException e) {
+      LOG.warn("Could not delete the search's checkpoints in {}: {}", dir, e.getMessage());
+    }
   }
 
   private static boolean exists(String path, Configuration conf) {

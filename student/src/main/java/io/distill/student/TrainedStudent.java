@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * A student a sweep produced (or found already trained): its model name, role (distilled or
- * baseline), size, T and α, where its model zip is, its per-epoch history and training seconds, and
- * whether this run trained it.
+ * baseline), size, T and α, where its model zip is, its per-epoch history and training seconds (of
+ * its whole search, when its settings were searched), whether this run trained it, and what its
+ * settings search did (null when its settings were fixed).
  */
 public record TrainedStudent(
     String model,
@@ -17,7 +18,8 @@ public record TrainedStudent(
     String modelPath,
     List<EpochStats> history,
     double trainingSeconds,
-    boolean trainedNow) {
+    boolean trainedNow,
+    SearchSummary search) {
 
   public TrainedStudent {
     history = List.copyOf(history);
@@ -26,6 +28,6 @@ public record TrainedStudent(
   /** The same student, found already trained rather than trained by this run. */
   public TrainedStudent reused() {
     return new TrainedStudent(
-        model, role, size, temperature, alpha, modelPath, history, trainingSeconds, false);
+        model, role, size, temperature, alpha, modelPath, history, trainingSeconds, false, search);
   }
 }

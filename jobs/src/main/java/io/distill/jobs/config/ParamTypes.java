@@ -106,6 +106,37 @@ final class ParamTypes {
     };
   }
 
+  /** One of {@code values}, as a string. */
+  static ParamType<String> choice(List<String> values) {
+    return new ParamType<>() {
+      @Override
+      public String read(ConfigValue v, String path, List<String> problems) {
+        int before = problems.size();
+        String s = ValueReader.string(v, path, false, problems);
+        if (s != null && !values.contains(s)) {
+          problems.add(
+              path
+                  + " must be one of "
+                  + String.join(", ", values)
+                  + ", got "
+                  + ValueReader.describe(v));
+          return null;
+        }
+        return problems.size() == before ? s : null;
+      }
+
+      @Override
+      public Object plain(String value) {
+        return value;
+      }
+
+      @Override
+      public String describe() {
+        return "One of " + String.join(", ", values);
+      }
+    };
+  }
+
   static ParamType<List<Integer>> widths(boolean allowEmpty) {
     return widths(allowEmpty, false);
   }

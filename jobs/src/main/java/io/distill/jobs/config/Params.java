@@ -3,6 +3,8 @@ package io.distill.jobs.config;
 import io.distill.dataset.ImportMnistAction;
 import io.distill.jobs.config.ValueReader.Range;
 import io.distill.student.ModelEvaluator;
+import io.distill.student.SearchPlan;
+import io.distill.student.SearchSpace;
 import io.distill.student.StudentSweep;
 import io.distill.teacher.SoftLabelAction;
 import io.distill.teacher.TeacherInput;
@@ -22,6 +24,12 @@ import java.util.List;
  */
 public final class Params {
   private static final List<Param<?>> DECLARED = new ArrayList<>();
+
+  /** {@code students.search}: fixed settings. */
+  public static final String SEARCH_OFF = "off";
+
+  /** {@code students.search}: successive halving on the validation rows. */
+  public static final String SEARCH_HALVING = "halving";
 
   /** One object of the configuration and what it is for. */
   public record Section(String key, String doc) {}
@@ -392,6 +400,56 @@ public final class Params {
               + " accuracy is at most this many percentage points below the teacher's (e.g. 0.5), or, when none is,"
               + " the most accurate one and by how much it misses; in the log, the manifest and the report. Judged on"
               + " the validation rows only. null = no target.");
+  public static final Param<String> STUDENTS_SEARCH =
+      param(
+          "students.search",
+          ParamTypes.choice(List.of(SEARCH_OFF, SEARCH_HALVING)),
+          SEARCH_OFF,
+          "How each student's settings are chosen. off = every model trains once with the settings above (its"
+              + " size's T and alpha, the learning rate and decay). halving = searched per model on the validation"
+              + " rows by successive halving: students.search-trials settings train for a few epochs, the best"
+              + " 1/students.search-eta continue for eta times as many, until one has trained students.epochs (for 9"
+              + " trials and eta 3: 2.3 full trainings per model). The distilled student searches T, alpha (1, hard"
+              + " labels only, is always a candidate), learning rate and decay; the baseline of the same size gets"
+              + " the same number of trials, rungs and seeds over its learning rate and decay. The settings above are"
+              + " every search's first trial. Needs data.validation-rows > 0; the test split is never read.");
+  public static final Param<Integer> STUDENTS_SEARCH_TRIALS =
+      param(
+          "students.search-trials",
+          ParamTypes.integer(2, 1000),
+          SearchPlan.DEFAULT_TRIALS,
+          "Settings tried per model by the search (distilled and baseline alike).");
+  public static final Param<Integer> STUDENTS_SEARCH_ETA =
+      param(
+          "students.search-eta",
+          ParamTypes.integer(2, 100),
+          SearchPlan.DEFAULT_ETA,
+          "At each rung of the search, the best 1/eta of the trials continue, for eta times as many epochs.");
+  public static final Param<List<Double>> STUDENTS_SEARCH_TEMPERATURES =
+      param(
+          "students.search-temperatures",
+          ParamTypes.numbers(Range.POSITIVE),
+          SearchSpace.DEFAULT_TEMPERATURES,
+          "Temperatures the search tries for distilled students.");
+  public static final Param<List<Double>> STUDENTS_SEARCH_ALPHAS =
+      param(
+          "students.search-alphas",
+          ParamTypes.numbers(Range.UNIT),
+          SearchSpace.DEFAULT_ALPHAS,
+          "Alphas the search tries for distilled students; 1 (hard labels only) is always added.");
+  public static final Param<List<Double>> STUDENTS_SEARCH_LEARNING_RATES =
+      param(
+          "students.search-learning-rates",
+          ParamTypes.numbers(Range.POSITIVE),
+          SearchSpace.DEFAULT_LEARNING_RATES,
+          "Learning rates the search tries for MLP students, distilled and baseline (a dl4j-json student keeps"
+              + " its JSON's updater: its trials differ in T, alpha and seed).");
+  public static final Param<List<Double>> STUDENTS_SEARCH_LR_DECAYS =
+      param(
+          "students.search-lr-decays",
+          ParamTypes.numbers(Range.RETAIN),
+          SearchSpace.DEFAULT_LR_DECAYS,
+          "Learning-rate decays per epoch the search tries for MLP students, distilled and baseline.");
   public static final Param<List<StudentSize>> STUDENTS_SIZES =
       param(
           "students.sizes",

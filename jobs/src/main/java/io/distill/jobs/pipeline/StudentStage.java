@@ -5,6 +5,7 @@ import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.jobs.config.StudentSize;
 import io.distill.student.ModelMetrics;
+import io.distill.student.SearchSpace;
 import io.distill.student.StudentSpec;
 import io.distill.student.StudentSweep;
 import io.distill.student.TrainedStudent;
@@ -52,6 +53,13 @@ final class StudentStage {
                   Params.STUDENTS_AVERAGING_PERIOD,
                   Params.STUDENTS_JITTER,
                   Params.STUDENTS_SIZES,
+                  Params.STUDENTS_SEARCH,
+                  Params.STUDENTS_SEARCH_TRIALS,
+                  Params.STUDENTS_SEARCH_ETA,
+                  Params.STUDENTS_SEARCH_TEMPERATURES,
+                  Params.STUDENTS_SEARCH_ALPHAS,
+                  Params.STUDENTS_SEARCH_LEARNING_RATES,
+                  Params.STUDENTS_SEARCH_LR_DECAYS,
                   Params.TRAINING_SEED,
                   Params.TRAINING_WORKERS,
                   Params.TRAINING_MAX_LOSS_GROWTH))
@@ -111,6 +119,7 @@ final class StudentStage {
                       .dropout(
                           c.get(Params.STUDENTS_INPUT_RETAIN), c.get(Params.STUDENTS_HIDDEN_RETAIN))
                       .settings(settings)
+                      .search(searchTrials(c), c.get(Params.STUDENTS_SEARCH_ETA), space(c))
                       .output(ctx.run().students())
                       .records(ctx.run().studentRecords())
                       .dataFingerprint(soft.fingerprint())
@@ -129,6 +138,21 @@ final class StudentStage {
               String path = Tables.write(ctx, history, HistoryRow.class, ctx.run().history());
               return new Output(trained, path, hex);
             });
+  }
+
+  /** Trials per model of the settings search; 0 when it is off. */
+  static int searchTrials(RunConfig c) {
+    return Params.SEARCH_HALVING.equals(c.get(Params.STUDENTS_SEARCH))
+        ? c.get(Params.STUDENTS_SEARCH_TRIALS)
+        : 0;
+  }
+
+  static SearchSpace space(RunConfig c) {
+    return new SearchSpace(
+        c.get(Params.STUDENTS_SEARCH_TEMPERATURES),
+        c.get(Params.STUDENTS_SEARCH_ALPHAS),
+        c.get(Params.STUDENTS_SEARCH_LEARNING_RATES),
+        c.get(Params.STUDENTS_SEARCH_LR_DECAYS));
   }
 
   /**

@@ -1,0 +1,99 @@
+package io.distill.student;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distill.trainer.EpochStats;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SearchPlanTest {
+
+  @Test
+  void halvesTheTrialsAndMultipliesTheEpochsUpToOneFullTraining() {
+    assertEquals(
+        List.of(new SearchPlan.Rung(9, 1), new SearchPlan.Rung(3, 3), new SearchPlan.Rung(1, 9)),
+        new SearchPlan(9, 3, 9).rungs());
+    // 9 trials x 1 epoch, 3 continue for 2 more, 1 for 6 more
+    assertEquals(21, new SearchPlan(9, 3, 9).costEpochs());
+    assertEquals(
+        List.of(new SearchPlan.Rung(8, 2), new SearchPlan.Rung(2, 7), new SearchPlan.Rung(1, 20)),
+        new SearchPlan(8, 3, 20).rungs());
+    assertEquals(8 * 2 + 2 * 5 + 13, new SearchPlan(8, 3, 20).costEpochs());
+    // more rungs than epochs allow: a rung of no new epochs only narrows the field
+    assertEquals(
+        List.of(
+            new SearchPlan.Rung(27, 1),
+            new SearchPlan.Rung(9, 1),
+            new SearchPlan.Rung(3, 3),
+            new SearchPlan.Rung(1, 9)),
+        new SearchPlan(27, 3, 9).rungs());
+    assertEquals(
+        List.of(new SearchPlan.Rung(2, 1), new SearchPlan.Rung(1, 1)),
+        new SearchPlan(2, 2, 1).rungs());
+    for (int trials = 2; trials <= 30; trials++) {
+      SearchPlan p = new SearchPlan(trials, 3, 40);
+      assertTrue(p.costInFullTrainings() <= 4.5, p + " costs " + p.costInFullTrainings());
+    }
+    assertThrows(IllegalArgumentException.class, () -> new SearchPlan(1, 3, 9));
+    assertThrows(IllegalArgumentException.class, () -> new SearchPlan(9, 1, 9));
+  }
+
+  @Test
+  void bothModelsOfASizeGetAsManyTrialsWithTheSameSeedsAndTheConfiguredSettingFirst() {
+    SearchSpace space =
+        new SearchSpace(List.of(2.0, 8.0), List.of(0.5), List.of(1e-3, 4e-3), List.of(1.0));
+    assertEquals(List.of(0.5, 1.0), space.alphas(), "alpha = 1 is always a candidate");
+    SearchTrial configured = new SearchTrial(0, 4.0, 0.1, 2e-3, 0.85, 40);
+    List<SearchTrial> distilled = space.trials(configured, true, true, 9);
+    List<SearchTrial> baseline =
+        space.trials(new SearchTrial(0, Double.NaN, 1, 2e-3, 0.85, 40), false, true, 9);
+    assertEquals(9, distilled.size());
+    assertEquals(9, baseline.size());
+    assertEquals(configured, distilled.get(0));
+    assertEquals(
+        1.0, distilled.get(1).alpha(), "the second trial is hard labels at the configured rate");
+    assertEquals(2e-3, distilled.get(1).learningRate());
+    for (int i = 0; i < 9; i++) {
+      assertEquals(40 + i, distilled.get(i).seed());
+      assertEquals(40 + i, baseline.get(i).seed());
+      assertEquals(i, distilled.get(i).index());
+      assertEquals(1.0, baseline.get(i).alpha());
+    }
+    // the distilled grid: 2 rates x (2 T x alpha 0.5 + alpha 1) = 6, plus the configured one = 7
+    // distinct settings before any repeats
+    Set<String> firstSeven = new HashSet<>();
+    distilled.subList(0, 7).forEach(t -> firstSeven.add(t.settingKey()));
+    assertEquals(7, firstSeven.size());
+    // a DL4J JSON student keeps its updater: its trials differ in T, alpha and seed only
+    List<SearchTrial> json =
+        space.trials(new SearchTrial(0, 4, 0.1, Double.NaN, Double.NaN, 1), true, false, 5);
+    assertTrue(json.stream().allMatch(t -> Double.isNaN(t.learningRate())));
+    assertEquals(space.trials(configured, true, true, 9), distilled, "the draw is reproducible");
+  }
+
+  @Test
+  void aTrialIsJudgedAtItsRungsEpochOnTheModelItWouldPublish() {
+    SearchTrial t = new SearchTrial(0, 4, 0.5, 1e-3, 1, 1);
+    List<EpochStats> history =
+        List.of(
+            stats(1, 0.80, 0.5), stats(2, 0.90, 0.4), stats(3, 0.85, 0.45), stats(4, 0.95, 0.3));
+    assertEquals(0.85, SettingsSearch.Ranked.of(t, history, 3, false).accuracy(), "last epoch");
+    assertEquals(0.90, SettingsSearch.Ranked.of(t, history, 3, true).accuracy(), "best epoch");
+    assertEquals(0.95, SettingsSearch.Ranked.of(t, history, 4, false).accuracy());
+    SettingsSearch.Ranked better = new SettingsSearch.Ranked(t, 0.9, 0.5);
+    SettingsSearch.Ranked tie = new SettingsSearch.Ranked(t.renumbered(1, 2), 0.9, 0.4);
+    SettingsSearch.Ranked diverged = new SettingsSearch.Ranked(t.renumbered(2, 3), Double.NaN, 0);
+    List<SettingsSearch.Ranked> order = new java.util.ArrayList<>(List.of(diverged, better, tie));
+    order.sort(SettingsSearch.Ranked.BEST_FIRST);
+    assertEquals(
+        List.of(tie, better, diverged), order, "accuracy, then loss; a diverged trial last");
+  }
+
+  private static EpochStats stats(int epoch, double accuracy, double loss) {
+    return new EpochStats(epoch, 1.0, accuracy, loss, 100, 100, 1, 1);
+  }
+}
