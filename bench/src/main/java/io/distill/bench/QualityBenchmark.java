@@ -189,6 +189,7 @@ public final class QualityBenchmark {
                 + " call, p50; throughput at the evaluation's batch; both one ND4J thread in one JVM, medians after warm-up,"
                 + " means over the seeds.\n\nTargets:\n\n");
     targets.forEach(t -> md.append("- ").append(t).append('\n'));
+    md.append(searchTable(results.manifest()));
     md.append(
         "\nWall time per stage (as it last ran, from `_stages/`):\n\n| stage | seconds |\n|---|---:|\n");
     double total = 0;
@@ -207,6 +208,47 @@ public final class QualityBenchmark {
             "%nA stage (or a student) already made for the same inputs is reused, so a stage's"
                 + " seconds cover only what its last run did; the students' own training times sum to %,.0f s.%n",
             training));
+    return md.toString();
+  }
+
+  /**
+   * The settings each model's search chose on validation (the manifest's {@code search}), or
+   * nothing when the run's settings were fixed.
+   */
+  private static String searchTable(Map<?, ?> manifest) {
+    if (!(manifest.get("search") instanceof Map<?, ?> search) || search.isEmpty()) {
+      return "";
+    }
+    StringBuilder md =
+        new StringBuilder(
+            "\nSettings chosen per model by the search on validation (students.search = halving; every"
+                + " trial in the run's report):\n\n| model | trials | T | α | standardised logits | lr | decay"
+                + " | seed | validation accuracy | epochs trained (full trainings) | seconds |\n"
+                + "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    search.forEach(
+        (model, value) -> {
+          Map<?, ?> s = (Map<?, ?>) value;
+          Map<?, ?> c = (Map<?, ?>) s.get("chosen");
+          double cost = ((Number) s.get("costEpochs")).doubleValue();
+          double full = ((Number) s.get("fullEpochs")).doubleValue();
+          md.append(
+              String.format(
+                  "| %s | %d | %s | %s | %s | %s | %s | %s | %.2f %% | %.0f (%.1f×) | %,.0f |%n",
+                  model,
+                  ((List<?>) s.get("trials")).size(),
+                  c.get("temperature") == null
+                      ? ""
+                      : fmt(((Number) c.get("temperature")).doubleValue()),
+                  fmt(((Number) c.get("alpha")).doubleValue()),
+                  Boolean.TRUE.equals(c.get("standardisedLogits")) ? "yes" : "no",
+                  c.get("learningRate") == null ? "" : c.get("learningRate"),
+                  c.get("lrDecay") == null ? "" : c.get("lrDecay"),
+                  c.get("seed"),
+                  100 * ((Number) c.get("validationAccuracy")).doubleValue(),
+                  cost,
+                  cost / full,
+                  ((Number) s.get("seconds")).doubleValue()));
+        });
     return md.toString();
   }
 

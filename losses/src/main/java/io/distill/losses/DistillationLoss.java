@@ -54,6 +54,24 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * non-identity activation is treated as producing the logits. A softmax activation is refused: this
  * loss applies the softmax itself.
  *
+ * <h2>Logit standardisation</h2>
+ *
+ * With {@code standardise} (Sun et al. 2024, "Logit Standardization in Knowledge Distillation"),
+ * the soft term compares the z-scores of the logits instead of the logits: {@code p =
+ * softmax(Z(v)/T)}, {@code q = softmax(Z(z)/T)}, {@code Z(x) = (x − mean(x)) / sd(x)} per row, with
+ * {@code sd} the sample standard deviation ({@code K − 1} degrees of freedom, as PyTorch's {@code
+ * std}) and {@code 1e-12} added to the variance. A small student need then match only the shape of
+ * the teacher's logits, not their scale, which it may lack the capacity for. With {@code u = Z(z)},
+ * {@code s} the row's standard deviation and {@code g = (1 − α) · T · (q − p)}, the soft term's
+ * gradient is
+ *
+ * <pre>
+ *   dL/dz_j = (g_j − u_j · Σ_i g_i u_i / (K − 1)) / s
+ * </pre>
+ *
+ * (the mean of {@code g} is 0 because p and q both sum to 1). The hard term stays on the raw
+ * logits, and so do the student's predictions.
+ *
  * <h2>Special cases</h2>
  *
  * {@code α = 1} is plain softmax cross-entropy on the hard labels; the soft half of the labels, if
@@ -86,6 +104,12 @@ public final class DistillationLoss implements ILossFunction {
   @JsonProperty("temperature")
   private final double temperature;
 
+  @JsonProperty("standardise")
+  private final boolean standardise;
+
+  /** Added to the variance of a row's logits before its standard deviation is taken. */
+  static final double VARIANCE_EPSILON = 1e-12;
+
   /**
    * @param alpha weight of the hard-label cross-entropy, in {@code [0, 1]}; the soft term gets
    *     {@code 1 − α}
@@ -93,9 +117,21 @@ public final class DistillationLoss implements ILossFunction {
    *     the teacher's logits in the labels and the student's are softened
    * @throws IllegalArgumentException if {@code alpha} or {@code temperature} is out of range
    */
+  public DistillationLoss(double alpha, double temperature) {
+    this(alpha, temperature, false);
+  }
+
+  /**
+   * @param alpha as above
+   * @param temperature as above
+   * @param standardise whether the soft term compares z-scored logits (see the class
+   *     documentation); a configuration written before this option reads as false
+   */
   @JsonCreator
   public DistillationLoss(
-      @JsonProperty("alpha") double alpha, @JsonProperty("temperature") double temperature) {
+      @JsonProperty("alpha") double alpha,
+      @JsonProperty("temperature") double temperature,
+      @JsonProperty("standardise") boolean standardise) {
     if (!(alpha >= 0.0 && alpha <= 1.0)) {
       throw new IllegalArgumentException(
           "DistillationLoss: alpha must be in [0, 1], cannot be: " + alpha);
@@ -106,6 +142,8 @@ public final class DistillationLoss implements ILossFunction {
     }
     this.alpha = alpha;
     this.temperature = temperature;
+    this.standardise =
+        standardise && alpha < 1.0; // with no soft term there is nothing to standardise
   }
 
   /**
@@ -132,6 +170,11 @@ public final class DistillationLoss implements ILossFunction {
   /** The distillation temperature {@code T}. */
   public double temperature() {
     return temperature;
+  }
+
+  /** Whether the soft term compares z-scored logits (Sun et al. 2024). */
+  public boolean standardise() {
+    return standardise;
   }
 
   @Override
@@ -230,12 +273,19 @@ public final class DistillationLoss implements ILossFunction {
 
     if (alpha < 1.0) {
       INDArray teacherLogits = allLabels.get(DistillationLabels.columns(k, 2 * k));
+      INDArray studentSd = null;
+      INDArray studentZ = logits;
+      if (standardise) {
+        teacherLogits = zScores(teacherLogits, null);
+        studentSd = Nd4jRows.sd(logits, VARIANCE_EPSILON);
+        studentZ = zScores(logits, studentSd);
+      }
       INDArray logP = DistillationLabels.logSoftmaxAtTemperature(teacherLogits, temperature);
       INDArray p = Transforms.exp(logP, true);
       INDArray logQ =
-          temperature == 1.0 && logSoftmax != null
+          temperature == 1.0 && logSoftmax != null && !standardise
               ? logSoftmax
-              : DistillationLabels.logSoftmax(logits.div(temperature));
+              : DistillationLabels.logSoftmax(studentZ.div(temperature));
       double softWeight = 1.0 - alpha;
       if (wantScores) {
         // KL = sum_k p_k (log p_k - log q_k); a p_k that underflows to 0 contributes 0.
@@ -243,9 +293,15 @@ public final class DistillationLoss implements ILossFunction {
         scores = accumulate(scores, kl.muli(softWeight * temperature * temperature));
       }
       if (wantGradient) {
-        // (1 - alpha) * T * (q - p)
+        // g = (1 - alpha) * T * (q - p), with respect to the (standardised) logits
         INDArray q = Transforms.exp(logQ, true);
-        dLdz = accumulate(dLdz, q.subi(p).muli(softWeight * temperature));
+        INDArray g = q.subi(p).muli(softWeight * temperature);
+        if (standardise) {
+          // through the z-score: (g - u * (g . u) / (K - 1)) / sd
+          INDArray gu = g.mul(studentZ).sum(true, 1).divi(k - 1);
+          g = g.subi(studentZ.mulColumnVector(gu)).diviColumnVector(studentSd);
+        }
+        dLdz = accumulate(dLdz, g);
       }
     }
 
@@ -260,6 +316,12 @@ public final class DistillationLoss implements ILossFunction {
       scores.muli(exampleMask);
     }
     return new Result(scores, gradient);
+  }
+
+  /** Each row's z-scores, {@code (x − mean) / sd}; {@code sd} computed here when null. */
+  private static INDArray zScores(INDArray x, INDArray sd) {
+    INDArray s = sd != null ? sd : Nd4jRows.sd(x, VARIANCE_EPSILON);
+    return x.subColumnVector(x.mean(true, 1)).diviColumnVector(s);
   }
 
   private static INDArray accumulate(INDArray sum, INDArray term) {
@@ -322,16 +384,23 @@ public final class DistillationLoss implements ILossFunction {
   public boolean equals(Object o) {
     return o instanceof DistillationLoss other
         && Double.compare(alpha, other.alpha) == 0
-        && Double.compare(temperature, other.temperature) == 0;
+        && Double.compare(temperature, other.temperature) == 0
+        && standardise == other.standardise;
   }
 
   @Override
   public int hashCode() {
-    return 31 * Double.hashCode(alpha) + Double.hashCode(temperature);
+    return 31 * (31 * Double.hashCode(alpha) + Double.hashCode(temperature))
+        + Boolean.hashCode(standardise);
   }
 
   @Override
   public String toString() {
-    return "DistillationLoss(alpha=" + alpha + ", T=" + temperature + ")";
+    return "DistillationLoss(alpha="
+        + alpha
+        + ", T="
+        + temperature
+        + (standardise ? ", standardised logits" : "")
+        + ")";
   }
 }

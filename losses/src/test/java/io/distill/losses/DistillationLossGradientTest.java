@@ -59,30 +59,37 @@ class DistillationLossGradientTest {
 
   static Stream<Arguments> alphaTemperature() {
     return Stream.of(
-        Arguments.of(0.0, 1.0),
-        Arguments.of(0.0, 20.0),
-        Arguments.of(0.5, 4.0),
-        Arguments.of(1.0, 1.0),
-        Arguments.of(0.1, 2.5));
+        Arguments.of(0.0, 1.0, false),
+        Arguments.of(0.0, 20.0, false),
+        Arguments.of(0.5, 4.0, false),
+        Arguments.of(1.0, 1.0, false),
+        Arguments.of(0.1, 2.5, false),
+        // logit standardisation (Sun et al. 2024)
+        Arguments.of(0.0, 1.0, true),
+        Arguments.of(0.0, 4.0, true),
+        Arguments.of(0.5, 2.0, true),
+        Arguments.of(0.1, 0.5, true));
   }
 
-  @ParameterizedTest(name = "alpha={0}, T={1}")
+  @ParameterizedTest(name = "alpha={0}, T={1}, standardised={2}")
   @MethodSource("alphaTemperature")
-  void analyticGradientMatchesCentralDifferencesOfTheScore(double alpha, double temperature) {
+  void analyticGradientMatchesCentralDifferencesOfTheScore(
+      double alpha, double temperature, boolean standardise) {
     Random random = new Random(Double.hashCode(alpha) * 31L + Double.hashCode(temperature));
     int mb = 5;
     int k = 4;
     INDArray logits = matrix(randomLogits(random, mb, k, 2.0));
     INDArray labels =
         matrix(concat(randomOneHot(random, mb, k), randomTeacher(random, mb, k, temperature)));
-    DistillationLoss loss = new DistillationLoss(alpha, temperature);
+    DistillationLoss loss = new DistillationLoss(alpha, temperature, standardise);
 
     assertGradientMatches(loss, labels, logits, new ActivationIdentity(), null);
   }
 
-  @ParameterizedTest(name = "alpha={0}, T={1}")
+  @ParameterizedTest(name = "alpha={0}, T={1}, standardised={2}")
   @MethodSource("alphaTemperature")
-  void gradientIsChainedThroughANonIdentityActivationAndMasked(double alpha, double temperature) {
+  void gradientIsChainedThroughANonIdentityActivationAndMasked(
+      double alpha, double temperature, boolean standardise) {
     Random random = new Random(7 + Double.hashCode(alpha) * 31L + Double.hashCode(temperature));
     int mb = 4;
     int k = 3;
@@ -92,15 +99,19 @@ class DistillationLossGradientTest {
     INDArray mask = Nd4j.create(new double[][] {{1}, {0}, {1}, {1}});
 
     assertGradientMatches(
-        new DistillationLoss(alpha, temperature), labels, preOutput, new ActivationTanH(), mask);
+        new DistillationLoss(alpha, temperature, standardise),
+        labels,
+        preOutput,
+        new ActivationTanH(),
+        mask);
   }
 
   /**
    * The (Σy) and (Σp) factors make the gradient exact even for labels that are not distributions.
    */
-  @ParameterizedTest(name = "alpha={0}, T={1}")
+  @ParameterizedTest(name = "alpha={0}, T={1}, standardised={2}")
   @MethodSource("alphaTemperature")
-  void gradientIsExactForUnnormalisedLabels(double alpha, double temperature) {
+  void gradientIsExactForUnnormalisedLabels(double alpha, double temperature, boolean standardise) {
     Random random = new Random(19);
     int mb = 3;
     int k = 4;
@@ -108,7 +119,7 @@ class DistillationLossGradientTest {
     INDArray labels = Nd4j.rand(DataType.DOUBLE, mb, 2 * k).muli(1.5);
 
     assertGradientMatches(
-        new DistillationLoss(alpha, temperature),
+        new DistillationLoss(alpha, temperature, standardise),
         labels,
         preOutput,
         new ActivationIdentity(),
@@ -192,13 +203,14 @@ class DistillationLossGradientTest {
    * threshold is half of ours; it counts an entry as passing when |a − n| is below {@code
    * minAbsoluteError} = 1e-10.
    */
-  @ParameterizedTest(name = "alpha={0}, T={1}")
+  @ParameterizedTest(name = "alpha={0}, T={1}, standardised={2}")
   @MethodSource("alphaTemperature")
-  void networkGradientPassesGradientCheckUtil(double alpha, double temperature) {
+  void networkGradientPassesGradientCheckUtil(
+      double alpha, double temperature, boolean standardise) {
     Random random = new Random(11 + Double.hashCode(alpha) * 31L + Double.hashCode(temperature));
     int mb = 6;
     int k = 3;
-    MultiLayerNetwork net = network(new DistillationLoss(alpha, temperature), k);
+    MultiLayerNetwork net = network(new DistillationLoss(alpha, temperature, standardise), k);
     INDArray input = matrix(randomLogits(random, mb, 4, 1.0));
     INDArray labels =
         matrix(concat(randomOneHot(random, mb, k), randomTeacher(random, mb, k, temperature)));
@@ -235,13 +247,14 @@ class DistillationLossGradientTest {
   }
 
   /** Negative control: the same check must catch a gradient that is off by 0.1 %. */
-  @ParameterizedTest(name = "alpha={0}, T={1}")
+  @ParameterizedTest(name = "alpha={0}, T={1}, standardised={2}")
   @MethodSource("alphaTemperature")
-  void gradientCheckUtilCatchesASlightlyWrongGradient(double alpha, double temperature) {
+  void gradientCheckUtilCatchesASlightlyWrongGradient(
+      double alpha, double temperature, boolean standardise) {
     Random random = new Random(13);
     int k = 3;
     MultiLayerNetwork net =
-        network(new SkewedGradient(new DistillationLoss(alpha, temperature)), k);
+        network(new SkewedGradient(new DistillationLoss(alpha, temperature, standardise)), k);
     INDArray input = matrix(randomLogits(random, 6, 4, 1.0));
     INDArray labels =
         matrix(concat(randomOneHot(random, 6, k), randomTeacher(random, 6, k, temperature)));

@@ -62,6 +62,69 @@ class DistillationLossScoreTest {
         1e-10);
   }
 
+  /**
+   * Logit standardisation against the formula in plain Java: z-scores (sample standard deviation)
+   * of both rows, then the usual loss with the hard term on the raw logits.
+   */
+  @ParameterizedTest(name = "alpha={0}, T={1}")
+  @CsvSource({"0, 1", "0, 4", "0.5, 2", "0.9, 0.5"})
+  void standardisedScoreMatchesPlainJavaFormula(double alpha, double temperature) {
+    Random random = new Random(5);
+    int mb = 6;
+    int k = 5;
+    double[][] z = randomLogits(random, mb, k, 3.0);
+    double[][] y = randomOneHot(random, mb, k);
+    double[][] v = randomLogits(random, mb, k, 8.0);
+    DistillationLoss loss = new DistillationLoss(alpha, temperature, true);
+    INDArray scores = loss.computeScoreArray(matrix(concat(y, v)), matrix(z), IDENTITY, null);
+    for (int i = 0; i < mb; i++) {
+      double ce = 0;
+      double[] logS = TestData.logSoftmax(z[i], 1);
+      for (int j = 0; j < k; j++) {
+        ce -= y[i][j] * logS[j];
+      }
+      double[] logP = TestData.logSoftmax(zScores(v[i]), temperature);
+      double[] logQ = TestData.logSoftmax(zScores(z[i]), temperature);
+      double kl = 0;
+      for (int j = 0; j < k; j++) {
+        kl += Math.exp(logP[j]) * (logP[j] - logQ[j]);
+      }
+      double expected = alpha * ce + (1 - alpha) * temperature * temperature * kl;
+      assertEquals(expected, scores.getDouble(i, 0), 1e-9, "row " + i);
+    }
+    // scaling and shifting the teacher's logits changes nothing: only their shape is matched
+    double[][] scaled = new double[mb][k];
+    for (int i = 0; i < mb; i++) {
+      for (int j = 0; j < k; j++) {
+        scaled[i][j] = 5 * v[i][j] + 3;
+      }
+    }
+    assertArrayEquals(
+        scores.dup().data().asDouble(),
+        loss.computeScoreArray(matrix(concat(y, scaled)), matrix(z), IDENTITY, null)
+            .dup()
+            .data()
+            .asDouble(),
+        1e-9);
+  }
+
+  private static double[] zScores(double[] x) {
+    double mean = 0;
+    for (double e : x) {
+      mean += e / x.length;
+    }
+    double ss = 0;
+    for (double e : x) {
+      ss += (e - mean) * (e - mean);
+    }
+    double sd = Math.sqrt(ss / (x.length - 1));
+    double[] out = new double[x.length];
+    for (int j = 0; j < x.length; j++) {
+      out[j] = (x[j] - mean) / sd;
+    }
+    return out;
+  }
+
   @ParameterizedTest(name = "T={0}")
   @ValueSource(doubles = {1, 2.5, 4, 20})
   void klTermIsZeroWhenStudentMatchesTeacher(double temperature) {

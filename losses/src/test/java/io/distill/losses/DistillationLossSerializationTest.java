@@ -6,6 +6,7 @@ import static io.distill.losses.TestData.randomLogits;
 import static io.distill.losses.TestData.randomOneHot;
 import static io.distill.losses.TestData.randomTeacher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,6 +82,17 @@ class DistillationLossSerializationTest {
 
     MultiLayerConfiguration fromYaml = MultiLayerConfiguration.fromYaml(conf.toYaml());
     assertEquals(new DistillationLoss(0.3, 4), lossOf(fromYaml));
+
+    MultiLayerConfiguration standardised = configuration(new DistillationLoss(0.3, 4, true));
+    assertEquals(
+        new DistillationLoss(0.3, 4, true),
+        lossOf(MultiLayerConfiguration.fromJson(standardised.toJson())));
+    // a configuration written before the option existed reads as not standardised
+    String old =
+        json.replaceAll(",\\s*\"standardise\"\\s*:\\s*false", "")
+            .replaceAll("\"standardise\"\\s*:\\s*false\\s*,", "");
+    assertFalse(old.contains("standardise"), old);
+    assertEquals(new DistillationLoss(0.3, 4), lossOf(MultiLayerConfiguration.fromJson(old)));
   }
 
   @Test

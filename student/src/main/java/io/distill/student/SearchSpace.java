@@ -10,10 +10,10 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * The settings a per-size search draws its trials from: temperatures and α for the distilled
- * student, learning rates and their decays per epoch for both models of a size. α = 1 (plain hard
- * labels) is always a candidate of the distilled student, so on validation a distilled student can
- * do no worse than its best hard-label trial.
+ * The settings a per-size search draws its trials from: temperatures, α and logit standardisation
+ * for the distilled student, learning rates and their decays per epoch for both models of a size. α
+ * = 1 (plain hard labels) is always a candidate of the distilled student, so on validation a
+ * distilled student can do no worse than its best hard-label trial.
  *
  * <p>Both models of a size get the same number of trials ({@link SearchPlan#trials()}), the same
  * rungs and the same seeds: trial 0 is the size's configured setting, the distilled student's trial
@@ -24,6 +24,7 @@ import java.util.Set;
 public record SearchSpace(
     List<Double> temperatures,
     List<Double> alphas,
+    List<Boolean> standardise,
     List<Double> learningRates,
     List<Double> lrDecays) {
 
@@ -32,6 +33,9 @@ public record SearchSpace(
 
   /** Default α tried (1 is always added). */
   public static final List<Double> DEFAULT_ALPHAS = List.of(0.1, 0.5, 0.9);
+
+  /** Default: the soft term on raw logits and on standardised logits (Sun et al. 2024). */
+  public static final List<Boolean> DEFAULT_STANDARDISE = List.of(false, true);
 
   /** Default Adam learning rates tried. */
   public static final List<Double> DEFAULT_LEARNING_RATES = List.of(0.001, 0.002, 0.004);
@@ -46,6 +50,10 @@ public record SearchSpace(
       a.add(1.0);
     }
     alphas = List.copyOf(a);
+    if (standardise == null || standardise.isEmpty()) {
+      throw new IllegalArgumentException("a search space needs at least one of standardise");
+    }
+    standardise = List.copyOf(standardise);
     learningRates = nonEmpty(learningRates, "learningRates");
     lrDecays = nonEmpty(lrDecays, "lrDecays");
   }
@@ -53,7 +61,11 @@ public record SearchSpace(
   /** The defaults above. */
   public static SearchSpace defaults() {
     return new SearchSpace(
-        DEFAULT_TEMPERATURES, DEFAULT_ALPHAS, DEFAULT_LEARNING_RATES, DEFAULT_LR_DECAYS);
+        DEFAULT_TEMPERATURES,
+        DEFAULT_ALPHAS,
+        DEFAULT_STANDARDISE,
+        DEFAULT_LEARNING_RATES,
+        DEFAULT_LR_DECAYS);
   }
 
   /**
@@ -71,12 +83,14 @@ public record SearchSpace(
         if (distilled) {
           for (double alpha : alphas) {
             for (double t : alpha < 1 ? temperatures : listOfNaN()) {
-              SearchTrial s = new SearchTrial(0, t, alpha, lr, decay, 0);
-              grid.putIfAbsent(s.settingKey(), s);
+              for (boolean z : standardise) {
+                SearchTrial s = new SearchTrial(0, t, alpha, z, lr, decay, 0);
+                grid.putIfAbsent(s.settingKey(), s);
+              }
             }
           }
         } else {
-          SearchTrial s = new SearchTrial(0, Double.NaN, 1.0, lr, decay, 0);
+          SearchTrial s = new SearchTrial(0, Double.NaN, 1.0, false, lr, decay, 0);
           grid.putIfAbsent(s.settingKey(), s);
         }
       }
@@ -85,7 +99,8 @@ public record SearchSpace(
     settings.add(configured);
     if (distilled && configured.distils()) {
       settings.add(
-          new SearchTrial(0, Double.NaN, 1.0, configured.learningRate(), configured.lrDecay(), 0));
+          new SearchTrial(
+              0, Double.NaN, 1.0, false, configured.learningRate(), configured.lrDecay(), 0));
     }
     Set<String> taken = new HashSet<>();
     settings.forEach(t -> taken.add(t.settingKey()));

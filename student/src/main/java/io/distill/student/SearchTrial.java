@@ -4,11 +4,22 @@ import io.distill.losses.DistillationLoss;
 
 /**
  * One setting a search tries for a model: T and α of the loss (α = 1: hard labels only, T unused
- * and NaN), the Adam learning rate and its decay per epoch (NaN for a student given as DL4J JSON,
- * which keeps its JSON's updater), and the seed of its weights and shuffling.
+ * and NaN), whether its soft term compares standardised logits (Sun et al. 2024), the learning rate
+ * and its decay per epoch (NaN for a student given as DL4J JSON, which keeps its JSON's updater),
+ * and the seed of its weights and shuffling.
  */
 public record SearchTrial(
-    int index, double temperature, double alpha, double learningRate, double lrDecay, long seed) {
+    int index,
+    double temperature,
+    double alpha,
+    boolean standardise,
+    double learningRate,
+    double lrDecay,
+    long seed) {
+
+  public SearchTrial {
+    standardise = standardise && alpha < 1; // hard labels only: nothing to standardise
+  }
 
   /** Whether this trial learns from the teacher at all. */
   public boolean distils() {
@@ -17,18 +28,49 @@ public record SearchTrial(
 
   /** The loss of this trial. */
   public DistillationLoss loss() {
-    return distils() ? new DistillationLoss(alpha, temperature) : DistillationLoss.hardLabelsOnly();
+    return distils()
+        ? new DistillationLoss(alpha, temperature, standardise)
+        : DistillationLoss.hardLabelsOnly();
   }
 
   /** The same setting under another index and seed. */
   SearchTrial renumbered(int newIndex, long newSeed) {
-    return new SearchTrial(newIndex, temperature, alpha, learningRate, lrDecay, newSeed);
+    return new SearchTrial(
+        newIndex, temperature, alpha, standardise, learningRate, lrDecay, newSeed);
   }
 
   /**
    * What the setting is, without index and seed: two trials with equal keys differ by seed only.
    */
   String settingKey() {
-    return (distils() ? temperature + "/" + alpha : "hard") + "/" + learningRate + "/" + lrDecay;
+    return (distils() ? temperature + "/" + alpha + "/" + standardise : "hard")
+        + "/"
+        + learningRate
+        + "/"
+        + lrDecay;
+  }
+
+  /**
+   * The setting in words, as the log and the report give it: "T=4, alpha=0.5, lr=0.002, decay=0.85,
+   * seed 42".
+   */
+  public String describe() {
+    String loss =
+        distils()
+            ? "T="
+                + number(temperature)
+                + ", alpha="
+                + number(alpha)
+                + (standardise ? ", standardised logits" : "")
+            : "hard labels";
+    String optimiser =
+        Double.isNaN(learningRate)
+            ? ""
+            : ", lr=" + number(learningRate) + ", decay=" + number(lrDecay);
+    return loss + optimiser + ", seed " + seed;
+  }
+
+  private static String number(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e6 ? String.valueOf((long) v) : String.valueOf(v);
   }
 }

@@ -110,7 +110,7 @@ final class SettingsSearch {
               arm.model(),
               rung.epochs(),
               String.format("%.2f %%", 100 * order.get(0).accuracy()),
-              describe(order.get(0).trial()),
+              order.get(0).trial().describe(),
               keep,
               order.size());
         }
@@ -132,7 +132,7 @@ final class SettingsSearch {
       LOG.info(
           "Search {}: chose {} (validation {}) of {} trials; cost {} epochs ({} full trainings), {} s",
           arm.model(),
-          describe(winner),
+          winner.describe(),
           String.format("%.2f %%", 100 * summary.choiceAccuracy()),
           trials.size(),
           plan.costEpochs(),
@@ -163,27 +163,10 @@ final class SettingsSearch {
           "Search {}: trial {} ({}) diverged and drops out: {}",
           arm.model(),
           trial.index(),
-          describe(trial),
+          trial.describe(),
           e.getMessage());
       return null;
     }
-  }
-
-  /** A trial's setting in words, as the log and the report give it. */
-  static String describe(SearchTrial t) {
-    String loss =
-        t.distils()
-            ? String.format("T=%s, alpha=%s", number(t.temperature()), number(t.alpha()))
-            : "hard labels";
-    String optimiser =
-        Double.isNaN(t.learningRate())
-            ? ""
-            : String.format(", lr=%s, decay=%s", number(t.learningRate()), number(t.lrDecay()));
-    return loss + optimiser + ", seed " + t.seed();
-  }
-
-  private static String number(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e6 ? String.valueOf((long) v) : String.valueOf(v);
   }
 
   /**

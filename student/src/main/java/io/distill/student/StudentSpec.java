@@ -9,10 +9,31 @@ import java.util.regex.Pattern;
  * One student size of a sweep: its name, its shape — hidden layer sizes of an MLP, or a DL4J
  * MultiLayerConfiguration JSON for any other shape — the temperature and α its distilled student is
  * trained with, and the random seed of both its models (null: the sweep's training settings' seed).
+ * Optionally, settings of its own that replace the sweep's (null or false: the sweep's): logit
+ * standardisation of the distilled student's soft term, the learning rate and decay of both models,
+ * and the baseline's own learning rate, decay and seed, so that what a settings search chose for
+ * each model can be given as fixed settings ({@code students.search = off}).
  */
 public record StudentSpec(
-    String name, int[] hidden, String dl4jJson, double temperature, double alpha, Long seed) {
+    String name,
+    int[] hidden,
+    String dl4jJson,
+    double temperature,
+    double alpha,
+    Long seed,
+    boolean standardise,
+    Double learningRate,
+    Double lrDecay,
+    Double baselineLearningRate,
+    Double baselineLrDecay,
+    Long baselineSeed) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+
+  /** A size with the sweep's settings apart from T, α and the seed. */
+  public StudentSpec(
+      String name, int[] hidden, String dl4jJson, double temperature, double alpha, Long seed) {
+    this(name, hidden, dl4jJson, temperature, alpha, seed, false, null, null, null, null, null);
+  }
 
   public StudentSpec {
     if (name == null || !NAME.matcher(name).matches()) {
@@ -35,6 +56,21 @@ public record StudentSpec(
       throw new IllegalArgumentException(
           "student " + name + ": alpha must be in [0, 1], cannot be: " + alpha);
     }
+    for (Double rate : new Double[] {learningRate, baselineLearningRate}) {
+      if (rate != null && !(rate > 0 && rate < Double.POSITIVE_INFINITY)) {
+        throw new IllegalArgumentException(
+            "student "
+                + name
+                + ": a learning rate must be positive and finite, cannot be: "
+                + rate);
+      }
+    }
+    for (Double decay : new Double[] {lrDecay, baselineLrDecay}) {
+      if (decay != null && !(decay > 0 && decay <= 1)) {
+        throw new IllegalArgumentException(
+            "student " + name + ": a learning-rate decay must be in (0, 1], cannot be: " + decay);
+      }
+    }
   }
 
   @Override
@@ -52,6 +88,21 @@ public record StudentSpec(
     return name + "-" + ModelMetrics.BASELINE;
   }
 
+  /** The learning rate of one of its models, or null for the sweep's. */
+  public Double learningRate(boolean distilled) {
+    return distilled || baselineLearningRate == null ? learningRate : baselineLearningRate;
+  }
+
+  /** The learning-rate decay of one of its models, or null for the sweep's. */
+  public Double lrDecay(boolean distilled) {
+    return distilled || baselineLrDecay == null ? lrDecay : baselineLrDecay;
+  }
+
+  /** The seed of one of its models, or null for the sweep's. */
+  public Long seed(boolean distilled) {
+    return distilled || baselineSeed == null ? seed : baselineSeed;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof StudentSpec s
@@ -60,7 +111,13 @@ public record StudentSpec(
         && Objects.equals(s.dl4jJson, dl4jJson)
         && s.temperature == temperature
         && s.alpha == alpha
-        && Objects.equals(s.seed, seed);
+        && Objects.equals(s.seed, seed)
+        && s.standardise == standardise
+        && Objects.equals(s.learningRate, learningRate)
+        && Objects.equals(s.lrDecay, lrDecay)
+        && Objects.equals(s.baselineLearningRate, baselineLearningRate)
+        && Objects.equals(s.baselineLrDecay, baselineLrDecay)
+        && Objects.equals(s.baselineSeed, baselineSeed);
   }
 
   @Override
@@ -68,6 +125,7 @@ public record StudentSpec(
     return name.hashCode();
   }
 
+  /** What the size is, in a stable text (settings left to the sweep are not named). */
   @Override
   public String toString() {
     return name
@@ -78,6 +136,12 @@ public record StudentSpec(
         + temperature
         + ", alpha="
         + alpha
-        + (seed == null ? "" : ", seed=" + seed);
+        + (seed == null ? "" : ", seed=" + seed)
+        + (standardise ? ", standardised logits" : "")
+        + (learningRate == null ? "" : ", lr=" + learningRate)
+        + (lrDecay == null ? "" : ", decay=" + lrDecay)
+        + (baselineLearningRate == null ? "" : ", baseline lr=" + baselineLearningRate)
+        + (baselineLrDecay == null ? "" : ", baseline decay=" + baselineLrDecay)
+        + (baselineSeed == null ? "" : ", baseline seed=" + baselineSeed);
   }
 }

@@ -12,6 +12,8 @@ import io.distill.trainer.TrainingData;
 import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -376,9 +378,11 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     double t = distilled ? spec.temperature() : Double.NaN;
     double alpha = distilled ? spec.alpha() : 1.0;
     DistillationLoss loss =
-        distilled ? new DistillationLoss(alpha, t) : DistillationLoss.hardLabelsOnly();
-    long seed = seed(spec);
-    MultiLayerConfiguration conf = network(spec, loss, optimiser, seed);
+        distilled
+            ? new DistillationLoss(alpha, t, spec.standardise())
+            : DistillationLoss.hardLabelsOnly();
+    long seed = seed(spec, distilled);
+    MultiLayerConfiguration conf = network(spec, loss, optimiser(spec, distilled), seed);
     String dir = output + "/" + model;
     String fingerprint = fingerprint(conf, spec);
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -426,8 +430,21 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     return trained;
   }
 
-  private long seed(StudentSpec spec) {
-    return spec.seed() != null ? spec.seed() : settings.seed();
+  /** A model's seed: its size's (the baseline's own, if it has one), else the sweep's. */
+  private long seed(StudentSpec spec, boolean distilled) {
+    Long own = spec.seed(distilled);
+    return own != null ? own : settings.seed();
+  }
+
+  /** A model's optimiser: the sweep's, with its size's learning rate and decay where given. */
+  private Optimiser optimiser(StudentSpec spec, boolean distilled) {
+    Double rate = spec.learningRate(distilled);
+    Double decay = spec.lrDecay(distilled);
+    return new Optimiser(
+        optimiser.kind(),
+        rate != null ? rate : optimiser.learningRate(),
+        optimiser.momentum(),
+        decay != null ? decay : optimiser.decayPerEpoch());
   }
 
   private MultiLayerConfiguration network(
@@ -447,17 +464,20 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     Map<String, String> fingerprints = new HashMap<>();
     Map<String, TrainedStudent> found = new HashMap<>();
     for (StudentSpec spec : specs) {
-      for (boolean distilled : new boolean[] {true, false}) {
+      // the baseline first: a distilled student that loses to it on validation becomes it
+      for (boolean distilled : new boolean[] {false, true}) {
         String model = distilled ? spec.distilledName() : spec.baselineName();
         boolean mlp = spec.hidden() != null;
+        Optimiser own = optimiser(spec, distilled);
         SearchTrial configured =
             new SearchTrial(
                 0,
                 distilled && spec.alpha() < 1 ? spec.temperature() : Double.NaN,
                 distilled ? spec.alpha() : 1.0,
-                mlp ? optimiser.learningRate() : Double.NaN,
-                mlp ? optimiser.decayPerEpoch() : Double.NaN,
-                seed(spec));
+                distilled && spec.standardise(),
+                mlp ? own.learningRate() : Double.NaN,
+                mlp ? own.decayPerEpoch() : Double.NaN,
+                seed(spec, distilled));
         SettingsSearch.Arm arm =
             new SettingsSearch.Arm(
                 spec,
@@ -465,6 +485,9 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
                 model,
                 searchSpace.trials(configured, distilled, mlp, plan.trials()));
         Fingerprint f = Fingerprint.of("student-search").add("plan", plan.toString());
+        if (distilled) {
+          f.add("baseline", fingerprints.get(spec.baselineName()));
+        }
         for (SearchTrial trial : arm.trials()) {
           f.add("trial-" + trial.index(), trialFingerprint(arm, trial));
         }
@@ -488,34 +511,106 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
             : SettingsSearch.run(arms, plan, settings.keepBestEpoch(), this::trainTrial, this::all);
     List<TrainedStudent> out = new ArrayList<>();
     for (StudentSpec spec : specs) {
-      for (boolean distilled : new boolean[] {true, false}) {
-        String model = distilled ? spec.distilledName() : spec.baselineName();
-        if (found.containsKey(model)) {
-          out.add(found.get(model));
-          continue;
-        }
-        SettingsSearch.Outcome o = outcomes.get(model);
-        SearchTrial choice = o.summary().choice();
-        String path = output + "/" + model + "/" + MODEL;
-        writeModel(path, o.chosen(), hadoop);
-        TrainedStudent trained =
-            new TrainedStudent(
-                model,
-                distilled ? ModelMetrics.DISTILLED : ModelMetrics.BASELINE,
-                spec.name(),
-                choice.temperature(),
-                choice.alpha(),
-                path,
-                o.chosen().history(),
-                o.summary().seconds(),
-                true,
-                o.summary());
-        store.write(model, fingerprints.get(model), o.summary().seconds(), trained);
-        deleteQuietly(output + "/" + SEARCH + "/" + model, hadoop);
-        out.add(trained);
+      TrainedStudent baseline = found.get(spec.baselineName());
+      if (baseline == null) {
+        baseline = publish(spec, false, outcomes.get(spec.baselineName()), store, fingerprints);
       }
+      TrainedStudent distilled = found.get(spec.distilledName());
+      if (distilled == null) {
+        SettingsSearch.Outcome o = outcomes.get(spec.distilledName());
+        SearchSummary b = baseline.search();
+        if (b != null && b.choiceAccuracy() > o.summary().choiceAccuracy()) {
+          distilled = adoptBaseline(spec, o, baseline, store, fingerprints);
+        } else {
+          distilled = publish(spec, true, o, store, fingerprints);
+        }
+      }
+      out.add(distilled);
+      out.add(baseline);
     }
     return out;
+  }
+
+  /** Writes a searched model's chosen training as the model, and records it. */
+  private TrainedStudent publish(
+      StudentSpec spec,
+      boolean distilled,
+      SettingsSearch.Outcome o,
+      RecordStore store,
+      Map<String, String> fingerprints) {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    String model = distilled ? spec.distilledName() : spec.baselineName();
+    SearchTrial choice = o.summary().choice();
+    String path = output + "/" + model + "/" + MODEL;
+    writeModel(path, o.chosen(), hadoop);
+    TrainedStudent trained =
+        new TrainedStudent(
+            model,
+            distilled ? ModelMetrics.DISTILLED : ModelMetrics.BASELINE,
+            spec.name(),
+            choice.temperature(),
+            choice.alpha(),
+            path,
+            o.chosen().history(),
+            o.summary().seconds(),
+            true,
+            o.summary());
+    store.write(model, fingerprints.get(model), o.summary().seconds(), trained);
+    deleteQuietly(output + "/" + SEARCH + "/" + model, hadoop);
+    return trained;
+  }
+
+  /**
+   * α = 1 is a candidate of every distilled student, so one whose search ended below its baseline's
+   * on validation becomes the baseline's choice: a hard-label student, said so in the log, the
+   * record and the report. On validation a distilled student is then never worse than its baseline;
+   * where this happens, distillation did not help that size.
+   */
+  private TrainedStudent adoptBaseline(
+      StudentSpec spec,
+      SettingsSearch.Outcome o,
+      TrainedStudent baseline,
+      RecordStore store,
+      Map<String, String> fingerprints) {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    String model = spec.distilledName();
+    SearchSummary b = baseline.search();
+    SearchSummary summary = o.summary().adopting(b.trials().get(b.chosen()));
+    LOG.warn(
+        "Search {}: its best distilled setting ({}, validation {}) is below the baseline's ({}, {}):"
+            + " the distilled student of size {} is the baseline's hard-label model; distillation did"
+            + " not help this size on validation",
+        model,
+        o.summary().trials().get(o.summary().chosen()).trial().describe(),
+        String.format(
+            "%.2f %%", 100 * o.summary().trials().get(o.summary().chosen()).validationAccuracy()),
+        summary.choice().describe(),
+        String.format("%.2f %%", 100 * summary.choiceAccuracy()),
+        spec.name());
+    String path = output + "/" + model + "/" + MODEL;
+    HadoopFiles.publishFile(path, hadoop, out -> copy(baseline.modelPath(), out, hadoop));
+    TrainedStudent trained =
+        new TrainedStudent(
+            model,
+            ModelMetrics.DISTILLED,
+            spec.name(),
+            Double.NaN,
+            1.0,
+            path,
+            baseline.history(),
+            o.summary().seconds(),
+            true,
+            summary);
+    store.write(model, fingerprints.get(model), o.summary().seconds(), trained);
+    deleteQuietly(output + "/" + SEARCH + "/" + model, hadoop);
+    return trained;
+  }
+
+  private static void copy(String from, OutputStream out, Configuration conf) throws IOException {
+    Path p = new Path(from);
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      in.transferTo(out);
+    }
   }
 
   /** Trains one search trial to {@code epochs}, continuing from its checkpoint. */

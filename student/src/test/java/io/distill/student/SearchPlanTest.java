@@ -45,12 +45,13 @@ class SearchPlanTest {
   @Test
   void bothModelsOfASizeGetAsManyTrialsWithTheSameSeedsAndTheConfiguredSettingFirst() {
     SearchSpace space =
-        new SearchSpace(List.of(2.0, 8.0), List.of(0.5), List.of(1e-3, 4e-3), List.of(1.0));
+        new SearchSpace(
+            List.of(2.0, 8.0), List.of(0.5), List.of(false), List.of(1e-3, 4e-3), List.of(1.0));
     assertEquals(List.of(0.5, 1.0), space.alphas(), "alpha = 1 is always a candidate");
-    SearchTrial configured = new SearchTrial(0, 4.0, 0.1, 2e-3, 0.85, 40);
+    SearchTrial configured = new SearchTrial(0, 4.0, 0.1, false, 2e-3, 0.85, 40);
     List<SearchTrial> distilled = space.trials(configured, true, true, 9);
     List<SearchTrial> baseline =
-        space.trials(new SearchTrial(0, Double.NaN, 1, 2e-3, 0.85, 40), false, true, 9);
+        space.trials(new SearchTrial(0, Double.NaN, 1, false, 2e-3, 0.85, 40), false, true, 9);
     assertEquals(9, distilled.size());
     assertEquals(9, baseline.size());
     assertEquals(configured, distilled.get(0));
@@ -70,14 +71,14 @@ class SearchPlanTest {
     assertEquals(7, firstSeven.size());
     // a DL4J JSON student keeps its updater: its trials differ in T, alpha and seed only
     List<SearchTrial> json =
-        space.trials(new SearchTrial(0, 4, 0.1, Double.NaN, Double.NaN, 1), true, false, 5);
+        space.trials(new SearchTrial(0, 4, 0.1, false, Double.NaN, Double.NaN, 1), true, false, 5);
     assertTrue(json.stream().allMatch(t -> Double.isNaN(t.learningRate())));
     assertEquals(space.trials(configured, true, true, 9), distilled, "the draw is reproducible");
   }
 
   @Test
   void aTrialIsJudgedAtItsRungsEpochOnTheModelItWouldPublish() {
-    SearchTrial t = new SearchTrial(0, 4, 0.5, 1e-3, 1, 1);
+    SearchTrial t = new SearchTrial(0, 4, 0.5, false, 1e-3, 1, 1);
     List<EpochStats> history =
         List.of(
             stats(1, 0.80, 0.5), stats(2, 0.90, 0.4), stats(3, 0.85, 0.45), stats(4, 0.95, 0.3));

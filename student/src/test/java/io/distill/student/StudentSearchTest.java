@@ -71,7 +71,12 @@ class StudentSearchTest {
     TrainingSettings settings =
         TrainingSettings.builder().epochs(4).workers(2).batchSizePerWorker(50).build();
     SearchSpace space =
-        new SearchSpace(List.of(2.0, 6.0), List.of(0.5), List.of(1e-3, 5e-3), List.of(0.8, 1.0));
+        new SearchSpace(
+            List.of(2.0, 6.0),
+            List.of(0.5),
+            List.of(false, true),
+            List.of(1e-3, 5e-3),
+            List.of(0.8, 1.0));
     String out = dir.resolve("searched").toString();
     List<TrainedStudent> searched = sweep(specs, settings, out).search(4, 2, space).execute();
 
@@ -110,32 +115,80 @@ class StudentSearchTest {
     assertEquals(
         seeds, searched.get(1).search().trials().stream().map(t -> t.trial().seed()).toList());
     assertEquals(
-        new SearchTrial(0, 2.5, 0.3, Optimiser.STUDENT_LEARNING_RATE, Optimiser.STUDENT_DECAY, 7),
+        new SearchTrial(
+            0, 2.5, 0.3, false, Optimiser.STUDENT_LEARNING_RATE, Optimiser.STUDENT_DECAY, 7),
         searched.get(0).search().trials().get(0).trial(),
         "the configured setting is the first trial");
     assertFalse(
         Files.exists(dir.resolve("searched/_search/tiny-distilled")), "trial checkpoints go");
 
-    // The chosen baseline setting trained without a search (one unbroken run of 4 epochs) gives the
-    // same model: continuing across rungs from checkpoints changes nothing.
-    SearchTrial choice = searched.get(1).search().choice();
+    // The chosen settings given as the size's fixed settings (no search: one unbroken run of 4
+    // epochs per model) give the same models: continuing across rungs from checkpoints changes
+    // nothing, and a size can carry what a search chose for each of its models.
+    SearchTrial d = searched.get(0).search().choice();
+    SearchTrial b = searched.get(1).search().choice();
+    StudentSpec chosen =
+        new StudentSpec(
+            "tiny",
+            new int[] {16},
+            null,
+            d.distils() ? d.temperature() : 1.0,
+            d.alpha(),
+            d.seed(),
+            d.standardise(),
+            d.learningRate(),
+            d.lrDecay(),
+            b.learningRate(),
+            b.lrDecay(),
+            b.seed());
     List<TrainedStudent> unbroken =
-        sweep(
-                List.of(new StudentSpec("tiny", new int[] {16}, null, 2.5, 0.3, choice.seed())),
-                settings,
-                dir.resolve("unbroken").toString())
-            .optimiser(Optimiser.adam(choice.learningRate(), choice.lrDecay()))
-            .execute();
-    assertEquals(
-        searched.get(1).history().stream().map(EpochStats::validationAccuracy).toList(),
-        unbroken.get(1).history().stream().map(EpochStats::validationAccuracy).toList());
-    MultiLayerNetwork a = ModelSerializer.restoreMultiLayerNetwork(searched.get(1).modelPath());
-    MultiLayerNetwork b = ModelSerializer.restoreMultiLayerNetwork(unbroken.get(1).modelPath());
-    assertArrayEquals(a.params().toFloatVector(), b.params().toFloatVector(), 1e-6f);
+        sweep(List.of(chosen), settings, dir.resolve("unbroken").toString()).execute();
+    for (int i = 0; i < 2; i++) {
+      assertEquals(
+          searched.get(i).history().stream().map(EpochStats::validationAccuracy).toList(),
+          unbroken.get(i).history().stream().map(EpochStats::validationAccuracy).toList());
+      MultiLayerNetwork x = ModelSerializer.restoreMultiLayerNetwork(searched.get(i).modelPath());
+      MultiLayerNetwork y = ModelSerializer.restoreMultiLayerNetwork(unbroken.get(i).modelPath());
+      assertArrayEquals(x.params().toFloatVector(), y.params().toFloatVector(), 1e-6f);
+    }
 
     List<TrainedStudent> again = sweep(specs, settings, out).search(4, 2, space).execute();
     assertTrue(again.stream().noneMatch(TrainedStudent::trainedNow), "same inputs: nothing redone");
     assertEquals(searched.get(0).search(), again.get(0).search());
+  }
+
+  /**
+   * A distilled student whose search ends below its baseline on validation becomes the baseline's
+   * model (α = 1 is one of its candidates): on validation it is never worse, and it says so.
+   */
+  @Test
+  void aDistilledStudentThatLosesOnValidationBecomesItsBaseline() throws Exception {
+    // The configured rate (1e-4) is slow; the space's (5e-3) is fast. With 2 trials the distilled
+    // student tries the configured setting and alpha = 1 at the configured rate; its baseline tries
+    // the configured rate and the fast one, and wins.
+    List<StudentSpec> specs = List.of(new StudentSpec("slow", new int[] {16}, null, 0.05, 0, null));
+    TrainingSettings settings =
+        TrainingSettings.builder().epochs(2).workers(2).batchSizePerWorker(50).build();
+    SearchSpace space =
+        new SearchSpace(List.of(0.05), List.of(0.0), List.of(false), List.of(5e-3), List.of(1.0));
+    List<TrainedStudent> searched =
+        sweep(specs, settings, dir.resolve("adopted").toString())
+            .optimiser(Optimiser.adam(1e-4, 1.0))
+            .search(2, 2, space)
+            .execute();
+    TrainedStudent distilled = searched.get(0);
+    TrainedStudent baseline = searched.get(1);
+    assertTrue(
+        distilled.search().adopted() != null,
+        "the distilled search ended below the baseline: " + distilled.search());
+    assertEquals(1.0, distilled.alpha());
+    assertTrue(Double.isNaN(distilled.temperature()));
+    assertEquals(baseline.search().choice(), distilled.search().choice());
+    assertEquals(baseline.history(), distilled.history());
+    assertArrayEquals(
+        Files.readAllBytes(Path.of(baseline.modelPath())),
+        Files.readAllBytes(Path.of(distilled.modelPath())));
+    assertTrue(distilled.search().choiceAccuracy() >= baseline.search().choiceAccuracy());
   }
 
   @Test
@@ -144,7 +197,8 @@ class StudentSearchTest {
     TrainingSettings settings =
         TrainingSettings.builder().epochs(2).workers(2).batchSizePerWorker(50).build();
     // every drawn setting has a rate of 1e4: only the configured trial (Adam 0.002) can learn
-    SearchSpace space = new SearchSpace(List.of(2.0), List.of(0.5), List.of(1e4), List.of(1.0));
+    SearchSpace space =
+        new SearchSpace(List.of(2.0), List.of(0.5), List.of(false), List.of(1e4), List.of(1.0));
     List<TrainedStudent> searched =
         sweep(specs, settings, dir.resolve("diverging").toString()).search(3, 3, space).execute();
     Function<TrainedStudent, SearchTrial> choice = s -> s.search().choice();

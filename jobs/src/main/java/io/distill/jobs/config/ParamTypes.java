@@ -106,6 +106,42 @@ final class ParamTypes {
     };
   }
 
+  /** A non-empty list of booleans. */
+  static ParamType<List<Boolean>> booleans() {
+    return new ParamType<>() {
+      @Override
+      public List<Boolean> read(ConfigValue v, String path, List<String> problems) {
+        if (v == null || v.valueType() != ConfigValueType.LIST || ((ConfigList) v).isEmpty()) {
+          problems.add(
+              path + " must be a non-empty list of true/false, got " + ValueReader.describe(v));
+          return null;
+        }
+        List<Boolean> out = new ArrayList<>();
+        ConfigList list = (ConfigList) v;
+        for (int i = 0; i < list.size(); i++) {
+          ConfigValue e = list.get(i);
+          if (e.valueType() != ConfigValueType.BOOLEAN) {
+            problems.add(
+                path + "[" + i + "] must be true or false, got " + ValueReader.describe(e));
+            return null;
+          }
+          out.add((Boolean) e.unwrapped());
+        }
+        return List.copyOf(out);
+      }
+
+      @Override
+      public Object plain(List<Boolean> value) {
+        return value;
+      }
+
+      @Override
+      public String describe() {
+        return "List of true/false (at least one)";
+      }
+    };
+  }
+
   /** One of {@code values}, as a string. */
   static ParamType<String> choice(List<String> values) {
     return new ParamType<>() {
@@ -268,7 +304,19 @@ final class ParamTypes {
 
   /** The keys of one {@code students.sizes} object, in order. */
   static final List<String> SIZE_KEYS =
-      List.of("name", "hidden", "dl4j-json", "temperature", "alpha", "seed");
+      List.of(
+          "name",
+          "hidden",
+          "dl4j-json",
+          "temperature",
+          "alpha",
+          "seed",
+          "standardise",
+          "learning-rate",
+          "lr-decay",
+          "baseline-learning-rate",
+          "baseline-lr-decay",
+          "baseline-seed");
 
   /**
    * The student sizes: a non-empty list of objects with unique names and exactly one of hidden /
@@ -320,6 +368,24 @@ final class ParamTypes {
           }
           if (s.seed() != null) {
             m.put("seed", s.seed());
+          }
+          if (s.standardise() != null) {
+            m.put("standardise", s.standardise());
+          }
+          if (s.learningRate() != null) {
+            m.put("learning-rate", s.learningRate());
+          }
+          if (s.lrDecay() != null) {
+            m.put("lr-decay", s.lrDecay());
+          }
+          if (s.baselineLearningRate() != null) {
+            m.put("baseline-learning-rate", s.baselineLearningRate());
+          }
+          if (s.baselineLrDecay() != null) {
+            m.put("baseline-lr-decay", s.baselineLrDecay());
+          }
+          if (s.baselineSeed() != null) {
+            m.put("baseline-seed", s.baselineSeed());
           }
           out.add(m);
         }
@@ -394,13 +460,48 @@ final class ParamTypes {
     ConfigValue a = ValueReader.present(o.get("alpha"));
     Double alpha =
         a == null ? null : ValueReader.number(a, at + ".alpha", Range.UNIT, false, problems);
-    ConfigValue sd = ValueReader.present(o.get("seed"));
-    Long seed =
-        sd == null
-            ? null
-            : ValueReader.integer(sd, at + ".seed", Long.MIN_VALUE, Long.MAX_VALUE, problems);
+    Long seed = optionalSeed(o, "seed", at, problems);
+    ConfigValue z = ValueReader.present(o.get("standardise"));
+    Boolean standardise = null;
+    if (z != null) {
+      if (z.valueType() == ConfigValueType.BOOLEAN) {
+        standardise = (Boolean) z.unwrapped();
+      } else {
+        problems.add(at + ".standardise must be true or false, got " + ValueReader.describe(z));
+      }
+    }
+    Double rate = optionalNumber(o, "learning-rate", Range.POSITIVE, at, problems);
+    Double decay = optionalNumber(o, "lr-decay", Range.RETAIN, at, problems);
+    Double baselineRate = optionalNumber(o, "baseline-learning-rate", Range.POSITIVE, at, problems);
+    Double baselineDecay = optionalNumber(o, "baseline-lr-decay", Range.RETAIN, at, problems);
+    Long baselineSeed = optionalSeed(o, "baseline-seed", at, problems);
     return problems.size() > before
         ? null
-        : new StudentSize(name, hidden, json, temperature, alpha, seed);
+        : new StudentSize(
+            name,
+            hidden,
+            json,
+            temperature,
+            alpha,
+            seed,
+            standardise,
+            rate,
+            decay,
+            baselineRate,
+            baselineDecay,
+            baselineSeed);
+  }
+
+  private static Double optionalNumber(
+      ConfigObject o, String key, Range range, String at, List<String> problems) {
+    ConfigValue v = ValueReader.present(o.get(key));
+    return v == null ? null : ValueReader.number(v, at + "." + key, range, false, problems);
+  }
+
+  private static Long optionalSeed(ConfigObject o, String key, String at, List<String> problems) {
+    ConfigValue v = ValueReader.present(o.get(key));
+    return v == null
+        ? null
+        : ValueReader.integer(v, at + "." + key, Long.MIN_VALUE, Long.MAX_VALUE, problems);
   }
 }

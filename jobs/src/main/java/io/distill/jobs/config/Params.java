@@ -410,7 +410,7 @@ public final class Params {
               + " rows by successive halving: students.search-trials settings train for a few epochs, the best"
               + " 1/students.search-eta continue for eta times as many, until one has trained students.epochs (for 9"
               + " trials and eta 3: 2.3 full trainings per model). The distilled student searches T, alpha (1, hard"
-              + " labels only, is always a candidate), learning rate and decay; the baseline of the same size gets"
+              + " labels only, is always a candidate), logit standardisation, learning rate and decay; the baseline of the same size gets"
               + " the same number of trials, rungs and seeds over its learning rate and decay. The settings above are"
               + " every search's first trial. Needs data.validation-rows > 0; the test split is never read.");
   public static final Param<Integer> STUDENTS_SEARCH_TRIALS =
@@ -437,6 +437,14 @@ public final class Params {
           ParamTypes.numbers(Range.UNIT),
           SearchSpace.DEFAULT_ALPHAS,
           "Alphas the search tries for distilled students; 1 (hard labels only) is always added.");
+  public static final Param<List<Boolean>> STUDENTS_SEARCH_STANDARDISE =
+      param(
+          "students.search-standardise",
+          ParamTypes.booleans(),
+          SearchSpace.DEFAULT_STANDARDISE,
+          "Whether the distilled students' soft term compares the logits (false) or their z-scores per row"
+              + " (true: logit standardisation, Sun et al. 2024, which lets a small student match the shape of"
+              + " the teacher's logits without their scale); the search tries each listed.");
   public static final Param<List<Double>> STUDENTS_SEARCH_LEARNING_RATES =
       param(
           "students.search-learning-rates",
@@ -465,7 +473,10 @@ public final class Params {
               + " any other shape, e.g. a small CNN), exactly one of the two; temperature (number > 0, optional: this"
               + " size's T, default students.temperature); alpha (number in [0, 1], optional: default students.alpha);"
               + " seed (integer, optional: default training.seed; list a shape several times under different names and"
-              + " seeds to measure the spread over seeds).");
+              + " seeds to measure the spread over seeds). Optional settings of the size's own, to fix what a search"
+              + " chose (students.search = off): standardise (true/false: the distilled student's soft term on"
+              + " standardised logits), learning-rate and lr-decay (both models), baseline-learning-rate,"
+              + " baseline-lr-decay and baseline-seed (the baseline's own, where they differ).");
 
   // ---- training
   public static final Param<Integer> TRAINING_WORKERS =

@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * One entry of {@code distill.students.sizes}: exactly one of {@code hidden} and {@code dl4jJson}
- * is non-null.
+ * is non-null. Every setting after {@code seed} is optional (null: the {@code students} section's),
+ * so that a size can carry what a settings search chose for each of its models.
  *
  * @param name unique, matching {@code [A-Za-z0-9_.-]+}
  * @param hidden hidden-layer widths of an MLP student (possibly empty: softmax regression), or null
@@ -13,6 +14,13 @@ import java.util.Objects;
  * @param temperature this size's distillation temperature, or null for {@code students.temperature}
  * @param alpha this size's hard-label weight, or null for {@code students.alpha}
  * @param seed this size's random seed, or null for {@code training.seed}
+ * @param standardise whether the distilled student's soft term compares standardised logits, or
+ *     null (no)
+ * @param learningRate both models' learning rate, or null for {@code students.learning-rate}
+ * @param lrDecay both models' decay per epoch, or null for {@code students.lr-decay}
+ * @param baselineLearningRate the baseline's own learning rate, or null (as the distilled one's)
+ * @param baselineLrDecay the baseline's own decay, or null (as the distilled one's)
+ * @param baselineSeed the baseline's own seed, or null (as the distilled one's)
  */
 public record StudentSize(
     String name,
@@ -20,7 +28,25 @@ public record StudentSize(
     String dl4jJson,
     Double temperature,
     Double alpha,
-    Long seed) {
+    Long seed,
+    Boolean standardise,
+    Double learningRate,
+    Double lrDecay,
+    Double baselineLearningRate,
+    Double baselineLrDecay,
+    Long baselineSeed) {
+
+  /** A size with the section's settings apart from T, α and the seed. */
+  public StudentSize(
+      String name,
+      List<Integer> hidden,
+      String dl4jJson,
+      Double temperature,
+      Double alpha,
+      Long seed) {
+    this(name, hidden, dl4jJson, temperature, alpha, seed, null, null, null, null, null, null);
+  }
+
   public StudentSize {
     Objects.requireNonNull(name, "name");
     if ((hidden == null) == (dl4jJson == null)) {
@@ -59,6 +85,12 @@ public record StudentSize(
         dl4jJson,
         temperature != null ? temperature : defaultTemperature,
         alpha != null ? alpha : defaultAlpha,
-        seed);
+        seed,
+        standardise,
+        learningRate,
+        lrDecay,
+        baselineLearningRate,
+        baselineLrDecay,
+        baselineSeed);
   }
 }

@@ -5,6 +5,7 @@ import io.distill.core.HadoopFiles;
 import io.distill.dataset.ImportMnistAction;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
+import io.distill.jobs.report.SearchSection;
 import io.distill.student.ModelMetrics;
 import io.distill.student.StudentSweep;
 import io.distill.teacher.SoftLabelAction;
@@ -149,6 +150,9 @@ public final class DistillPipeline {
       }
       StudentStage.Output students =
           StudentStage.run(ctx.forStage(StudentStage.PARAMS), data, teacher, soft);
+      if (!students.searches().isEmpty()) {
+        manifest.put("search", SearchSection.asMap(students.searches()));
+      }
       TeacherCheck check = TeacherCheck.of(ctx, data, soft, students);
       if (check != null) {
         manifest.put("teacherCheck", check.asMap());

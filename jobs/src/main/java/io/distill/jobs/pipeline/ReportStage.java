@@ -78,6 +78,7 @@ final class ReportStage {
             .add("config", ctx.config().resolved())
             .add("dataset", dataset)
             .add("teacher", teacherFacts)
+            .add("searches", students.searches())
             .hex();
     return ctx.stages()
         .run(
@@ -97,7 +98,8 @@ final class ReportStage {
                       ctx.stages().recordedSeconds(),
                       StageWorks.of(data, teacher, soft, students, metrics),
                       ctx.config().resolved(),
-                      checkLine);
+                      checkLine,
+                      students.searches());
               RunReport.of(facts, RunSummary.of(metrics, shapes(ctx)))
                   .writeTo(ctx.run().report(), ctx.hadoop());
               return new Output(ctx.run().report());

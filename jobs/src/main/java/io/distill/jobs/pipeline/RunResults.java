@@ -1,12 +1,17 @@
 package io.distill.jobs.pipeline;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.core.RecordStore;
 import io.distill.jobs.config.RunConfig;
 import io.distill.student.ModelMetrics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -52,6 +57,17 @@ public final class RunResults {
       stages.read(s, Object.class).ifPresent(e -> out.put(s, e.seconds()));
     }
     return out;
+  }
+
+  /** The run's {@code manifest.json} as plain values. */
+  public Map<?, ?> manifest() {
+    Path path = new Path(run.path(RunDirectory.MANIFEST));
+    try (InputStream in =
+        path.getFileSystem(spark.sparkContext().hadoopConfiguration()).open(path)) {
+      return new ObjectMapper().readValue(in, Map.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + path + ": " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import io.distill.jobs.config.RunConfig;
 import io.distill.jobs.config.StudentSize;
 import io.distill.student.ModelMetrics;
 import io.distill.student.SearchSpace;
+import io.distill.student.SearchSummary;
 import io.distill.student.StudentSpec;
 import io.distill.student.StudentSweep;
 import io.distill.student.TrainedStudent;
@@ -13,7 +14,9 @@ import io.distill.trainer.EpochStats;
 import io.distill.trainer.InputJitter;
 import io.distill.trainer.TrainingSettings;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -33,6 +36,17 @@ final class StudentStage {
     public List<String> paths() {
       List<String> out = new ArrayList<>(List.of(history));
       models.forEach(m -> out.add(m.modelPath()));
+      return out;
+    }
+
+    /** Each searched model's settings search, by model name, in sweep order. */
+    Map<String, SearchSummary> searches() {
+      Map<String, SearchSummary> out = new LinkedHashMap<>();
+      for (TrainedStudent m : models) {
+        if (m.search() != null) {
+          out.put(m.model(), m.search());
+        }
+      }
       return out;
     }
   }
@@ -58,6 +72,7 @@ final class StudentStage {
                   Params.STUDENTS_SEARCH_ETA,
                   Params.STUDENTS_SEARCH_TEMPERATURES,
                   Params.STUDENTS_SEARCH_ALPHAS,
+                  Params.STUDENTS_SEARCH_STANDARDISE,
                   Params.STUDENTS_SEARCH_LEARNING_RATES,
                   Params.STUDENTS_SEARCH_LR_DECAYS,
                   Params.TRAINING_SEED,
@@ -86,7 +101,13 @@ final class StudentStage {
               json,
               size.temperature(),
               size.alpha(),
-              size.seed()));
+              size.seed(),
+              Boolean.TRUE.equals(size.standardise()),
+              size.learningRate(),
+              size.lrDecay(),
+              size.baselineLearningRate(),
+              size.baselineLrDecay(),
+              size.baselineSeed()));
     }
     int[] shape = ctx.shape(data.data().train());
     TrainingSettings settings = settings(c, shape[0]);
@@ -151,6 +172,7 @@ final class StudentStage {
     return new SearchSpace(
         c.get(Params.STUDENTS_SEARCH_TEMPERATURES),
         c.get(Params.STUDENTS_SEARCH_ALPHAS),
+        c.get(Params.STUDENTS_SEARCH_STANDARDISE),
         c.get(Params.STUDENTS_SEARCH_LEARNING_RATES),
         c.get(Params.STUDENTS_SEARCH_LR_DECAYS));
   }

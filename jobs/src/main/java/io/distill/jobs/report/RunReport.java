@@ -12,6 +12,7 @@ import static io.distill.jobs.report.Formats.significant;
 import io.distill.core.HadoopFiles;
 import io.distill.jobs.report.MarkdownDocument.Row;
 import io.distill.student.ModelMetrics;
+import io.distill.student.SearchSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -179,6 +180,7 @@ public final class RunReport {
                 + " distilled students, hard-label baselines"
                 + (teacher.isPresent() ? " and the teacher" : ""));
     hintonTable(md, teacher, examples);
+    SearchSection.write(md, facts.searches());
     allMetrics(md);
     md.heading(2, "Configuration");
     if (facts.configuration().isBlank()) {
@@ -600,6 +602,9 @@ public final class RunReport {
    * @param stageWork what each stage processed (rows, examples, flops), by stage name; stages
    *     without are "—"
    * @param configuration the resolved configuration's text, or null
+   * @param checks paragraphs the report gives before its verdict (the teacher check, the target's
+   *     answer), or null
+   * @param searches each searched model's settings search, by model name (empty: no search)
    */
   public record RunFacts(
       String runId,
@@ -609,7 +614,21 @@ public final class RunReport {
       Map<String, Double> stageSeconds,
       Map<String, StageWork> stageWork,
       String configuration,
-      String checks) {
+      String checks,
+      Map<String, SearchSummary> searches) {
+    /** Facts without a settings search. */
+    public RunFacts(
+        String runId,
+        String runDir,
+        String dataset,
+        String teacher,
+        Map<String, Double> stageSeconds,
+        Map<String, StageWork> stageWork,
+        String configuration,
+        String checks) {
+      this(runId, runDir, dataset, teacher, stageSeconds, stageWork, configuration, checks, null);
+    }
+
     /**
      * Facts without checks (the teacher check and the target's answer: paragraphs, separated by a
      * blank line, that the report gives before its verdict).
@@ -622,7 +641,7 @@ public final class RunReport {
         Map<String, Double> stageSeconds,
         Map<String, StageWork> stageWork,
         String configuration) {
-      this(runId, runDir, dataset, teacher, stageSeconds, stageWork, configuration, null);
+      this(runId, runDir, dataset, teacher, stageSeconds, stageWork, configuration, null, null);
     }
 
     /** Facts without the stages' work. */
@@ -633,11 +652,13 @@ public final class RunReport {
         String teacher,
         Map<String, Double> stageSeconds,
         String configuration) {
-      this(runId, runDir, dataset, teacher, stageSeconds, null, configuration, null);
+      this(runId, runDir, dataset, teacher, stageSeconds, null, configuration, null, null);
     }
 
     public RunFacts {
       stageWork = stageWork == null ? Map.of() : Map.copyOf(stageWork);
+      searches =
+          searches == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(searches));
       if (runId == null || runId.isBlank()) {
         throw new IllegalArgumentException("A run report needs the run's id");
       }

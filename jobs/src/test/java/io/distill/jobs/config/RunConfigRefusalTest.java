@@ -74,6 +74,15 @@ class RunConfigRefusalTest {
     assertEquals(
         "distill.students.alpha must be in [0, 1], cannot be: 1.5", problem("students.alpha=1.5"));
     assertEquals(
+        "distill.students.search must be one of off, halving, got STRING 'grid'",
+        problem("students.search=grid"));
+    assertEquals(
+        "distill.students.sizes[0].baseline-lr-decay must be in (0, 1], cannot be: 1.5",
+        problem("students.sizes=[{name=a, hidden=[1], baseline-lr-decay=1.5}]"));
+    assertEquals(
+        "distill.students.sizes[0].standardise must be true or false, got STRING 'yes please'",
+        problem("students.sizes=[{name=a, hidden=[1], standardise=\"yes please\"}]"));
+    assertEquals(
         "distill.students.epochs must be >= 1, cannot be: 0", problem("students.epochs=0"));
     assertEquals(
         "distill.teacher.momentum must be in [0, 1), cannot be: 1", problem("teacher.momentum=1"));
@@ -109,7 +118,9 @@ class RunConfigRefusalTest {
     assertEquals(
         "distill.students.epoch is not a known key (did you mean 'epochs'?); distill.students has: "
             + "alpha, temperature, learning-rate, lr-decay, epochs, input-retain, hidden-retain, batch-size,"
-            + " averaging-period, jitter, target-accuracy-drop, sizes",
+            + " averaging-period, jitter, target-accuracy-drop, search, search-trials, search-eta,"
+            + " search-temperatures, search-alphas, search-standardise, search-learning-rates,"
+            + " search-lr-decays, sizes",
         problem("students.epoch=5"));
     assertTrue(
         problem("teacher.learningRate=0.1")
@@ -133,7 +144,9 @@ class RunConfigRefusalTest {
                     + "run, data, teacher, soft-labels, students, training, evaluation, stages"));
     assertEquals(
         "distill.students.sizes[1].hiden is not a known key (did you mean 'hidden'?); "
-            + "distill.students.sizes[1] has: name, hidden, dl4j-json, temperature, alpha, seed",
+            + "distill.students.sizes[1] has: name, hidden, dl4j-json, temperature, alpha, seed,"
+            + " standardise, learning-rate, lr-decay, baseline-learning-rate, baseline-lr-decay,"
+            + " baseline-seed",
         problem("students.sizes=[{name=a, hidden=[10]}, {name=b, hidden=[5], hiden=[10]}]"));
     assertTrue(
         problem("students.sizes=[{name=a, hidden=[10], epochs=3}]")

@@ -143,6 +143,29 @@ class RunConfigTest {
     assertEquals(c, RunConfig.load(file.toString(), List.of()), "the effective config loads back");
   }
 
+  /** A size can carry what a search chose for each of its models, and it survives a round trip. */
+  @Test
+  void aSizeCarriesItsOwnSettingsForEachModel() throws Exception {
+    RunConfig c =
+        RunConfig.load(
+            null,
+            List.of(
+                "students.sizes=[{name=a, hidden=[10], temperature=8, alpha=0.5, seed=47,"
+                    + " standardise=true, learning-rate=0.004, lr-decay=0.7,"
+                    + " baseline-learning-rate=0.001, baseline-lr-decay=1, baseline-seed=49},"
+                    + " {name=b, hidden=[5]}]"));
+    StudentSize a = c.studentSizes().get(0);
+    assertEquals(
+        new StudentSize("a", List.of(10), null, 8.0, 0.5, 47L, true, 0.004, 0.7, 0.001, 1.0, 49L),
+        a);
+    StudentSize b = c.studentSizes().get(1);
+    assertNull(b.standardise());
+    assertNull(b.baselineSeed());
+    Path file = dir.resolve("sizes.conf");
+    Files.writeString(file, c.resolved());
+    assertEquals(c, RunConfig.load(file.toString(), List.of()), "the effective config loads back");
+  }
+
   @Test
   void overrideValuesAreHoconWithPlainStringsAsTheFallback() {
     RunConfig c =

@@ -107,8 +107,19 @@ class StageFingerprintTest {
     if (p == Params.TEACHER_INPUT_SHAPE) {
       return "[1, 28, 28]";
     }
-    if (p == Params.TEACHER_INPUT_MEAN || p == Params.TEACHER_INPUT_STD) {
+    if (p == Params.TEACHER_INPUT_MEAN
+        || p == Params.TEACHER_INPUT_STD
+        || p == Params.STUDENTS_SEARCH_TEMPERATURES
+        || p == Params.STUDENTS_SEARCH_ALPHAS
+        || p == Params.STUDENTS_SEARCH_LEARNING_RATES
+        || p == Params.STUDENTS_SEARCH_LR_DECAYS) {
       return "[0.5]";
+    }
+    if (p == Params.STUDENTS_SEARCH_STANDARDISE) {
+      return "[true]";
+    }
+    if (p == Params.STUDENTS_SEARCH) {
+      return Params.SEARCH_HALVING;
     }
     if (d instanceof Integer i) {
       return String.valueOf(i + 1);

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.core.LocalSpark;
 import io.distill.dataset.EmbeddedMnist;
 import io.distill.jobs.config.RunConfig;
 import io.distill.student.ModelMetrics;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Nothing is trained or chosen on the test split's labels: the same run with the test labels
  * scrambled (each digit moved to the next) trains the same teacher and the same students, parameter
- * for parameter, keeps the same epochs, and only the test figures differ.
+ * for parameter, keeps the same epochs, its settings search scores every trial the same and makes
+ * the same choices, and only the test figures differ.
  */
 class TestSplitIsolationTest {
   @TempDir Path dir;
@@ -54,6 +57,9 @@ class TestSplitIsolationTest {
               dir.resolve("run-scrambled").resolve(model).toFile());
       assertArrayEquals(x.params().toFloatVector(), y.params().toFloatVector(), model);
     }
+    Map<?, ?> searchA = search(dir.resolve("run-honest"));
+    assertEquals(2, searchA.size(), "both models were searched: " + searchA);
+    assertEquals(searchA, search(dir.resolve("run-scrambled")));
     assertEquals(
         a.stream().map(ModelMetrics::epochs).toList(),
         b.stream().map(ModelMetrics::epochs).toList());
@@ -63,6 +69,15 @@ class TestSplitIsolationTest {
       assertEquals(a.get(i).teacherAgreement(), b.get(i).teacherAgreement(), 0.0, a.get(i).model());
       assertNotEquals(a.get(i).testErrors(), b.get(i).testErrors(), a.get(i).model());
     }
+  }
+
+  /** The manifest's search section without its seconds (wall time is not a choice). */
+  private static Map<?, ?> search(Path run) throws Exception {
+    Map<?, ?> manifest =
+        new ObjectMapper().readValue(run.resolve("manifest.json").toFile(), Map.class);
+    Map<?, ?> search = (Map<?, ?>) manifest.get("search");
+    search.values().forEach(m -> ((Map<?, ?>) m).remove("seconds"));
+    return search;
   }
 
   private static List<ModelMetrics> run(SparkSession spark, Path data, Path run) {
@@ -77,6 +92,9 @@ class TestSplitIsolationTest {
                 "teacher.epochs=2",
                 "soft-labels.transfer-copies=0",
                 "students.epochs=2",
+                "students.search=halving",
+                "students.search-trials=3",
+                "students.search-temperatures=[2, 8]",
                 "students.sizes=[{name=\"16\", hidden=[16], temperature=4}]"));
     return DistillPipeline.of(spark, config).execute().metrics();
   }
