@@ -366,6 +366,9 @@ public final class QualityBenchmark {
   }
 
   private static String fmt(double x) {
+    if (Double.isNaN(x)) {
+      return "—";
+    }
     return x == Math.rint(x) ? String.valueOf((long) x) : String.valueOf(x);
   }
 }

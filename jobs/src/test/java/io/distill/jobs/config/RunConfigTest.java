@@ -41,12 +41,15 @@ class RunConfigTest {
     assertEquals(List.of(1200, 1200), c.get(Params.TEACHER_HIDDEN));
     assertEquals(3, c.get(Params.TEACHER_EPOCHS));
     assertEquals(
-        List.of(
-            new StudentSize("800x800", List.of(800, 800), null, 20.0, 0.1, null),
-            new StudentSize("300x300", List.of(300, 300), null, 8.0, 0.1, null),
-            new StudentSize("100x100", List.of(100, 100), null, 4.0, 0.1, null),
-            new StudentSize("30x30", List.of(30, 30), null, 4.0, 0.7, null)),
-        c.studentSizes());
+        List.of("800x800", "300x300", "100x100", "30x30"),
+        c.studentSizes().stream().map(StudentSize::name).toList());
+    StudentSize large = c.studentSizes().get(0);
+    assertEquals(
+        new StudentSize(
+            "800x800", List.of(800, 800), null, 8.0, 0.5, 47L, true, 0.002, 1.0, 0.001, 0.7, 49L),
+        large,
+        "each model's settings as the search chose them on the slice");
+    assertEquals(1.0, c.studentSizes().get(3).alpha(), "30x30: the baseline won on validation");
     assertEquals(2, c.get(Params.SOFT_LABELS_TRANSFER_COPIES));
     assertEquals(
         List.of("import", "teacher", "soft-labels", "students", "evaluate", "report"),
@@ -80,7 +83,7 @@ class RunConfigTest {
                 "\n",
                 "distill {",
                 "  run.dir = \"runs/file\"",
-                "  students { epochs = 7, alpha = 0.3 }",
+                "  students { epochs = 7, alpha = 0.3, sizes = [{ name = a, hidden = [10] }] }",
                 "  teacher.max-norm = null",
                 "  teacher.model = \"hdfs:///models/teacher.zip\"",
                 "  training.seed = 7",
@@ -268,7 +271,21 @@ class RunConfigTest {
     List<Map<String, Object>> sizes =
         (List<Map<String, Object>>) ((Map<?, ?>) d.get("students")).get("sizes");
     assertEquals(
-        Map.of("name", "30x30", "hidden", List.of(30, 30), "temperature", 4.0, "alpha", 0.7),
+        Map.of(
+            "name",
+            "30x30",
+            "hidden",
+            List.of(30, 30),
+            "temperature",
+            8.0,
+            "alpha",
+            1.0,
+            "seed",
+            48L,
+            "learning-rate",
+            0.004,
+            "lr-decay",
+            1.0),
         sizes.get(3));
     assertThrows(UnsupportedOperationException.class, () -> d.put("x", 1));
     assertThrows(UnsupportedOperationException.class, () -> teacher.put("epochs", 1));
