@@ -3,10 +3,12 @@ package io.distill.student;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.core.LocalSpark;
 import io.distill.dataset.EmbeddedMnist;
+import io.distill.losses.DistillationLoss;
 import io.distill.trainer.EpochStats;
 import io.distill.trainer.Optimiser;
 import io.distill.trainer.TrainingSettings;
@@ -19,11 +21,16 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * The per-model settings search on real rows (Spark local mode, 2 workers): successive halving
@@ -155,6 +162,64 @@ class StudentSearchTest {
     List<TrainedStudent> again = sweep(specs, settings, out).search(4, 2, space).execute();
     assertTrue(again.stream().noneMatch(TrainedStudent::trainedNow), "same inputs: nothing redone");
     assertEquals(searched.get(0).search(), again.get(0).search());
+  }
+
+  /**
+   * A search that fails part-way (another size's network cannot take the rows) and is run again
+   * continues from its trials' checkpoints and ends with the models an unbroken search makes.
+   */
+  @Test
+  void aCrashedSearchRunAgainContinuesFromItsTrialsAndEndsAsAnUnbrokenOne() throws Exception {
+    StudentSpec good = new StudentSpec("good", new int[] {12}, null, 4, 0.5, null);
+    String broken =
+        new NeuralNetConfiguration.Builder()
+            .updater(new Adam(1e-3))
+            .list()
+            .layer(new DenseLayer.Builder().nIn(5).nOut(4).activation(Activation.RELU).build())
+            .layer(
+                new OutputLayer.Builder()
+                    .nIn(4)
+                    .nOut(10)
+                    .activation(Activation.IDENTITY)
+                    .lossFunction(DistillationLoss.hardLabelsOnly())
+                    .build())
+            .build()
+            .toJson();
+    StudentSpec bad = new StudentSpec("bad", null, broken, 4, 0.5, null);
+    TrainingSettings settings =
+        TrainingSettings.builder().epochs(3).workers(2).batchSizePerWorker(50).build();
+    SearchSpace space =
+        new SearchSpace(
+            List.of(2.0, 6.0), List.of(0.5), List.of(false), List.of(1e-3, 5e-3), List.of(1.0));
+    String out = dir.resolve("crashed").toString();
+    assertThrows(
+        RuntimeException.class,
+        () -> sweep(List.of(good, bad), settings, out).search(3, 3, space).execute(),
+        "the broken size fails the first rung");
+    // the good size's first-rung trials ran before the broken size's: their checkpoints are there
+    assertTrue(Files.exists(dir.resolve("crashed/_search/good-distilled")));
+    assertTrue(Files.exists(dir.resolve("crashed/_search/good-baseline")));
+
+    List<TrainedStudent> resumed =
+        sweep(List.of(good), settings, out).search(3, 3, space).execute();
+    List<TrainedStudent> unbroken =
+        sweep(List.of(good), settings, dir.resolve("unbroken-search").toString())
+            .search(3, 3, space)
+            .execute();
+    for (int i = 0; i < 2; i++) {
+      assertEquals(unbroken.get(i).search().trials(), resumed.get(i).search().trials());
+      assertEquals(
+          unbroken.get(i).history().stream().map(EpochStats::validationLoss).toList(),
+          resumed.get(i).history().stream().map(EpochStats::validationLoss).toList());
+      assertArrayEquals(
+          ModelSerializer.restoreMultiLayerNetwork(unbroken.get(i).modelPath())
+              .params()
+              .toFloatVector(),
+          ModelSerializer.restoreMultiLayerNetwork(resumed.get(i).modelPath())
+              .params()
+              .toFloatVector(),
+          1e-6f);
+    }
   }
 
   /**
