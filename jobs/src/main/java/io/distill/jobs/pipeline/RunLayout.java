@@ -41,7 +41,9 @@ public enum RunLayout {
   STUDENTS(
       "students",
       "`students/<size>-distilled/model.zip`, `students/<size>-baseline/model.zip`",
-      "the students" + " (and `checkpoints-<fingerprint>/` beside a model while it trains)"),
+      "the students (and `checkpoints-<fingerprint>/` beside a model while it trains; with"
+          + " `students.search = halving`, each trial's checkpoints in `students/_search/<model>/`"
+          + " until its model's search is recorded)"),
   METRICS(
       "metrics",
       "`metrics/`",
