@@ -1,42 +1,24 @@
 package io.distill.student;
 
-import io.distill.core.Fingerprint;
-import io.distill.core.HadoopFiles;
 import io.distill.core.RecordStore;
 import io.distill.core.SparkAction;
-import io.distill.losses.DistillationLoss;
 import io.distill.trainer.Optimiser;
 import io.distill.trainer.SparkTrainer;
 import io.distill.trainer.TeacherSignal;
 import io.distill.trainer.TrainingData;
-import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.util.ModelSerializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Trains a sweep of students: for every {@link StudentSpec}, a distilled student
@@ -58,7 +40,6 @@ import org.slf4j.LoggerFactory;
  * SparkTrainer} run per model.
  */
 public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
-  private static final Logger LOG = LoggerFactory.getLogger(StudentSweep.class);
   public static final String MODEL = "model.zip";
 
   /**
@@ -265,13 +246,15 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   @Override
   protected List<TrainedStudent> doExecute() {
     try {
+      SweepModels models = models();
       if (searchTrials > 0) {
-        return searchAll();
+        SearchPlan plan = new SearchPlan(searchTrials, searchEta, settings.epochs());
+        return new SearchedSweep(models, specs, plan, searchSpace, this::all).run();
       }
       List<Callable<TrainedStudent>> jobs = new ArrayList<>();
       for (StudentSpec spec : specs) {
-        jobs.add(() -> trainOrFind(spec, true));
-        jobs.add(() -> trainOrFind(spec, false));
+        jobs.add(() -> models.trainOrFind(spec, true));
+        jobs.add(() -> models.trainOrFind(spec, false));
       }
       return all(jobs);
     } finally {
@@ -343,6 +326,29 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     }
   }
 
+  private SweepModels models() {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    return new SweepModels(
+        spark,
+        output,
+        records != null ? records : new RecordStore(output + "/" + RECORDS, hadoop),
+        settings,
+        optimiser,
+        new int[] {inputs, classes},
+        new double[] {inputRetain, hiddenRetain},
+        trainingName,
+        validationName,
+        teacher,
+        dataFingerprint,
+        this::trainingPack,
+        () -> {
+          trainingPack();
+          synchronized (this) {
+            return validationPack;
+          }
+        });
+  }
+
   /** The shared packs, made on first need (no model to train, no shuffle). */
   private synchronized TrainingData trainingPack() {
     if (trainingPack == null) {
@@ -371,347 +377,5 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
       }
     }
     return trainingPack;
-  }
-
-  private TrainedStudent trainOrFind(StudentSpec spec, boolean distilled) {
-    String model = distilled ? spec.distilledName() : spec.baselineName();
-    double t = distilled ? spec.temperature() : Double.NaN;
-    double alpha = distilled ? spec.alpha() : 1.0;
-    DistillationLoss loss =
-        distilled
-            ? new DistillationLoss(alpha, t, spec.standardise())
-            : DistillationLoss.hardLabelsOnly();
-    long seed = seed(spec, distilled);
-    MultiLayerConfiguration conf = network(spec, loss, optimiser(spec, distilled), seed);
-    String dir = output + "/" + model;
-    String fingerprint = fingerprint(conf, spec);
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    RecordStore store = records != null ? records : new RecordStore(output + "/" + RECORDS, hadoop);
-    Optional<TrainedStudent> done =
-        store
-            .find(model, fingerprint, TrainedStudent.class)
-            .filter(d -> exists(d.modelPath(), hadoop));
-    if (done.isPresent()) {
-      LOG.info("Student {}: already trained for these inputs ({}), not redone", model, dir);
-      return done.get().reused();
-    }
-    // Checkpoints belong to one set of inputs: a changed spec or dataset starts afresh.
-    String checkpoints = dir + "/checkpoints-" + fingerprint.substring(0, 16);
-    deleteStaleCheckpoints(dir, checkpoints, hadoop);
-    TrainingSettings modelSettings =
-        settings.toBuilder().checkpointDir(checkpoints).seed(seed).build();
-    TrainingData packed = trainingPack();
-    SparkTrainer trainer =
-        SparkTrainer.of(spark)
-            .name("student " + model)
-            .network(conf)
-            .trainingData(packed)
-            .settings(modelSettings)
-            .resume(true);
-    if (validationPack != null) {
-      trainer.validationData(validationPack);
-    }
-    TrainingResult result = trainer.execute();
-    writeModel(dir + "/" + MODEL, result, hadoop);
-    TrainedStudent trained =
-        new TrainedStudent(
-            model,
-            distilled ? ModelMetrics.DISTILLED : ModelMetrics.BASELINE,
-            spec.name(),
-            t,
-            alpha,
-            dir + "/" + MODEL,
-            result.history(),
-            result.seconds(),
-            true,
-            null);
-    store.write(model, fingerprint, result.seconds(), trained);
-    deleteStaleCheckpoints(dir, null, hadoop);
-    return trained;
-  }
-
-  /** A model's seed: its size's (the baseline's own, if it has one), else the sweep's. */
-  private long seed(StudentSpec spec, boolean distilled) {
-    Long own = spec.seed(distilled);
-    return own != null ? own : settings.seed();
-  }
-
-  /** A model's optimiser: the sweep's, with its size's learning rate and decay where given. */
-  private Optimiser optimiser(StudentSpec spec, boolean distilled) {
-    Double rate = spec.learningRate(distilled);
-    Double decay = spec.lrDecay(distilled);
-    return new Optimiser(
-        optimiser.kind(),
-        rate != null ? rate : optimiser.learningRate(),
-        optimiser.momentum(),
-        decay != null ? decay : optimiser.decayPerEpoch());
-  }
-
-  private MultiLayerConfiguration network(
-      StudentSpec spec, DistillationLoss loss, Optimiser updater, long seed) {
-    return spec.hidden() != null
-        ? StudentNetworks.mlp(
-            inputs, spec.hidden(), classes, inputRetain, hiddenRetain, updater, loss, seed)
-        : StudentNetworks.fromJson(spec.dl4jJson(), "of student " + spec.name(), loss);
-  }
-
-  /** Searches every model's settings (those not already recorded for these inputs). */
-  private List<TrainedStudent> searchAll() {
-    SearchPlan plan = new SearchPlan(searchTrials, searchEta, settings.epochs());
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    RecordStore store = records != null ? records : new RecordStore(output + "/" + RECORDS, hadoop);
-    List<SettingsSearch.Arm> arms = new ArrayList<>();
-    Map<String, String> fingerprints = new HashMap<>();
-    Map<String, TrainedStudent> found = new HashMap<>();
-    for (StudentSpec spec : specs) {
-      // the baseline first: a distilled student that loses to it on validation becomes it
-      for (boolean distilled : new boolean[] {false, true}) {
-        String model = distilled ? spec.distilledName() : spec.baselineName();
-        boolean mlp = spec.hidden() != null;
-        Optimiser own = optimiser(spec, distilled);
-        SearchTrial configured =
-            new SearchTrial(
-                0,
-                distilled && spec.alpha() < 1 ? spec.temperature() : Double.NaN,
-                distilled ? spec.alpha() : 1.0,
-                distilled && spec.standardise(),
-                mlp ? own.learningRate() : Double.NaN,
-                mlp ? own.decayPerEpoch() : Double.NaN,
-                seed(spec, distilled));
-        SettingsSearch.Arm arm =
-            new SettingsSearch.Arm(
-                spec,
-                distilled,
-                model,
-                searchSpace.trials(configured, distilled, mlp, plan.trials()));
-        Fingerprint f = Fingerprint.of("student-search").add("plan", plan.toString());
-        if (distilled) {
-          f.add("baseline", fingerprints.get(spec.baselineName()));
-        }
-        for (SearchTrial trial : arm.trials()) {
-          f.add("trial-" + trial.index(), trialFingerprint(arm, trial));
-        }
-        String fingerprint = f.hex();
-        fingerprints.put(model, fingerprint);
-        Optional<TrainedStudent> done =
-            store
-                .find(model, fingerprint, TrainedStudent.class)
-                .filter(d -> exists(d.modelPath(), hadoop));
-        if (done.isPresent()) {
-          LOG.info("Student {}: already searched and trained for these inputs, not redone", model);
-          found.put(model, done.get().reused());
-        } else {
-          arms.add(arm);
-        }
-      }
-    }
-    Map<String, SettingsSearch.Outcome> outcomes =
-        arms.isEmpty()
-            ? Map.of()
-            : SettingsSearch.run(arms, plan, settings.keepBestEpoch(), this::trainTrial, this::all);
-    List<TrainedStudent> out = new ArrayList<>();
-    for (StudentSpec spec : specs) {
-      TrainedStudent baseline = found.get(spec.baselineName());
-      if (baseline == null) {
-        baseline = publish(spec, false, outcomes.get(spec.baselineName()), store, fingerprints);
-      }
-      TrainedStudent distilled = found.get(spec.distilledName());
-      if (distilled == null) {
-        SettingsSearch.Outcome o = outcomes.get(spec.distilledName());
-        SearchSummary b = baseline.search();
-        if (b != null && b.choiceAccuracy() > o.summary().choiceAccuracy()) {
-          distilled = adoptBaseline(spec, o, baseline, store, fingerprints);
-        } else {
-          distilled = publish(spec, true, o, store, fingerprints);
-        }
-      }
-      out.add(distilled);
-      out.add(baseline);
-    }
-    return out;
-  }
-
-  /** Writes a searched model's chosen training as the model, and records it. */
-  private TrainedStudent publish(
-      StudentSpec spec,
-      boolean distilled,
-      SettingsSearch.Outcome o,
-      RecordStore store,
-      Map<String, String> fingerprints) {
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    String model = distilled ? spec.distilledName() : spec.baselineName();
-    SearchTrial choice = o.summary().choice();
-    String path = output + "/" + model + "/" + MODEL;
-    writeModel(path, o.chosen(), hadoop);
-    TrainedStudent trained =
-        new TrainedStudent(
-            model,
-            distilled ? ModelMetrics.DISTILLED : ModelMetrics.BASELINE,
-            spec.name(),
-            choice.temperature(),
-            choice.alpha(),
-            path,
-            o.chosen().history(),
-            o.summary().seconds(),
-            true,
-            o.summary());
-    store.write(model, fingerprints.get(model), o.summary().seconds(), trained);
-    deleteQuietly(output + "/" + SEARCH + "/" + model, hadoop);
-    return trained;
-  }
-
-  /**
-   * α = 1 is a candidate of every distilled student, so one whose search ended below its baseline's
-   * on validation becomes the baseline's choice: a hard-label student, said so in the log, the
-   * record and the report. On validation a distilled student is then never worse than its baseline;
-   * where this happens, distillation did not help that size.
-   */
-  private TrainedStudent adoptBaseline(
-      StudentSpec spec,
-      SettingsSearch.Outcome o,
-      TrainedStudent baseline,
-      RecordStore store,
-      Map<String, String> fingerprints) {
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    String model = spec.distilledName();
-    SearchSummary b = baseline.search();
-    SearchSummary summary = o.summary().adopting(b.trials().get(b.chosen()));
-    LOG.warn(
-        "Search {}: its best distilled setting ({}, validation {}) is below the baseline's ({}, {}):"
-            + " the distilled student of size {} is the baseline's hard-label model; distillation did"
-            + " not help this size on validation",
-        model,
-        o.summary().trials().get(o.summary().chosen()).trial().describe(),
-        String.format(
-            "%.2f %%", 100 * o.summary().trials().get(o.summary().chosen()).validationAccuracy()),
-        summary.choice().describe(),
-        String.format("%.2f %%", 100 * summary.choiceAccuracy()),
-        spec.name());
-    String path = output + "/" + model + "/" + MODEL;
-    HadoopFiles.publishFile(path, hadoop, out -> copy(baseline.modelPath(), out, hadoop));
-    TrainedStudent trained =
-        new TrainedStudent(
-            model,
-            ModelMetrics.DISTILLED,
-            spec.name(),
-            Double.NaN,
-            1.0,
-            path,
-            baseline.history(),
-            o.summary().seconds(),
-            true,
-            summary);
-    store.write(model, fingerprints.get(model), o.summary().seconds(), trained);
-    deleteQuietly(output + "/" + SEARCH + "/" + model, hadoop);
-    return trained;
-  }
-
-  private static void copy(String from, OutputStream out, Configuration conf) throws IOException {
-    Path p = new Path(from);
-    try (InputStream in = p.getFileSystem(conf).open(p)) {
-      in.transferTo(out);
-    }
-  }
-
-  /** Trains one search trial to {@code epochs}, continuing from its checkpoint. */
-  private TrainingResult trainTrial(SettingsSearch.Arm arm, SearchTrial trial, int epochs) {
-    MultiLayerConfiguration conf = trialNetwork(arm, trial);
-    String checkpoints =
-        output
-            + "/"
-            + SEARCH
-            + "/"
-            + arm.model()
-            + "/trial-"
-            + trial.index()
-            + "-"
-            + trialFingerprint(arm, trial).substring(0, 16);
-    TrainingSettings trialSettings =
-        settings.toBuilder().epochs(epochs).seed(trial.seed()).checkpointDir(checkpoints).build();
-    SparkTrainer trainer =
-        SparkTrainer.of(spark)
-            .name("student " + arm.model() + " trial " + trial.index())
-            .network(conf)
-            .trainingData(trainingPack())
-            .validationData(validationPack)
-            .settings(trialSettings)
-            .resume(true);
-    return trainer.execute();
-  }
-
-  private MultiLayerConfiguration trialNetwork(SettingsSearch.Arm arm, SearchTrial trial) {
-    Optimiser updater =
-        Double.isNaN(trial.learningRate())
-            ? optimiser
-            : new Optimiser(
-                optimiser.kind(), trial.learningRate(), optimiser.momentum(), trial.lrDecay());
-    return network(arm.spec(), trial.loss(), updater, trial.seed());
-  }
-
-  /**
-   * What a trial's training depends on, its epochs aside (a trial that continues to a later rung
-   * resumes from the same checkpoint).
-   */
-  private String trialFingerprint(SettingsSearch.Arm arm, SearchTrial trial) {
-    return Fingerprint.of("student-trial")
-        .add("student", fingerprint(trialNetwork(arm, trial), arm.spec()))
-        .add("trial", trial.toString())
-        .hex();
-  }
-
-  private static void deleteQuietly(String dir, Configuration conf) {
-    Path p = new Path(dir);
-    try {
-      p.getFileSystem(conf).delete(p, true);
-    } catch (IOException e) {
-      LOG.warn("Could not delete the search's checkpoints in {}: {}", dir, e.getMessage());
-    }
-  }
-
-  private static boolean exists(String path, Configuration conf) {
-    Path p = new Path(path);
-    try {
-      return p.getFileSystem(conf).exists(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot check " + path + ": " + e.getMessage(), e);
-    }
-  }
-
-  private String fingerprint(MultiLayerConfiguration conf, StudentSpec spec) {
-    return Fingerprint.of("student")
-        .add("network", conf.toJson())
-        .add("settings", settings.fingerprint())
-        .add("spec", spec.toString())
-        .add("training", trainingName)
-        .add("validation", String.valueOf(validationName))
-        .add("teacher", teacher.toString())
-        .add("data", dataFingerprint)
-        .hex();
-  }
-
-  private static void deleteStaleCheckpoints(String dir, String keep, Configuration conf) {
-    Path root = new Path(dir);
-    try {
-      FileSystem fs = root.getFileSystem(conf);
-      if (!fs.exists(root)) {
-        return;
-      }
-      for (FileStatus s : fs.listStatus(root)) {
-        String name = s.getPath().getName();
-        if (name.startsWith("checkpoints-")
-            && (keep == null
-                || !s.getPath().toString().endsWith(keep.substring(keep.lastIndexOf('/'))))) {
-          fs.delete(s.getPath(), true);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot clean the checkpoints in " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void writeModel(String target, TrainingResult result, Configuration conf) {
-    HadoopFiles.publishFile(
-        target, conf, out -> ModelSerializer.writeModel(result.network(), out, false));
   }
 }
