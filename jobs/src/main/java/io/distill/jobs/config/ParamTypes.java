@@ -360,32 +360,22 @@ final class ParamTypes {
           } else {
             m.put("dl4j-json", s.dl4jJson());
           }
-          if (s.temperature() != null) {
-            m.put("temperature", s.temperature());
-          }
-          if (s.alpha() != null) {
-            m.put("alpha", s.alpha());
-          }
-          if (s.seed() != null) {
-            m.put("seed", s.seed());
-          }
-          if (s.standardise() != null) {
-            m.put("standardise", s.standardise());
-          }
-          if (s.learningRate() != null) {
-            m.put("learning-rate", s.learningRate());
-          }
-          if (s.lrDecay() != null) {
-            m.put("lr-decay", s.lrDecay());
-          }
-          if (s.baselineLearningRate() != null) {
-            m.put("baseline-learning-rate", s.baselineLearningRate());
-          }
-          if (s.baselineLrDecay() != null) {
-            m.put("baseline-lr-decay", s.baselineLrDecay());
-          }
-          if (s.baselineSeed() != null) {
-            m.put("baseline-seed", s.baselineSeed());
+          // the optional settings, in SIZE_KEYS order, where the size has them
+          Object[] optional = {
+            s.temperature(),
+            s.alpha(),
+            s.seed(),
+            s.standardise(),
+            s.learningRate(),
+            s.lrDecay(),
+            s.baselineLearningRate(),
+            s.baselineLrDecay(),
+            s.baselineSeed()
+          };
+          for (int k = 0; k < optional.length; k++) {
+            if (optional[k] != null) {
+              m.put(SIZE_KEYS.get(3 + k), optional[k]);
+            }
           }
           out.add(m);
         }
