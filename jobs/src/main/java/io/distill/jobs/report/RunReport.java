@@ -227,7 +227,10 @@ public final class RunReport {
               s.size(),
               params,
               errors(b),
-              errors(d) + "; T=" + number(d.temperature()) + ", α=" + number(d.alpha()),
+              errors(d)
+                  + (d.alpha() == 1.0
+                      ? "; hard labels (α=1)"
+                      : "; T=" + number(d.temperature()) + ", α=" + number(d.alpha())),
               count(s.gain()),
               s.gapClosedText(),
               percent(b.teacherAgreement(), 2),
@@ -287,6 +290,21 @@ public final class RunReport {
         rows);
     if (teacher.isPresent()) {
       md.paragraph("The teacher's row gives its errors in the distilled-errors column.");
+    }
+    List<String> hardLabels =
+        sizes.stream()
+            .filter(s -> s.distilled().alpha() == 1.0)
+            .map(RunSummary.SizeSummary::size)
+            .toList();
+    if (!hardLabels.isEmpty()) {
+      md.paragraph(
+          "The \"distilled\" student of "
+              + String.join(", ", hardLabels)
+              + " learns from hard labels only (α = 1): a settings search found no distilled setting better"
+              + " than the hard-label ones on validation for "
+              + (hardLabels.size() == 1 ? "this size" : "these sizes")
+              + ", so distillation is not used there; any difference from its baseline comes from their"
+              + " other settings (learning rate, decay, seed).");
     }
     md.heading(3, "What each size costs")
         .paragraph(

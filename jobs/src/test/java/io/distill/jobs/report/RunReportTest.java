@@ -303,6 +303,44 @@ class RunReportTest {
     assertTrue(html.contains("91.1%") && html.contains("temperature = 20"), html);
   }
 
+  /** A distilled student at α = 1 (the search gave its size to hard labels) is named as such. */
+  @Test
+  void aDistilledStudentOnHardLabelsIsSaidToBeOne() {
+    List<ModelMetrics> metrics = new ArrayList<>(realistic());
+    ModelMetrics d = metrics.get(1);
+    assertEquals(ModelMetrics.DISTILLED, d.role(), d.model());
+    metrics.set(
+        1,
+        new ModelMetrics(
+            d.model(),
+            d.role(),
+            d.size(),
+            Double.NaN,
+            1.0,
+            d.parameters(),
+            d.serializedBytes(),
+            d.forwardFlops(),
+            d.testExamples(),
+            d.testErrors(),
+            d.testAccuracy(),
+            d.teacherAgreement(),
+            d.meanKlToTeacher(),
+            d.latencyP50Millis(),
+            d.latencyP95Millis(),
+            d.throughputPerSecond(),
+            d.trainingSeconds(),
+            d.epochs()));
+    String md = RunReport.of(facts(), metrics).markdown();
+    assertTrue(md.contains("; hard labels (α=1) |"), md);
+    assertTrue(
+        md.contains(
+            "The \"distilled\" student of "
+                + d.size()
+                + " learns from hard labels only (α = 1): a settings search found no distilled"),
+        md);
+    assertFalse(RunReport.of(facts(), realistic()).markdown().contains("learns from hard labels"));
+  }
+
   @Test
   void htmlAndMarkdownEscapeModelNames() {
     List<ModelMetrics> metrics = new ArrayList<>(realistic());
