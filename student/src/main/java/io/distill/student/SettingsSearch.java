@@ -151,13 +151,16 @@ final class SettingsSearch {
   }
 
   /**
-   * A trial that diverges before the last rung is a setting that loses (null), not a failed run:
-   * nothing of it is published. Only the chosen trial's divergence fails the run.
+   * A trial before the last rung: its history and seconds (its network is in its checkpoint). A
+   * trial that diverges there is a setting that loses (null), not a failed run: nothing of it is
+   * published. Only the chosen trial's divergence fails the run.
    */
   private static TrainingResult trainOrDiverge(
       TrialTrainer trainer, Arm arm, SearchTrial trial, int epochs) {
     try {
-      return trainer.train(arm, trial, epochs);
+      TrainingResult r = trainer.train(arm, trial, epochs);
+      // only its history is needed before the last rung: the network is not held meanwhile
+      return new TrainingResult(null, r.history(), r.keptEpoch(), r.stoppedEarly(), r.seconds());
     } catch (TrainingDivergedException e) {
       LOG.warn(
           "Search {}: trial {} ({}) diverged and drops out: {}",

@@ -300,11 +300,11 @@ public final class RunReport {
       md.paragraph(
           "The \"distilled\" student of "
               + String.join(", ", hardLabels)
-              + " learns from hard labels only (α = 1): a settings search found no distilled setting better"
-              + " than the hard-label ones on validation for "
+              + " learns from hard labels only (α = 1), as the settings search sets it where no distilled"
+              + " setting beats the hard-label ones on validation: distillation is not used for "
               + (hardLabels.size() == 1 ? "this size" : "these sizes")
-              + ", so distillation is not used there; any difference from its baseline comes from their"
-              + " other settings (learning rate, decay, seed).");
+              + ", and any difference from its baseline comes from their other settings (learning rate,"
+              + " decay, seed).");
     }
     md.heading(3, "What each size costs")
         .paragraph(

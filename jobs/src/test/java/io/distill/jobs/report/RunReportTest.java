@@ -336,7 +336,7 @@ class RunReportTest {
         md.contains(
             "The \"distilled\" student of "
                 + d.size()
-                + " learns from hard labels only (α = 1): a settings search found no distilled"),
+                + " learns from hard labels only (α = 1), as the settings search sets it"),
         md);
     assertFalse(RunReport.of(facts(), realistic()).markdown().contains("learns from hard labels"));
   }
