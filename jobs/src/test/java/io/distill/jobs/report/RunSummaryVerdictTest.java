@@ -1,0 +1,101 @@
+package io.distill.jobs.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distill.student.ModelMetrics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The report's first sentence: wins, ties and losses, then the smallest distilled student's cost
+ * beside the teacher's (forward flops first), then the most accurate one's.
+ */
+class RunSummaryVerdictTest {
+
+  private static String pct(double share) {
+    return String.format(Locale.ROOT, "%.1f%%", 100 * share);
+  }
+
+  @Test
+  void leadsWithTheSmallestStudentsFlopsParametersAndThroughput() {
+    List<ModelMetrics> metrics = RunReportTest.realistic();
+    ModelMetrics t = metrics.get(0);
+    ModelMetrics small = metrics.get(1); // 30x30-distilled
+    ModelMetrics mid = metrics.get(3); // 100x100-distilled, the smallest that keeps 99%
+    ModelMetrics large = metrics.get(7); // 800x800-distilled
+    assertEquals("30x30-distilled", small.model());
+    assertEquals("800x800-distilled", large.model());
+    String verdict = RunSummary.of(metrics, Map.of()).verdict();
+    double tAcc = t.testAccuracy();
+    String expected =
+        "Distilled students beat their hard-label baselines at 4 of 4 sizes. The smallest distilled"
+            + " student, 30x30 ("
+            + pct(small.forwardFlops() / t.forwardFlops())
+            + " of its forward flops, "
+            + pct((double) small.parameters() / t.parameters())
+            + " of its parameters, "
+            + String.format(
+                Locale.ROOT, "%.1f", small.throughputPerSecond() / t.throughputPerSecond())
+            + "× its examples per second), keeps "
+            + pct(small.testAccuracy() / tAcc)
+            + " of the teacher's accuracy; the most accurate, 800x800 ("
+            + pct(large.forwardFlops() / t.forwardFlops())
+            + " of its forward flops, "
+            + pct((double) large.parameters() / t.parameters())
+            + " of its parameters, "
+            + String.format(
+                Locale.ROOT, "%.1f", large.throughputPerSecond() / t.throughputPerSecond())
+            + "× its examples per second), keeps "
+            + pct(large.testAccuracy() / tAcc)
+            + ". The smallest that keeps 99% of the teacher's accuracy: 100x100 ("
+            + pct(mid.forwardFlops() / t.forwardFlops())
+            + " of its forward flops, "
+            + pct((double) mid.parameters() / t.parameters())
+            + " of its parameters, "
+            + String.format(
+                Locale.ROOT, "%.1f", mid.throughputPerSecond() / t.throughputPerSecond())
+            + "× its examples per second).";
+    assertTrue(small.testAccuracy() / tAcc < 0.99 && mid.testAccuracy() / tAcc >= 0.99);
+    assertEquals(expected, verdict);
+  }
+
+  @Test
+  void countsTiesAndLosses() {
+    List<ModelMetrics> metrics = new ArrayList<>(RunReportTest.realistic());
+    // 30x30: distilled as the baseline; 100x100: distilled worse
+    metrics.set(1, withErrors(metrics.get(1), metrics.get(2).testErrors()));
+    metrics.set(3, withErrors(metrics.get(3), metrics.get(4).testErrors() + 5));
+    String verdict = RunSummary.of(metrics, Map.of()).verdict();
+    assertTrue(
+        verdict.startsWith(
+            "Distilled students beat their hard-label baselines at 2 of 4 sizes, tie at 1 and lose"
+                + " at 1."),
+        verdict);
+  }
+
+  private static ModelMetrics withErrors(ModelMetrics m, long errors) {
+    return new ModelMetrics(
+        m.model(),
+        m.role(),
+        m.size(),
+        m.temperature(),
+        m.alpha(),
+        m.parameters(),
+        m.serializedBytes(),
+        m.forwardFlops(),
+        m.testExamples(),
+        errors,
+        1 - (double) errors / m.testExamples(),
+        m.teacherAgreement(),
+        m.meanKlToTeacher(),
+        m.latencyP50Millis(),
+        m.latencyP95Millis(),
+        m.throughputPerSecond(),
+        m.trainingSeconds(),
+        m.epochs());
+  }
+}
