@@ -163,6 +163,12 @@ public final class Params {
   /** The convolutional MNIST teacher shipped in the jar (see its README beside it). */
   public static final String SHIPPED_TEACHER = "classpath:/io/distill/teacher/mnist-cnn/model.zip";
 
+  /**
+   * A small convolutional student shipped in the jar (conv 5x5x6, pool, conv 5x5x12, pool, dense
+   * 32; 8,474 parameters), for sizes given as {@code dl4j-json}.
+   */
+  public static final String SMALL_CNN_STUDENT = "classpath:/io/distill/student/cnn-small.json";
+
   public static final Param<String> TEACHER_MODEL =
       param(
           "teacher.model",
@@ -521,7 +527,9 @@ public final class Params {
           "The student sizes: a list of objects, at least one. Each object has name (string, unique, [A-Za-z0-9_.-]+,"
               + " required: names the student in the run's outputs); hidden (list of integers >= 1: an MLP with these"
               + " hidden widths, [] = softmax regression) or dl4j-json (path to a DL4J MultiLayerConfiguration JSON, for"
-              + " any other shape, e.g. a small CNN), exactly one of the two; temperature (number > 0, optional: this"
+              + " any other shape, e.g. the small CNN shipped in the jar, \""
+              + SMALL_CNN_STUDENT
+              + "\", 2 % of the shipped teacher's parameters), exactly one of the two; temperature (number > 0, optional: this"
               + " size's T, default students.temperature); alpha (number in [0, 1], optional: default students.alpha);"
               + " seed (integer, optional: default training.seed; list a shape several times under different names and"
               + " seeds to measure the spread over seeds). Optional settings of the size's own, to fix what a search"

@@ -1,5 +1,6 @@
 package io.distill.jobs.pipeline;
 
+import io.distill.core.HadoopFiles;
 import io.distill.dataset.DatasetSchema;
 import io.distill.jobs.config.RunConfig;
 import java.io.IOException;
@@ -7,7 +8,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -52,10 +52,12 @@ record PipelineContext(SparkSession spark, RunConfig config, RunDirectory run, S
     return new int[] {r.getInt(0), r.getInt(1) + 1};
   }
 
-  /** A small text file (a DL4J JSON configuration) from any Hadoop FS path. */
+  /**
+   * A small text file (a DL4J JSON configuration) from any Hadoop FS path or {@code
+   * classpath:/...}.
+   */
   String readText(String path, String what) {
-    Path p = new Path(path);
-    try (InputStream in = p.getFileSystem(hadoop()).open(p)) {
+    try (InputStream in = HadoopFiles.openRaw(path, hadoop())) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + what + " " + path + ": " + e.getMessage(), e);
