@@ -297,14 +297,21 @@ public final class RunReport {
             .map(RunSummary.SizeSummary::size)
             .toList();
     if (!hardLabels.isEmpty()) {
+      boolean one = hardLabels.size() == 1;
       md.paragraph(
-          "The \"distilled\" student of "
-              + String.join(", ", hardLabels)
-              + " learns from hard labels only (α = 1), as the settings search sets it where no distilled"
+          (one ? "The \"distilled\" student of " : "The \"distilled\" students of ")
+              + (one
+                  ? hardLabels.get(0)
+                  : String.join(", ", hardLabels.subList(0, hardLabels.size() - 1))
+                      + " and "
+                      + hardLabels.get(hardLabels.size() - 1))
+              + (one ? " learns" : " learn")
+              + " from hard labels only (α = 1), as the settings search sets it where no distilled"
               + " setting beats the hard-label ones on validation: distillation is not used for "
               + (hardLabels.size() == 1 ? "this size" : "these sizes")
-              + ", and any difference from its baseline comes from their other settings (learning rate,"
-              + " decay, seed).");
+              + ", and any difference from "
+              + (one ? "its baseline" : "their baselines")
+              + " comes from the other settings (learning rate, decay, seed).");
     }
     md.heading(3, "What each size costs")
         .paragraph(
