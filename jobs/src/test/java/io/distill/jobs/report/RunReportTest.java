@@ -129,6 +129,30 @@ class RunReportTest {
     return metrics;
   }
 
+  /** {@code m} under another name, T, α and number of test errors. */
+  static ModelMetrics copy(
+      ModelMetrics m, String model, double temperature, double alpha, long errors) {
+    return new ModelMetrics(
+        model,
+        m.role(),
+        m.size(),
+        temperature,
+        alpha,
+        m.parameters(),
+        m.serializedBytes(),
+        m.forwardFlops(),
+        m.testExamples(),
+        errors,
+        1 - (double) errors / m.testExamples(),
+        m.teacherAgreement(),
+        m.meanKlToTeacher(),
+        m.latencyP50Millis(),
+        m.latencyP95Millis(),
+        m.throughputPerSecond(),
+        m.trainingSeconds(),
+        m.epochs());
+  }
+
   static RunReport.RunFacts facts() {
     Map<String, Double> stages = new LinkedHashMap<>();
     stages.put("import-mnist", 41.5);
@@ -309,27 +333,7 @@ class RunReportTest {
     List<ModelMetrics> metrics = new ArrayList<>(realistic());
     ModelMetrics d = metrics.get(1);
     assertEquals(ModelMetrics.DISTILLED, d.role(), d.model());
-    metrics.set(
-        1,
-        new ModelMetrics(
-            d.model(),
-            d.role(),
-            d.size(),
-            Double.NaN,
-            1.0,
-            d.parameters(),
-            d.serializedBytes(),
-            d.forwardFlops(),
-            d.testExamples(),
-            d.testErrors(),
-            d.testAccuracy(),
-            d.teacherAgreement(),
-            d.meanKlToTeacher(),
-            d.latencyP50Millis(),
-            d.latencyP95Millis(),
-            d.throughputPerSecond(),
-            d.trainingSeconds(),
-            d.epochs()));
+    metrics.set(1, copy(d, d.model(), Double.NaN, 1.0, d.testErrors()));
     String md = RunReport.of(facts(), metrics).markdown();
     assertTrue(md.contains("; hard labels (α=1) |"), md);
     assertTrue(
@@ -347,25 +351,12 @@ class RunReportTest {
     ModelMetrics d = metrics.get(1);
     metrics.set(
         1,
-        new ModelMetrics(
+        copy(
+            d,
             "30x30-distilled<script>alert('x') & co</script>",
-            d.role(),
-            d.size(),
             d.temperature(),
             d.alpha(),
-            d.parameters(),
-            d.serializedBytes(),
-            d.forwardFlops(),
-            d.testExamples(),
-            d.testErrors(),
-            d.testAccuracy(),
-            d.teacherAgreement(),
-            d.meanKlToTeacher(),
-            d.latencyP50Millis(),
-            d.latencyP95Millis(),
-            d.throughputPerSecond(),
-            d.trainingSeconds(),
-            d.epochs()));
+            d.testErrors()));
     RunReport report =
         RunReport.of(
             new RunReport.RunFacts("<b>run</b>", null, null, null, null, "a = \"<x>\"\n"), metrics);

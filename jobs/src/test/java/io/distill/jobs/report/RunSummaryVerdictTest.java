@@ -67,35 +67,21 @@ class RunSummaryVerdictTest {
   void countsTiesAndLosses() {
     List<ModelMetrics> metrics = new ArrayList<>(RunReportTest.realistic());
     // 30x30: distilled as the baseline; 100x100: distilled worse
-    metrics.set(1, withErrors(metrics.get(1), metrics.get(2).testErrors()));
-    metrics.set(3, withErrors(metrics.get(3), metrics.get(4).testErrors() + 5));
+    ModelMetrics m1 = metrics.get(1);
+    ModelMetrics m3 = metrics.get(3);
+    metrics.set(
+        1,
+        RunReportTest.copy(
+            m1, m1.model(), m1.temperature(), m1.alpha(), metrics.get(2).testErrors()));
+    metrics.set(
+        3,
+        RunReportTest.copy(
+            m3, m3.model(), m3.temperature(), m3.alpha(), metrics.get(4).testErrors() + 5));
     String verdict = RunSummary.of(metrics, Map.of()).verdict();
     assertTrue(
         verdict.startsWith(
             "Distilled students beat their hard-label baselines at 2 of 4 sizes, tie at 1 and lose"
                 + " at 1."),
         verdict);
-  }
-
-  private static ModelMetrics withErrors(ModelMetrics m, long errors) {
-    return new ModelMetrics(
-        m.model(),
-        m.role(),
-        m.size(),
-        m.temperature(),
-        m.alpha(),
-        m.parameters(),
-        m.serializedBytes(),
-        m.forwardFlops(),
-        m.testExamples(),
-        errors,
-        1 - (double) errors / m.testExamples(),
-        m.teacherAgreement(),
-        m.meanKlToTeacher(),
-        m.latencyP50Millis(),
-        m.latencyP95Millis(),
-        m.throughputPerSecond(),
-        m.trainingSeconds(),
-        m.epochs());
   }
 }
