@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +77,7 @@ final class SearchedSweep {
           f.add("baseline", fingerprints.get(spec.baselineName()));
         }
         for (SearchTrial trial : arm.trials()) {
-          f.add("trial-" + trial.index(), trialFingerprint(arm, trial));
+          f.add("trial-" + trial.index(), trialFingerprint(arm, trial, trialNetwork(arm, trial)));
         }
         String fingerprint = f.hex();
         fingerprints.put(model, fingerprint);
@@ -196,8 +195,7 @@ final class SearchedSweep {
   }
 
   private static void copy(String from, OutputStream out, Configuration conf) throws IOException {
-    Path p = new Path(from);
-    try (InputStream in = p.getFileSystem(conf).open(p)) {
+    try (InputStream in = HadoopFiles.openRaw(from, conf)) {
       in.transferTo(out);
     }
   }
@@ -205,6 +203,7 @@ final class SearchedSweep {
   /** Trains one search trial to {@code epochs}, continuing from its checkpoint. */
   private TrainingResult trainTrial(SettingsSearch.Arm arm, SearchTrial trial, int epochs) {
     MultiLayerConfiguration conf = trialNetwork(arm, trial);
+    String fingerprint = trialFingerprint(arm, trial, conf);
     String checkpoints =
         models.output
             + "/"
@@ -214,7 +213,7 @@ final class SearchedSweep {
             + "/trial-"
             + trial.index()
             + "-"
-            + trialFingerprint(arm, trial).substring(0, 16);
+            + fingerprint.substring(0, 16);
     TrainingSettings trialSettings =
         models.settings.toBuilder()
             .epochs(epochs)
@@ -236,11 +235,7 @@ final class SearchedSweep {
     Optimiser updater =
         Double.isNaN(trial.learningRate())
             ? models.optimiser()
-            : new Optimiser(
-                models.optimiser().kind(),
-                trial.learningRate(),
-                models.optimiser().momentum(),
-                trial.lrDecay());
+            : models.optimiser().withRate(trial.learningRate(), trial.lrDecay());
     return models.network(arm.spec(), trial.loss(), updater, trial.seed());
   }
 
@@ -248,9 +243,10 @@ final class SearchedSweep {
    * What a trial's training depends on, its epochs aside (a trial that continues to a later rung
    * resumes from the same checkpoint).
    */
-  private String trialFingerprint(SettingsSearch.Arm arm, SearchTrial trial) {
+  private String trialFingerprint(
+      SettingsSearch.Arm arm, SearchTrial trial, MultiLayerConfiguration network) {
     return Fingerprint.of("student-trial")
-        .add("student", models.fingerprint(trialNetwork(arm, trial), arm.spec()))
+        .add("student", models.fingerprint(network, arm.spec()))
         .add("trial", trial.toString())
         .hex();
   }

@@ -157,10 +157,8 @@ final class SweepModels {
   Optimiser optimiser(StudentSpec spec, boolean distilled) {
     Double rate = spec.learningRate(distilled);
     Double decay = spec.lrDecay(distilled);
-    return new Optimiser(
-        optimiser.kind(),
+    return optimiser.withRate(
         rate != null ? rate : optimiser.learningRate(),
-        optimiser.momentum(),
         decay != null ? decay : optimiser.decayPerEpoch());
   }
 

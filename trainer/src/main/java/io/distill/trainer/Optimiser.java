@@ -93,6 +93,11 @@ public record Optimiser(Kind kind, double learningRate, double momentum, double 
     return nesterov(TEACHER_LEARNING_RATE, TEACHER_MOMENTUM, TEACHER_DECAY);
   }
 
+  /** The same updater and momentum at another learning rate and decay per epoch. */
+  public Optimiser withRate(double rate, double decay) {
+    return new Optimiser(kind, rate, momentum, decay);
+  }
+
   /** A new DL4J updater (updaters are mutable, so every network gets its own). */
   public IUpdater updater() {
     ISchedule schedule =

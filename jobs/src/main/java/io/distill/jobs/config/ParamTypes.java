@@ -442,14 +442,8 @@ final class ParamTypes {
     } else {
       json = ValueReader.string(jsonValue, at + ".dl4j-json", false, problems);
     }
-    ConfigValue t = ValueReader.present(o.get("temperature"));
-    Double temperature =
-        t == null
-            ? null
-            : ValueReader.number(t, at + ".temperature", Range.POSITIVE, false, problems);
-    ConfigValue a = ValueReader.present(o.get("alpha"));
-    Double alpha =
-        a == null ? null : ValueReader.number(a, at + ".alpha", Range.UNIT, false, problems);
+    Double temperature = optionalNumber(o, "temperature", Range.POSITIVE, at, problems);
+    Double alpha = optionalNumber(o, "alpha", Range.UNIT, at, problems);
     Long seed = optionalSeed(o, "seed", at, problems);
     ConfigValue z = ValueReader.present(o.get("standardise"));
     Boolean standardise = null;

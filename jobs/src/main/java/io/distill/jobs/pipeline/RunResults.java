@@ -1,6 +1,7 @@
 package io.distill.jobs.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distill.core.HadoopFiles;
 import io.distill.core.RecordStore;
 import io.distill.jobs.config.RunConfig;
 import io.distill.student.ModelMetrics;
@@ -11,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -61,9 +61,8 @@ public final class RunResults {
 
   /** The run's {@code manifest.json} as plain values. */
   public Map<?, ?> manifest() {
-    Path path = new Path(run.path(RunDirectory.MANIFEST));
-    try (InputStream in =
-        path.getFileSystem(spark.sparkContext().hadoopConfiguration()).open(path)) {
+    String path = run.path(RunDirectory.MANIFEST);
+    try (InputStream in = HadoopFiles.openRaw(path, spark.sparkContext().hadoopConfiguration())) {
       return new ObjectMapper().readValue(in, Map.class);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + path + ": " + e.getMessage(), e);
