@@ -149,6 +149,53 @@ public record ValidationSplit(long seed, long rows, List<Threshold> thresholds)
   }
 
   /**
+   * The rows of {@code data} (id, label) whose key is below {@code fraction}: a split that depends
+   * on each row's id and the seed only, so a row that is a validation row tonight stays one on
+   * every later night however many rows arrive (what a nightly holdout needs: no student of an
+   * earlier night trained on it). Stratified in expectation only; every label present gets a
+   * threshold, recorded as the key {@code fraction} with no id at it.
+   *
+   * @throws IllegalArgumentException naming the dataset when {@code fraction} is not in (0, 1) or
+   *     when the split would leave no training rows
+   */
+  public static ValidationSplit fraction(
+      Dataset<Row> data, String name, double fraction, long seed) {
+    if (!(fraction > 0 && fraction < 1)) {
+      throw new IllegalArgumentException(
+          "the validation fraction must be in (0, 1), cannot be: " + fraction);
+    }
+    List<Threshold> thresholds = new ArrayList<>();
+    long rows = 0;
+    long total = 0;
+    for (Row r :
+        data.groupBy(DatasetSchema.LABEL)
+            .agg(
+                functions.count(functions.lit(1)),
+                functions.sum(functions.when(key(seed).lt(fraction), 1L).otherwise(0L)))
+            .orderBy(DatasetSchema.LABEL)
+            .collectAsList()) {
+      long inside = r.isNullAt(2) ? 0 : r.getLong(2);
+      thresholds.add(new Threshold(r.getInt(0), fraction, Long.MIN_VALUE, inside));
+      rows += inside;
+      total += r.getLong(1);
+    }
+    if (total == 0) {
+      throw new IllegalArgumentException("Dataset " + name + " is empty: no rows to train on");
+    }
+    if (rows >= total) {
+      throw new IllegalArgumentException(
+          "Dataset "
+              + name
+              + " has "
+              + total
+              + " rows: a validation fraction of "
+              + fraction
+              + " leaves no training rows");
+    }
+    return new ValidationSplit(seed, rows, thresholds);
+  }
+
+  /**
    * Largest-remainder apportionment of {@code size} over the labels in proportion to their counts.
    */
   static Map<Integer, Long> quotas(Map<Integer, Long> counts, long size) {

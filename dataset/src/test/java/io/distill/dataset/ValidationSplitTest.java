@@ -33,6 +33,32 @@ class ValidationSplitTest {
   }
 
   /**
+   * A fraction split over the first half of the slice and over the whole slice (a later night's
+   * data): every validation row of the first night is one again, no row that trained on the first
+   * night becomes a validation row, and the size is near the fraction (binomial spread).
+   */
+  @Test
+  void aFractionSplitKeepsItsRowsAsTheDataGrows() {
+    Dataset<Row> all = EmbeddedMnist.train();
+    Dataset<Row> firstNight = all.where(all.col(DatasetSchema.ID).lt(2500));
+    ValidationSplit first = ValidationSplit.fraction(firstNight, "night 1", 0.1, 3);
+    ValidationSplit later = ValidationSplit.fraction(all, "night 2", 0.1, 3);
+    Set<Long> firstValidation = ids(first.validation(firstNight));
+    Set<Long> laterValidation = ids(later.validation(all));
+    Set<Long> firstTraining = ids(first.training(firstNight));
+    assertEquals(first.rows(), firstValidation.size());
+    assertEquals(later.rows(), laterValidation.size());
+    assertTrue(laterValidation.containsAll(firstValidation));
+    Set<Long> trainedThenHeldOut = new HashSet<>(firstTraining);
+    trainedThenHeldOut.retainAll(laterValidation);
+    assertTrue(trainedThenHeldOut.isEmpty(), "trained on, then held out: " + trainedThenHeldOut);
+    assertTrue(Math.abs(laterValidation.size() - 500) < 6 * Math.sqrt(5000 * 0.1 * 0.9));
+    assertEquals(later.quotas(), labelCounts(later.validation(all)));
+    assertThrows(
+        IllegalArgumentException.class, () -> ValidationSplit.fraction(all, "slice", 1.0, 3));
+  }
+
+  /**
    * 500 of the slice's 5,000: exact size, disjoint from and together equal to the training rows,
    * stratified.
    */
