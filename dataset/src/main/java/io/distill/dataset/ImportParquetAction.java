@@ -9,7 +9,9 @@ import io.distill.core.SparkAction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -78,6 +80,7 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
   private String idColumn = DatasetSchema.ID;
   private String featuresColumn = DatasetSchema.FEATURES;
   private String labelColumn = DatasetSchema.LABEL;
+  private final Map<String, Long> deltaVersions = new HashMap<>();
   private int features;
   private int classes;
   private long maxBadRows;
@@ -199,7 +202,19 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
     return new Result(output, trainResult, testResult, width, seconds);
   }
 
-  /** A Parquet path when it has a scheme or a slash or exists as a path; else a catalog table. */
+  /**
+   * Reads the Delta table at {@code source} as of {@code version} (by default: its latest version
+   * when the import starts).
+   */
+  public ImportParquetAction deltaVersion(String source, long version) {
+    deltaVersions.put(source, version);
+    return this;
+  }
+
+  /**
+   * A Parquet path or Delta table (a directory with _delta_log) when it has a scheme or a slash or
+   * exists as a path; else a catalog table.
+   */
   private Dataset<Row> read(String source) {
     boolean path = source.contains("/") || source.contains(":");
     if (!path) {
@@ -219,6 +234,15 @@ public final class ImportParquetAction extends SparkAction<ImportParquetAction.R
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read input " + source + ": " + e.getMessage(), e);
+    }
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    if (DeltaTables.isDelta(source, conf)) {
+      long version = deltaVersions.getOrDefault(source, -1L);
+      if (version < 0) {
+        version = DeltaTables.version(source, conf);
+      }
+      LOG.info("Input {} is a Delta table: reading version {}", source, version);
+      return DeltaTables.read(spark, source, version);
     }
     return spark.read().parquet(source);
   }

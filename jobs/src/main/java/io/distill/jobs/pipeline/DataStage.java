@@ -3,6 +3,7 @@ package io.distill.jobs.pipeline;
 import io.distill.core.Fingerprint;
 import io.distill.core.HadoopFiles;
 import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.DeltaTables;
 import io.distill.dataset.ImportMnistAction;
 import io.distill.dataset.ImportParquetAction;
 import io.distill.dataset.MnistFiles;
@@ -12,7 +13,9 @@ import io.distill.jobs.config.RunConfig;
 import io.distill.teacher.TeacherInput;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherModelFile;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -89,6 +92,7 @@ final class DataStage {
                   Params.DATA_ROWS_PER_PARTITION,
                   Params.DATA_VALIDATION_ROWS,
                   Params.DATA_VALIDATION_SEED,
+                  Params.DATA_VALIDATION_FRACTION,
                   Params.TEACHER_MODEL,
                   Params.TEACHER_INPUT_SHAPE))
           // Read only to refuse ids the transfer set's copies would overflow: not an input.
@@ -140,10 +144,11 @@ final class DataStage {
     if (train != null) {
       String trainSource = train;
       String testSource = test;
+      Map<String, Long> deltaVersions = new HashMap<>();
       fingerprint =
           Fingerprint.of("import-parquet")
-              .add("train", sourceHash(ctx, train))
-              .add("test", sourceHash(ctx, test))
+              .add("train", sourceHash(ctx, train, deltaVersions))
+              .add("test", sourceHash(ctx, test, deltaVersions))
               .add(
                   "columns",
                   List.of(
@@ -151,7 +156,7 @@ final class DataStage {
                       config.get(Params.DATA_FEATURES_COLUMN),
                       config.get(Params.DATA_LABEL_COLUMN)))
               .hex();
-      work = key -> importParquet(ctx, trainSource, testSource, key);
+      work = key -> importParquet(ctx, trainSource, testSource, deltaVersions, key);
     } else if (config.embeddedData()) {
       fingerprint = "embedded-mnist-slice";
       work = key -> importIdx(ctx, MnistFiles.embedded(), key);
@@ -193,7 +198,11 @@ final class DataStage {
    * it: its input size, labels within its classes.
    */
   private static Data importParquet(
-      PipelineContext ctx, String train, String test, String fingerprint) {
+      PipelineContext ctx,
+      String train,
+      String test,
+      Map<String, Long> deltaVersions,
+      String fingerprint) {
     RunConfig c = ctx.config();
     int features = 0;
     int classes = 0;
@@ -213,8 +222,10 @@ final class DataStage {
       features = Math.toIntExact(teacher.inputSize());
       classes = Math.toIntExact(teacher.numClasses());
     }
+    ImportParquetAction action = ImportParquetAction.of(ctx.spark());
+    deltaVersions.forEach(action::deltaVersion);
     ImportParquetAction.Result r =
-        ImportParquetAction.of(ctx.spark())
+        action
             .train(train)
             .test(test)
             .columns(
@@ -238,8 +249,12 @@ final class DataStage {
         bad > 0 ? ctx.run().quarantine() : null);
   }
 
-  /** What a Parquet path or catalog table holds: the content hash of its files. */
-  private static String sourceHash(PipelineContext ctx, String source) {
+  /**
+   * What a Parquet path or catalog table holds: the content hash of its files; for a Delta table,
+   * its version (recorded in {@code deltaVersions}, for the import to read that version).
+   */
+  private static String sourceHash(
+      PipelineContext ctx, String source, Map<String, Long> deltaVersions) {
     if (!source.contains("/")
         && !source.contains(":")
         && ctx.spark().catalog().tableExists(source)) {
@@ -248,6 +263,12 @@ final class DataStage {
         files.append('|').append(HadoopFiles.sha256(f, ctx.hadoop()));
       }
       return HadoopFiles.sha256Hex(files.toString());
+    }
+    if (ctx.run().exists(source) && DeltaTables.isDelta(source, ctx.hadoop())) {
+      // A Delta table's version names its content; the import reads that version.
+      long version = DeltaTables.version(source, ctx.hadoop());
+      deltaVersions.put(source, version);
+      return "delta|" + source + "|v" + version;
     }
     if (!ctx.run().exists(source)) {
       throw new IllegalArgumentException(
@@ -267,6 +288,8 @@ final class DataStage {
   private static Split split(PipelineContext ctx, Data data) {
     long rows = ctx.config().get(Params.DATA_VALIDATION_ROWS);
     long seed = ctx.config().get(Params.DATA_VALIDATION_SEED);
+    Double fraction = ctx.config().get(Params.DATA_VALIDATION_FRACTION);
+    String what = fraction == null ? rows + " validation rows" : "a fraction " + fraction;
     return ctx.stages()
         .run(
             "split",
@@ -276,9 +299,12 @@ final class DataStage {
             fingerprint -> {
               ctx.spark()
                   .sparkContext()
-                  .setJobDescription("Carving " + rows + " validation rows from " + data.train());
+                  .setJobDescription("Carving " + what + " from " + data.train());
               Dataset<Row> train = ctx.read(data.train());
-              ValidationSplit v = ValidationSplit.compute(train, data.train(), rows, seed);
+              ValidationSplit v =
+                  fraction == null
+                      ? ValidationSplit.compute(train, data.train(), rows, seed)
+                      : ValidationSplit.fraction(train, data.train(), fraction, seed);
               long trainRows = train.count();
               long testRows = ctx.read(data.test()).count();
               return new Split(v, trainRows - v.rows(), v.rows(), testRows, fingerprint);
