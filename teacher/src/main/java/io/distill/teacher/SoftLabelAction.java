@@ -55,6 +55,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   private String teacherPath;
   private TeacherInput teacherInput = TeacherInput.AS_IS;
   private String dataPath;
+  private Dataset<Row> dataRows;
   private String output;
 
   /** Default examples per teacher inference call. */
@@ -91,6 +92,17 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   /** A labelled dataset (Parquet with id, features, label). */
   public SoftLabelAction data(String path) {
     this.dataPath = path;
+    this.dataRows = null;
+    return this;
+  }
+
+  /**
+   * Rows already read (id, features, label), e.g. those of a dataset that have no soft labels yet;
+   * {@code name} names them in messages and the manifest.
+   */
+  public SoftLabelAction data(Dataset<Row> rows, String name) {
+    this.dataRows = Objects.requireNonNull(rows, "rows");
+    this.dataPath = Objects.requireNonNull(name, "name");
     return this;
   }
 
@@ -178,7 +190,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
                 + " classes, cannot be: "
                 + topK);
       }
-      Dataset<Row> input = spark.read().parquet(dataPath);
+      Dataset<Row> input = dataRows != null ? dataRows : spark.read().parquet(dataPath);
       DatasetSchema.requireLabelledDataset(input.schema(), dataPath);
       long rows = input.count();
       if (rows == 0) {

@@ -1,5 +1,6 @@
 package io.distill.jobs.pipeline;
 
+import io.distill.core.Fingerprint;
 import io.distill.core.HadoopFiles;
 import io.distill.dataset.DatasetSchema;
 import io.distill.jobs.config.Params;
@@ -36,7 +37,8 @@ final class SoftLabelStage {
       String fingerprint,
       String teacherOutputs,
       int topK,
-      double temperature)
+      double temperature,
+      long labelledRows)
       implements StageOutput {
     /**
      * Where these soft labels hold the teacher's outputs: logits, or the top-k at the soft-label
@@ -62,15 +64,17 @@ final class SoftLabelStage {
   /** The keys the soft-label stage reads. */
   static final StageParams PARAMS =
       StageParams.of(
-          "soft-labels",
-          Params.with(
-              Params.TEACHER_INPUT,
-              Params.SOFT_LABELS_TEMPERATURE,
-              Params.SOFT_LABELS_BATCH_SIZE,
-              Params.SOFT_LABELS_TOP_K,
-              Params.SOFT_LABELS_TRANSFER_COPIES,
-              Params.SOFT_LABELS_TRANSFER_JITTER,
-              Params.TRAINING_SEED));
+              "soft-labels",
+              Params.with(
+                  Params.TEACHER_INPUT,
+                  Params.SOFT_LABELS_TEMPERATURE,
+                  Params.SOFT_LABELS_BATCH_SIZE,
+                  Params.SOFT_LABELS_TOP_K,
+                  Params.SOFT_LABELS_TRANSFER_COPIES,
+                  Params.SOFT_LABELS_TRANSFER_JITTER,
+                  Params.TRAINING_SEED))
+          // Where earlier soft labels are kept changes what is computed, not what is produced.
+          .execution(Params.SOFT_LABELS_CACHE);
 
   static Output run(PipelineContext ctx, DataStage.Output data, TeacherStage.Output teacher) {
     RunConfig c = ctx.config();
@@ -110,8 +114,11 @@ final class SoftLabelStage {
               // The splits first: labelling them checks every row, so a bad row fails the stage
               // before a transfer set is
               // made from the training rows.
-              String trainOut = label(ctx, teacher, data.data().train(), DatasetSchema.TRAIN);
-              String testOut = label(ctx, teacher, data.data().test(), DatasetSchema.TEST);
+              long[] labelled = {0};
+              String trainOut =
+                  label(ctx, teacher, data.data().train(), DatasetSchema.TRAIN, labelled);
+              String testOut =
+                  label(ctx, teacher, data.data().test(), DatasetSchema.TEST, labelled);
               String transferData = null;
               long transferRows = 0;
               if (copies > 0) {
@@ -129,8 +136,11 @@ final class SoftLabelStage {
                 transferData = transfer.outputPath();
                 transferRows = transfer.rows();
               }
+              // The transfer set's ids depend on the largest id of the data: never cached.
               String transferOut =
-                  transferData == null ? null : label(ctx, teacher, transferData, "transfer");
+                  transferData == null
+                      ? null
+                      : labelAll(ctx, teacher, transferData, "transfer", labelled);
               return new Output(
                   trainOut,
                   testOut,
@@ -140,22 +150,71 @@ final class SoftLabelStage {
                   fingerprint,
                   teacherOutputs,
                   topK,
-                  temperature);
+                  temperature,
+                  labelled[0]);
             });
   }
 
+  /**
+   * A split's soft labels into the run: from the soft-label cache when one is set (the teacher
+   * labels only rows it lacks), else all rows by the teacher; adds the rows labelled to {@code
+   * labelled[0]}.
+   */
   private static String label(
-      PipelineContext ctx, TeacherStage.Output teacher, String input, String name) {
+      PipelineContext ctx,
+      TeacherStage.Output teacher,
+      String input,
+      String name,
+      long[] labelled) {
     RunConfig c = ctx.config();
-    return SoftLabelAction.of(ctx.spark())
+    String cache = c.get(Params.SOFT_LABELS_CACHE);
+    if (cache == null) {
+      return labelAll(ctx, teacher, input, name, labelled);
+    }
+    Fingerprint key =
+        Fingerprint.of("soft-label cache")
+            .add("teacher", teacher.fingerprint())
+            .add("teacher-input", String.valueOf(c.teacherInput()))
+            .add("temperature", c.get(Params.SOFT_LABELS_TEMPERATURE))
+            .add("top-k", c.get(Params.SOFT_LABELS_TOP_K));
+    SoftLabelCache.Labelled out =
+        SoftLabelCache.label(
+            ctx,
+            cache,
+            key,
+            teacher.fingerprint(),
+            input,
+            name,
+            ctx.run().softLabels(name),
+            action -> settings(ctx, teacher, action));
+    labelled[0] += out.labelledRows();
+    return out.path();
+  }
+
+  private static String labelAll(
+      PipelineContext ctx,
+      TeacherStage.Output teacher,
+      String input,
+      String name,
+      long[] labelled) {
+    SoftLabelAction.Result r =
+        settings(ctx, teacher, SoftLabelAction.of(ctx.spark()))
+            .data(input)
+            .output(ctx.run().softLabels(name))
+            .execute();
+    labelled[0] += r.rows();
+    return r.outputPath();
+  }
+
+  /** The teacher and the soft-label settings of this run, on {@code action}. */
+  private static SoftLabelAction settings(
+      PipelineContext ctx, TeacherStage.Output teacher, SoftLabelAction action) {
+    RunConfig c = ctx.config();
+    return action
         .teacher(teacher.model())
         .teacherInput(c.teacherInput())
-        .data(input)
-        .output(ctx.run().softLabels(name))
         .temperature(c.get(Params.SOFT_LABELS_TEMPERATURE))
         .batchSize(c.get(Params.SOFT_LABELS_BATCH_SIZE))
-        .topK(c.get(Params.SOFT_LABELS_TOP_K))
-        .execute()
-        .outputPath();
+        .topK(c.get(Params.SOFT_LABELS_TOP_K));
   }
 }
