@@ -3,6 +3,7 @@ package io.distill.jobs;
 import io.distill.core.HadoopFiles;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
+import io.distill.jobs.nightly.NightNotPromotedException;
 import io.distill.jobs.pipeline.DistillPipeline;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,8 @@ import picocli.CommandLine.ParseResult;
  * command, or only the run-configuration options, it runs the pipeline (on the embedded dataset by
  * default). The command line is parsed with picocli; options that are run-configuration parameters
  * are made from their {@link Params} declarations. Exit codes: 0 success; 2 bad command line
- * (nothing started); 1 the job failed (one-line reason on stderr).
+ * (nothing started); 1 the job failed (one-line reason on stderr); 3 a nightly run finished but was
+ * not promoted (its students were worse than the champion's).
  */
 @Command(
     name = "distill-job.jar",
@@ -44,7 +46,8 @@ import picocli.CommandLine.ParseResult;
     },
     footer = {
       "",
-      "Exit codes: 0 success, 1 the job failed (one line on stderr), 2 bad command line."
+      "Exit codes: 0 success, 1 the job failed (one line on stderr), 2 bad command line,"
+          + " 3 a nightly run not promoted (worse than the champion)."
     })
 public final class DistillJob implements JobCommand {
   private static final Logger LOG = LoggerFactory.getLogger(DistillJob.class);
@@ -129,6 +132,9 @@ public final class DistillJob implements JobCommand {
       boundS3aRetries();
       job.run();
       return 0;
+    } catch (NightNotPromotedException e) {
+      System.err.println("distill-job: " + e.getMessage());
+      return NightNotPromotedException.EXIT_CODE;
     } catch (
         Exception
             e) { // not only RuntimeException: Spark rethrows its checked SparkException undeclared

@@ -1,34 +1,33 @@
 package io.distill.jobs;
 
-import io.distill.core.HadoopFiles;
+import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
-import io.distill.jobs.pipeline.DistillPipeline;
-import io.distill.jobs.pipeline.RunDirectory;
-import java.nio.charset.StandardCharsets;
+import io.distill.jobs.nightly.Night;
+import io.distill.jobs.nightly.NightsRoot;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.regex.Pattern;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code nightly}: the pipeline into {@code <runs-root>/<run-id>}, the run id being today's UTC
- * date unless given, then {@code <runs-root>/latest} (a one-line file holding the run id) moved to
- * it — only once the run has written {@code _SUCCESS}. Rerunning the same night reuses every
- * finished stage and student.
+ * {@code nightly}: the pipeline into {@code <runs-root>/<run-id>} (the run id being today's UTC
+ * date unless given), tonight's students scored beside the champion's on the holdout, then {@code
+ * <runs-root>/latest} moved to tonight only when the run succeeded and its students are no worse
+ * than the champion's ({@link Night}); otherwise the night is recorded "not promoted" and the
+ * command exits 3. Rerunning the same night reuses every finished stage and student.
  */
 @Command(
     name = "nightly",
     mixinStandardHelpOptions = true,
     description = {
-      "The pipeline into DIR/ID (ID: today's UTC date, yyyy-MM-dd, unless given);"
-          + " DIR/latest is updated to ID only after the run's _SUCCESS. A rerun of the same ID reuses finished stages."
+      "The pipeline into DIR/ID (ID: today's UTC date, yyyy-MM-dd, unless given); DIR/latest moves to ID only"
+          + " after the run's _SUCCESS and only when its distilled students are no worse than the champion's on the"
+          + " holdout (nightly.tolerance); a night not promoted exits 3. A rerun of the same ID reuses finished"
+          + " stages."
     })
 final class NightlyCommand implements JobCommand {
-  static final String LATEST = "latest";
-  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_.-]+");
+  static final String LATEST = NightsRoot.LATEST;
 
   @Option(
       names = "--runs-root",
@@ -43,6 +42,14 @@ final class NightlyCommand implements JobCommand {
       description = "The run's name; default: today's UTC date.")
   String runId = LocalDate.now(ZoneOffset.UTC).toString();
 
+  @Option(
+      names = "--keep",
+      paramLabel = "N",
+      description =
+          "Keep the newest N nights' run directories and delete older ones (never the champion's,"
+              + " never a directory without a run manifest); default: keep all.")
+  Integer keep;
+
   @Mixin ConfigOptions config = new ConfigOptions();
   @Mixin SessionOptions session = new SessionOptions();
 
@@ -51,40 +58,32 @@ final class NightlyCommand implements JobCommand {
     if (root.isBlank()) {
       throw new UsageException("nightly: --runs-root must not be blank");
     }
-    if (!RUN_ID.matcher(runId).matches()
-        || runId.equals(LATEST)
-        || runId.equals(".")
-        || runId.equals("..")) {
+    if (!NightsRoot.isNightId(runId)) {
       throw new UsageException(
-          "nightly: --run-id must match [A-Za-z0-9_.-]+ and not be 'latest', cannot be: " + runId);
+          "nightly: --run-id must match [A-Za-z0-9_.-]+ and not be one of "
+              + NightsRoot.RESERVED
+              + ", cannot be: "
+              + runId);
+    }
+    if (keep != null && keep < 1) {
+      throw new UsageException("nightly: --keep must be at least 1, cannot be: " + keep);
     }
     String runsRoot = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
     String id = runId;
-    RunConfig c = config.load("run.dir=" + runsRoot + "/" + id);
+    String runDir = "run.dir=" + runsRoot + "/" + id;
+    RunConfig c = config.load(runDir);
+    if (c.get(Params.SOFT_LABELS_CACHE) == null) {
+      c = config.load(runDir, "soft-labels.cache=" + runsRoot + "/" + NightsRoot.SOFT_LABELS);
+    }
+    RunConfig night = c;
+    Integer kept = keep;
     return () -> {
-      SparkSession spark = Sessions.create("distill: nightly " + id, session);
-      DistillPipeline.Result result = DistillPipeline.of(spark, c).execute();
-      RunDirectory run =
-          new RunDirectory(result.runDir(), spark.sparkContext().hadoopConfiguration());
-      if (!run.exists(run.path(RunDirectory.SUCCESS))) {
-        throw new IllegalStateException(
-            "Run " + result.runDir() + " has no _SUCCESS; " + LATEST + " not moved");
-      }
-      HadoopFiles.publishFile(
-          runsRoot + "/" + LATEST,
-          spark.sparkContext().hadoopConfiguration(),
-          out -> out.write((id + "\n").getBytes(StandardCharsets.UTF_8)));
-      System.out.println(
-          "Nightly run "
-              + id
-              + " succeeded: "
-              + result.runDir()
-              + "; "
-              + runsRoot
-              + "/"
-              + LATEST
-              + " -> "
-              + id);
+      Night.Outcome outcome =
+          Night.of(Sessions.create("distill: nightly " + id, session), night, runsRoot, id)
+              .keep(kept)
+              .execute();
+      System.out.println(outcome.line());
+      outcome.requirePromoted();
     };
   }
 }

@@ -5,6 +5,8 @@ import io.distill.core.SerialFilter;
 import io.distill.core.SerialFilterPlugin;
 import java.net.URISyntaxException;
 import java.net.URL;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.sql.SparkSession;
 
@@ -14,7 +16,9 @@ import org.apache.spark.sql.SparkSession;
  * model), with Spark's console progress bar on: the jar's {@code
  * io/distill/jobs/log4j2-quiet.properties} replaces the log4j2 configuration spark-submit started
  * with. {@code --verbose} keeps Spark's full logs; so does a configuration given with {@code
- * -Dlog4j2.configurationFile=...} (e.g. {@code --driver-java-options}), which is never overridden.
+ * -Dlog4j2.configurationFile=...} (e.g. {@code --driver-java-options}) or found by log4j2 itself (a
+ * cluster's {@code log4j2.properties} in Spark's conf directory, on the driver's classpath), which
+ * is never overridden: only Spark's built-in defaults are replaced.
  */
 final class Sessions {
   static final String QUIET_LOGS = "/io/distill/jobs/log4j2-quiet.properties";
@@ -67,6 +71,26 @@ final class Sessions {
     return builder.getOrCreate();
   }
 
+  /**
+   * Whether log4j2 runs a configuration of the cluster's or the user's: one it found itself, not
+   * its default, Spark's defaults ({@code org/apache/spark/log4j2-defaults.properties}, which Spark
+   * loads when log4j2 found none) or this jar's quiet one.
+   */
+  static boolean hasOwnLogConfiguration() {
+    return isOwnLogConfiguration(
+        ((LoggerContext) LogManager.getContext(false))
+            .getConfiguration()
+            .getConfigurationSource()
+            .getLocation());
+  }
+
+  /** {@link #hasOwnLogConfiguration} for a configuration read from {@code location}. */
+  static boolean isOwnLogConfiguration(String location) {
+    return location != null
+        && !location.endsWith("org/apache/spark/log4j2-defaults.properties")
+        && !location.endsWith(QUIET_LOGS);
+  }
+
   private static void defaultConf(SparkSession.Builder builder, String key, String value) {
     if (System.getProperty(key) == null) {
       builder.config(key, value);
@@ -78,7 +102,7 @@ final class Sessions {
    * their own.
    */
   static void quietLogs() {
-    if (System.getProperty("log4j2.configurationFile") != null) {
+    if (System.getProperty("log4j2.configurationFile") != null || hasOwnLogConfiguration()) {
       return;
     }
     URL quiet = Sessions.class.getResource(QUIET_LOGS);

@@ -65,7 +65,10 @@ public final class Params {
           new Section(
               "evaluation",
               "The evaluation stage: accuracy, agreement with the teacher, size, latency and"
-                  + " throughput."));
+                  + " throughput."),
+          new Section(
+              "nightly",
+              "The nightly command (distill-job.jar nightly): when tonight's run replaces the champion."));
 
   // ---- run
   public static final Param<String> RUN_DIR =
@@ -158,6 +161,15 @@ public final class Params {
           ParamTypes.longInteger(Long.MIN_VALUE),
           1L,
           "Seed of that choice (another seed holds out other rows).");
+  public static final Param<Double> DATA_VALIDATION_FRACTION =
+      param(
+          "data.validation-fraction",
+          ParamTypes.number(Range.OPEN_UNIT, true),
+          null,
+          "Instead of data.validation-rows: every row whose id hashes (with data.validation-seed) below this"
+              + " fraction is a validation row. The choice depends on the row alone, so a validation row stays one"
+              + " however much data arrives later: the nightly runs' holdout, on which tonight's students and the"
+              + " champion are compared. null = data.validation-rows decides.");
 
   // ---- teacher
   /** The convolutional MNIST teacher shipped in the jar (see its README beside it). */
@@ -330,6 +342,17 @@ public final class Params {
           ParamTypes.integer(1, 13),
           TransferSetAction.DEFAULT_MAX_SHIFT,
           "Largest shift, in pixels, of the transfer set's jittered copies.");
+  public static final Param<String> SOFT_LABELS_CACHE =
+      param(
+          "soft-labels.cache",
+          ParamTypes.string(true, "a directory (any Hadoop FS URI)"),
+          null,
+          "Soft labels kept across runs: the teacher labels only the rows of the training and test splits that have"
+              + " no soft labels in this directory from the same teacher (its sha256), input scaling, temperature"
+              + " and top-k, adds them there, and the run copies what it needs. A row is known by its id, so a row"
+              + " whose features change must get a new id. Another teacher starts from nothing (and says so). The"
+              + " transfer set's copies are always labelled anew. The nightly command sets it to"
+              + " <runs-root>/soft-labels. null = label every row each run.");
 
   // ---- students
   public static final Param<Double> STUDENTS_ALPHA =
@@ -584,6 +607,17 @@ public final class Params {
           ParamTypes.integer(1, Integer.MAX_VALUE),
           ModelEvaluator.DEFAULT_THROUGHPUT_BATCH,
           "Batch size of the throughput" + " measurement.");
+
+  // ---- nightly
+  public static final Param<Double> NIGHTLY_TOLERANCE =
+      param(
+          "nightly.tolerance",
+          ParamTypes.number(Range.UNIT_POINTS, false),
+          0.2,
+          "The nightly command promotes tonight's run only when each of its distilled students is at most this many"
+              + " percentage points below the champion's student of the same size on the holdout (the validation"
+              + " rows; see data.validation-fraction); otherwise the night is recorded as not promoted and the"
+              + " command exits 3. Read by the nightly command only.");
 
   // ---- stages
   public static final Param<List<String>> STAGES =

@@ -8,6 +8,10 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -15,6 +19,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 
 /**
  * Reads, merges and checks a {@link RunConfig} against {@link Params}, collecting every problem
@@ -65,9 +72,12 @@ final class RunConfigLoader {
       problems.add("cannot read config file '" + file + "': the name is blank");
       return null;
     }
+    if (HADOOP_URI.matcher(file).matches() && !file.startsWith("file:")) {
+      return parseHadoopFile(file);
+    }
     Path path;
     try {
-      path = Paths.get(file);
+      path = file.startsWith("file:") ? Paths.get(URI.create(file)) : Paths.get(file);
     } catch (RuntimeException e) {
       problems.add(
           "cannot read config file '" + file + "': not a valid path (" + e.getMessage() + ")");
@@ -91,6 +101,61 @@ final class RunConfigLoader {
       return null;
     } catch (ConfigException e) {
       problems.add("cannot read config file '" + file + "': " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** A URI with a scheme of two or more letters (not a Windows drive): read through Hadoop. */
+  private static final Pattern HADOOP_URI = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+:.*");
+
+  /** Bytes read of a configuration file at most: a run configuration is a few kilobytes. */
+  private static final int MAX_CONFIG_BYTES = 1 << 20;
+
+  /**
+   * A configuration on any Hadoop FS URI (hdfs://, s3a://, ...), read with the Hadoop settings the
+   * driver was given ({@code spark.hadoop.*} system properties, as spark-submit sets them, over the
+   * site files).
+   */
+  private Config parseHadoopFile(String file) {
+    Configuration conf = new Configuration();
+    System.getProperties()
+        .forEach(
+            (k, v) -> {
+              String key = String.valueOf(k);
+              if (key.startsWith("spark.hadoop.")) {
+                conf.set(key.substring("spark.hadoop.".length()), String.valueOf(v));
+              }
+            });
+    String text;
+    try {
+      org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
+      FileSystem fs = path.getFileSystem(conf);
+      if (!fs.exists(path)) {
+        problems.add("cannot read config file '" + file + "': no such file");
+        return null;
+      }
+      if (fs.getFileStatus(path).isDirectory()) {
+        problems.add("cannot read config file '" + file + "': it is a directory");
+        return null;
+      }
+      try (InputStream in = fs.open(path)) {
+        byte[] bytes = in.readNBytes(MAX_CONFIG_BYTES + 1);
+        if (bytes.length > MAX_CONFIG_BYTES) {
+          problems.add(
+              "cannot read config file '" + file + "': larger than " + MAX_CONFIG_BYTES + " bytes");
+          return null;
+        }
+        text = new String(bytes, StandardCharsets.UTF_8);
+      }
+    } catch (IOException | RuntimeException e) {
+      problems.add("cannot read config file '" + file + "': " + e.getMessage());
+      return null;
+    }
+    try {
+      return ConfigFactory.parseString(
+          text, ConfigParseOptions.defaults().setOriginDescription(file));
+    } catch (ConfigException.Parse e) {
+      problems.add("config file '" + file + "' is not valid HOCON: " + e.getMessage());
       return null;
     }
   }

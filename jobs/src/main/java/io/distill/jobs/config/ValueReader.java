@@ -24,6 +24,7 @@ final class ValueReader {
     static final Range UNIT = new Range(0, true, 1, true);
     static final Range MOMENTUM = new Range(0, true, 1, false);
     static final Range ANY = new Range(-Double.MAX_VALUE, true, Double.MAX_VALUE, true);
+    static final Range OPEN_UNIT = new Range(0, false, 1, false);
     static final Range UNIT_POINTS = new Range(0, true, 100, true);
 
     boolean contains(double x) {

@@ -42,6 +42,8 @@ public final class DistillPipeline {
   private final SparkSession spark;
   private final RunConfig config;
   private final RunDirectory run;
+  private boolean holdout;
+  private String championRun;
 
   private DistillPipeline(SparkSession spark, RunConfig config) {
     this.spark = spark;
@@ -73,12 +75,29 @@ public final class DistillPipeline {
         "Run {}: the stages asked for are done ({}); no _SUCCESS: the run is not complete",
         run.root(),
         stages.times().keySet());
-    return new Result(run.root(), List.of(), Map.copyOf(stages.times()));
+    return new Result(run.root(), List.of(), Map.copyOf(stages.times()), List.of());
   }
 
-  /** The outcome: the run directory, the metrics rows, and per-stage status and seconds. */
+  /**
+   * The outcome: the run directory, the metrics rows, per-stage status and seconds, and (when asked
+   * for with {@link #holdout}) tonight's models beside the champion's on the holdout.
+   */
   public record Result(
-      String runDir, List<ModelMetrics> metrics, Map<String, Map<String, Object>> stages) {}
+      String runDir,
+      List<ModelMetrics> metrics,
+      Map<String, Map<String, Object>> stages,
+      List<HoldoutScore> holdout) {}
+
+  /**
+   * Also scores every student, and the same-named student of {@code championRun} (a finished run;
+   * null: none yet), on this run's validation rows, in the evaluate stage: what a nightly run's
+   * promotion decides on.
+   */
+  public DistillPipeline holdout(String championRun) {
+    this.holdout = true;
+    this.championRun = championRun;
+    return this;
+  }
 
   public Result execute() {
     run.requireOwnable();
@@ -145,6 +164,14 @@ public final class DistillPipeline {
       }
       SoftLabelStage.Output soft =
           SoftLabelStage.run(ctx.forStage(SoftLabelStage.PARAMS), data, teacher);
+      boolean labelledNow = "ran".equals(stages.times().get("soft-labels").get("status"));
+      manifest.put(
+          "softLabels",
+          Map.of(
+              "labelledRows",
+              labelledNow ? soft.labelledRows() : 0L,
+              "cache",
+              String.valueOf(config.get(Params.SOFT_LABELS_CACHE))));
       if (lastRequested("soft-labels")) {
         return partial(manifest, stages);
       }
@@ -168,6 +195,18 @@ public final class DistillPipeline {
       EvaluateStage.Output evaluated =
           EvaluateStage.run(ctx.forStage(EvaluateStage.PARAMS), data, teacher, soft, students);
       List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
+      List<HoldoutScore> holdoutScores = List.of();
+      if (holdout) {
+        HoldoutStage.Output h =
+            HoldoutStage.run(
+                ctx.forStage(HoldoutStage.PARAMS), data, teacher, soft, students, championRun);
+        holdoutScores = h.scores();
+        Map<String, Object> section = new LinkedHashMap<>();
+        section.put("champion", h.championRun());
+        section.put("examples", h.examples());
+        section.put("models", holdoutScores);
+        manifest.put("holdout", section);
+      }
       DistillationTarget target = null;
       Double drop = config.get(Params.STUDENTS_TARGET_ACCURACY_DROP);
       if (drop != null && check != null) {
@@ -199,7 +238,7 @@ public final class DistillPipeline {
       if (target != null) {
         LOG.info(target.line()); // the run's answer, last
       }
-      return new Result(run.root(), metrics, Map.copyOf(stages.times()));
+      return new Result(run.root(), metrics, Map.copyOf(stages.times()), holdoutScores);
     } catch (Exception e) { // also Spark's checked SparkException, which Spark throws undeclared
       manifest.put("stages", stages.times());
       manifest.put("status", "failed");

@@ -177,7 +177,8 @@ final class EvaluateStage {
     return Nd4j.create(x);
   }
 
-  private static MultiLayerNetwork restore(PipelineContext ctx, String path) {
+  /** A student's network from its model file (a bounded read; no Java deserialisation). */
+  static MultiLayerNetwork restore(PipelineContext ctx, String path) {
     Path p = new Path(path);
     try (InputStream in = p.getFileSystem(ctx.hadoop()).open(p)) {
       return NetworkZips.restore(ModelArchive.readBounded(in, path), path, false);

@@ -12,24 +12,24 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Spark rows from Java records of flat fields (String, double, long, int) and back: one column per
- * record component, named after it in snake_case, so the metrics and history tables read naturally
- * in Spark SQL and pandas.
+ * Spark rows from Java records of flat fields (String, double, long, int, boolean; Long and Double
+ * nullable) and back: one column per record component, named after it in snake_case, so the metrics
+ * and history tables read naturally in Spark SQL and pandas.
  */
-final class RecordRows {
+public final class RecordRows {
   private RecordRows() {}
 
-  static StructType schema(Class<? extends Record> type) {
+  public static StructType schema(Class<? extends Record> type) {
     List<StructField> fields = new ArrayList<>();
     for (RecordComponent c : type.getRecordComponents()) {
       fields.add(
           DataTypes.createStructField(
-              snake(c.getName()), sparkType(c.getType()), c.getType() == String.class));
+              snake(c.getName()), sparkType(c.getType()), !c.getType().isPrimitive()));
     }
     return DataTypes.createStructType(fields);
   }
 
-  static Row toRow(Record record) {
+  public static Row toRow(Record record) {
     RecordComponent[] components = record.getClass().getRecordComponents();
     Object[] values = new Object[components.length];
     try {
@@ -42,7 +42,7 @@ final class RecordRows {
     return RowFactory.create(values);
   }
 
-  static <R extends Record> R fromRow(Row row, Class<R> type) {
+  public static <R extends Record> R fromRow(Row row, Class<R> type) {
     RecordComponent[] components = type.getRecordComponents();
     Class<?>[] types = new Class<?>[components.length];
     Object[] values = new Object[components.length];
@@ -71,6 +71,12 @@ final class RecordRows {
       return DataTypes.LongType;
     } else if (type == int.class) {
       return DataTypes.IntegerType;
+    } else if (type == boolean.class) {
+      return DataTypes.BooleanType;
+    } else if (type == Long.class) {
+      return DataTypes.LongType;
+    } else if (type == Double.class) {
+      return DataTypes.DoubleType;
     }
     throw new IllegalArgumentException(
         "No Spark column type for a record component of type " + type);

@@ -141,7 +141,7 @@ class RunConfigRefusalTest {
         problem("optimizer.name=adam")
             .startsWith(
                 "distill.optimizer is not a known key; distill has: "
-                    + "run, data, teacher, soft-labels, students, training, evaluation, stages"));
+                    + "run, data, teacher, soft-labels, students, training, evaluation, nightly, stages"));
     assertEquals(
         "distill.students.sizes[1].hiden is not a known key (did you mean 'hidden'?); "
             + "distill.students.sizes[1] has: name, hidden, dl4j-json, temperature, alpha, seed,"

@@ -259,6 +259,7 @@ class RunConfigTest {
             "students",
             "training",
             "evaluation",
+            "nightly",
             "stages"),
         List.copyOf(d.keySet()));
     @SuppressWarnings("unchecked")

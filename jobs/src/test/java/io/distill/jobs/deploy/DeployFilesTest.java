@@ -118,14 +118,11 @@ class DeployFilesTest {
         text.contains("SparkSubmitOperator(") && text.contains("\"nightly\""),
         "a SparkSubmitOperator task");
     Assumptions.assumeTrue(onPath("python3"), "python3 is not installed");
+    // Imported with stand-ins for Airflow's classes (deploy/airflow/check_dag.py), not only parsed.
     Result r =
-        run(
-            dir,
-            "python3",
-            "-c",
-            "import ast, sys; ast.parse(open(sys.argv[1]).read())",
-            dag.toString());
+        run(dir, "python3", DEPLOY.resolve("airflow/check_dag.py").toString(), dag.toString());
     assertEquals(0, r.exitCode(), r.output());
+    assertTrue(r.output().contains("--run-id {{ data_interval_end | ds }}"), r.output());
   }
 
   @Test

@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distill.core.LocalSpark;
-import io.distill.jobs.config.RunConfig;
-import io.distill.jobs.pipeline.DistillPipeline;
+import io.distill.jobs.DistillJob;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,27 +39,40 @@ class ZeppelinNotesTest {
   private static Path nightly;
 
   /**
-   * Two complete nights (a run and a copy of it) and one night still running (its manifest says so
-   * and it has no _SUCCESS), under one root.
+   * Two nights run by the nightly command (their runs and the nights table) and one night still
+   * running (a copy of the first whose manifest says so and which has no _SUCCESS), under one root.
    */
   @BeforeAll
   static void runs() throws IOException {
-    Path first = dir.resolve("nightly/2026-11-20");
-    DistillPipeline.of(
-            LocalSpark.session(),
-            RunConfig.load(
-                null,
-                List.of(
-                    "run.dir=" + first,
-                    "teacher.model=null",
-                    "teacher.hidden=[16]",
-                    "teacher.epochs=1",
-                    "students.epochs=1",
-                    "students.sizes=[{name=\"8\", hidden=[8], temperature=3}]",
-                    "training.workers=2")))
-        .execute();
+    LocalSpark.session();
     nightly = dir.resolve("nightly");
-    copy(first, nightly.resolve("2026-11-21"));
+    Path first = nightly.resolve("2026-11-20");
+    for (String night : List.of("2026-11-20", "2026-11-21")) {
+      assertEquals(
+          0,
+          DistillJob.run(
+              new String[] {
+                "nightly",
+                "--runs-root",
+                nightly.toString(),
+                "--run-id",
+                night,
+                "--set",
+                "nightly.tolerance=100",
+                "--set",
+                "teacher.model=null",
+                "--set",
+                "teacher.hidden=[16]",
+                "--set",
+                "teacher.epochs=1",
+                "--set",
+                "students.epochs=1",
+                "--set",
+                "students.sizes=[{name=\"8\", hidden=[8], temperature=3}]",
+                "--set",
+                "training.workers=2"
+              }));
+    }
     copy(first, nightly.resolve("2026-11-22-incomplete"));
     Path running = nightly.resolve("2026-11-22-incomplete");
     Files.delete(running.resolve("_SUCCESS"));
@@ -96,6 +108,11 @@ class ZeppelinNotesTest {
     for (Path file : notes) {
       JsonNode note = JSON.readTree(file.toFile());
       String where = file.getFileName().toString();
+      // As Zeppelin stores a note, so the file can be dropped into a notebook directory.
+      assertEquals(
+          note.path("name").asText() + "_" + note.path("id").asText() + ".zpln",
+          where,
+          "file name");
       assertTrue(
           note.path("id").isTextual() && noteIds.add(note.get("id").asText()), where + ": id");
       assertTrue(
@@ -123,6 +140,17 @@ class ZeppelinNotesTest {
               List.of("table", "lineChart", "multiBarChart", "scatterChart")
                   .contains(graph.path("mode").asText()),
               where + ": chart mode of " + p.get("title"));
+          if (graph.path("mode").asText().equals("scatterChart")) {
+            // Zeppelin's scatter chart plots what its own settings name, not keys and values.
+            JsonNode axes = graph.at("/setting/scatterChart");
+            assertTrue(
+                axes.at("/xAxis/name").isTextual() && axes.at("/yAxis/name").isTextual(),
+                where + ": scatter axes of " + p.get("title"));
+            assertTrue(
+                text.contains(axes.at("/xAxis/name").asText())
+                    && text.contains(axes.at("/yAxis/name").asText()),
+                where + ": scatter axes are columns of " + p.get("title"));
+          }
           if (!graph.path("mode").asText().equals("table")) {
             assertFalse(
                 graph.path("keys").isEmpty() || graph.path("values").isEmpty(),
@@ -167,18 +195,14 @@ class ZeppelinNotesTest {
           rows.forEach(r -> runs.add(r.getString(0)));
           assertEquals(Set.of("2026-11-20", "2026-11-21"), runs, "only complete runs");
         }
-        if (text.contains("Tonight against")) {
-          assertTrue(
-              rows.stream()
-                  .allMatch(
-                      r ->
-                          r.getString(0).equals("2026-11-21")
-                              && r.getString(r.length() - 1).equals("same")),
-              "tonight is 2026-11-21, a copy of the night before");
+        if (text.contains("promoted or not")) {
+          assertEquals("2026-11-21", rows.get(0).getString(0), "newest first, from the partition");
+          assertEquals("2026-11-20", rows.get(0).getString(6), "compared with the night before");
+          assertTrue(rows.get(0).getBoolean(8), "promoted (tolerance 100 points)");
         }
       }
     }
-    assertTrue(ran.size() >= 9, "SQL paragraphs run: " + ran);
+    assertTrue(ran.size() >= 13, "SQL paragraphs run: " + ran);
     assertTrue(new File(values.get("run")).isDirectory());
   }
 }

@@ -34,7 +34,8 @@ class StageFingerprintTest {
           Params.RUN_DIR,
           Params.RUN_LEASE_TIMEOUT,
           Params.STAGES,
-          Params.STUDENTS_TARGET_ACCURACY_DROP); // the run's answer, after the stages
+          Params.STUDENTS_TARGET_ACCURACY_DROP, // the run's answer, after the stages
+          Params.NIGHTLY_TOLERANCE); // the nightly command's promotion, after the run
 
   @Test
   void changingAnyDeclaredInputOfAStageChangesItsFingerprint() {
@@ -103,6 +104,9 @@ class StageFingerprintTest {
     }
     if (p == Params.STUDENTS_TARGET_ACCURACY_DROP) {
       return "0.5";
+    }
+    if (p == Params.DATA_VALIDATION_FRACTION) {
+      return "0.2";
     }
     if (p == Params.TEACHER_INPUT_SHAPE) {
       return "[1, 28, 28]";

@@ -1,0 +1,27 @@
+package io.distill.jobs.pipeline;
+
+/**
+ * One model of tonight's sweep (the challenger) and the same-named model of the champion's run,
+ * scored side by side on tonight's holdout: the validation rows, which no student of this or an
+ * earlier night trained on when {@code data.validation-fraction} chooses them. The champion's
+ * figures are null when it has no such model (a size new tonight) or there is no champion.
+ *
+ * @param teacherAgreement the share of holdout rows where tonight's model and the teacher predict
+ *     the same class
+ */
+public record HoldoutScore(
+    String model,
+    String role,
+    String size,
+    long examples,
+    long errors,
+    double accuracy,
+    double teacherAgreement,
+    Long championErrors,
+    Double championAccuracy) {
+
+  /** Whether the champion has this model. */
+  public boolean contested() {
+    return championErrors != null;
+  }
+}

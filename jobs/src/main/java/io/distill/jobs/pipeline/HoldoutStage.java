@@ -1,0 +1,153 @@
+package io.distill.jobs.pipeline;
+
+import io.distill.core.Fingerprint;
+import io.distill.student.TestScores;
+import io.distill.student.TrainedStudent;
+import io.distill.trainer.TrainingData;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Champion and challenger (a step of the "evaluate" stage of a nightly run): every model of
+ * tonight's sweep and the same-named model of the champion's run, scored in one Spark pass over
+ * tonight's validation rows joined with tonight's soft labels ({@link TestScores}: errors and
+ * agreement with the teacher). It reads no test label. Recorded, so a rerun of the night does not
+ * score again unless the students or the champion changed.
+ */
+final class HoldoutStage {
+  private static final Logger LOG = LoggerFactory.getLogger(HoldoutStage.class);
+
+  /** The prefix of a champion model's name among the scored networks. */
+  private static final String CHAMPION = "champion:";
+
+  /** Reads no key: what it scores is the students' and the champion's outputs. */
+  static final StageParams PARAMS = StageParams.of("holdout", List.of());
+
+  private HoldoutStage() {}
+
+  /** The scores, and the champion's run directory they were compared with (null: none). */
+  record Output(List<HoldoutScore> scores, String championRun, long examples)
+      implements StageOutput {
+    @Override
+    public List<String> paths() {
+      return List.of();
+    }
+  }
+
+  static Output run(
+      PipelineContext ctx,
+      DataStage.Output data,
+      TeacherStage.Output teacher,
+      SoftLabelStage.Output soft,
+      StudentStage.Output students,
+      String championRun) {
+    Map<String, String> championModels = new LinkedHashMap<>();
+    String championStudents = "none";
+    if (championRun != null) {
+      RunDirectory champion = new RunDirectory(championRun, ctx.hadoop());
+      Optional<StudentStage.Output> recorded =
+          champion.stageRecords().read("students", StudentStage.Output.class).map(e -> e.output());
+      if (recorded.isEmpty()) {
+        throw new IllegalStateException(
+            "The champion's run "
+                + champion.root()
+                + " has no students record: cannot compare tonight's students with it");
+      }
+      for (TrainedStudent m : recorded.get().models()) {
+        championModels.put(m.model(), m.modelPath());
+      }
+      championStudents = recorded.get().fingerprint();
+    }
+    String fingerprint =
+        Fingerprint.of("holdout")
+            .add("students", students.fingerprint())
+            .add("teacher-outputs", soft.teacherOutputs())
+            .add("split", data.split().fingerprint())
+            .add("champion", championRun == null ? "none" : championRun)
+            .add("champion-students", championStudents)
+            .hex();
+    String champion = championRun;
+    return ctx.stages()
+        .run(
+            "holdout",
+            "evaluate",
+            fingerprint,
+            Output.class,
+            key -> {
+              if (data.split().validationRows() == 0) {
+                LOG.warn(
+                    "Holdout: the run has no validation rows; tonight's students cannot be"
+                        + " compared with the champion");
+                return new Output(List.of(), champion, 0);
+              }
+              Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
+              for (TrainedStudent m : students.models()) {
+                nets.put(m.model(), EvaluateStage.restore(ctx, m.modelPath()));
+                String theirs = championModels.get(m.model());
+                if (theirs != null) {
+                  nets.put(CHAMPION + m.model(), EvaluateStage.restore(ctx, theirs));
+                }
+              }
+              int[] shape = ctx.shape(data.data().train());
+              ctx.spark()
+                  .sparkContext()
+                  .setJobDescription(
+                      "Holdout: "
+                          + students.models().size()
+                          + " students of tonight and "
+                          + (nets.size() - students.models().size())
+                          + " of the champion on "
+                          + data.split().validationRows()
+                          + " validation rows");
+              Map<String, TestScores.Totals> totals;
+              try (TrainingData holdout =
+                  TrainingData.pack(ctx.spark())
+                      .rows(data.validationRows(ctx), data.data().train() + " (validation rows)")
+                      .softLabels(ctx.read(soft.train()), soft.train())
+                      .teacher(soft.signal())
+                      .features(shape[0])
+                      .classes(teacher.classes(shape))
+                      .workers(ctx.spark().sparkContext().defaultParallelism())
+                      .execute()) {
+                totals =
+                    TestScores.of(
+                        ctx.spark(),
+                        holdout,
+                        nets,
+                        ctx.spark().sparkContext().getConf().getInt("spark.task.cpus", 1));
+              }
+              List<HoldoutScore> scores = new ArrayList<>();
+              long examples = 0;
+              for (TrainedStudent m : students.models()) {
+                TestScores.Totals ours = totals.get(m.model());
+                TestScores.Totals theirs = totals.get(CHAMPION + m.model());
+                examples = ours.examples();
+                HoldoutScore s =
+                    new HoldoutScore(
+                        m.model(),
+                        m.role(),
+                        m.size(),
+                        ours.examples(),
+                        ours.errors(),
+                        ours.accuracy(),
+                        (double) ours.agreements() / ours.examples(),
+                        theirs == null ? null : theirs.errors(),
+                        theirs == null ? null : theirs.accuracy());
+                LOG.info(
+                    "Holdout {}: tonight {} errors of {}, champion {}",
+                    s.model(),
+                    s.errors(),
+                    s.examples(),
+                    s.contested() ? s.championErrors() + " errors" : "has no such model");
+                scores.add(s);
+              }
+              return new Output(scores, champion, examples);
+            });
+  }
+}
