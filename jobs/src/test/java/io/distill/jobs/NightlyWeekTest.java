@@ -97,10 +97,27 @@ class NightlyWeekTest {
     assertEquals(2500 + 1000, labelledRows("2026-11-01"));
 
     // Night 2: 500 new rows; only they are labelled, and the old rows' soft labels are the same.
+    // The students continue from the champion's over the new training rows.
     arrive("2026-11-02", 2500, 3000);
-    assertEquals(0, night("2026-11-02", "--set", SMALL, "--set", "nightly.tolerance=100"));
+    assertEquals(
+        0,
+        night(
+            "2026-11-02",
+            "--set",
+            SMALL,
+            "--set",
+            "nightly.tolerance=100",
+            "--set",
+            "nightly.students=warm"));
     assertEquals("2026-11-02", latest());
     assertEquals(500, labelledRows("2026-11-02"));
+    String start =
+        String.valueOf(((Map<?, ?>) manifest("2026-11-02").get("students")).get("start"));
+    assertTrue(
+        start.startsWith("warm from the champion ") && start.contains("2026-11-01 over the "),
+        start);
+    long window = Long.parseLong(start.replaceAll(".* over the (\\d+) training rows.*", "$1"));
+    assertEquals(450, window, 25, "the new rows less their validation rows: " + start);
     Dataset<Row> first =
         spark.read().parquet(root.resolve("2026-11-01/soft-labels/train").toString());
     Dataset<Row> second =

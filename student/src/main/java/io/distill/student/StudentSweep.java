@@ -9,6 +9,7 @@ import io.distill.trainer.TrainingData;
 import io.distill.trainer.TrainingSettings;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -85,6 +86,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   private int searchTrials;
   private int searchEta = SearchPlan.DEFAULT_ETA;
   private SearchSpace searchSpace = SearchSpace.defaults();
+  private Map<String, String> warmStarts = Map.of();
 
   private StudentSweep(SparkSession spark) {
     super(spark);
@@ -198,6 +200,18 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   }
 
   /** Directory that receives one sub-directory per model. */
+  /**
+   * Warm starts: each named model (e.g. {@code 300x300-distilled}) starts from the parameters of
+   * the model file given for it, typically the same model of an earlier run, instead of its
+   * initialisation. The file is read as data (a bounded zip of JSON and arrays), never as Java
+   * objects; a file whose network has another number of parameters is not used (a warning says so).
+   * Applies to models trained with fixed settings, not to a settings search's trials.
+   */
+  public StudentSweep warmStarts(Map<String, String> modelFiles) {
+    this.warmStarts = Map.copyOf(modelFiles);
+    return this;
+  }
+
   public StudentSweep output(String path) {
     this.output = path;
     return this;
@@ -340,6 +354,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
         validationName,
         teacher,
         dataFingerprint,
+        warmStarts,
         this::trainingPack,
         () -> {
           trainingPack();

@@ -2,8 +2,10 @@ package io.distill.student;
 
 import io.distill.core.Fingerprint;
 import io.distill.core.HadoopFiles;
+import io.distill.core.ModelArchive;
 import io.distill.core.RecordStore;
 import io.distill.losses.DistillationLoss;
+import io.distill.trainer.NetworkZips;
 import io.distill.trainer.Optimiser;
 import io.distill.trainer.SparkTrainer;
 import io.distill.trainer.TeacherSignal;
@@ -11,7 +13,9 @@ import io.distill.trainer.TrainingData;
 import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
@@ -20,7 +24,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +52,7 @@ final class SweepModels {
   private final String validationName;
   private final TeacherSignal teacher;
   private final String dataFingerprint;
+  private final Map<String, String> warmStarts;
   final Supplier<TrainingData> trainingPack;
   final Supplier<TrainingData> validationPack;
 
@@ -61,6 +68,7 @@ final class SweepModels {
       String validationName,
       TeacherSignal teacher,
       String dataFingerprint,
+      Map<String, String> warmStarts,
       Supplier<TrainingData> trainingPack,
       Supplier<TrainingData> validationPack) {
     this.spark = spark;
@@ -76,6 +84,7 @@ final class SweepModels {
     this.validationName = validationName;
     this.teacher = teacher;
     this.dataFingerprint = dataFingerprint;
+    this.warmStarts = warmStarts;
     this.trainingPack = trainingPack;
     this.validationPack = validationPack;
   }
@@ -101,8 +110,16 @@ final class SweepModels {
     long seed = seed(spec, distilled);
     MultiLayerConfiguration conf = network(spec, loss, optimiser(spec, distilled), seed);
     String dir = output + "/" + model;
-    String fingerprint = fingerprint(conf, spec);
     Configuration hadoop = hadoop();
+    INDArray warm = warmStart(model, conf, hadoop);
+    String fingerprint =
+        warm == null
+            ? fingerprint(conf, spec)
+            : Fingerprint.of("warm student")
+                .add("student", fingerprint(conf, spec))
+                .add("from", warmStarts.get(model))
+                .add("from-sha256", HadoopFiles.sha256(warmStarts.get(model), hadoop))
+                .hex();
     Optional<TrainedStudent> done =
         store
             .find(model, fingerprint, TrainedStudent.class)
@@ -124,6 +141,9 @@ final class SweepModels {
             .trainingData(packed)
             .settings(modelSettings)
             .resume(true);
+    if (warm != null) {
+      trainer.initialParameters(warm);
+    }
     TrainingData validation = validationPack.get();
     if (validation != null) {
       trainer.validationData(validation);
@@ -145,6 +165,38 @@ final class SweepModels {
     store.write(model, fingerprint, result.seconds(), trained);
     deleteStaleCheckpoints(dir, null, hadoop);
     return trained;
+  }
+
+  /**
+   * The parameters {@code model} starts from when it has a warm start of the same shape as {@code
+   * conf}; else null (with a warning when the shapes differ).
+   */
+  private INDArray warmStart(String model, MultiLayerConfiguration conf, Configuration hadoop) {
+    String from = warmStarts.get(model);
+    if (from == null) {
+      return null;
+    }
+    MultiLayerNetwork earlier;
+    Path p = new Path(from);
+    try (InputStream in = p.getFileSystem(hadoop).open(p)) {
+      earlier = NetworkZips.restore(ModelArchive.readBounded(in, from), from, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot read the warm start of " + model + " from " + from + ": " + e.getMessage(), e);
+    }
+    MultiLayerNetwork fresh = new MultiLayerNetwork(conf.clone());
+    fresh.init();
+    if (fresh.numParams() != earlier.numParams()) {
+      LOG.warn(
+          "Student {}: the warm start {} has {} parameters, the network {}: trained from scratch",
+          model,
+          from,
+          earlier.numParams(),
+          fresh.numParams());
+      return null;
+    }
+    LOG.info("Student {}: warm start from {}", model, from);
+    return earlier.params();
   }
 
   /** A model's seed: its size's (the baseline's own, if it has one), else the sweep's. */

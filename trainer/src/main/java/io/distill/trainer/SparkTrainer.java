@@ -13,6 +13,7 @@ import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,7 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
   private TeacherSignal teacher = TeacherSignal.none();
   private TrainingSettings settings = TrainingSettings.builder().build();
   private boolean resume;
+  private INDArray initialParameters;
 
   private SparkTrainer(SparkSession spark) {
     super(spark);
@@ -161,6 +163,18 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
    */
   public SparkTrainer resume(boolean value) {
     this.resume = value;
+    return this;
+  }
+
+  /**
+   * Starts from these parameters instead of the configuration's initialisation (a warm start from
+   * an earlier model of the same shape; its updater state is not carried over). A checkpoint to
+   * resume from wins: it already continues from them.
+   *
+   * @param params a flat parameter vector of the network's length (checked when training starts)
+   */
+  public SparkTrainer initialParameters(INDArray params) {
+    this.initialParameters = params;
     return this;
   }
 
@@ -304,6 +318,19 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
     MultiLayerNetwork initial = new MultiLayerNetwork(conf);
     initial.init();
     LOG.info("Training {}: {} parameters", name, initial.numParams());
+    if (initialParameters != null) {
+      if (initialParameters.length() != initial.numParams()) {
+        throw new IllegalArgumentException(
+            "Training "
+                + name
+                + ": the warm start has "
+                + initialParameters.length()
+                + " parameters, the configuration to train has "
+                + initial.numParams());
+      }
+      initial.setParams(initialParameters.castTo(initial.params().dataType()).reshape(1, -1));
+      LOG.info("Training {}: warm start from earlier parameters", name);
+    }
     Optional<TrainingCheckpoint> checkpoint =
         resume
             ? TrainingCheckpoint.latest(

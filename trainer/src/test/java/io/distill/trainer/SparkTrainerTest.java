@@ -20,8 +20,10 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
@@ -92,6 +94,63 @@ class SparkTrainerTest {
         accuracy(result.network().output(test.getFeatures(), false), test.getLabels()),
         1e-9,
         "the trainer's validation accuracy equals the returned network's accuracy on the driver");
+  }
+
+  /**
+   * A warm start begins where the earlier model ended: one epoch at a learning rate of 1e-12 from a
+   * trained model's parameters keeps them (and its validation accuracy), while the same epoch from
+   * the configuration's initialisation stays near chance; parameters of another length are refused
+   * naming both lengths.
+   */
+  @Test
+  void aWarmStartContinuesFromTheGivenParameters() {
+    TrainingSettings one = TrainingSettings.builder().epochs(1).workers(2).build();
+    TrainingResult trained =
+        SparkTrainer.of(spark)
+            .name("earlier")
+            .network(Networks.mlp(30, new Adam(2e-3), DistillationLoss.hardLabelsOnly(), 7))
+            .trainingData(EmbeddedMnist.train(), "mnist-slice/train")
+            .validationData(EmbeddedMnist.test(), "mnist-slice/test")
+            .settings(TrainingSettings.builder().epochs(3).workers(2).build())
+            .execute();
+    MultiLayerConfiguration still =
+        Networks.mlp(30, new Adam(1e-12), DistillationLoss.hardLabelsOnly(), 7);
+    TrainingResult warm =
+        SparkTrainer.of(spark)
+            .name("warm")
+            .network(still)
+            .trainingData(EmbeddedMnist.train(), "mnist-slice/train")
+            .validationData(EmbeddedMnist.test(), "mnist-slice/test")
+            .settings(one)
+            .initialParameters(trained.network().params())
+            .execute();
+    TrainingResult cold =
+        SparkTrainer.of(spark)
+            .name("cold")
+            .network(still)
+            .trainingData(EmbeddedMnist.train(), "mnist-slice/train")
+            .validationData(EmbeddedMnist.test(), "mnist-slice/test")
+            .settings(one)
+            .execute();
+    double trainedAccuracy = trained.history().get(2).validationAccuracy();
+    assertTrue(trainedAccuracy > 0.85, "trained: " + trainedAccuracy);
+    assertEquals(trainedAccuracy, warm.history().get(0).validationAccuracy(), 0.002);
+    assertTrue(
+        warm.network().params().equalsWithEps(trained.network().params(), 1e-6),
+        "the warm start moved the parameters");
+    assertTrue(cold.history().get(0).validationAccuracy() < 0.5, "cold: " + cold.history());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                SparkTrainer.of(spark)
+                    .name("mismatch")
+                    .network(still)
+                    .trainingData(EmbeddedMnist.train(), "mnist-slice/train")
+                    .settings(one)
+                    .initialParameters(Nd4j.zeros(DataType.FLOAT, 1, 5))
+                    .execute());
+    assertTrue(e.getMessage().contains("the warm start has 5 parameters"), e.getMessage());
   }
 
   private static double accuracy(INDArray logits, INDArray labels) {

@@ -609,6 +609,18 @@ public final class Params {
           "Batch size of the throughput" + " measurement.");
 
   // ---- nightly
+  public static final String NIGHTLY_SCRATCH = "scratch";
+  public static final String NIGHTLY_WARM = "warm";
+  public static final Param<String> NIGHTLY_STUDENTS =
+      param(
+          "nightly.students",
+          ParamTypes.choice(List.of(NIGHTLY_SCRATCH, NIGHTLY_WARM)),
+          NIGHTLY_SCRATCH,
+          "How a nightly run trains its students. scratch = from their initialisation over all training rows. warm ="
+              + " each model starts from the champion's model of the same name and shape and trains over the last"
+              + " window of data: the training rows the champion's run did not have (all training rows when there are"
+              + " none); a model the champion lacks, or of another shape, starts from scratch. The choice and the"
+              + " window are in the manifest (students.start). Applies to students.search = off.");
   public static final Param<Double> NIGHTLY_TOLERANCE =
       param(
           "nightly.tolerance",

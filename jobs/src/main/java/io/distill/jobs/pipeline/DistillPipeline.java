@@ -176,7 +176,10 @@ public final class DistillPipeline {
         return partial(manifest, stages);
       }
       StudentStage.Output students =
-          StudentStage.run(ctx.forStage(StudentStage.PARAMS), data, teacher, soft);
+          StudentStage.run(ctx.forStage(StudentStage.PARAMS), data, teacher, soft, championRun);
+      if (students.start() != null) {
+        manifest.put("students", Map.of("start", students.start()));
+      }
       if (!students.searches().isEmpty()) {
         manifest.put("search", SearchSection.asMap(students.searches()));
       }

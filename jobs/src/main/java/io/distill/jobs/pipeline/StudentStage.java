@@ -1,6 +1,7 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.Fingerprint;
+import io.distill.dataset.DatasetSchema;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.jobs.config.StudentSize;
@@ -19,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The "students" stage: the sweep (a distilled student and a hard-label baseline per size, on the
@@ -27,11 +30,20 @@ import org.apache.spark.sql.Row;
  * ({@link RunDirectory#studentRecords()}), so a rerun trains only what changed or did not finish.
  */
 final class StudentStage {
+  private static final Logger LOG = LoggerFactory.getLogger(StudentStage.class);
+
   private StudentStage() {}
 
-  /** The trained students and the history table. */
-  record Output(List<TrainedStudent> models, String history, String fingerprint)
+  /**
+   * The trained students and the history table; {@code start}: how they started and on which rows
+   * (null in records from before).
+   */
+  record Output(List<TrainedStudent> models, String history, String fingerprint, String start)
       implements StageOutput {
+    Output(List<TrainedStudent> models, String history, String fingerprint) {
+      this(models, history, fingerprint, null);
+    }
+
     @Override
     public List<String> paths() {
       List<String> out = new ArrayList<>(List.of(history));
@@ -56,6 +68,7 @@ final class StudentStage {
       StageParams.of(
               "students",
               List.of(
+                  Params.NIGHTLY_STUDENTS,
                   Params.STUDENTS_ALPHA,
                   Params.STUDENTS_TEMPERATURE,
                   Params.STUDENTS_LEARNING_RATE,
@@ -80,12 +93,49 @@ final class StudentStage {
                   Params.TRAINING_MAX_LOSS_GROWTH))
           .execution(Params.TRAINING_CONCURRENT_STUDENTS);
 
+  /**
+   * With {@code nightly.students = warm} and a champion: every model's warm start (the champion's
+   * same-named model) and the champion's data, whose rows the window leaves out; else null.
+   */
+  record WarmStart(String championRun, Map<String, String> models, String championTrain) {
+    static WarmStart of(PipelineContext ctx, String championRun) {
+      if (championRun == null
+          || !Params.NIGHTLY_WARM.equals(ctx.config().get(Params.NIGHTLY_STUDENTS))) {
+        return null;
+      }
+      RunDirectory champion = new RunDirectory(championRun, ctx.hadoop());
+      Output students =
+          champion
+              .stageRecords()
+              .read("students", Output.class)
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "The champion's run " + championRun + " has no students record"))
+              .output();
+      DataStage.Data data =
+          champion
+              .stageRecords()
+              .read("import", DataStage.Data.class)
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "The champion's run " + championRun + " has no import record"))
+              .output();
+      Map<String, String> models = new LinkedHashMap<>();
+      students.models().forEach(m -> models.put(m.model(), m.modelPath()));
+      return new WarmStart(champion.root(), models, data.train());
+    }
+  }
+
   static Output run(
       PipelineContext ctx,
       DataStage.Output data,
       TeacherStage.Output teacher,
-      SoftLabelStage.Output soft) {
+      SoftLabelStage.Output soft,
+      String championRun) {
     RunConfig c = ctx.config();
+    WarmStart warm = WarmStart.of(ctx, championRun);
     List<StudentSpec> specs = new ArrayList<>();
     Fingerprint fingerprint =
         Fingerprint.of("students")
@@ -113,6 +163,9 @@ final class StudentStage {
     TrainingSettings settings = settings(c, shape[0]);
     // The student JSON files' content (the keys themselves are the stage's declared inputs).
     fingerprint.add("specs", specs.toString()).add("settings", settings.fingerprint());
+    if (warm != null) {
+      fingerprint.add("warm-start", warm.toString());
+    }
     return ctx.stages()
         .run(
             "students",
@@ -125,6 +178,37 @@ final class StudentStage {
               boolean transfer = soft.transfer() != null;
               Dataset<Row> rows = transfer ? ctx.read(soft.transferData()) : data.trainingRows(ctx);
               String rowsName = transfer ? soft.transferData() : train + " (training rows)";
+              String start = "from scratch over all training rows";
+              if (warm != null && !transfer) {
+                Dataset<Row> known = ctx.read(warm.championTrain()).select(DatasetSchema.ID);
+                Dataset<Row> window =
+                    rows.join(
+                        known,
+                        rows.col(DatasetSchema.ID).equalTo(known.col(DatasetSchema.ID)),
+                        "left_anti");
+                ctx.spark()
+                    .sparkContext()
+                    .setJobDescription("Students: the rows added since the champion's run");
+                long added = window.count();
+                if (added > 0) {
+                  rows = window;
+                  rowsName = train + " (" + added + " training rows added since the champion)";
+                  start =
+                      "warm from the champion "
+                          + warm.championRun()
+                          + " over the "
+                          + added
+                          + " training rows added since";
+                } else {
+                  start =
+                      "warm from the champion "
+                          + warm.championRun()
+                          + " over all training rows (none added since)";
+                }
+              } else if (warm != null) {
+                start = "warm from the champion " + warm.championRun() + " over the transfer set";
+              }
+              LOG.info("Students: {}", start);
               String rowsSoft = transfer ? soft.transfer() : soft.train();
               List<TrainedStudent> trained =
                   StudentSweep.of(ctx.spark())
@@ -144,6 +228,7 @@ final class StudentStage {
                       .output(ctx.run().students())
                       .records(ctx.run().studentRecords())
                       .dataFingerprint(soft.fingerprint())
+                      .warmStarts(warm == null ? Map.of() : warm.models())
                       .execute();
               List<HistoryRow> history = new ArrayList<>();
               for (EpochStats e : teacher.history()) {
@@ -157,7 +242,7 @@ final class StudentStage {
                 }
               }
               String path = Tables.write(ctx, history, HistoryRow.class, ctx.run().history());
-              return new Output(trained, path, hex);
+              return new Output(trained, path, hex, start);
             });
   }
 
