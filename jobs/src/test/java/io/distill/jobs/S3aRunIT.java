@@ -148,6 +148,12 @@ class S3aRunIT {
             name);
       }
 
+      // The run configuration itself on s3a:// (--config takes any Hadoop URI): it names the sweep.
+      Path config = Files.createTempFile(dir, "run", ".conf");
+      Files.writeString(
+          config, "distill.students.sizes = [{name = \"from-s3a-config\", hidden = [8]}]\n");
+      assertEquals(200, s3(endpoint, "PUT", "distill/conf/run.conf", config).exitCode());
+
       List<String> submit =
           new ArrayList<>(
               List.of(
@@ -167,6 +173,8 @@ class S3aRunIT {
                   "--conf",
                   "spark.hadoop.fs.s3a.attempts.maximum=3",
                   new File(PROJECT, "jobs/target/distill-job.jar").getAbsolutePath(),
+                  "--config",
+                  "s3a://distill/conf/run.conf",
                   "--set",
                   "run.dir=s3a://distill/runs/r1",
                   "--set",
@@ -178,9 +186,7 @@ class S3aRunIT {
                   "--set",
                   "teacher.epochs=1",
                   "--set",
-                  "students.epochs=1",
-                  "--set",
-                  "students.sizes=[{name=\"8\", hidden=[8]}]"));
+                  "students.epochs=1"));
       Map<String, String> credentials =
           Map.of("AWS_ACCESS_KEY_ID", ACCESS, "AWS_SECRET_ACCESS_KEY", SECRET);
       Processes.Result first = run(10, credentials, submit);
@@ -201,7 +207,7 @@ class S3aRunIT {
       for (String key :
           List.of(
               "teacher/model.zip",
-              "students/8-distilled/model.zip",
+              "students/from-s3a-config-distilled/model.zip",
               "report/report.md",
               "report/accuracy-vs-parameters.png")) {
         assertEquals(200, s3(endpoint, "GET", "distill/runs/r1/" + key, null).exitCode(), key);
@@ -217,7 +223,8 @@ class S3aRunIT {
             stage + " reused:\n" + again.tail());
       }
       assertTrue(
-          again.output().contains("8-distilled") && again.output().contains("8-baseline"),
+          again.output().contains("from-s3a-config-distilled")
+              && again.output().contains("from-s3a-config-baseline"),
           "metrics read back from s3a");
     }
   }

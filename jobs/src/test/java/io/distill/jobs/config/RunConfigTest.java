@@ -58,6 +58,29 @@ class RunConfigTest {
     assertEquals(c, RunConfig.load(null, null));
   }
 
+  /**
+   * nightly.conf means the same from any working directory: without its environment variables (the
+   * test JVM has none of them) it runs on the embedded slice with the shipped teacher; read by a
+   * file: URI as well as by path.
+   */
+  @Test
+  void nightlyConfLoadsFromAnyDirectoryAndByUri() {
+    Path nightly = projectDir().resolve("conf/nightly.conf");
+    for (String name : List.of(nightly.toString(), nightly.toUri().toString())) {
+      RunConfig c = RunConfig.load(name, List.of());
+      assertTrue(c.embeddedData(), name);
+      assertNull(c.get(Params.DATA_TRAIN));
+      assertEquals(Params.SHIPPED_TEACHER, c.get(Params.TEACHER_MODEL));
+      assertEquals(0.1, c.get(Params.DATA_VALIDATION_FRACTION));
+      assertEquals(0, c.get(Params.SOFT_LABELS_TRANSFER_COPIES));
+    }
+    RunConfigException missing =
+        assertThrows(
+            RunConfigException.class,
+            () -> RunConfig.load(dir.resolve("none.conf").toUri().toString(), List.of()));
+    assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
+  }
+
   @Test
   void mnistConfLoads() {
     Path mnist = projectDir().resolve("conf/mnist.conf");
