@@ -18,6 +18,7 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,11 +35,25 @@ class NightlyWeekTest {
 
   /** Rows of the slice's training split with id below {@code upTo} arrive on {@code date}. */
   private void arrive(String date, long from, long upTo) {
+    arrive(date, from, upTo, 0);
+  }
+
+  /** As above, with {@code corrupt} more rows whose features are NaN (ids from 1,000,000). */
+  private void arrive(String date, long from, long upTo, int corrupt) {
     Dataset<Row> train = EmbeddedMnist.train();
-    train
-        .where(train.col("id").geq(from).and(train.col("id").lt(upTo)))
-        .write()
-        .parquet(input.resolve("train/date=" + date).toString());
+    Dataset<Row> rows = train.where(train.col("id").geq(from).and(train.col("id").lt(upTo)));
+    if (corrupt > 0) {
+      rows =
+          rows.unionByName(
+              rows.limit(corrupt)
+                  .select(
+                      functions.col("id").plus(1_000_000L).as("id"),
+                      functions
+                          .expr("transform(features, x -> CAST('NaN' AS FLOAT))")
+                          .as("features"),
+                      functions.col("label")));
+    }
+    rows.write().parquet(input.resolve("train/date=" + date).toString());
   }
 
   private int night(String id, String... extra) {
@@ -58,6 +73,8 @@ class NightlyWeekTest {
                 "data.validation-fraction=0.1",
                 "--set",
                 "soft-labels.transfer-copies=0",
+                "--set",
+                "data.max-bad-rows=10",
                 "--set",
                 "students.epochs=1"));
     args.addAll(List.of(extra));
@@ -96,9 +113,10 @@ class NightlyWeekTest {
     assertEquals("2026-11-01", latest());
     assertEquals(2500 + 1000, labelledRows("2026-11-01"));
 
-    // Night 2: 500 new rows; only they are labelled, and the old rows' soft labels are the same.
-    // The students continue from the champion's over the new training rows.
-    arrive("2026-11-02", 2500, 3000);
+    // Night 2: 500 new rows and 3 corrupt ones (quarantined); only the new rows are labelled, and
+    // the old rows' soft labels are the same. The students continue from the champion's over the
+    // new training rows.
+    arrive("2026-11-02", 2500, 3000, 3);
     assertEquals(
         0,
         night(
@@ -111,11 +129,18 @@ class NightlyWeekTest {
             "nightly.students=warm"));
     assertEquals("2026-11-02", latest());
     assertEquals(500, labelledRows("2026-11-02"));
+    assertEquals(
+        3,
+        spark
+            .read()
+            .parquet(root.resolve("2026-11-02/quarantine/import/train").toString())
+            .count());
     String start =
         String.valueOf(((Map<?, ?>) manifest("2026-11-02").get("students")).get("start"));
     assertTrue(
         start.startsWith("warm from the champion ") && start.contains("2026-11-01 over the "),
         start);
+    assertTrue(start.contains("and a random sample of as many earlier ones"), start);
     long window = Long.parseLong(start.replaceAll(".* over the (\\d+) training rows.*", "$1"));
     assertEquals(450, window, 25, "the new rows less their validation rows: " + start);
     Dataset<Row> first =

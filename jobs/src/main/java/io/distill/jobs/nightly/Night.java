@@ -186,6 +186,7 @@ public final class Night {
               s.errors(),
               s.accuracy(),
               s.teacherAgreement(),
+              s.newRowsAgreement(),
               s.contested() ? champion : null,
               s.championErrors(),
               s.championAccuracy(),

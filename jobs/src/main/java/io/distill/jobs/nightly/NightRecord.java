@@ -10,6 +10,8 @@ package io.distill.jobs.nightly;
  *     night)
  * @param teacherRowsLabelled rows the teacher labelled tonight (0 when the soft labels were reused)
  * @param teacherAgreement on the holdout, tonight's model against the teacher (fidelity)
+ * @param newRowsAgreement the same on the rows added since the champion (fidelity drift; null when
+ *     none was added)
  * @param champion the night it was compared with (null: none)
  * @param promoted whether the night became the champion; {@code reason} says why (the same for
  *     every model of a night)
@@ -29,6 +31,7 @@ public record NightRecord(
     long holdoutErrors,
     double holdoutAccuracy,
     double teacherAgreement,
+    Double newRowsAgreement,
     String champion,
     Long championErrors,
     Double championAccuracy,

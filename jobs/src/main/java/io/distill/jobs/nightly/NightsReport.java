@@ -24,7 +24,7 @@ final class NightsReport {
             + " `nights/` beside this file.\n\n");
     b.append(
         "| night | size | rows added | teacher labelled | holdout errors | champion's errors"
-            + " | agreement with teacher | promoted | why |\n");
+            + " | agreement with teacher (holdout / new rows) | promoted | why |\n");
     b.append("|---|---|---:|---:|---:|---:|---:|---|---|\n");
     for (String night : shown) {
       for (NightRecord r : rows) {
@@ -34,7 +34,7 @@ final class NightsReport {
         b.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %s | %,d | %,d | %,d of %,d | %s | %.2f %% | %s | %s |%n",
+                "| %s | %s | %,d | %,d | %,d of %,d | %s | %.2f %% / %s | %s | %s |%n",
                 r.night(),
                 r.size(),
                 r.rowsAdded(),
@@ -45,6 +45,9 @@ final class NightsReport {
                     ? "—"
                     : String.format(Locale.ROOT, "%,d (%s)", r.championErrors(), r.champion()),
                 100 * r.teacherAgreement(),
+                r.newRowsAgreement() == null
+                    ? "—"
+                    : String.format(Locale.ROOT, "%.2f %%", 100 * r.newRowsAgreement()),
                 r.promoted() ? "yes" : "**no**",
                 r.reason().replace("|", "\\|")));
       }

@@ -8,6 +8,9 @@ package io.distill.jobs.pipeline;
  *
  * @param teacherAgreement the share of holdout rows where tonight's model and the teacher predict
  *     the same class
+ * @param newRowsAgreement the same share over the rows added since the champion's run (all rows on
+ *     the first night): how faithful the student stays to the teacher on the data that changes;
+ *     null when no row was added
  */
 public record HoldoutScore(
     String model,
@@ -18,7 +21,8 @@ public record HoldoutScore(
     double accuracy,
     double teacherAgreement,
     Long championErrors,
-    Double championAccuracy) {
+    Double championAccuracy,
+    Double newRowsAgreement) {
 
   /** Whether the champion has this model. */
   public boolean contested() {

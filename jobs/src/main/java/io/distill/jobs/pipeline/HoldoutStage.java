@@ -1,6 +1,7 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.Fingerprint;
+import io.distill.dataset.DatasetSchema;
 import io.distill.student.TestScores;
 import io.distill.student.TrainedStudent;
 import io.distill.trainer.TrainingData;
@@ -9,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +52,7 @@ final class HoldoutStage {
       String championRun) {
     Map<String, String> championModels = new LinkedHashMap<>();
     String championStudents = "none";
+    String championTrain = null;
     if (championRun != null) {
       RunDirectory champion = new RunDirectory(championRun, ctx.hadoop());
       Optional<StudentStage.Output> recorded =
@@ -63,6 +67,12 @@ final class HoldoutStage {
         championModels.put(m.model(), m.modelPath());
       }
       championStudents = recorded.get().fingerprint();
+      championTrain =
+          champion
+              .stageRecords()
+              .read("import", DataStage.Data.class)
+              .map(e -> e.output().train())
+              .orElse(null);
     }
     String fingerprint =
         Fingerprint.of("holdout")
@@ -73,6 +83,7 @@ final class HoldoutStage {
             .add("champion-students", championStudents)
             .hex();
     String champion = championRun;
+    String knownRows = championTrain;
     return ctx.stages()
         .run(
             "holdout",
@@ -122,11 +133,14 @@ final class HoldoutStage {
                         nets,
                         ctx.spark().sparkContext().getConf().getInt("spark.task.cpus", 1));
               }
+              Map<String, TestScores.Totals> onNewRows =
+                  newRowScores(ctx, data, teacher, soft, students, knownRows, shape);
               List<HoldoutScore> scores = new ArrayList<>();
               long examples = 0;
               for (TrainedStudent m : students.models()) {
                 TestScores.Totals ours = totals.get(m.model());
                 TestScores.Totals theirs = totals.get(CHAMPION + m.model());
+                TestScores.Totals fresh = onNewRows.get(m.model());
                 examples = ours.examples();
                 HoldoutScore s =
                     new HoldoutScore(
@@ -138,7 +152,8 @@ final class HoldoutStage {
                         ours.accuracy(),
                         (double) ours.agreements() / ours.examples(),
                         theirs == null ? null : theirs.errors(),
-                        theirs == null ? null : theirs.accuracy());
+                        theirs == null ? null : theirs.accuracy(),
+                        fresh == null ? null : (double) fresh.agreements() / fresh.examples());
                 LOG.info(
                     "Holdout {}: tonight {} errors of {}, champion {}",
                     s.model(),
@@ -149,5 +164,49 @@ final class HoldoutStage {
               }
               return new Output(scores, champion, examples);
             });
+  }
+
+  /**
+   * Tonight's models on the rows of the training split that the champion's data lacked (all of them
+   * without a champion): their agreement with the teacher there. Empty when none was added.
+   */
+  private static Map<String, TestScores.Totals> newRowScores(
+      PipelineContext ctx,
+      DataStage.Output data,
+      TeacherStage.Output teacher,
+      SoftLabelStage.Output soft,
+      StudentStage.Output students,
+      String knownRows,
+      int[] shape) {
+    Dataset<Row> rows = ctx.read(data.data().train());
+    if (knownRows != null) {
+      Dataset<Row> known = ctx.read(knownRows).select(DatasetSchema.ID);
+      rows =
+          rows.join(
+              known, rows.col(DatasetSchema.ID).equalTo(known.col(DatasetSchema.ID)), "left_anti");
+    }
+    ctx.spark().sparkContext().setJobDescription("Holdout: the rows added since the champion");
+    if (rows.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
+    for (TrainedStudent m : students.models()) {
+      nets.put(m.model(), EvaluateStage.restore(ctx, m.modelPath()));
+    }
+    try (TrainingData added =
+        TrainingData.pack(ctx.spark())
+            .rows(rows, data.data().train() + " (rows added since the champion)")
+            .softLabels(ctx.read(soft.train()), soft.train())
+            .teacher(soft.signal())
+            .features(shape[0])
+            .classes(teacher.classes(shape))
+            .workers(ctx.spark().sparkContext().defaultParallelism())
+            .execute()) {
+      return TestScores.of(
+          ctx.spark(),
+          added,
+          nets,
+          ctx.spark().sparkContext().getConf().getInt("spark.task.cpus", 1));
+    }
   }
 }

@@ -20,6 +20,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,56 +70,66 @@ final class SoftLabelCache {
     String table = teacherDir + "/" + split;
     try (RunLease lease = RunLease.acquire(teacherDir, ctx.hadoop(), Duration.ofMinutes(2))) {
       Dataset<Row> rows = ctx.read(input);
-      boolean any = hasParts(ctx, table);
-      Dataset<Row> missing = rows;
-      if (any) {
-        Dataset<Row> known = ctx.spark().read().parquet(table).select(DatasetSchema.ID);
-        missing =
-            rows.join(
-                known,
-                rows.col(DatasetSchema.ID).equalTo(known.col(DatasetSchema.ID)),
-                "left_anti");
-      }
       ctx.spark()
           .sparkContext()
           .setJobDescription("Soft-label cache: rows of " + input + " without soft labels");
       long total = rows.count();
-      long fresh = any ? missing.count() : total;
-      if (!any) {
+      if (!hasParts(ctx, table)) {
         LOG.info(
             "Soft-label cache: no soft labels of {} from teacher {} yet: labelling all {} rows",
             split,
             teacherSha256.substring(0, 12),
             total);
-      } else if (fresh == 0) {
-        LOG.info(
-            "Soft-label cache: all {} rows of {} have soft labels from teacher {}: the teacher does"
-                + " not run",
-            total,
-            split,
-            teacherSha256.substring(0, 12));
-      } else {
-        LOG.info(
-            "Soft-label cache: {} of {} rows of {} have soft labels from teacher {}; labelling the {}"
-                + " new ones",
-            total - fresh,
-            total,
-            split,
-            teacherSha256.substring(0, 12),
-            fresh);
+        labelPart(ctx, table, rows, input + " (all " + total + " rows)", labeller);
+        return new Labelled(copy(ctx, table, rows, input, output, total, total), total, 0);
       }
-      if (fresh > 0) {
-        String part =
-            table + "/" + PART + "=" + Instant.now().toEpochMilli() + "-" + UUID.randomUUID();
-        labeller
-            .apply(SoftLabelAction.of(ctx.spark()))
-            .data(missing, input + " (" + fresh + " rows without soft labels)")
-            .output(part)
-            .execute();
+      Dataset<Row> known = ctx.spark().read().parquet(table).select(DatasetSchema.ID);
+      // Read several times (its count, then the soft-label action's checks and labelling): the
+      // anti-join runs once, its rows kept in memory or spilled to disk.
+      Dataset<Row> missing =
+          rows.join(
+                  known,
+                  rows.col(DatasetSchema.ID).equalTo(known.col(DatasetSchema.ID)),
+                  "left_anti")
+              .persist(StorageLevel.MEMORY_AND_DISK());
+      try {
+        long fresh = missing.count();
+        if (fresh == 0) {
+          LOG.info(
+              "Soft-label cache: all {} rows of {} have soft labels from teacher {}: the teacher"
+                  + " does not run",
+              total,
+              split,
+              teacherSha256.substring(0, 12));
+        } else {
+          LOG.info(
+              "Soft-label cache: {} of {} rows of {} have soft labels from teacher {}; labelling the"
+                  + " {} new ones",
+              total - fresh,
+              total,
+              split,
+              teacherSha256.substring(0, 12),
+              fresh);
+          labelPart(
+              ctx, table, missing, input + " (" + fresh + " rows without soft labels)", labeller);
+        }
+        return new Labelled(
+            copy(ctx, table, rows, input, output, total, fresh), fresh, total - fresh);
+      } finally {
+        missing.unpersist();
       }
-      return new Labelled(
-          copy(ctx, table, rows, input, output, total, fresh), fresh, total - fresh);
     }
+  }
+
+  /** The teacher over {@code rows}, published whole as a new part of {@code table}. */
+  private static void labelPart(
+      PipelineContext ctx,
+      String table,
+      Dataset<Row> rows,
+      String name,
+      UnaryOperator<SoftLabelAction> labeller) {
+    String part = table + "/" + PART + "=" + Instant.now().toEpochMilli() + "-" + UUID.randomUUID();
+    labeller.apply(SoftLabelAction.of(ctx.spark())).data(rows, name).output(part).execute();
   }
 
   /** The split's soft labels from the table into the run, one per row of the split. */
