@@ -29,6 +29,23 @@ public record StudentSpec(
     Long baselineSeed) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
+  /** The same size and settings under another name (its models are named after it). */
+  public StudentSpec named(String other) {
+    return new StudentSpec(
+        other,
+        hidden,
+        dl4jJson,
+        temperature,
+        alpha,
+        seed,
+        standardise,
+        learningRate,
+        lrDecay,
+        baselineLearningRate,
+        baselineLrDecay,
+        baselineSeed);
+  }
+
   /** A size with the sweep's settings apart from T, α and the seed. */
   public StudentSpec(
       String name, int[] hidden, String dl4jJson, double temperature, double alpha, Long seed) {

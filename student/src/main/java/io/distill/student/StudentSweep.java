@@ -87,6 +87,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   private int searchEta = SearchPlan.DEFAULT_ETA;
   private SearchSpace searchSpace = SearchSpace.defaults();
   private Map<String, String> warmStarts = Map.of();
+  private boolean baselines = true;
 
   private StudentSweep(SparkSession spark) {
     super(spark);
@@ -212,6 +213,15 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     return this;
   }
 
+  /**
+   * Whether each size also gets its hard-label baseline (default true); false trains the distilled
+   * students only (e.g. a second sweep of the same sizes from another teacher).
+   */
+  public StudentSweep baselines(boolean value) {
+    this.baselines = value;
+    return this;
+  }
+
   public StudentSweep output(String path) {
     this.output = path;
     return this;
@@ -245,6 +255,10 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   protected void validate() {
     require(trainingData, "trainingData(rows, name)");
     require(output, "output(path)");
+    if (searchTrials > 0 && !baselines) {
+      throw new IllegalStateException(
+          "the settings search gives each baseline the same budget: it needs baselines(true)");
+    }
     if (searchTrials > 0 && validationData == null) {
       throw new IllegalStateException(
           "the settings search chooses on validation rows: give validationData (data.validation-rows > 0)"
@@ -268,7 +282,9 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
       List<Callable<TrainedStudent>> jobs = new ArrayList<>();
       for (StudentSpec spec : specs) {
         jobs.add(() -> models.trainOrFind(spec, true));
-        jobs.add(() -> models.trainOrFind(spec, false));
+        if (baselines) {
+          jobs.add(() -> models.trainOrFind(spec, false));
+        }
       }
       return all(jobs);
     } finally {

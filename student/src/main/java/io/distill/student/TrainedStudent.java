@@ -25,6 +25,15 @@ public record TrainedStudent(
     history = List.copyOf(history);
   }
 
+  /** Its best validation accuracy over the epochs (the epoch kept); NaN without validation. */
+  public double bestValidationAccuracy() {
+    return history.stream()
+        .mapToDouble(EpochStats::validationAccuracy)
+        .filter(a -> !Double.isNaN(a))
+        .max()
+        .orElse(Double.NaN);
+  }
+
   /** The same student, found already trained rather than trained by this run. */
   public TrainedStudent reused() {
     return new TrainedStudent(

@@ -448,6 +448,18 @@ public final class Params {
           ParamTypes.integer(2, 1000),
           SearchPlan.DEFAULT_TRIALS,
           "Settings tried per model by the search (distilled and baseline alike).");
+  public static final Param<String> STUDENTS_ASSISTANT =
+      param(
+          "students.assistant",
+          ParamTypes.choice(List.of(SEARCH_OFF, "on")),
+          SEARCH_OFF,
+          "Teacher assistants for the smaller sizes (Mirzadeh et al. 2020). on = every size after the first in"
+              + " students.sizes is also distilled, with its own settings, from the most accurate distilled student"
+              + " (on validation) of the sizes listed before it: that student labels the training split like a"
+              + " teacher (soft-labels/assistant-<model>), and validation decides per size which of the two is the"
+              + " size's distilled student (students/<size>-distilled; the other stays as"
+              + " students/<size>-via-<assistant>-distilled). The choice is in the log, the manifest (assistants)"
+              + " and the report. List the sizes largest first. With students.search = off only.");
   public static final Param<Integer> STUDENTS_SEARCH_ETA =
       param(
           "students.search-eta",
@@ -618,8 +630,8 @@ public final class Params {
           NIGHTLY_SCRATCH,
           "How a nightly run trains its students. scratch = from their initialisation over all training rows. warm ="
               + " each model starts from the champion's model of the same name and shape and trains over the last"
-              + " window of data: the training rows the champion's run did not have (all training rows when there are"
-              + " none); a model the champion lacks, or of another shape, starts from scratch. The choice and the"
+              + " window of data: the training rows the champion's run did not have, with as many of its rows drawn"
+              + " at random (replay, against forgetting; all training rows when none was added); a model the champion lacks, or of another shape, starts from scratch. The choice and the"
               + " window are in the manifest (students.start). Applies to students.search = off.");
   public static final Param<Double> NIGHTLY_TOLERANCE =
       param(

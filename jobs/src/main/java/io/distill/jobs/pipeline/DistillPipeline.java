@@ -180,6 +180,9 @@ public final class DistillPipeline {
       if (students.start() != null) {
         manifest.put("students", Map.of("start", students.start()));
       }
+      if (students.assistants() != null) {
+        manifest.put("assistants", students.assistants());
+      }
       if (!students.searches().isEmpty()) {
         manifest.put("search", SearchSection.asMap(students.searches()));
       }

@@ -69,8 +69,16 @@ final class ReportStage {
                         + " for",
                     teacher.trainingRows(), s.trainingRows())
                 : "");
-    String checkLine =
+    String checks =
         check == null ? null : check.line() + (target == null ? "" : "\n\n" + target.line());
+    if (students.assistants() != null && !students.assistants().isEmpty()) {
+      StringBuilder b =
+          new StringBuilder(
+              "Teacher assistants (students.assistant = on), chosen on validation per size:");
+      students.assistants().forEach(a -> b.append(' ').append(a.line()).append('.'));
+      checks = checks == null ? b.toString() : checks + "\n\n" + b;
+    }
+    String checkLine = checks;
     String fingerprint =
         Fingerprint.of("report")
             .add("teacher-check", String.valueOf(checkLine))

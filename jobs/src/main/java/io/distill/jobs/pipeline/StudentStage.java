@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
@@ -38,10 +39,15 @@ final class StudentStage {
    * The trained students and the history table; {@code start}: how they started and on which rows
    * (null in records from before).
    */
-  record Output(List<TrainedStudent> models, String history, String fingerprint, String start)
+  record Output(
+      List<TrainedStudent> models,
+      String history,
+      String fingerprint,
+      String start,
+      List<AssistantChoice> assistants)
       implements StageOutput {
     Output(List<TrainedStudent> models, String history, String fingerprint) {
-      this(models, history, fingerprint, null);
+      this(models, history, fingerprint, null, null);
     }
 
     @Override
@@ -69,6 +75,7 @@ final class StudentStage {
               "students",
               List.of(
                   Params.NIGHTLY_STUDENTS,
+                  Params.STUDENTS_ASSISTANT,
                   Params.STUDENTS_ALPHA,
                   Params.STUDENTS_TEMPERATURE,
                   Params.STUDENTS_LEARNING_RATE,
@@ -135,6 +142,13 @@ final class StudentStage {
       SoftLabelStage.Output soft,
       String championRun) {
     RunConfig c = ctx.config();
+    if (!Params.SEARCH_OFF.equals(c.get(Params.STUDENTS_ASSISTANT)) && searchTrials(c) > 0) {
+      throw new IllegalArgumentException(
+          Params.STUDENTS_ASSISTANT.path()
+              + " = on needs "
+              + Params.STUDENTS_SEARCH.path()
+              + " = off (a searched size has no fixed settings to distil again with)");
+    }
     WarmStart warm = WarmStart.of(ctx, championRun);
     List<StudentSpec> specs = new ArrayList<>();
     Fingerprint fingerprint =
@@ -191,14 +205,32 @@ final class StudentStage {
                     .setJobDescription("Students: the rows added since the champion's run");
                 long added = window.count();
                 if (added > 0) {
-                  rows = window;
-                  rowsName = train + " (" + added + " training rows added since the champion)";
+                  // Replay: as many earlier rows, drawn at random, so that continuing on the new
+                  // rows does not forget the old ones.
+                  Dataset<Row> earlier =
+                      rows.join(
+                          known,
+                          rows.col(DatasetSchema.ID).equalTo(known.col(DatasetSchema.ID)),
+                          "left_semi");
+                  long before = earlier.count();
+                  Dataset<Row> replay =
+                      earlier.sample(
+                          false,
+                          Math.min(1.0, (double) added / Math.max(1, before)),
+                          c.get(Params.TRAINING_SEED));
+                  rows = window.unionByName(replay);
+                  rowsName =
+                      train
+                          + " ("
+                          + added
+                          + " training rows added since the champion, and as many earlier ones)";
                   start =
                       "warm from the champion "
                           + warm.championRun()
                           + " over the "
                           + added
-                          + " training rows added since";
+                          + " training rows added since and a random sample of as many earlier"
+                          + " ones";
                 } else {
                   start =
                       "warm from the champion "
@@ -210,26 +242,40 @@ final class StudentStage {
               }
               LOG.info("Students: {}", start);
               String rowsSoft = transfer ? soft.transfer() : soft.train();
+              // What every sweep of the stage shares: the run's models, settings and validation
+              // rows.
+              UnaryOperator<StudentSweep> common =
+                  s ->
+                      s.validationData(data.validationRows(ctx), train + " (validation rows)")
+                          .concurrentStudents(c.get(Params.TRAINING_CONCURRENT_STUDENTS))
+                          .shape(shape[0], teacher.classes(shape))
+                          .optimiser(Training.studentOptimiser(c))
+                          .dropout(
+                              c.get(Params.STUDENTS_INPUT_RETAIN),
+                              c.get(Params.STUDENTS_HIDDEN_RETAIN))
+                          .settings(settings)
+                          .output(ctx.run().students())
+                          .records(ctx.run().studentRecords());
               List<TrainedStudent> trained =
-                  StudentSweep.of(ctx.spark())
+                  common
+                      .apply(StudentSweep.of(ctx.spark()))
                       .specs(specs)
                       .trainingData(rows, rowsName)
                       .trainingSoftLabels(ctx.read(rowsSoft), rowsSoft)
-                      .validationData(data.validationRows(ctx), train + " (validation rows)")
                       .validationSoftLabels(ctx.read(soft.train()), soft.train())
                       .teacher(soft.signal())
-                      .concurrentStudents(c.get(Params.TRAINING_CONCURRENT_STUDENTS))
-                      .shape(shape[0], teacher.classes(shape))
-                      .optimiser(Training.studentOptimiser(c))
-                      .dropout(
-                          c.get(Params.STUDENTS_INPUT_RETAIN), c.get(Params.STUDENTS_HIDDEN_RETAIN))
-                      .settings(settings)
                       .search(searchTrials(c), c.get(Params.STUDENTS_SEARCH_ETA), space(c))
-                      .output(ctx.run().students())
-                      .records(ctx.run().studentRecords())
                       .dataFingerprint(soft.fingerprint())
                       .warmStarts(warm == null ? Map.of() : warm.models())
                       .execute();
+              List<AssistantChoice> assistants = null;
+              if (!Params.SEARCH_OFF.equals(c.get(Params.STUDENTS_ASSISTANT))) {
+                TeacherAssistants.Result r =
+                    TeacherAssistants.run(
+                        ctx, data, specs, trained, rows, rowsName, soft.fingerprint(), common);
+                trained = r.models();
+                assistants = r.choices();
+              }
               List<HistoryRow> history = new ArrayList<>();
               for (EpochStats e : teacher.history()) {
                 history.add(
@@ -242,7 +288,7 @@ final class StudentStage {
                 }
               }
               String path = Tables.write(ctx, history, HistoryRow.class, ctx.run().history());
-              return new Output(trained, path, hex, start);
+              return new Output(trained, path, hex, start, assistants);
             });
   }
 

@@ -122,6 +122,9 @@ class StageFingerprintTest {
     if (p == Params.STUDENTS_SEARCH_STANDARDISE) {
       return "[true]";
     }
+    if (p == Params.STUDENTS_ASSISTANT) {
+      return "on";
+    }
     if (p == Params.NIGHTLY_STUDENTS) {
       return Params.NIGHTLY_WARM;
     }
