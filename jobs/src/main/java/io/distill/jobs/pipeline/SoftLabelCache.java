@@ -80,7 +80,7 @@ final class SoftLabelCache {
             split,
             teacherSha256.substring(0, 12),
             total);
-        labelPart(ctx, table, rows, input + " (all " + total + " rows)", labeller);
+        labelPart(ctx, table, rows, input + " (all " + total + " rows)", false, labeller);
         return new Labelled(copy(ctx, table, rows, input, output, total, total), total, 0);
       }
       Dataset<Row> known = ctx.spark().read().parquet(table).select(DatasetSchema.ID);
@@ -111,7 +111,12 @@ final class SoftLabelCache {
               teacherSha256.substring(0, 12),
               fresh);
           labelPart(
-              ctx, table, missing, input + " (" + fresh + " rows without soft labels)", labeller);
+              ctx,
+              table,
+              missing,
+              input + " (" + fresh + " rows without soft labels)",
+              true,
+              labeller);
         }
         return new Labelled(
             copy(ctx, table, rows, input, output, total, fresh), fresh, total - fresh);
@@ -121,15 +126,25 @@ final class SoftLabelCache {
     }
   }
 
-  /** The teacher over {@code rows}, published whole as a new part of {@code table}. */
+  /**
+   * The teacher over {@code rows}, published whole as a new part of {@code table}; {@code spread}
+   * repartitions them over every core first.
+   */
   private static void labelPart(
       PipelineContext ctx,
       String table,
       Dataset<Row> rows,
       String name,
+      boolean spread,
       UnaryOperator<SoftLabelAction> labeller) {
     String part = table + "/" + PART + "=" + Instant.now().toEpochMilli() + "-" + UUID.randomUUID();
-    labeller.apply(SoftLabelAction.of(ctx.spark())).data(rows, name).output(part).execute();
+    SoftLabelAction action = labeller.apply(SoftLabelAction.of(ctx.spark())).data(rows, name);
+    if (spread) {
+      // New rows arrive together (often in the data's last partitions): spread them over every
+      // core, at the cost of one shuffle of those rows only.
+      action.partitions(ctx.spark().sparkContext().defaultParallelism());
+    }
+    action.output(part).execute();
   }
 
   /** The split's soft labels from the table into the run, one per row of the split. */
