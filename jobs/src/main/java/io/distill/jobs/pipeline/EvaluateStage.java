@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -93,23 +94,9 @@ final class EvaluateStage {
                   .sparkContext()
                   .setJobDescription(
                       "Evaluating the teacher and " + nets.size() + " students on the test split");
-              Map<String, TestScores.Totals> scores;
-              try (TrainingData test =
-                  TrainingData.pack(ctx.spark())
-                      .rows(ctx.read(testPath), testPath)
-                      .softLabels(ctx.read(soft.test()), soft.test())
-                      .teacher(soft.signal())
-                      .features(shape[0])
-                      .classes(teacher.classes(shape))
-                      .workers(ctx.spark().sparkContext().defaultParallelism())
-                      .execute()) {
-                scores =
-                    TestScores.of(
-                        ctx.spark(),
-                        test,
-                        nets,
-                        ctx.spark().sparkContext().getConf().getInt("spark.task.cpus", 1));
-              }
+              Map<String, TestScores.Totals> scores =
+                  scores(
+                      ctx, ctx.read(testPath), testPath, soft, soft.test(), teacher, shape, nets);
               INDArray sample = sample(ctx, testPath, shape[0]);
               ModelEvaluator evaluator =
                   ModelEvaluator.builder()
@@ -175,6 +162,36 @@ final class EvaluateStage {
               DatasetSchema.FEATURES);
     }
     return Nd4j.create(x);
+  }
+
+  /**
+   * Each network's sums over {@code rows} (and the teacher's, from its outputs in {@code softPath},
+   * joined by id), in one Spark pass on the executors ({@link TestScores}).
+   */
+  static Map<String, TestScores.Totals> scores(
+      PipelineContext ctx,
+      Dataset<Row> rows,
+      String rowsName,
+      SoftLabelStage.Output soft,
+      String softPath,
+      TeacherStage.Output teacher,
+      int[] shape,
+      Map<String, MultiLayerNetwork> nets) {
+    try (TrainingData packed =
+        TrainingData.pack(ctx.spark())
+            .rows(rows, rowsName)
+            .softLabels(ctx.read(softPath), softPath)
+            .teacher(soft.signal())
+            .features(shape[0])
+            .classes(teacher.classes(shape))
+            .workers(ctx.spark().sparkContext().defaultParallelism())
+            .execute()) {
+      return TestScores.of(
+          ctx.spark(),
+          packed,
+          nets,
+          ctx.spark().sparkContext().getConf().getInt("spark.task.cpus", 1));
+    }
   }
 
   /** A student's network from its model file (a bounded read; no Java deserialisation). */

@@ -4,7 +4,6 @@ import io.distill.core.Fingerprint;
 import io.distill.dataset.DatasetSchema;
 import io.distill.student.TestScores;
 import io.distill.student.TrainedStudent;
-import io.distill.trainer.TrainingData;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,23 +115,16 @@ final class HoldoutStage {
                           + " of the champion on "
                           + data.split().validationRows()
                           + " validation rows");
-              Map<String, TestScores.Totals> totals;
-              try (TrainingData holdout =
-                  TrainingData.pack(ctx.spark())
-                      .rows(data.validationRows(ctx), data.data().train() + " (validation rows)")
-                      .softLabels(ctx.read(soft.train()), soft.train())
-                      .teacher(soft.signal())
-                      .features(shape[0])
-                      .classes(teacher.classes(shape))
-                      .workers(ctx.spark().sparkContext().defaultParallelism())
-                      .execute()) {
-                totals =
-                    TestScores.of(
-                        ctx.spark(),
-                        holdout,
-                        nets,
-                        ctx.spark().sparkContext().getConf().getInt("spark.task.cpus", 1));
-              }
+              Map<String, TestScores.Totals> totals =
+                  EvaluateStage.scores(
+                      ctx,
+                      data.validationRows(ctx),
+                      data.data().train() + " (validation rows)",
+                      soft,
+                      soft.train(),
+                      teacher,
+                      shape,
+                      nets);
               Map<String, TestScores.Totals> onNewRows =
                   newRowScores(ctx, data, teacher, soft, students, knownRows, shape);
               List<HoldoutScore> scores = new ArrayList<>();
@@ -193,20 +185,14 @@ final class HoldoutStage {
     for (TrainedStudent m : students.models()) {
       nets.put(m.model(), EvaluateStage.restore(ctx, m.modelPath()));
     }
-    try (TrainingData added =
-        TrainingData.pack(ctx.spark())
-            .rows(rows, data.data().train() + " (rows added since the champion)")
-            .softLabels(ctx.read(soft.train()), soft.train())
-            .teacher(soft.signal())
-            .features(shape[0])
-            .classes(teacher.classes(shape))
-            .workers(ctx.spark().sparkContext().defaultParallelism())
-            .execute()) {
-      return TestScores.of(
-          ctx.spark(),
-          added,
-          nets,
-          ctx.spark().sparkContext().getConf().getInt("spark.task.cpus", 1));
-    }
+    return EvaluateStage.scores(
+        ctx,
+        rows,
+        data.data().train() + " (rows added since the champion)",
+        soft,
+        soft.train(),
+        teacher,
+        shape,
+        nets);
   }
 }

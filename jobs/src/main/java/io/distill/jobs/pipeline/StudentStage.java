@@ -272,7 +272,15 @@ final class StudentStage {
               if (!Params.SEARCH_OFF.equals(c.get(Params.STUDENTS_ASSISTANT))) {
                 TeacherAssistants.Result r =
                     TeacherAssistants.run(
-                        ctx, data, specs, trained, rows, rowsName, soft.fingerprint(), common);
+                        ctx,
+                        data,
+                        specs,
+                        trained,
+                        rows,
+                        rowsName,
+                        transfer ? soft.transferData() : train,
+                        soft.fingerprint(),
+                        common);
                 trained = r.models();
                 assistants = r.choices();
               }

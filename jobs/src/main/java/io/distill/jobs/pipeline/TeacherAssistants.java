@@ -44,7 +44,8 @@ final class TeacherAssistants {
 
   /**
    * @param sweep a student sweep set up like the run's (output, records, settings, validation rows)
-   * @param rows the rows the students train on, and their name
+   * @param rows the rows the students train on, their name, and the dataset they come from (the
+   *     training split or the transfer set)
    */
   static Result run(
       PipelineContext ctx,
@@ -53,6 +54,7 @@ final class TeacherAssistants {
       List<TrainedStudent> trained,
       Dataset<Row> rows,
       String rowsName,
+      String rowsSource,
       String dataFingerprint,
       UnaryOperator<StudentSweep> sweep) {
     Map<String, TrainedStudent> distilled = new LinkedHashMap<>();
@@ -88,7 +90,14 @@ final class TeacherAssistants {
     Map<String, TrainedStudent> assisted = new LinkedHashMap<>();
     for (Map.Entry<String, List<StudentSpec>> e : byAssistant.entrySet()) {
       TrainedStudent assistant = assistants.get(e.getKey());
-      String labels = label(ctx, data, assistant);
+      // The rows the students train on (the training rows, or the transfer set), and the whole
+      // training split for the validation rows.
+      String split = data.data().train();
+      String labels = label(ctx, split, "assistant-" + assistant.model(), assistant);
+      String trainingLabels =
+          rowsSource.equals(split)
+              ? labels
+              : label(ctx, rowsSource, "assistant-" + assistant.model() + "-transfer", assistant);
       LOG.info(
           "Teacher assistant {}: distilling {} from it",
           assistant.model(),
@@ -99,7 +108,7 @@ final class TeacherAssistants {
               .specs(e.getValue())
               .baselines(false)
               .trainingData(rows, rowsName)
-              .trainingSoftLabels(ctx.read(labels), labels)
+              .trainingSoftLabels(ctx.read(trainingLabels), trainingLabels)
               .validationSoftLabels(ctx.read(labels), labels)
               .teacher(TeacherSignal.logits(SoftLabelSchema.TEACHER_LOGITS))
               .dataFingerprint(
@@ -135,14 +144,14 @@ final class TeacherAssistants {
     return new Result(out, choices);
   }
 
-  /** The assistant's logits over the whole training split, as soft labels of the run. */
+  /** The assistant's logits over the dataset at {@code input}, as soft labels {@code name}. */
   private static String label(
-      PipelineContext ctx, DataStage.Output data, TrainedStudent assistant) {
+      PipelineContext ctx, String input, String name, TrainedStudent assistant) {
     return SoftLabelAction.of(ctx.spark())
         .teacher(assistant.modelPath())
         .teacherInput(TeacherInput.AS_IS)
-        .data(data.data().train())
-        .output(ctx.run().softLabels("assistant-" + assistant.model()))
+        .data(input)
+        .output(ctx.run().softLabels(name))
         .temperature(1.0) // the assisted students read the logits, which T does not change
         .execute()
         .outputPath();
