@@ -143,6 +143,20 @@ class NightlyWeekTest {
     assertTrue(start.contains("and a random sample of as many earlier ones"), start);
     long window = Long.parseLong(start.replaceAll(".* over the (\\d+) training rows.*", "$1"));
     assertEquals(450, window, 25, "the new rows less their validation rows: " + start);
+    // A rerun of the champion's own night continues from what it did: every stage is reused.
+    assertEquals(
+        0,
+        night(
+            "2026-11-02",
+            "--set",
+            SMALL,
+            "--set",
+            "nightly.tolerance=100",
+            "--set",
+            "nightly.students=warm"));
+    Map<?, ?> stages = (Map<?, ?>) manifest("2026-11-02").get("stages");
+    assertEquals("reused", ((Map<?, ?>) stages.get("students")).get("status"), stages.toString());
+    assertEquals("2026-11-02", latest());
     Dataset<Row> first =
         spark.read().parquet(root.resolve("2026-11-01/soft-labels/train").toString());
     Dataset<Row> second =

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +82,12 @@ public final class Night {
   public Outcome execute() {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Optional<String> champion = root.champion();
-    String championRun = champion.filter(c -> !c.equals(night)).map(root::run).orElse(null);
+    // A rerun of the champion's own night compares with, and continues from, what it did the first
+    // time (so that its finished stages are reused), not with itself.
+    String championRun =
+        champion.isPresent() && champion.get().equals(night)
+            ? comparedWith(night)
+            : champion.map(root::run).orElse(null);
     LOG.info(
         "Nightly {}: champion {}",
         night,
@@ -117,7 +123,8 @@ public final class Night {
                   "the champion changed to "
                       + now.orElse("none")
                       + " while this night ran: rerun the night to compare with it");
-      List<NightRecord> rows = records(result, champion.orElse(null), promotion);
+      List<NightRecord> rows =
+          records(result, championRun == null ? null : new Path(championRun).getName(), promotion);
       root.writeNight(spark, night, rows);
       if (promotion.promoted()) {
         root.promote(night);
@@ -142,6 +149,17 @@ public final class Night {
       }
       return outcome;
     }
+  }
+
+  /** The champion run night {@code id} was compared with when it last ran (null: none). */
+  private String comparedWith(String id) {
+    RunDirectory run = new RunDirectory(root.run(id), spark.sparkContext().hadoopConfiguration());
+    if (!run.exists(run.path(RunDirectory.MANIFEST))) {
+      return null;
+    }
+    Object holdout = RunResults.of(spark, run.root()).manifest().get("holdout");
+    Object champion = holdout instanceof Map<?, ?> m ? m.get("champion") : null;
+    return champion instanceof String s ? s : null;
   }
 
   private List<NightRecord> records(
