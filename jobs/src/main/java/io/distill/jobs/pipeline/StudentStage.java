@@ -110,6 +110,14 @@ final class StudentStage {
           || !Params.NIGHTLY_WARM.equals(ctx.config().get(Params.NIGHTLY_STUDENTS))) {
         return null;
       }
+      if (searchTrials(ctx.config()) > 0) {
+        // A search's trials start from their initialisation: they train on all rows, as scratch.
+        LOG.warn(
+            "Students: {} = {} applies to students.search = off; the search trains from scratch",
+            Params.NIGHTLY_STUDENTS.path(),
+            Params.NIGHTLY_WARM);
+        return null;
+      }
       RunDirectory champion = new RunDirectory(championRun, ctx.hadoop());
       Output students =
           champion
