@@ -133,6 +133,18 @@ public final class HadoopFiles {
     publishFile(path, conf, false, writer);
   }
 
+  /** Publishes a copy of the file at {@code from} as {@code path}, as {@link #publishFile}. */
+  public static void publishCopy(String from, String path, Configuration conf) {
+    publishFile(
+        path,
+        conf,
+        out -> {
+          try (InputStream in = openRaw(from, conf)) {
+            in.transferTo(out);
+          }
+        });
+  }
+
   /**
    * As {@link #publishFile(String, Configuration, FileWriter)}; with {@code withoutChecksum}, on a
    * checksummed file system (file://) the file is written without its {@code .crc} companion, for

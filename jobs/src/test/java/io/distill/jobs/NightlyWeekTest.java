@@ -117,16 +117,10 @@ class NightlyWeekTest {
     // the old rows' soft labels are the same. The students continue from the champion's over the
     // new training rows.
     arrive("2026-11-02", 2500, 3000, 3);
-    assertEquals(
-        0,
-        night(
-            "2026-11-02",
-            "--set",
-            SMALL,
-            "--set",
-            "nightly.tolerance=100",
-            "--set",
-            "nightly.students=warm"));
+    String[] secondNight = {
+      "--set", SMALL, "--set", "nightly.tolerance=100", "--set", "nightly.students=warm"
+    };
+    assertEquals(0, night("2026-11-02", secondNight));
     assertEquals("2026-11-02", latest());
     assertEquals(500, labelledRows("2026-11-02"));
     assertEquals(
@@ -144,16 +138,7 @@ class NightlyWeekTest {
     long window = Long.parseLong(start.replaceAll(".* over the (\\d+) training rows.*", "$1"));
     assertEquals(450, window, 25, "the new rows less their validation rows: " + start);
     // A rerun of the champion's own night continues from what it did: every stage is reused.
-    assertEquals(
-        0,
-        night(
-            "2026-11-02",
-            "--set",
-            SMALL,
-            "--set",
-            "nightly.tolerance=100",
-            "--set",
-            "nightly.students=warm"));
+    assertEquals(0, night("2026-11-02", secondNight));
     Map<?, ?> stages = (Map<?, ?>) manifest("2026-11-02").get("stages");
     assertEquals("reused", ((Map<?, ?>) stages.get("students")).get("status"), stages.toString());
     assertEquals("2026-11-02", latest());

@@ -6,9 +6,6 @@ import io.distill.trainer.Optimiser;
 import io.distill.trainer.SparkTrainer;
 import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -176,7 +173,7 @@ final class SearchedSweep {
         String.format("%.2f %%", 100 * summary.choiceAccuracy()),
         spec.name());
     String path = models.output + "/" + model + "/" + StudentSweep.MODEL;
-    HadoopFiles.publishFile(path, hadoop, out -> copy(baseline.modelPath(), out, hadoop));
+    HadoopFiles.publishCopy(baseline.modelPath(), path, hadoop);
     TrainedStudent trained =
         new TrainedStudent(
             model,
@@ -192,12 +189,6 @@ final class SearchedSweep {
     models.store.write(model, fingerprints.get(model), o.summary().seconds(), trained);
     SweepModels.deleteQuietly(models.output + "/" + StudentSweep.SEARCH + "/" + model, hadoop);
     return trained;
-  }
-
-  private static void copy(String from, OutputStream out, Configuration conf) throws IOException {
-    try (InputStream in = HadoopFiles.openRaw(from, conf)) {
-      in.transferTo(out);
-    }
   }
 
   /** Trains one search trial to {@code epochs}, continuing from its checkpoint. */

@@ -2,7 +2,6 @@ package io.distill.student;
 
 import io.distill.core.Fingerprint;
 import io.distill.core.HadoopFiles;
-import io.distill.core.ModelArchive;
 import io.distill.core.RecordStore;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.NetworkZips;
@@ -13,7 +12,6 @@ import io.distill.trainer.TrainingData;
 import io.distill.trainer.TrainingResult;
 import io.distill.trainer.TrainingSettings;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
@@ -176,14 +174,7 @@ final class SweepModels {
     if (from == null) {
       return null;
     }
-    MultiLayerNetwork earlier;
-    Path p = new Path(from);
-    try (InputStream in = p.getFileSystem(hadoop).open(p)) {
-      earlier = NetworkZips.restore(ModelArchive.readBounded(in, from), from, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot read the warm start of " + model + " from " + from + ": " + e.getMessage(), e);
-    }
+    MultiLayerNetwork earlier = NetworkZips.read(from, hadoop, "the warm start of " + model);
     MultiLayerNetwork fresh = new MultiLayerNetwork(conf.clone());
     fresh.init();
     if (fresh.numParams() != earlier.numParams()) {

@@ -264,18 +264,18 @@ final class DataStage {
       }
       return HadoopFiles.sha256Hex(files.toString());
     }
-    if (ctx.run().exists(source) && DeltaTables.isDelta(source, ctx.hadoop())) {
-      // A Delta table's version names its content; the import reads that version.
-      long version = DeltaTables.version(source, ctx.hadoop());
-      deltaVersions.put(source, version);
-      return "delta|" + source + "|v" + version;
-    }
     if (!ctx.run().exists(source)) {
       throw new IllegalArgumentException(
           "Input "
               + source
               + " does not exist (neither a Parquet path nor a table in"
               + " the catalog)");
+    }
+    if (DeltaTables.isDelta(source, ctx.hadoop())) {
+      // A Delta table's version names its content; the import reads that version.
+      long version = DeltaTables.version(source, ctx.hadoop());
+      deltaVersions.put(source, version);
+      return "delta|" + source + "|v" + version;
     }
     return HadoopFiles.sha256Tree(source, ctx.hadoop());
   }

@@ -158,6 +158,11 @@ public final class DistillPipeline {
         return partial(manifest, stages);
       }
       TeacherStage.Output teacher = TeacherStage.run(ctx.forStage(TeacherStage.PARAMS), data);
+      // What the students continue from and are compared with, read once.
+      ChampionRun champion =
+          championRun == null
+              ? null
+              : ChampionRun.read(championRun, spark.sparkContext().hadoopConfiguration());
       manifest.put("teacher", Map.of("model", teacher.model(), "sha256", teacher.fingerprint()));
       if (lastRequested("teacher")) {
         return partial(manifest, stages);
@@ -176,7 +181,7 @@ public final class DistillPipeline {
         return partial(manifest, stages);
       }
       StudentStage.Output students =
-          StudentStage.run(ctx.forStage(StudentStage.PARAMS), data, teacher, soft, championRun);
+          StudentStage.run(ctx.forStage(StudentStage.PARAMS), data, teacher, soft, champion);
       if (students.start() != null) {
         manifest.put("students", Map.of("start", students.start()));
       }
@@ -205,7 +210,7 @@ public final class DistillPipeline {
       if (holdout) {
         HoldoutStage.Output h =
             HoldoutStage.run(
-                ctx.forStage(HoldoutStage.PARAMS), data, teacher, soft, students, championRun);
+                ctx.forStage(HoldoutStage.PARAMS), data, teacher, soft, students, champion);
         holdoutScores = h.scores();
         Map<String, Object> section = new LinkedHashMap<>();
         section.put("champion", h.championRun());

@@ -1,7 +1,6 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.Fingerprint;
-import io.distill.core.ModelArchive;
 import io.distill.dataset.DatasetSchema;
 import io.distill.dataset.RowChecks;
 import io.distill.jobs.config.Params;
@@ -16,14 +15,10 @@ import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.trainer.NetworkZips;
 import io.distill.trainer.TrainingData;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -196,12 +191,6 @@ final class EvaluateStage {
 
   /** A student's network from its model file (a bounded read; no Java deserialisation). */
   static MultiLayerNetwork restore(PipelineContext ctx, String path) {
-    Path p = new Path(path);
-    try (InputStream in = p.getFileSystem(ctx.hadoop()).open(p)) {
-      return NetworkZips.restore(ModelArchive.readBounded(in, path), path, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot read the student model " + path + ": " + e.getMessage(), e);
-    }
+    return NetworkZips.read(path, ctx.hadoop(), "the student model");
   }
 }

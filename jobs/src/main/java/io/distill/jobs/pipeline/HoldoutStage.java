@@ -1,14 +1,12 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.Fingerprint;
-import io.distill.dataset.DatasetSchema;
 import io.distill.student.TestScores;
 import io.distill.student.TrainedStudent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -48,41 +46,20 @@ final class HoldoutStage {
       TeacherStage.Output teacher,
       SoftLabelStage.Output soft,
       StudentStage.Output students,
-      String championRun) {
-    Map<String, String> championModels = new LinkedHashMap<>();
-    String championStudents = "none";
-    String championTrain = null;
-    if (championRun != null) {
-      RunDirectory champion = new RunDirectory(championRun, ctx.hadoop());
-      Optional<StudentStage.Output> recorded =
-          champion.stageRecords().read("students", StudentStage.Output.class).map(e -> e.output());
-      if (recorded.isEmpty()) {
-        throw new IllegalStateException(
-            "The champion's run "
-                + champion.root()
-                + " has no students record: cannot compare tonight's students with it");
-      }
-      for (TrainedStudent m : recorded.get().models()) {
-        championModels.put(m.model(), m.modelPath());
-      }
-      championStudents = recorded.get().fingerprint();
-      championTrain =
-          champion
-              .stageRecords()
-              .read("import", DataStage.Data.class)
-              .map(e -> e.output().train())
-              .orElse(null);
-    }
+      ChampionRun championRun) {
+    Map<String, String> championModels = championRun == null ? Map.of() : championRun.models();
     String fingerprint =
         Fingerprint.of("holdout")
             .add("students", students.fingerprint())
             .add("teacher-outputs", soft.teacherOutputs())
             .add("split", data.split().fingerprint())
-            .add("champion", championRun == null ? "none" : championRun)
-            .add("champion-students", championStudents)
+            .add("champion", championRun == null ? "none" : championRun.given())
+            .add(
+                "champion-students",
+                championRun == null ? "none" : championRun.studentsFingerprint())
             .hex();
-    String champion = championRun;
-    String knownRows = championTrain;
+    String champion = championRun == null ? null : championRun.given();
+    String knownRows = championRun == null ? null : championRun.train();
     return ctx.stages()
         .run(
             "holdout",
@@ -125,8 +102,10 @@ final class HoldoutStage {
                       teacher,
                       shape,
                       nets);
+              Map<String, MultiLayerNetwork> tonight = new LinkedHashMap<>(nets);
+              tonight.keySet().removeIf(name -> name.startsWith(CHAMPION));
               Map<String, TestScores.Totals> onNewRows =
-                  newRowScores(ctx, data, teacher, soft, students, knownRows, shape);
+                  newRowScores(ctx, data, teacher, soft, tonight, knownRows, shape);
               List<HoldoutScore> scores = new ArrayList<>();
               long examples = 0;
               for (TrainedStudent m : students.models()) {
@@ -167,23 +146,16 @@ final class HoldoutStage {
       DataStage.Output data,
       TeacherStage.Output teacher,
       SoftLabelStage.Output soft,
-      StudentStage.Output students,
+      Map<String, MultiLayerNetwork> nets,
       String knownRows,
       int[] shape) {
     Dataset<Row> rows = ctx.read(data.data().train());
     if (knownRows != null) {
-      Dataset<Row> known = ctx.read(knownRows).select(DatasetSchema.ID);
-      rows =
-          rows.join(
-              known, rows.col(DatasetSchema.ID).equalTo(known.col(DatasetSchema.ID)), "left_anti");
+      rows = RowIds.absentFrom(rows, ctx.read(knownRows));
     }
     ctx.spark().sparkContext().setJobDescription("Holdout: the rows added since the champion");
     if (rows.isEmpty()) {
       return Map.of();
-    }
-    Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
-    for (TrainedStudent m : students.models()) {
-      nets.put(m.model(), EvaluateStage.restore(ctx, m.modelPath()));
     }
     return EvaluateStage.scores(
         ctx,

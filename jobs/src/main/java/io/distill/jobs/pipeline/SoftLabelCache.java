@@ -3,7 +3,6 @@ package io.distill.jobs.pipeline;
 import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.Fingerprint;
 import io.distill.core.HadoopFiles;
-import io.distill.dataset.DatasetSchema;
 import io.distill.teacher.SoftLabelAction;
 import io.distill.teacher.SoftLabelSchema;
 import java.io.IOException;
@@ -83,14 +82,10 @@ final class SoftLabelCache {
         labelPart(ctx, table, rows, input + " (all " + total + " rows)", false, labeller);
         return new Labelled(copy(ctx, table, rows, input, output, total, total), total, 0);
       }
-      Dataset<Row> known = ctx.spark().read().parquet(table).select(DatasetSchema.ID);
       // Read several times (its count, then the soft-label action's checks and labelling): the
       // anti-join runs once, its rows kept in memory or spilled to disk.
       Dataset<Row> missing =
-          rows.join(
-                  known,
-                  rows.col(DatasetSchema.ID).equalTo(known.col(DatasetSchema.ID)),
-                  "left_anti")
+          RowIds.absentFrom(rows, ctx.spark().read().parquet(table))
               .persist(StorageLevel.MEMORY_AND_DISK());
       try {
         long fresh = missing.count();
@@ -162,11 +157,7 @@ final class SoftLabelCache {
         SoftLabelAction.KIND,
         commit -> {
           Dataset<Row> labels = ctx.spark().read().parquet(table).drop(PART);
-          Dataset<Row> mine =
-              labels.join(
-                  rows.select(DatasetSchema.ID),
-                  labels.col(DatasetSchema.ID).equalTo(rows.col(DatasetSchema.ID)),
-                  "left_semi");
+          Dataset<Row> mine = RowIds.presentIn(labels, rows);
           ctx.spark()
               .sparkContext()
               .setJobDescription("Soft-label cache: copying the soft labels of " + input);

@@ -1,7 +1,6 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.Fingerprint;
-import io.distill.dataset.DatasetSchema;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.jobs.config.StudentSize;
@@ -105,8 +104,8 @@ final class StudentStage {
    * same-named model) and the champion's data, whose rows the window leaves out; else null.
    */
   record WarmStart(String championRun, Map<String, String> models, String championTrain) {
-    static WarmStart of(PipelineContext ctx, String championRun) {
-      if (championRun == null
+    static WarmStart of(PipelineContext ctx, ChampionRun champion) {
+      if (champion == null
           || !Params.NIGHTLY_WARM.equals(ctx.config().get(Params.NIGHTLY_STUDENTS))) {
         return null;
       }
@@ -118,28 +117,7 @@ final class StudentStage {
             Params.NIGHTLY_WARM);
         return null;
       }
-      RunDirectory champion = new RunDirectory(championRun, ctx.hadoop());
-      Output students =
-          champion
-              .stageRecords()
-              .read("students", Output.class)
-              .orElseThrow(
-                  () ->
-                      new IllegalStateException(
-                          "The champion's run " + championRun + " has no students record"))
-              .output();
-      DataStage.Data data =
-          champion
-              .stageRecords()
-              .read("import", DataStage.Data.class)
-              .orElseThrow(
-                  () ->
-                      new IllegalStateException(
-                          "The champion's run " + championRun + " has no import record"))
-              .output();
-      Map<String, String> models = new LinkedHashMap<>();
-      students.models().forEach(m -> models.put(m.model(), m.modelPath()));
-      return new WarmStart(champion.root(), models, data.train());
+      return new WarmStart(champion.root(), champion.models(), champion.train());
     }
   }
 
@@ -148,7 +126,7 @@ final class StudentStage {
       DataStage.Output data,
       TeacherStage.Output teacher,
       SoftLabelStage.Output soft,
-      String championRun) {
+      ChampionRun championRun) {
     RunConfig c = ctx.config();
     if (!Params.SEARCH_OFF.equals(c.get(Params.STUDENTS_ASSISTANT)) && searchTrials(c) > 0) {
       throw new IllegalArgumentException(
@@ -202,12 +180,8 @@ final class StudentStage {
               String rowsName = transfer ? soft.transferData() : train + " (training rows)";
               String start = "from scratch over all training rows";
               if (warm != null && !transfer) {
-                Dataset<Row> known = ctx.read(warm.championTrain()).select(DatasetSchema.ID);
-                Dataset<Row> window =
-                    rows.join(
-                        known,
-                        rows.col(DatasetSchema.ID).equalTo(known.col(DatasetSchema.ID)),
-                        "left_anti");
+                Dataset<Row> known = ctx.read(warm.championTrain());
+                Dataset<Row> window = RowIds.absentFrom(rows, known);
                 ctx.spark()
                     .sparkContext()
                     .setJobDescription("Students: the rows added since the champion's run");
@@ -215,11 +189,7 @@ final class StudentStage {
                 if (added > 0) {
                   // Replay: as many earlier rows, drawn at random, so that continuing on the new
                   // rows does not forget the old ones.
-                  Dataset<Row> earlier =
-                      rows.join(
-                          known,
-                          rows.col(DatasetSchema.ID).equalTo(known.col(DatasetSchema.ID)),
-                          "left_semi");
+                  Dataset<Row> earlier = RowIds.presentIn(rows, known);
                   long before = earlier.count();
                   Dataset<Row> replay =
                       earlier.sample(

@@ -9,7 +9,6 @@ import io.distill.teacher.SoftLabelAction;
 import io.distill.teacher.SoftLabelSchema;
 import io.distill.teacher.TeacherInput;
 import io.distill.trainer.TeacherSignal;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,14 +160,7 @@ final class TeacherAssistants {
   private static TrainedStudent adopt(
       PipelineContext ctx, TrainedStudent direct, TrainedStudent assisted) {
     String path = direct.modelPath();
-    HadoopFiles.publishFile(
-        path,
-        ctx.hadoop(),
-        out -> {
-          try (InputStream in = HadoopFiles.openRaw(assisted.modelPath(), ctx.hadoop())) {
-            in.transferTo(out);
-          }
-        });
+    HadoopFiles.publishCopy(assisted.modelPath(), path, ctx.hadoop());
     // Its file now holds the assisted student: the record of the size's own must not find it.
     ctx.run().studentRecords().delete(direct.model());
     return new TrainedStudent(
