@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.slf4j.Logger;
@@ -45,8 +46,11 @@ final class SearchedSweep {
     this.parallel = parallel;
   }
 
-  /** Searches every model's settings (those not already recorded for these inputs). */
-  List<TrainedStudent> run() {
+  /**
+   * Searches every model's settings (those not already recorded for these inputs): the baselines'
+   * first, then {@code beforeDistilling} with them, then the distilled students'.
+   */
+  List<TrainedStudent> run(Consumer<List<TrainedStudent>> beforeDistilling) {
     Configuration hadoop = models.hadoop();
     List<SettingsSearch.Arm> arms = new ArrayList<>();
     Map<String, String> fingerprints = new HashMap<>();
@@ -92,16 +96,21 @@ final class SearchedSweep {
       }
     }
     Map<String, SettingsSearch.Outcome> outcomes =
-        arms.isEmpty()
-            ? Map.of()
-            : SettingsSearch.run(
-                arms, plan, models.settings.keepBestEpoch(), this::trainTrial, parallel);
-    List<TrainedStudent> out = new ArrayList<>();
+        search(arms.stream().filter(a -> !a.distilled()).toList());
+    List<TrainedStudent> baselines = new ArrayList<>();
     for (StudentSpec spec : specs) {
       TrainedStudent baseline = found.get(spec.baselineName());
       if (baseline == null) {
         baseline = publish(spec, false, outcomes.get(spec.baselineName()), fingerprints);
       }
+      baselines.add(baseline);
+    }
+    beforeDistilling.accept(List.copyOf(baselines));
+    outcomes = search(arms.stream().filter(SettingsSearch.Arm::distilled).toList());
+    List<TrainedStudent> out = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      StudentSpec spec = specs.get(i);
+      TrainedStudent baseline = baselines.get(i);
       TrainedStudent distilled = found.get(spec.distilledName());
       if (distilled == null) {
         SettingsSearch.Outcome o = outcomes.get(spec.distilledName());
@@ -116,6 +125,13 @@ final class SearchedSweep {
       out.add(baseline);
     }
     return out;
+  }
+
+  private Map<String, SettingsSearch.Outcome> search(List<SettingsSearch.Arm> arms) {
+    return arms.isEmpty()
+        ? Map.of()
+        : SettingsSearch.run(
+            arms, plan, models.settings.keepBestEpoch(), this::trainTrial, parallel);
   }
 
   /** Writes a searched model's chosen training as the model, and records it. */

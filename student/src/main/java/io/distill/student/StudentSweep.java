@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -88,6 +89,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   private SearchSpace searchSpace = SearchSpace.defaults();
   private Map<String, String> warmStarts = Map.of();
   private boolean baselines = true;
+  private Consumer<List<TrainedStudent>> beforeDistilling = baselinesTrained -> {};
 
   private StudentSweep(SparkSession spark) {
     super(spark);
@@ -200,7 +202,6 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     return this;
   }
 
-  /** Directory that receives one sub-directory per model. */
   /**
    * Warm starts: each named model (e.g. {@code 300x300-distilled}) starts from the parameters of
    * the model file given for it, typically the same model of an earlier run, instead of its
@@ -222,6 +223,17 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     return this;
   }
 
+  /**
+   * Called once every baseline is trained (or found), before any distilled student trains, with the
+   * baselines in spec order: e.g. a check that the teacher is stronger than they are, said before
+   * the distillation budget is spent. Not called without baselines.
+   */
+  public StudentSweep beforeDistilling(Consumer<List<TrainedStudent>> value) {
+    this.beforeDistilling = Objects.requireNonNull(value, "beforeDistilling");
+    return this;
+  }
+
+  /** Directory that receives one sub-directory per model. */
   public StudentSweep output(String path) {
     this.output = path;
     return this;
@@ -277,16 +289,31 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
       SweepModels models = models();
       if (searchTrials > 0) {
         SearchPlan plan = new SearchPlan(searchTrials, searchEta, settings.epochs());
-        return new SearchedSweep(models, specs, plan, searchSpace, this::all).run();
+        return new SearchedSweep(models, specs, plan, searchSpace, this::all).run(beforeDistilling);
+      }
+      // The baselines first, so that what they say about the teacher is said before distilling.
+      List<TrainedStudent> baselineModels = List.of();
+      if (baselines) {
+        List<Callable<TrainedStudent>> jobs = new ArrayList<>();
+        for (StudentSpec spec : specs) {
+          jobs.add(() -> models.trainOrFind(spec, false));
+        }
+        baselineModels = all(jobs);
+        beforeDistilling.accept(baselineModels);
       }
       List<Callable<TrainedStudent>> jobs = new ArrayList<>();
       for (StudentSpec spec : specs) {
         jobs.add(() -> models.trainOrFind(spec, true));
+      }
+      List<TrainedStudent> distilled = all(jobs);
+      List<TrainedStudent> out = new ArrayList<>();
+      for (int i = 0; i < specs.size(); i++) {
+        out.add(distilled.get(i));
         if (baselines) {
-          jobs.add(() -> models.trainOrFind(spec, false));
+          out.add(baselineModels.get(i));
         }
       }
-      return all(jobs);
+      return out;
     } finally {
       synchronized (this) {
         if (trainingPack != null) {

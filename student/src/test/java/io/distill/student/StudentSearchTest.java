@@ -14,6 +14,7 @@ import io.distill.trainer.Optimiser;
 import io.distill.trainer.TrainingSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -85,7 +86,20 @@ class StudentSearchTest {
             List.of(1e-3, 5e-3),
             List.of(0.8, 1.0));
     String out = dir.resolve("searched").toString();
-    List<TrainedStudent> searched = sweep(specs, settings, out).search(4, 2, space).execute();
+    List<String> searchedBefore = new ArrayList<>();
+    List<TrainedStudent> searched =
+        sweep(specs, settings, out)
+            .search(4, 2, space)
+            .beforeDistilling(
+                baselines -> {
+                  assertFalse(
+                      Files.exists(Path.of(out, StudentSweep.SEARCH, "tiny-distilled")),
+                      "no distilled trial has trained yet");
+                  baselines.forEach(
+                      b -> searchedBefore.add(b.model() + " " + b.search().trials().size()));
+                })
+            .execute();
+    assertEquals(List.of("tiny-baseline 4"), searchedBefore, "once, the searched baselines");
 
     assertEquals(
         List.of("tiny-distilled", "tiny-baseline"),
@@ -195,10 +209,11 @@ class StudentSearchTest {
     assertThrows(
         RuntimeException.class,
         () -> sweep(List.of(good, bad), settings, out).search(3, 3, space).execute(),
-        "the broken size fails the first rung");
-    // the good size's first-rung trials ran before the broken size's: their checkpoints are there
-    assertTrue(Files.exists(dir.resolve("crashed/_search/good-distilled")));
+        "the broken size fails the baselines' first rung");
+    // the good baseline's first-rung trials ran before the broken one's: their checkpoints are
+    // there; no distilled student's search began (the baselines' searches come first)
     assertTrue(Files.exists(dir.resolve("crashed/_search/good-baseline")));
+    assertFalse(Files.exists(dir.resolve("crashed/_search/good-distilled")));
 
     List<TrainedStudent> resumed =
         sweep(List.of(good), settings, out).search(3, 3, space).execute();

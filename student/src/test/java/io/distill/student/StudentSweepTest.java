@@ -10,6 +10,7 @@ import io.distill.losses.DistillationLoss;
 import io.distill.trainer.TrainingSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
@@ -40,6 +41,7 @@ class StudentSweepTest {
         TrainingSettings.builder().epochs(1).workers(2).batchSizePerWorker(50).build();
     String out = dir.resolve("students").toString();
 
+    List<List<String>> beforeDistilling = new ArrayList<>();
     List<TrainedStudent> first =
         StudentSweep.of(spark)
             .specs(specs)
@@ -47,10 +49,21 @@ class StudentSweepTest {
             .shape(784, 10)
             .settings(settings)
             .output(out)
+            .beforeDistilling(
+                baselines -> {
+                  assertFalse(
+                      Files.exists(dir.resolve("students/tiny-distilled")),
+                      "called before the distilled student trains");
+                  beforeDistilling.add(baselines.stream().map(TrainedStudent::model).toList());
+                })
             .execute();
     assertEquals(
         List.of("tiny-distilled", "tiny-baseline"),
         first.stream().map(TrainedStudent::model).toList());
+    assertEquals(
+        List.of(List.of("tiny-baseline")),
+        beforeDistilling,
+        "called once, with the trained baselines");
     assertTrue(first.stream().allMatch(TrainedStudent::trainedNow));
     MultiLayerNetwork distilled =
         ModelSerializer.restoreMultiLayerNetwork(

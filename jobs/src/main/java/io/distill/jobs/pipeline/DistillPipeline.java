@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,15 @@ public final class DistillPipeline {
    * Whether {@code stage} is the last of {@code distill.stages}: the later stages are not even
    * looked up.
    */
+  /** The teacher check's one line: a warning when the teacher is not the stronger. */
+  private static void logCheck(TeacherCheck check) {
+    if (check.teacherIsStronger()) {
+      LOG.info(check.line());
+    } else {
+      LOG.warn(check.line());
+    }
+  }
+
   private boolean lastRequested(String stage) {
     List<String> requested = config.get(Params.STAGES);
     return requested.get(requested.size() - 1).equals(stage);
@@ -180,8 +190,23 @@ public final class DistillPipeline {
       if (lastRequested("soft-labels")) {
         return partial(manifest, stages);
       }
+      // The teacher check, said as soon as the baselines are trained, before any distilled
+      // student trains; computed after the stage when it was reused.
+      AtomicReference<TeacherCheck> early = new AtomicReference<>();
       StudentStage.Output students =
-          StudentStage.run(ctx.forStage(StudentStage.PARAMS), data, teacher, soft, champion);
+          StudentStage.run(
+              ctx.forStage(StudentStage.PARAMS),
+              data,
+              teacher,
+              soft,
+              champion,
+              baselines -> {
+                TeacherCheck c = TeacherCheck.of(ctx, data, soft, baselines);
+                if (c != null) {
+                  early.set(c);
+                  logCheck(c);
+                }
+              });
       if (students.start() != null) {
         manifest.put("students", Map.of("start", students.start()));
       }
@@ -191,14 +216,17 @@ public final class DistillPipeline {
       if (!students.searches().isEmpty()) {
         manifest.put("search", SearchSection.asMap(students.searches()));
       }
-      TeacherCheck check = TeacherCheck.of(ctx, data, soft, students);
-      if (check != null) {
-        manifest.put("teacherCheck", check.asMap());
-        if (check.teacherIsStronger()) {
-          LOG.info(check.line());
-        } else {
-          LOG.warn(check.line());
+      TeacherCheck check = early.get();
+      if (check == null) {
+        check = TeacherCheck.of(ctx, data, soft, students.models());
+        if (check != null) {
+          logCheck(check);
         }
+      }
+      if (check != null) {
+        Map<String, Object> section = new LinkedHashMap<>(check.asMap());
+        section.put("when", early.get() != null ? "before distilling" : "after the students");
+        manifest.put("teacherCheck", section);
       }
       if (lastRequested("students")) {
         return partial(manifest, stages);

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -126,7 +127,8 @@ final class StudentStage {
       DataStage.Output data,
       TeacherStage.Output teacher,
       SoftLabelStage.Output soft,
-      ChampionRun championRun) {
+      ChampionRun championRun,
+      Consumer<List<TrainedStudent>> beforeDistilling) {
     RunConfig c = ctx.config();
     if (!Params.SEARCH_OFF.equals(c.get(Params.STUDENTS_ASSISTANT)) && searchTrials(c) > 0) {
       throw new IllegalArgumentException(
@@ -245,6 +247,7 @@ final class StudentStage {
                       .search(searchTrials(c), c.get(Params.STUDENTS_SEARCH_ETA), space(c))
                       .dataFingerprint(soft.fingerprint())
                       .warmStarts(warm == null ? Map.of() : warm.models())
+                      .beforeDistilling(beforeDistilling)
                       .execute();
               List<AssistantChoice> assistants = null;
               if (!Params.SEARCH_OFF.equals(c.get(Params.STUDENTS_ASSISTANT))) {

@@ -9,6 +9,7 @@ import io.distill.teacher.SoftLabelSchema;
 import io.distill.trainer.EpochStats;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -68,17 +69,18 @@ public record TeacherCheck(
   }
 
   /**
-   * The check for a run whose students are trained: null when it has no validation rows or no
+   * The check against the trained baselines among {@code students} (the sweep calls it with the
+   * baselines before any distilled student trains): null when the run has no validation rows or no
    * baseline.
    */
   static TeacherCheck of(
       PipelineContext ctx,
       DataStage.Output data,
       SoftLabelStage.Output soft,
-      StudentStage.Output students) {
+      List<TrainedStudent> students) {
     TrainedStudent strongest = null;
     double best = Double.NEGATIVE_INFINITY;
-    for (TrainedStudent s : students.models()) {
+    for (TrainedStudent s : students) {
       if (!"baseline".equals(s.role())) {
         continue;
       }

@@ -49,6 +49,10 @@ class TeacherCheckTest {
     assertFalse(check.isMissingNode(), "the manifest has a teacher check");
     assertFalse(check.path("teacherIsStronger").asBoolean(), check.toString());
     assertEquals("64-baseline", check.path("strongestBaseline").asText());
+    assertEquals(
+        "before distilling",
+        check.path("when").asText(),
+        "said once the baselines are trained, before the distilled students train");
 
     TeacherInfo info =
         TeacherModelFile.load(run.resolve("teacher/model.zip").toString(), new Configuration())
