@@ -1,10 +1,15 @@
 package io.distill.teacher;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.distill.core.Checks;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.LogitsOutput;
 import io.distill.trainer.Optimiser;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -211,6 +216,61 @@ public final class TeacherNetworks {
    */
   public static MultiLayerConfiguration fromJson(String json, String source) {
     return LogitsOutput.fromJson(json, "of teacher " + source, DistillationLoss.hardLabelsOnly());
+  }
+
+  /**
+   * {@code conf} with every layer's learning rate multiplied by {@code factor}: a fixed rate, or
+   * the schedule's values (its {@code initialValue}, or each value of a map schedule), in the
+   * weights' and the biases' updaters alike; the updaters' kind, momentum and the rest are kept.
+   * One way for any network, built from keys or given as JSON (e.g. a recipe search over rates).
+   *
+   * @throws IllegalArgumentException for a schedule without either form, named with its layer
+   */
+  public static MultiLayerConfiguration scaleLearningRate(
+      MultiLayerConfiguration conf, double factor) {
+    if (!(factor > 0) || Double.isInfinite(factor)) {
+      throw new IllegalArgumentException("a learning-rate factor must be > 0, got " + factor);
+    }
+    if (factor == 1.0) {
+      return conf;
+    }
+    ObjectMapper json = new ObjectMapper();
+    try {
+      JsonNode root = json.readTree(conf.toJson());
+      JsonNode confs = root.path("confs");
+      for (int i = 0; i < confs.size(); i++) {
+        JsonNode layer = confs.get(i).path("layer");
+        for (String key : List.of("iupdater", "biasUpdater")) {
+          if (layer.get(key) instanceof ObjectNode updater) {
+            scale(updater, factor, i);
+          }
+        }
+      }
+      return MultiLayerConfiguration.fromJson(json.writeValueAsString(root));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot rewrite the network's JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static void scale(ObjectNode updater, double factor, int layer) {
+    JsonNode rate = updater.get("learningRate");
+    if (rate != null && rate.isNumber() && !Double.isNaN(rate.asDouble())) {
+      updater.put("learningRate", rate.asDouble() * factor);
+    }
+    if (updater.get("learningRateSchedule") instanceof ObjectNode schedule) {
+      if (schedule.get("initialValue") != null && schedule.get("initialValue").isNumber()) {
+        schedule.put("initialValue", schedule.get("initialValue").asDouble() * factor);
+      } else if (schedule.get("values") instanceof ObjectNode values) {
+        values.fieldNames().forEachRemaining(k -> values.put(k, values.get(k).asDouble() * factor));
+      } else {
+        throw new IllegalArgumentException(
+            "layer "
+                + layer
+                + "'s learning-rate schedule "
+                + schedule.path("@class").asText()
+                + " has neither an initialValue nor values to scale");
+      }
+    }
   }
 
   private static void regularise(FeedForwardLayer.Builder<?> layer, double retain, Double maxNorm) {

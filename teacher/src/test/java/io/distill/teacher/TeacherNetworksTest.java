@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.losses.DistillationLabels;
 import io.distill.losses.DistillationLoss;
 import io.distill.trainer.LogitsOutput;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.deeplearning4j.nn.api.layers.LayerConstraint;
@@ -128,6 +131,46 @@ class TeacherNetworksTest {
     assertEquals(0.9, retain(conf, 0));
     assertEquals(2.0, maxNorm(conf, 0).getMaxNorm());
     assertEquals(6 * 3 + 3, TeacherNetworks.parameterCount(conf));
+  }
+
+  /**
+   * A recipe search's factor scales a fixed rate and an exponential schedule alike, everything else
+   * of the updater kept; the expected rates are the configured ones times the factor, computed
+   * here.
+   */
+  @Test
+  void scaleLearningRateScalesFixedRatesAndSchedulesAndKeepsTheRest() throws Exception {
+    MultiLayerConfiguration mlp =
+        TeacherNetworks.mlp(3, new int[] {2}, 2, 1.0, 1.0, null, new Nesterovs(0.05, 0.5), 1);
+    MultiLayerConfiguration faster = TeacherNetworks.scaleLearningRate(mlp, 2);
+    for (int i = 0; i < 2; i++) {
+      Nesterovs n = (Nesterovs) ((BaseLayer) layer(faster, i)).getIUpdater();
+      assertEquals(0.1, n.getLearningRate(), 1e-12);
+      assertEquals(0.5, n.getMomentum(), 1e-12);
+    }
+    assertEquals(
+        0.05, ((Nesterovs) ((BaseLayer) layer(mlp, 0)).getIUpdater()).getLearningRate(), 1e-12);
+    assertSame(mlp, TeacherNetworks.scaleLearningRate(mlp, 1));
+
+    MultiLayerConfiguration cnn =
+        TeacherNetworks.fromJson(
+            Files.readString(Path.of("../conf/teacher-cnn.json")), "conf/teacher-cnn.json");
+    MultiLayerConfiguration slower = TeacherNetworks.scaleLearningRate(cnn, 0.5);
+    int scaled = 0;
+    for (int i = 0; i < cnn.getConfs().size(); i++) {
+      if (layer(cnn, i) instanceof BaseLayer b) {
+        IUpdater before = b.getIUpdater();
+        IUpdater after = ((BaseLayer) layer(slower, i)).getIUpdater();
+        for (int epoch : new int[] {0, 3}) {
+          assertEquals(
+              0.5 * before.getLearningRate(0, epoch), after.getLearningRate(0, epoch), 1e-12);
+        }
+        assertEquals(((Adam) before).getBeta2(), ((Adam) after).getBeta2(), 0);
+        scaled++;
+      }
+    }
+    assertEquals(4, scaled, "two convolutions, a dense layer and the output layer");
+    assertThrows(IllegalArgumentException.class, () -> TeacherNetworks.scaleLearningRate(mlp, 0));
   }
 
   @Test

@@ -210,6 +210,27 @@ final class ParamTypes {
     };
   }
 
+  /** A non-empty list of integers in [{@code min}, {@code max}]. */
+  static ParamType<List<Integer>> integers(int min, int max) {
+    return new ParamType<>() {
+      @Override
+      public List<Integer> read(ConfigValue v, String path, List<String> problems) {
+        List<Integer> out = ValueReader.intList(v, path, false, min, max, problems);
+        return out == null ? null : List.copyOf(out);
+      }
+
+      @Override
+      public Object plain(List<Integer> value) {
+        return value;
+      }
+
+      @Override
+      public String describe() {
+        return "List of integers in [" + min + ", " + max + "] (at least one)";
+      }
+    };
+  }
+
   /** A non-empty list of numbers in {@code range}. */
   static ParamType<List<Double>> numbers(Range range) {
     return new ParamType<>() {

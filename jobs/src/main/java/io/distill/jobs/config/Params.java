@@ -302,6 +302,31 @@ public final class Params {
           "Input jitter: every training image is shifted by a random whole number of pixels in [-jitter, jitter] along"
               + " each axis, afresh at every visit (Hinton et al. jittered by up to 2 pixels); 0 = no jitter. Needs square"
               + " images (784 features = 28 x 28).");
+  public static final Param<String> TEACHER_SEARCH =
+      param(
+          "teacher.search",
+          ParamTypes.choice(List.of(SEARCH_OFF, SEARCH_HALVING)),
+          SEARCH_OFF,
+          "How a teacher this run trains gets its recipe (a teacher given as teacher.model is used as it is). off ="
+              + " the keys above. halving = chosen on the validation rows by successive halving: every learning-rate"
+              + " factor x jitter of the two lists below trains for a few epochs, the best third continue for three"
+              + " times as many, until one has trained teacher.epochs; the epoch kept is its best on validation (so"
+              + " the epochs are chosen too). Every trial's validation accuracy and the choice are in the log, the"
+              + " manifest (teacher.search) and the report. Needs data.validation-rows > 0; the test split is never"
+              + " read.");
+  public static final Param<List<Double>> TEACHER_SEARCH_LEARNING_RATE_FACTORS =
+      param(
+          "teacher.search-learning-rate-factors",
+          ParamTypes.numbers(Range.POSITIVE),
+          List.of(0.5, 1.0, 2.0),
+          "Factors the search multiplies the teacher's learning rate by: teacher.learning-rate for the MLP, the"
+              + " JSON's own rate (or its schedule's initial value) for a teacher.dl4j-json network.");
+  public static final Param<List<Integer>> TEACHER_SEARCH_JITTERS =
+      param(
+          "teacher.search-jitters",
+          ParamTypes.integers(0, 13),
+          List.of(0, 2),
+          "Input jitters the search tries (as teacher.jitter; 0 = off); more than 0 needs square images.");
 
   // ---- soft labels
   public static final Param<Double> SOFT_LABELS_TEMPERATURE =

@@ -148,7 +148,16 @@ final class ValueReader {
   /** A list of integers >= 1 ({@code allowEmpty} or not); null (and problems) otherwise. */
   static List<Integer> intList(
       ConfigValue v, String path, boolean allowEmpty, List<String> problems) {
-    String expected = (allowEmpty ? "a list" : "a non-empty list") + " of integers >= 1";
+    return intList(v, path, allowEmpty, 1, Integer.MAX_VALUE, problems);
+  }
+
+  /** A list of integers in [{@code min}, {@code max}], non-empty unless {@code allowEmpty}. */
+  static List<Integer> intList(
+      ConfigValue v, String path, boolean allowEmpty, int min, int max, List<String> problems) {
+    String expected =
+        (allowEmpty ? "a list" : "a non-empty list")
+            + " of integers "
+            + (max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]");
     if (v == null || v.valueType() != ConfigValueType.LIST) {
       problems.add(path + " must be " + expected + ", got " + describe(v));
       return null;
@@ -161,7 +170,7 @@ final class ValueReader {
     int before = problems.size();
     List<Integer> out = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
-      Long x = integer(list.get(i), path + "[" + i + "]", 1, Integer.MAX_VALUE, problems);
+      Long x = integer(list.get(i), path + "[" + i + "]", min, max, problems);
       if (x != null) {
         out.add(x.intValue());
       }

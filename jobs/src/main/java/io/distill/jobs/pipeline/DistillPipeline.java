@@ -173,7 +173,13 @@ public final class DistillPipeline {
           championRun == null
               ? null
               : ChampionRun.read(championRun, spark.sparkContext().hadoopConfiguration());
-      manifest.put("teacher", Map.of("model", teacher.model(), "sha256", teacher.fingerprint()));
+      Map<String, Object> teacherSection = new LinkedHashMap<>();
+      teacherSection.put("model", teacher.model());
+      teacherSection.put("sha256", teacher.fingerprint());
+      if (teacher.search() != null) {
+        teacherSection.put("search", teacher.search().asMap());
+      }
+      manifest.put("teacher", teacherSection);
       if (lastRequested("teacher")) {
         return partial(manifest, stages);
       }

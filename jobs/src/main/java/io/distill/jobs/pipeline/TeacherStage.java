@@ -4,6 +4,7 @@ import io.distill.core.Fingerprint;
 import io.distill.core.HadoopFiles;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
+import io.distill.student.SearchPlan;
 import io.distill.teacher.TeacherInfo;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherModelFile;
@@ -13,6 +14,7 @@ import io.distill.trainer.EpochStats;
 import io.distill.trainer.InputJitter;
 import io.distill.trainer.TrainingSettings;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -39,7 +41,8 @@ final class TeacherStage {
       List<EpochStats> history,
       long trainingRows,
       String description,
-      int classes)
+      int classes,
+      TeacherRecipeSearch.Summary search)
       implements StageOutput {
     @Override
     public List<String> paths() {
@@ -74,6 +77,9 @@ final class TeacherStage {
               Params.TEACHER_BATCH_SIZE,
               Params.TEACHER_AVERAGING_PERIOD,
               Params.TEACHER_JITTER,
+              Params.TEACHER_SEARCH,
+              Params.TEACHER_SEARCH_LEARNING_RATE_FACTORS,
+              Params.TEACHER_SEARCH_JITTERS,
               Params.TRAINING_SEED,
               Params.TRAINING_WORKERS,
               Params.TRAINING_MAX_LOSS_GROWTH));
@@ -124,7 +130,8 @@ final class TeacherStage {
                     List.of(),
                     rows,
                     description,
-                    (int) teacher.numClasses());
+                    (int) teacher.numClasses(),
+                    null);
               });
     }
     String json = config.get(Params.TEACHER_DL4J_JSON);
@@ -150,6 +157,7 @@ final class TeacherStage {
             .toBuilder()
             .jitter(jitter == 0 ? null : InputJitter.square(shape[0], jitter))
             .build();
+    List<TeacherRecipeSearch.Recipe> recipes = recipes(config, data, shape[0]);
     // What the trained teacher depends on besides its keys: the network (a JSON file's content),
     // the data, the split.
     String inputs =
@@ -168,15 +176,41 @@ final class TeacherStage {
               String model = ctx.run().teacherModel();
               String checkpoints = RunDirectory.teacherCheckpoints(fingerprint);
               String train = data.data().train();
-              TrainTeacherAction.Result result =
-                  TrainTeacherAction.of(ctx.spark())
-                      .network(conf)
-                      .trainingData(data.trainingRows(ctx), train + " (training rows)")
-                      .validationData(data.validationRows(ctx), train + " (validation rows)")
-                      .output(model)
-                      .settings(
-                          settings.toBuilder().checkpointDir(ctx.run().path(checkpoints)).build())
-                      .execute();
+              Supplier<TrainTeacherAction> action =
+                  () ->
+                      TrainTeacherAction.of(ctx.spark())
+                          .trainingData(data.trainingRows(ctx), train + " (training rows)")
+                          .validationData(data.validationRows(ctx), train + " (validation rows)");
+              TrainTeacherAction.Result result;
+              TeacherRecipeSearch.Summary search = null;
+              if (recipes == null) {
+                result =
+                    action
+                        .get()
+                        .network(conf)
+                        .output(model)
+                        .settings(
+                            settings.toBuilder().checkpointDir(ctx.run().path(checkpoints)).build())
+                        .execute();
+              } else {
+                TeacherRecipeSearch.Result searched =
+                    TeacherRecipeSearch.run(
+                        recipes,
+                        SearchPlan.DEFAULT_ETA,
+                        r -> TeacherNetworks.scaleLearningRate(conf, r.learningRateFactor()),
+                        r ->
+                            settings.toBuilder()
+                                .jitter(
+                                    r.jitter() == 0
+                                        ? null
+                                        : InputJitter.square(shape[0], r.jitter()))
+                                .build(),
+                        action,
+                        model,
+                        ctx.run().path(checkpoints));
+                result = searched.trained();
+                search = searched.summary();
+              }
               ctx.run().delete(checkpoints); // the model is saved: no resume needed
               TeacherInfo info = result.info();
               return new Output(
@@ -188,16 +222,62 @@ final class TeacherStage {
                   result.training().history(),
                   info.trainingRows(),
                   String.format(
-                      "%s, trained by this run on %,d rows, epoch %d of %d kept (%d validation"
-                          + " errors of %,d)",
-                      info.configuration(),
-                      info.trainingRows(),
-                      info.epochs(),
-                      result.training().history().size(),
-                      info.validationErrors(),
-                      info.validationExamples()),
-                  shape[1]);
+                          "%s, trained by this run on %,d rows, epoch %d of %d kept (%d validation"
+                              + " errors of %,d)",
+                          info.configuration(),
+                          info.trainingRows(),
+                          info.epochs(),
+                          result.training().history().size(),
+                          info.validationErrors(),
+                          info.validationExamples())
+                      + (search == null ? "" : "; " + search.line()),
+                  shape[1],
+                  search);
             });
+  }
+
+  /**
+   * The recipes of {@code teacher.search = halving} (factor × jitter), or null when it is off;
+   * refused here, before anything trains, when they cannot run on this data.
+   */
+  private static List<TeacherRecipeSearch.Recipe> recipes(
+      RunConfig config, DataStage.Output data, int features) {
+    if (!Params.SEARCH_HALVING.equals(config.get(Params.TEACHER_SEARCH))) {
+      return null;
+    }
+    List<TeacherRecipeSearch.Recipe> recipes =
+        TeacherRecipeSearch.recipes(
+            config.get(Params.TEACHER_SEARCH_LEARNING_RATE_FACTORS),
+            config.get(Params.TEACHER_SEARCH_JITTERS));
+    String key = Params.TEACHER_SEARCH.path() + " = " + Params.SEARCH_HALVING;
+    if (data.split().validationRows() == 0) {
+      throw new IllegalArgumentException(
+          key
+              + " chooses on validation rows, and the run has none ("
+              + Params.DATA_VALIDATION_ROWS.path()
+              + " = 0)");
+    }
+    if (recipes.size() < 2) {
+      throw new IllegalArgumentException(
+          key
+              + " needs at least 2 recipes: "
+              + Params.TEACHER_SEARCH_LEARNING_RATE_FACTORS.path()
+              + " x "
+              + Params.TEACHER_SEARCH_JITTERS.path()
+              + " give "
+              + recipes.size());
+    }
+    int side = (int) Math.round(Math.sqrt(features));
+    if (side * side != features && recipes.stream().anyMatch(r -> r.jitter() > 0)) {
+      throw new IllegalArgumentException(
+          Params.TEACHER_SEARCH_JITTERS.path()
+              + " has a jitter > 0, which needs square images, but the features of dataset "
+              + data.data().train()
+              + " have "
+              + features
+              + " values; give [0]");
+    }
+    return recipes;
   }
 
   /**

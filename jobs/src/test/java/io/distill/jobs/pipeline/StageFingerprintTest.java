@@ -116,8 +116,12 @@ class StageFingerprintTest {
         || p == Params.STUDENTS_SEARCH_TEMPERATURES
         || p == Params.STUDENTS_SEARCH_ALPHAS
         || p == Params.STUDENTS_SEARCH_LEARNING_RATES
-        || p == Params.STUDENTS_SEARCH_LR_DECAYS) {
+        || p == Params.STUDENTS_SEARCH_LR_DECAYS
+        || p == Params.TEACHER_SEARCH_LEARNING_RATE_FACTORS) {
       return "[0.5]";
+    }
+    if (p == Params.TEACHER_SEARCH_JITTERS) {
+      return "[1]";
     }
     if (p == Params.STUDENTS_SEARCH_STANDARDISE) {
       return "[true]";
@@ -128,7 +132,7 @@ class StageFingerprintTest {
     if (p == Params.NIGHTLY_STUDENTS) {
       return Params.NIGHTLY_WARM;
     }
-    if (p == Params.STUDENTS_SEARCH) {
+    if (p == Params.STUDENTS_SEARCH || p == Params.TEACHER_SEARCH) {
       return Params.SEARCH_HALVING;
     }
     if (d instanceof Integer i) {
