@@ -71,6 +71,42 @@ final class ConfigOptions {
     overrides.add("data.max-bad-rows=" + n);
   }
 
+  @Option(
+      names = "--target",
+      paramLabel = "accuracy-drop=P%|agreement=A",
+      description =
+          "Distil to a target, judged on the validation rows: accuracy-drop=0.5% (at most 0.5"
+              + " points of accuracy below the teacher's; shorthand for --set"
+              + " students.target-accuracy-drop=0.5) or agreement=0.99 (the student predicts the"
+              + " teacher's class on at least 99 % of the rows; 99% is the same; shorthand for --set"
+              + " students.target-agreement=0.99); may repeat: a student must meet every target. The"
+              + " run ends by naming the smallest distilled student that does.")
+  void target(String target) {
+    String t = target.trim();
+    int eq = t.indexOf('=');
+    String name = eq < 0 ? t : t.substring(0, eq).trim();
+    String value = eq < 0 ? "" : t.substring(eq + 1).trim();
+    boolean percent = value.endsWith("%");
+    String number = percent ? value.substring(0, value.length() - 1).trim() : value;
+    Double x = null;
+    try {
+      x = Double.valueOf(number);
+    } catch (NumberFormatException e) {
+      // named below
+    }
+    if (x != null && Double.isFinite(x) && name.equals("accuracy-drop")) {
+      overrides.add("students.target-accuracy-drop=" + x); // points, with or without %
+    } else if (x != null && Double.isFinite(x) && name.equals("agreement")) {
+      overrides.add("students.target-agreement=" + (percent ? x / 100 : x));
+    } else {
+      problems.add(
+          "--target expects accuracy-drop=<points>% or agreement=<fraction>, e.g."
+              + " accuracy-drop=0.5% or agreement=0.99, got '"
+              + target
+              + "'");
+    }
+  }
+
   /**
    * These options and {@code more} overrides, loaded and checked; a bad configuration is a usage
    * error.

@@ -51,6 +51,27 @@ class ConfigOptionsTest {
   }
 
   @Test
+  void targetsAreShorthandsForTheirKeys() {
+    RunConfig c = config("--target", "accuracy-drop=0.5%", "--target=agreement=99%");
+    assertEquals(0.5, c.get(Params.STUDENTS_TARGET_ACCURACY_DROP));
+    assertEquals(0.99, c.get(Params.STUDENTS_TARGET_AGREEMENT), 1e-12);
+    assertEquals(0.98, config("--target", "agreement=0.98").get(Params.STUDENTS_TARGET_AGREEMENT));
+    assertEquals(
+        1.5, config("--target", "accuracy-drop=1.5").get(Params.STUDENTS_TARGET_ACCURACY_DROP));
+    UsageException e =
+        assertThrows(UsageException.class, () -> config("--target", "accuracy=0.5%"));
+    assertEquals(
+        "--target expects accuracy-drop=<points>% or agreement=<fraction>, e.g."
+            + " accuracy-drop=0.5% or agreement=0.99, got 'accuracy=0.5%'",
+        e.getMessage());
+    UsageException range =
+        assertThrows(UsageException.class, () -> config("--target", "agreement=1.5"));
+    assertTrue(
+        range.getMessage().startsWith("distill.students.target-agreement must be"),
+        range.getMessage());
+  }
+
+  @Test
   void unknownStagesGivenWithTheShorthandAreNamed() {
     UsageException e =
         assertThrows(

@@ -454,6 +454,15 @@ public final class Params {
               + " accuracy is at most this many percentage points below the teacher's (e.g. 0.5), or, when none is,"
               + " the most accurate one and by how much it misses; in the log, the manifest and the report. Judged on"
               + " the validation rows only. null = no target.");
+  public static final Param<Double> STUDENTS_TARGET_AGREEMENT =
+      param(
+          "students.target-agreement",
+          ParamTypes.number(Range.SHARE, true),
+          null,
+          "Distil to a target of fidelity: the run ends by naming the smallest distilled student of the sweep"
+              + " that predicts the teacher's class on at least this share of the validation rows (e.g. 0.99), or,"
+              + " when none does, the one that agrees most and by how much it misses; with"
+              + " students.target-accuracy-drop too, a student must meet both. null = no target.");
   public static final Param<String> STUDENTS_SEARCH =
       param(
           "students.search",

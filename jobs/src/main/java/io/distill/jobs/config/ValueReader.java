@@ -26,6 +26,7 @@ final class ValueReader {
     static final Range ANY = new Range(-Double.MAX_VALUE, true, Double.MAX_VALUE, true);
     static final Range OPEN_UNIT = new Range(0, false, 1, false);
     static final Range UNIT_POINTS = new Range(0, true, 100, true);
+    static final Range SHARE = new Range(0, false, 1, true);
 
     boolean contains(double x) {
       return (minInclusive ? x >= min : x > min) && (maxInclusive ? x <= max : x < max);

@@ -254,8 +254,16 @@ public final class DistillPipeline {
       }
       DistillationTarget target = null;
       Double drop = config.get(Params.STUDENTS_TARGET_ACCURACY_DROP);
-      if (drop != null && check != null) {
-        target = DistillationTarget.of(drop, check, students.models(), metrics).orElse(null);
+      Double agreement = config.get(Params.STUDENTS_TARGET_AGREEMENT);
+      if ((drop != null || agreement != null) && check != null) {
+        Map<String, Double> agreements =
+            agreement == null
+                ? Map.of()
+                : DistillationTarget.validationAgreements(
+                    ctx, data, teacher, soft, students.models());
+        target =
+            DistillationTarget.of(drop, agreement, check, students.models(), metrics, agreements)
+                .orElse(null);
         if (target != null) {
           manifest.put("target", target.asMap());
         }

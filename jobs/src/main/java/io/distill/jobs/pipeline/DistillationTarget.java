@@ -1,82 +1,126 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.student.ModelMetrics;
+import io.distill.student.TestScores;
 import io.distill.student.TrainedStudent;
 import io.distill.trainer.EpochStats;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
- * Distil to a target ({@code students.target-accuracy-drop}): the smallest distilled student of the
- * sweep whose validation accuracy is at most that many points below the teacher's, judged on the
- * validation rows only (the teacher's from {@link TeacherCheck}, each student's at its kept epoch);
- * when none is, the most accurate one and by how much it misses.
+ * Distil to a target ({@code students.target-accuracy-drop}, {@code students.target-agreement}, or
+ * both; {@code --target} on the command line): the smallest distilled student of the sweep whose
+ * validation accuracy is at most that many points below the teacher's and whose agreement with the
+ * teacher on the validation rows is at least that share, judged on the validation rows only (the
+ * teacher's accuracy from {@link TeacherCheck}, each student's at its kept epoch); when none is,
+ * the closest one (the most accurate, or the most faithful for an agreement target alone) and by
+ * how much it misses.
  *
- * @param maxDropPoints the target: percentage points of validation accuracy below the teacher
+ * @param maxDropPoints percentage points of validation accuracy below the teacher, or null
+ * @param minAgreement the least share of validation rows where it predicts the teacher's class, or
+ *     null
  * @param teacherValidationAccuracy the teacher's validation accuracy
  * @param met whether {@code student} meets the target
- * @param student the answer: the smallest student that meets it, else the most accurate one
+ * @param student the answer: the smallest student that meets it, else the closest one
  * @param parameters its parameters
  * @param validationAccuracy its validation accuracy
+ * @param validationAgreement its agreement with the teacher on the validation rows (NaN when the
+ *     target has no agreement part)
  */
 public record DistillationTarget(
-    double maxDropPoints,
+    Double maxDropPoints,
+    Double minAgreement,
     double teacherValidationAccuracy,
     boolean met,
     String student,
     long parameters,
-    double validationAccuracy) {
+    double validationAccuracy,
+    double validationAgreement) {
 
   /** The one line the log ends with and the report gives. */
   public String line() {
-    String target =
-        String.format(
-            "Target: at most %s points of validation accuracy below the teacher (%.2f %%)",
-            maxDropPoints, 100 * teacherValidationAccuracy);
-    return met
-        ? String.format(
-            "%s: the smallest distilled student that meets it is %s (%,d parameters, %.2f %%).",
-            target, student, parameters, 100 * validationAccuracy)
-        : String.format(
-            "%s: no distilled student of the sweep meets it; the most accurate, %s (%,d"
-                + " parameters, %.2f %%), is %.2f points below. Add a larger size.",
-            target,
-            student,
-            parameters,
-            100 * validationAccuracy,
-            100 * (teacherValidationAccuracy - validationAccuracy));
+    List<String> parts = new ArrayList<>();
+    if (maxDropPoints != null) {
+      parts.add(
+          String.format(
+              "at most %s points of validation accuracy below the teacher (%.2f %%)",
+              maxDropPoints, 100 * teacherValidationAccuracy));
+    }
+    if (minAgreement != null) {
+      parts.add(
+          String.format(
+              "the teacher's class on at least %.2f %% of the validation rows",
+              100 * minAgreement));
+    }
+    String target = "Target: " + String.join(", and ", parts);
+    String figures =
+        String.format("%,d parameters, %.2f %%", parameters, 100 * validationAccuracy)
+            + (minAgreement == null
+                ? ""
+                : String.format(", agreeing on %.2f %%", 100 * validationAgreement));
+    if (met) {
+      return String.format(
+          "%s: the smallest distilled student that meets it is %s (%s).", target, student, figures);
+    }
+    List<String> misses = new ArrayList<>();
+    double drop = 100 * (teacherValidationAccuracy - validationAccuracy);
+    if (maxDropPoints != null && drop > maxDropPoints) {
+      misses.add(String.format("%.2f points below the teacher", drop));
+    }
+    if (minAgreement != null && validationAgreement < minAgreement) {
+      misses.add(
+          String.format(
+              "%.2f points short of the agreement", 100 * (minAgreement - validationAgreement)));
+    }
+    return String.format(
+        "%s: no distilled student of the sweep meets it; the %s, %s (%s), is %s. Add a larger size.",
+        target,
+        maxDropPoints != null ? "most accurate" : "most faithful",
+        student,
+        figures,
+        String.join(" and ", misses));
   }
 
   /** For the manifest. */
   public Map<String, Object> asMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("maxAccuracyDropPoints", maxDropPoints);
+    m.put("minAgreement", minAgreement);
     m.put("teacherValidationAccuracy", teacherValidationAccuracy);
     m.put("met", met);
     m.put("student", student);
     m.put("parameters", parameters);
     m.put("validationAccuracy", validationAccuracy);
+    m.put("validationAgreement", minAgreement == null ? null : validationAgreement);
     return m;
   }
 
   /**
-   * The answer for {@code maxDropPoints} over the run's distilled students, empty when the run has
-   * none with a validation accuracy.
+   * The answer over the run's distilled students, empty when the run has none with a validation
+   * accuracy (and, for an agreement target, an agreement in {@code agreements}).
+   *
+   * @param agreements each distilled student's agreement with the teacher on the validation rows
+   *     (only read when {@code minAgreement} is given)
    */
   static Optional<DistillationTarget> of(
-      double maxDropPoints,
+      Double maxDropPoints,
+      Double minAgreement,
       TeacherCheck check,
       List<TrainedStudent> students,
-      List<ModelMetrics> metrics) {
+      List<ModelMetrics> metrics,
+      Map<String, Double> agreements) {
     Map<String, Long> parameters = new LinkedHashMap<>();
     metrics.forEach(m -> parameters.put(m.model(), m.parameters()));
-    record Candidate(String model, long parameters, double accuracy) {}
+    record Candidate(String model, long parameters, double accuracy, double agreement) {}
     List<Candidate> candidates =
         students.stream()
-            .filter(s -> "distilled".equals(s.role()) && parameters.containsKey(s.model()))
+            .filter(
+                s -> ModelMetrics.DISTILLED.equals(s.role()) && parameters.containsKey(s.model()))
             .map(
                 s ->
                     new Candidate(
@@ -86,31 +130,75 @@ public record DistillationTarget(
                             .mapToDouble(EpochStats::validationAccuracy)
                             .filter(a -> !Double.isNaN(a))
                             .max()
-                            .orElse(Double.NaN)))
+                            .orElse(Double.NaN),
+                        agreements.getOrDefault(s.model(), Double.NaN)))
             .filter(c -> !Double.isNaN(c.accuracy()))
+            .filter(c -> minAgreement == null || !Double.isNaN(c.agreement()))
             .toList();
     if (candidates.isEmpty()) {
       return Optional.empty();
     }
     double teacher = check.teacherValidationAccuracy();
-    double floor = teacher - maxDropPoints / 100;
     Optional<Candidate> smallest =
         candidates.stream()
-            .filter(c -> c.accuracy() >= floor - 1e-12)
+            .filter(
+                c ->
+                    (maxDropPoints == null || c.accuracy() >= teacher - maxDropPoints / 100 - 1e-12)
+                        && (minAgreement == null || c.agreement() >= minAgreement - 1e-12))
             .min(Comparator.comparingLong(Candidate::parameters));
-    Candidate answer =
-        smallest.orElseGet(
-            () ->
-                candidates.stream()
-                    .max(Comparator.comparingDouble(Candidate::accuracy))
-                    .orElseThrow());
+    Comparator<Candidate> closest =
+        maxDropPoints != null
+            ? Comparator.comparingDouble(Candidate::accuracy)
+            : Comparator.comparingDouble(Candidate::agreement);
+    Candidate answer = smallest.orElseGet(() -> candidates.stream().max(closest).orElseThrow());
     return Optional.of(
         new DistillationTarget(
             maxDropPoints,
+            minAgreement,
             teacher,
             smallest.isPresent(),
             answer.model(),
             answer.parameters(),
-            answer.accuracy()));
+            answer.accuracy(),
+            minAgreement == null ? Double.NaN : answer.agreement()));
+  }
+
+  /**
+   * Each distilled student's agreement with the teacher on the validation rows (its argmax equals
+   * the teacher's), in one Spark pass over those rows joined with the soft labels; no test label is
+   * read.
+   */
+  static Map<String, Double> validationAgreements(
+      PipelineContext ctx,
+      DataStage.Output data,
+      TeacherStage.Output teacher,
+      SoftLabelStage.Output soft,
+      List<TrainedStudent> students) {
+    Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
+    for (TrainedStudent s : students) {
+      if (ModelMetrics.DISTILLED.equals(s.role())) {
+        nets.put(s.model(), EvaluateStage.restore(ctx, s.modelPath()));
+      }
+    }
+    if (nets.isEmpty() || data.split().validationRows() == 0) {
+      return Map.of();
+    }
+    ctx.spark()
+        .sparkContext()
+        .setJobDescription(
+            "Target: the distilled students' agreement with the teacher on validation");
+    Map<String, TestScores.Totals> totals =
+        EvaluateStage.scores(
+            ctx,
+            data.validationRows(ctx),
+            data.data().train() + " (validation rows)",
+            soft,
+            soft.train(),
+            teacher,
+            ctx.shape(data.data().train()),
+            nets);
+    Map<String, Double> out = new LinkedHashMap<>();
+    totals.forEach((model, t) -> out.put(model, (double) t.agreements() / t.examples()));
+    return out;
   }
 }

@@ -9,6 +9,7 @@ import io.distill.student.TrainedStudent;
 import io.distill.trainer.EpochStats;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Distil to a target: the smallest distilled student within the drop, judged on validation. */
@@ -36,7 +37,8 @@ class DistillationTargetTest {
     student("300-distilled", "distilled", 300_000, 0.986, 0.984); // its best epoch counts
     student("100-distilled", "distilled", 100_000, 0.975);
     student("30-baseline", "baseline", 30_000, 0.999); // a baseline is never the answer
-    DistillationTarget t = DistillationTarget.of(0.5, teacher, students, metrics).orElseThrow();
+    DistillationTarget t =
+        DistillationTarget.of(0.5, null, teacher, students, metrics, Map.of()).orElseThrow();
     assertTrue(t.met());
     assertEquals("300-distilled", t.student());
     assertEquals(300_000, t.parameters());
@@ -51,20 +53,55 @@ class DistillationTargetTest {
   void whenNoneMeetsItTheMostAccurateIsNamedWithItsShortfall() {
     student("800-distilled", "distilled", 800_000, 0.981);
     student("100-distilled", "distilled", 100_000, 0.975);
-    DistillationTarget t = DistillationTarget.of(0.5, teacher, students, metrics).orElseThrow();
+    DistillationTarget t =
+        DistillationTarget.of(0.5, null, teacher, students, metrics, Map.of()).orElseThrow();
     assertFalse(t.met());
     assertEquals("800-distilled", t.student());
     assertTrue(
         t.line()
             .endsWith(
                 "the most accurate, 800-distilled (800,000 parameters, 98.10 %), is 0.90"
-                    + " points below. Add a larger size."),
+                    + " points below the teacher. Add a larger size."),
         t.line());
+  }
+
+  /**
+   * An agreement target: the smallest student that predicts the teacher's class often enough; with
+   * an accuracy target too, both must hold; when none agrees enough, the most faithful is named.
+   */
+  @Test
+  void anAgreementTargetNamesTheSmallestFaithfulStudentAndCombinesWithTheDrop() {
+    student("800-distilled", "distilled", 800_000, 0.988);
+    student("300-distilled", "distilled", 300_000, 0.980);
+    student("100-distilled", "distilled", 100_000, 0.986);
+    Map<String, Double> agreements =
+        Map.of("800-distilled", 0.995, "300-distilled", 0.992, "100-distilled", 0.97);
+    DistillationTarget t =
+        DistillationTarget.of(null, 0.99, teacher, students, metrics, agreements).orElseThrow();
+    assertTrue(t.met());
+    assertEquals("300-distilled", t.student());
+    assertEquals(
+        "Target: the teacher's class on at least 99.00 % of the validation rows: the smallest"
+            + " distilled student that meets it is 300-distilled (300,000 parameters, 98.00 %,"
+            + " agreeing on 99.20 %).",
+        t.line());
+    DistillationTarget both =
+        DistillationTarget.of(0.5, 0.99, teacher, students, metrics, agreements).orElseThrow();
+    assertEquals("800-distilled", both.student(), "300 agrees but is 1 point below the teacher");
+    DistillationTarget none =
+        DistillationTarget.of(null, 0.999, teacher, students, metrics, agreements).orElseThrow();
+    assertFalse(none.met());
+    assertTrue(
+        none.line()
+            .endsWith(
+                "the most faithful, 800-distilled (800,000 parameters, 98.80 %, agreeing on"
+                    + " 99.50 %), is 0.40 points short of the agreement. Add a larger size."),
+        none.line());
   }
 
   @Test
   void studentsWithoutValidationGiveNoAnswer() {
     student("8-distilled", "distilled", 8_000, Double.NaN);
-    assertTrue(DistillationTarget.of(0.5, teacher, students, metrics).isEmpty());
+    assertTrue(DistillationTarget.of(0.5, null, teacher, students, metrics, Map.of()).isEmpty());
   }
 }

@@ -35,6 +35,7 @@ class StageFingerprintTest {
           Params.RUN_LEASE_TIMEOUT,
           Params.STAGES,
           Params.STUDENTS_TARGET_ACCURACY_DROP, // the run's answer, after the stages
+          Params.STUDENTS_TARGET_AGREEMENT,
           Params.NIGHTLY_TOLERANCE); // the nightly command's promotion, after the run
 
   @Test
@@ -104,6 +105,9 @@ class StageFingerprintTest {
     }
     if (p == Params.STUDENTS_TARGET_ACCURACY_DROP) {
       return "0.5";
+    }
+    if (p == Params.STUDENTS_TARGET_AGREEMENT) {
+      return "0.9";
     }
     if (p == Params.DATA_VALIDATION_FRACTION) {
       return "0.2";

@@ -42,7 +42,8 @@ class TeacherCheckTest {
                 "soft-labels.transfer-copies=0",
                 "students.epochs=3",
                 "students.sizes=[{name=\"64\", hidden=[64]}, {name=\"4\", hidden=[4]}]",
-                "students.target-accuracy-drop=0.5"));
+                "students.target-accuracy-drop=0.5",
+                "students.target-agreement=0.5"));
     DistillPipeline.of(LocalSpark.session(), config).execute();
     JsonNode check =
         new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("teacherCheck");
@@ -73,6 +74,12 @@ class TeacherCheckTest {
             .first()
             .getDouble(0);
     assertEquals(bestBaseline, check.path("baselineValidationAccuracy").asDouble(), 1e-9);
+
+    JsonNode target =
+        new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("target");
+    assertEquals(0.5, target.path("minAgreement").asDouble(), target.toString());
+    double agreement = target.path("validationAgreement").asDouble();
+    assertTrue(agreement > 0 && agreement <= 1, target.toString());
 
     String report = Files.readString(run.resolve("report/report.md"));
     List<String> lines = report.lines().filter(l -> !l.isBlank()).toList();
