@@ -74,7 +74,10 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
     return new SoftLabelAction(spark);
   }
 
-  /** The teacher model file (DL4J zip) on any Hadoop FS path. */
+  /**
+   * The teacher model file on any Hadoop FS path: a DL4J zip, or an ONNX model run by ONNX Runtime
+   * ({@link TeacherModelFile#load}).
+   */
   public SoftLabelAction teacher(String path) {
     this.teacherPath = path;
     return this;
