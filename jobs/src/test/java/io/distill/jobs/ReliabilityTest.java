@@ -480,17 +480,19 @@ class ReliabilityTest {
             "--set",
             "students.epochs=3"));
     Refusal r = refused(1, args.toArray(new String[0]));
-    r.mentions("Training student s-distilled diverged at epoch ", "loss");
+    // the baselines train first: the sweep's first model, the baseline, is the one that diverges
+    r.mentions("Training student s-baseline diverged at epoch ", "loss");
     Path run = runDir();
     assertFalse(Files.exists(run.resolve("_SUCCESS")), "_SUCCESS written");
     String manifest = Files.readString(run.resolve("manifest.json"));
     assertTrue(
         manifest.contains("\"status\" : \"failed\"")
             && manifest.contains("\"diverged\"")
-            && manifest.contains("\"model\" : \"student s-distilled\""),
+            && manifest.contains("\"model\" : \"student s-baseline\""),
         manifest);
     assertFalse(
-        Files.exists(run.resolve("students/s-distilled/model.zip")), "diverged model published");
+        Files.exists(run.resolve("students/s-baseline/model.zip")), "diverged model published");
+    assertFalse(Files.exists(run.resolve("students/s-distilled")), "trained after a failure");
     assertFalse(Files.exists(run.resolve("_stages/students.json")), "students stage recorded");
     assertFalse(Files.exists(run.resolve("report")), "a report of a failed run");
     record(

@@ -181,13 +181,23 @@ final class ParamTypes {
    * A list of integers >= 1 (non-empty unless {@code allowEmpty}), or null when {@code nullable}.
    */
   static ParamType<List<Integer>> widths(boolean allowEmpty, boolean nullable) {
+    return integers(1, Integer.MAX_VALUE, allowEmpty, nullable);
+  }
+
+  /** A non-empty list of integers in [{@code min}, {@code max}]. */
+  static ParamType<List<Integer>> integers(int min, int max) {
+    return integers(min, max, false, false);
+  }
+
+  private static ParamType<List<Integer>> integers(
+      int min, int max, boolean allowEmpty, boolean nullable) {
     return new ParamType<>() {
       @Override
       public List<Integer> read(ConfigValue v, String path, List<String> problems) {
         if (nullable && ValueReader.present(v) == null) {
           return null;
         }
-        List<Integer> out = ValueReader.intList(v, path, allowEmpty, problems);
+        List<Integer> out = ValueReader.intList(v, path, allowEmpty, min, max, problems);
         return out == null ? null : List.copyOf(out);
       }
 
@@ -198,7 +208,8 @@ final class ParamTypes {
 
       @Override
       public String describe() {
-        return "List of integers >= 1"
+        return "List of integers "
+            + (max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]")
             + (allowEmpty ? "" : ", at least one")
             + (nullable ? ", or null" : "");
       }
@@ -206,27 +217,6 @@ final class ParamTypes {
       @Override
       public boolean nullable() {
         return nullable;
-      }
-    };
-  }
-
-  /** A non-empty list of integers in [{@code min}, {@code max}]. */
-  static ParamType<List<Integer>> integers(int min, int max) {
-    return new ParamType<>() {
-      @Override
-      public List<Integer> read(ConfigValue v, String path, List<String> problems) {
-        List<Integer> out = ValueReader.intList(v, path, false, min, max, problems);
-        return out == null ? null : List.copyOf(out);
-      }
-
-      @Override
-      public Object plain(List<Integer> value) {
-        return value;
-      }
-
-      @Override
-      public String describe() {
-        return "List of integers in [" + min + ", " + max + "] (at least one)";
       }
     };
   }

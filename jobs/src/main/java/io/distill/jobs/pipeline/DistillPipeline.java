@@ -57,10 +57,6 @@ public final class DistillPipeline {
     return new DistillPipeline(spark, config);
   }
 
-  /**
-   * Whether {@code stage} is the last of {@code distill.stages}: the later stages are not even
-   * looked up.
-   */
   /** The teacher check's one line: a warning when the teacher is not the stronger. */
   private static void logCheck(TeacherCheck check) {
     if (check.teacherIsStronger()) {
@@ -70,6 +66,10 @@ public final class DistillPipeline {
     }
   }
 
+  /**
+   * Whether {@code stage} is the last of {@code distill.stages}: the later stages are not even
+   * looked up.
+   */
   private boolean lastRequested(String stage) {
     List<String> requested = config.get(Params.STAGES);
     return requested.get(requested.size() - 1).equals(stage);

@@ -188,15 +188,7 @@ public record DistillationTarget(
         .setJobDescription(
             "Target: the distilled students' agreement with the teacher on validation");
     Map<String, TestScores.Totals> totals =
-        EvaluateStage.scores(
-            ctx,
-            data.validationRows(ctx),
-            data.data().train() + " (validation rows)",
-            soft,
-            soft.train(),
-            teacher,
-            ctx.shape(data.data().train()),
-            nets);
+        EvaluateStage.validationScores(ctx, data, soft, teacher, nets);
     Map<String, Double> out = new LinkedHashMap<>();
     totals.forEach((model, t) -> out.put(model, (double) t.agreements() / t.examples()));
     return out;

@@ -190,6 +190,27 @@ final class EvaluateStage {
   }
 
   /** A student's network from its model file (a bounded read; no Java deserialisation). */
+  /**
+   * {@link #scores} on the run's validation rows joined with the training split's soft labels (no
+   * test label is read).
+   */
+  static Map<String, TestScores.Totals> validationScores(
+      PipelineContext ctx,
+      DataStage.Output data,
+      SoftLabelStage.Output soft,
+      TeacherStage.Output teacher,
+      Map<String, MultiLayerNetwork> nets) {
+    return scores(
+        ctx,
+        data.validationRows(ctx),
+        data.data().train() + " (validation rows)",
+        soft,
+        soft.train(),
+        teacher,
+        ctx.shape(data.data().train()),
+        nets);
+  }
+
   static MultiLayerNetwork restore(PipelineContext ctx, String path) {
     return NetworkZips.read(path, ctx.hadoop(), "the student model");
   }

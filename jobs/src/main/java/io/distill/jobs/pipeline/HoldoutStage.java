@@ -93,15 +93,7 @@ final class HoldoutStage {
                           + data.split().validationRows()
                           + " validation rows");
               Map<String, TestScores.Totals> totals =
-                  EvaluateStage.scores(
-                      ctx,
-                      data.validationRows(ctx),
-                      data.data().train() + " (validation rows)",
-                      soft,
-                      soft.train(),
-                      teacher,
-                      shape,
-                      nets);
+                  EvaluateStage.validationScores(ctx, data, soft, teacher, nets);
               Map<String, MultiLayerNetwork> tonight = new LinkedHashMap<>(nets);
               tonight.keySet().removeIf(name -> name.startsWith(CHAMPION));
               Map<String, TestScores.Totals> onNewRows =
