@@ -156,7 +156,8 @@ final class SearchedSweep {
             o.chosen().history(),
             o.summary().seconds(),
             true,
-            o.summary());
+            o.summary(),
+            o.chosen().keptEpoch());
     models.store.write(model, fingerprints.get(model), o.summary().seconds(), trained);
     SweepModels.deleteQuietly(models.output + "/" + StudentSweep.SEARCH + "/" + model, hadoop);
     return trained;
@@ -201,7 +202,8 @@ final class SearchedSweep {
             baseline.history(),
             o.summary().seconds(),
             true,
-            summary);
+            summary,
+            baseline.keptEpoch());
     models.store.write(model, fingerprints.get(model), o.summary().seconds(), trained);
     SweepModels.deleteQuietly(models.output + "/" + StudentSweep.SEARCH + "/" + model, hadoop);
     return trained;

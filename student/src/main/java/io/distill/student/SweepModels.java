@@ -159,7 +159,8 @@ final class SweepModels {
             result.history(),
             result.seconds(),
             true,
-            null);
+            null,
+            result.keptEpoch());
     store.write(model, fingerprint, result.seconds(), trained);
     deleteStaleCheckpoints(dir, null, hadoop);
     return trained;

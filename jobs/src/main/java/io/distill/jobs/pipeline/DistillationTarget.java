@@ -3,7 +3,6 @@ package io.distill.jobs.pipeline;
 import io.distill.student.ModelMetrics;
 import io.distill.student.TestScores;
 import io.distill.student.TrainedStudent;
-import io.distill.trainer.EpochStats;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -17,9 +16,9 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * both; {@code --target} on the command line): the smallest distilled student of the sweep whose
  * validation accuracy is at most that many points below the teacher's and whose agreement with the
  * teacher on the validation rows is at least that share, judged on the validation rows only (the
- * teacher's accuracy from {@link TeacherCheck}, each student's at its kept epoch); when none is,
- * the closest one (the most accurate, or the most faithful for an agreement target alone) and by
- * how much it misses.
+ * teacher's accuracy from {@link TeacherCheck}, each student's that of the epoch its model is from,
+ * {@link TrainedStudent#validationAccuracy()}); when none is, the closest one (the most accurate,
+ * or the most faithful for an agreement target alone) and by how much it misses.
  *
  * @param maxDropPoints percentage points of validation accuracy below the teacher, or null
  * @param minAgreement the least share of validation rows where it predicts the teacher's class, or
@@ -126,11 +125,7 @@ public record DistillationTarget(
                     new Candidate(
                         s.model(),
                         parameters.get(s.model()),
-                        s.history().stream()
-                            .mapToDouble(EpochStats::validationAccuracy)
-                            .filter(a -> !Double.isNaN(a))
-                            .max()
-                            .orElse(Double.NaN),
+                        s.validationAccuracy(),
                         agreements.getOrDefault(s.model(), Double.NaN)))
             .filter(c -> !Double.isNaN(c.accuracy()))
             .filter(c -> minAgreement == null || !Double.isNaN(c.agreement()))

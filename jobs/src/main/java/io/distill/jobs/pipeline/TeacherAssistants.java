@@ -70,9 +70,8 @@ final class TeacherAssistants {
       for (int j = 0; j < i; j++) {
         TrainedStudent candidate = distilled.get(specs.get(j).name());
         if (candidate != null
-            && !Double.isNaN(candidate.bestValidationAccuracy())
-            && (best == null
-                || candidate.bestValidationAccuracy() > best.bestValidationAccuracy())) {
+            && !Double.isNaN(candidate.validationAccuracy())
+            && (best == null || candidate.validationAccuracy() > best.validationAccuracy())) {
           best = candidate;
         }
       }
@@ -127,14 +126,14 @@ final class TeacherAssistants {
         continue;
       }
       String assistantSize = a.size().substring(t.size().length() + VIA.length());
-      boolean wins = a.bestValidationAccuracy() > t.bestValidationAccuracy();
+      boolean wins = a.validationAccuracy() > t.validationAccuracy();
       AssistantChoice choice =
           new AssistantChoice(
               t.size(),
               assistantSize,
               a.model(),
-              t.bestValidationAccuracy(),
-              a.bestValidationAccuracy(),
+              t.validationAccuracy(),
+              a.validationAccuracy(),
               wins);
       LOG.info("Teacher assistant, {}", choice.line());
       choices.add(choice);
@@ -173,6 +172,7 @@ final class TeacherAssistants {
         assisted.history(),
         assisted.trainingSeconds(),
         assisted.trainedNow(),
-        null);
+        null,
+        assisted.keptEpoch());
   }
 }
