@@ -27,32 +27,6 @@ public record TrainedStudent(
     history = List.copyOf(history);
   }
 
-  /** A student whose model is from its last epoch. */
-  public TrainedStudent(
-      String model,
-      String role,
-      String size,
-      double temperature,
-      double alpha,
-      String modelPath,
-      List<EpochStats> history,
-      double trainingSeconds,
-      boolean trainedNow,
-      SearchSummary search) {
-    this(
-        model,
-        role,
-        size,
-        temperature,
-        alpha,
-        modelPath,
-        history,
-        trainingSeconds,
-        trainedNow,
-        search,
-        0);
-  }
-
   /**
    * The validation accuracy of the model it publishes: that of its kept epoch (its last epoch
    * unless the trainer kept its best); NaN without validation.

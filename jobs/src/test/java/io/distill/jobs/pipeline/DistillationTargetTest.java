@@ -23,7 +23,7 @@ class DistillationTargetTest {
     for (int i = 0; i < accuracies.length; i++) {
       history.add(new EpochStats(i + 1, 0.1, accuracies[i], 0.1, 100, 1000, 1, 1));
     }
-    students.add(new TrainedStudent(model, role, model, 4, 0.1, "p", history, 1, true, null));
+    students.add(new TrainedStudent(model, role, model, 4, 0.1, "p", history, 1, true, null, 0));
     metrics.add(
         new ModelMetrics(
             model, role, model, 4, 0.1, parameters, 0, 0, 1000, 10, 0.99, 1, 0, 0, 0, 0, 1, 1));
