@@ -78,11 +78,11 @@ class DriverKillIT {
     try {
       Processes.await(
           600,
-          "a-distilled done and a-baseline past its second epoch",
+          "a-baseline done and a-distilled past its second epoch",
           killedLog,
           () ->
-              Files.exists(run.resolve("_stages/students/a-distilled.json"))
-                  && lastCheckpoint(run.resolve("students/a-baseline")) >= 2);
+              Files.exists(run.resolve("_stages/students/a-baseline.json"))
+                  && lastCheckpoint(run.resolve("students/a-distilled")) >= 2);
       Processes.killTree(driver.toHandle());
     } finally {
       if (driver.isAlive()) {
@@ -93,14 +93,14 @@ class DriverKillIT {
     assertFalse(Files.exists(run.resolve("_SUCCESS")), "a killed run has no _SUCCESS");
     assertFalse(Files.exists(root.resolve("latest")), "latest never points at an unfinished run");
     assertEquals("running", manifest(run).path("status").asText());
-    assertFalse(Files.exists(run.resolve("_stages/students/a-baseline.json")));
-    int checkpointed = lastCheckpoint(run.resolve("students/a-baseline"));
+    assertFalse(Files.exists(run.resolve("_stages/students/a-distilled.json")));
+    int checkpointed = lastCheckpoint(run.resolve("students/a-distilled"));
     assertTrue(
-        checkpointed >= 2 && checkpointed < 10, "a-baseline was part-way: epoch " + checkpointed);
+        checkpointed >= 2 && checkpointed < 10, "a-distilled was part-way: epoch " + checkpointed);
     ReliabilityTable.record(
         "driver killed (SIGKILL) mid-sweep (nightly run)",
         "no _SUCCESS, latest not moved, finished work kept",
-        "no _SUCCESS; manifest status 'running'; latest absent; a-distilled done, a-baseline checkpointed at epoch "
+        "no _SUCCESS; manifest status 'running'; latest absent; a-baseline done, a-distilled checkpointed at epoch "
             + checkpointed
             + " of 10",
         "-",
@@ -112,11 +112,11 @@ class DriverKillIT {
     assertEquals(0, resumed.exitCode(), resumed.tail());
     String log = resumed.output();
     assertTrue(
-        log.contains("Student a-distilled: already trained for these inputs"),
-        "a-distilled not redone");
+        log.contains("Student a-baseline: already trained for these inputs"),
+        "a-baseline not redone");
     Matcher m =
-        Pattern.compile("Training student a-baseline: resuming after epoch (\\d+)").matcher(log);
-    assertTrue(m.find(), "a-baseline resumed from its checkpoint:\n" + resumed.tail());
+        Pattern.compile("Training student a-distilled: resuming after epoch (\\d+)").matcher(log);
+    assertTrue(m.find(), "a-distilled resumed from its checkpoint:\n" + resumed.tail());
     int resumedAfter = Integer.parseInt(m.group(1));
     assertEquals(checkpointed, resumedAfter, "resumed from the last checkpoint on disk");
     JsonNode stages = manifest(run).path("stages");
@@ -126,7 +126,7 @@ class DriverKillIT {
     assertEquals("ran", stages.path("students").path("status").asText());
     assertEquals(
         10,
-        JSON.readTree(run.resolve("_stages/students/a-baseline.json").toFile())
+        JSON.readTree(run.resolve("_stages/students/a-distilled.json").toFile())
             .path("output")
             .path("history")
             .size(),
@@ -159,7 +159,7 @@ class DriverKillIT {
         "same command rerun after the driver kill",
         "finished stages and students not redone; the interrupted student continues from its last epoch; outputs"
             + " equal a clean run's structure",
-        "exit 0; import/teacher/soft-labels reused; a-distilled not retrained; a-baseline resumed after epoch "
+        "exit 0; import/teacher/soft-labels reused; a-baseline not retrained; a-distilled resumed after epoch "
             + resumedAfter
             + "; "
             + resumedFiles.size()
