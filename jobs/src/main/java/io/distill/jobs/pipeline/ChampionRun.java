@@ -21,26 +21,22 @@ record ChampionRun(
    */
   static ChampionRun read(String runDir, Configuration conf) {
     RunDirectory champion = new RunDirectory(runDir, conf);
-    StudentStage.Output students =
-        champion
-            .stageRecords()
-            .read("students", StudentStage.Output.class)
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "The champion's run " + champion.root() + " has no students record"))
-            .output();
-    DataStage.Data data =
-        champion
-            .stageRecords()
-            .read("import", DataStage.Data.class)
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "The champion's run " + champion.root() + " has no import record"))
-            .output();
+    StudentStage.Output students = record(champion, "students", StudentStage.Output.class);
+    DataStage.Data data = record(champion, "import", DataStage.Data.class);
     Map<String, String> models = new LinkedHashMap<>();
     students.models().forEach(m -> models.put(m.model(), m.modelPath()));
     return new ChampionRun(runDir, champion.root(), models, students.fingerprint(), data.train());
+  }
+
+  /** The output {@code stage} recorded in the champion's run. */
+  private static <T> T record(RunDirectory champion, String stage, Class<T> type) {
+    return champion
+        .stageRecords()
+        .read(stage, type)
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "The champion's run " + champion.root() + " has no " + stage + " record"))
+        .output();
   }
 }

@@ -183,7 +183,8 @@ public record DistillationTarget(
         .setJobDescription(
             "Target: the distilled students' agreement with the teacher on validation");
     Map<String, TestScores.Totals> totals =
-        EvaluateStage.validationScores(ctx, data, soft, teacher, nets);
+        EvaluateStage.validationScores(
+            ctx, data, soft, teacher, ctx.shape(data.data().train()), nets);
     Map<String, Double> out = new LinkedHashMap<>();
     totals.forEach((model, t) -> out.put(model, (double) t.agreements() / t.examples()));
     return out;

@@ -189,16 +189,16 @@ final class EvaluateStage {
     }
   }
 
-  /** A student's network from its model file (a bounded read; no Java deserialisation). */
   /**
    * {@link #scores} on the run's validation rows joined with the training split's soft labels (no
-   * test label is read).
+   * test label is read); {@code shape} is the training split's ({@link PipelineContext#shape}).
    */
   static Map<String, TestScores.Totals> validationScores(
       PipelineContext ctx,
       DataStage.Output data,
       SoftLabelStage.Output soft,
       TeacherStage.Output teacher,
+      int[] shape,
       Map<String, MultiLayerNetwork> nets) {
     return scores(
         ctx,
@@ -207,10 +207,11 @@ final class EvaluateStage {
         soft,
         soft.train(),
         teacher,
-        ctx.shape(data.data().train()),
+        shape,
         nets);
   }
 
+  /** A student's network from its model file (a bounded read; no Java deserialisation). */
   static MultiLayerNetwork restore(PipelineContext ctx, String path) {
     return NetworkZips.read(path, ctx.hadoop(), "the student model");
   }

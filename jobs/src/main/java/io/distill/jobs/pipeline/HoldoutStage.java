@@ -93,7 +93,7 @@ final class HoldoutStage {
                           + data.split().validationRows()
                           + " validation rows");
               Map<String, TestScores.Totals> totals =
-                  EvaluateStage.validationScores(ctx, data, soft, teacher, nets);
+                  EvaluateStage.validationScores(ctx, data, soft, teacher, shape, nets);
               Map<String, MultiLayerNetwork> tonight = new LinkedHashMap<>(nets);
               tonight.keySet().removeIf(name -> name.startsWith(CHAMPION));
               Map<String, TestScores.Totals> onNewRows =
