@@ -11,15 +11,22 @@ import java.util.Set;
 
 /**
  * The settings a per-size search draws its trials from: temperatures, α and logit standardisation
- * for the distilled student, learning rates and their decays per epoch for both models of a size. α
- * = 1 (plain hard labels) is always a candidate of the distilled student, so on validation a
- * distilled student can do no worse than its best hard-label trial.
+ * for the distilled student, learning rates and their decays per epoch for both models of a size.
  *
- * <p>Both models of a size get the same number of trials ({@link SearchPlan#trials()}), the same
- * rungs and the same seeds: trial 0 is the size's configured setting, the distilled student's trial
- * 1 is α = 1 at the configured rate, the others are drawn without replacement from the grid (then
- * again, under new seeds, once it is exhausted). A baseline has fewer settings to draw from, so
- * more of its trials differ by seed only: random restarts, which also win on validation.
+ * <p>The two models of a size are searched as <b>paired trials</b>: the baseline's trial 0 is its
+ * configured setting and the others are drawn from the optimiser grid (rate × decay, without
+ * replacement, then again under new seeds); the distilled student's trial 0 is its configured
+ * setting, and its trial {@code i > 0} trains with the rate, decay and seed of the baseline's trial
+ * {@code i} and a loss drawn from the grid T × α × standardisation. Both models thus try the same
+ * optimisers, in the same number of trials, under the same seeds, and differ only in what they
+ * learn from: the distilled student is not left to find by chance in a grid 25 times larger the
+ * rate that its baseline tries in full.
+ *
+ * <p>α = 1 (plain hard labels) is always a candidate of the distilled student, through its
+ * baseline: a distilled student whose best trial ends below the baseline's on validation becomes
+ * the baseline's model ({@link SearchedSweep}), so on validation it can do no worse. The loss grid
+ * therefore holds α &lt; 1 only (hard labels at a rate the baseline also tries would repeat a
+ * baseline trial), unless α = 1 is all that is given.
  */
 public record SearchSpace(
     List<Double> temperatures,
@@ -31,7 +38,7 @@ public record SearchSpace(
   /** Default temperatures tried. */
   public static final List<Double> DEFAULT_TEMPERATURES = List.of(2.0, 4.0, 8.0, 20.0);
 
-  /** Default α tried (1 is always added). */
+  /** Default α tried (1 is a candidate through the baseline). */
   public static final List<Double> DEFAULT_ALPHAS = List.of(0.1, 0.5, 0.9);
 
   /** Default: the soft term on raw logits and on standardised logits (Sun et al. 2024). */
@@ -45,11 +52,7 @@ public record SearchSpace(
 
   public SearchSpace {
     temperatures = nonEmpty(temperatures, "temperatures");
-    List<Double> a = new ArrayList<>(nonEmpty(alphas, "alphas"));
-    if (!a.contains(1.0)) {
-      a.add(1.0);
-    }
-    alphas = List.copyOf(a);
+    alphas = nonEmpty(alphas, "alphas");
     if (standardise == null || standardise.isEmpty()) {
       throw new IllegalArgumentException("a search space needs at least one of standardise");
     }
@@ -69,54 +72,79 @@ public record SearchSpace(
   }
 
   /**
-   * The trials of one model: {@code configured} first (index 0), then, for a distilled student, α =
-   * 1 at its rate, then draws from the grid; trial {@code i} has seed {@code configured.seed() +
-   * i}. {@code tunesOptimiser} false (a DL4J JSON student): rate and decay stay NaN.
+   * The baseline's trials: {@code configured} first (index 0), then draws from the optimiser grid;
+   * trial {@code i} has seed {@code configured.seed() + i}. {@code tunesOptimiser} false (a DL4J
+   * JSON student): rate and decay stay NaN, the trials differ by seed.
    */
-  public List<SearchTrial> trials(
-      SearchTrial configured, boolean distilled, boolean tunesOptimiser, int count) {
-    List<Double> rates = tunesOptimiser ? learningRates : listOfNaN();
-    List<Double> decays = tunesOptimiser ? lrDecays : listOfNaN();
-    Map<String, SearchTrial> grid = new LinkedHashMap<>();
-    for (double lr : rates) {
-      for (double decay : decays) {
-        if (distilled) {
-          for (double alpha : alphas) {
-            for (double t : alpha < 1 ? temperatures : listOfNaN()) {
-              for (boolean z : standardise) {
-                SearchTrial s = new SearchTrial(0, t, alpha, z, lr, decay, 0);
-                grid.putIfAbsent(s.settingKey(), s);
-              }
-            }
-          }
-        } else {
-          SearchTrial s = new SearchTrial(0, Double.NaN, 1.0, false, lr, decay, 0);
-          grid.putIfAbsent(s.settingKey(), s);
-        }
+  public List<SearchTrial> baselineTrials(
+      SearchTrial configured, boolean tunesOptimiser, int count) {
+    List<SearchTrial> grid = new ArrayList<>();
+    for (double lr : tunesOptimiser ? learningRates : listOfNaN()) {
+      for (double decay : tunesOptimiser ? lrDecays : listOfNaN()) {
+        grid.add(new SearchTrial(0, Double.NaN, 1.0, false, lr, decay, 0));
       }
     }
-    List<SearchTrial> settings = new ArrayList<>();
-    settings.add(configured);
-    if (distilled && configured.distils()) {
-      settings.add(
-          new SearchTrial(
-              0, Double.NaN, 1.0, false, configured.learningRate(), configured.lrDecay(), 0));
-    }
-    Set<String> taken = new HashSet<>();
-    settings.forEach(t -> taken.add(t.settingKey()));
-    List<SearchTrial> drawn = new ArrayList<>();
-    for (SearchTrial s : grid.values()) {
-      if (!taken.contains(s.settingKey())) {
-        drawn.add(s);
-      }
-    }
-    Collections.shuffle(drawn, new Random(configured.seed() * 31 + (distilled ? 1 : 0)));
-    settings.addAll(drawn);
+    List<SearchTrial> settings = draws(configured, grid, new Random(configured.seed() * 31));
     List<SearchTrial> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       out.add(settings.get(i % settings.size()).renumbered(i, configured.seed() + i));
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * The distilled student's trials, paired with {@code baseline}'s: {@code configured} first, then
+   * trial {@code i} with a loss drawn from the grid and the rate, decay and seed of the baseline's
+   * trial {@code i}.
+   */
+  public List<SearchTrial> distilledTrials(SearchTrial configured, List<SearchTrial> baseline) {
+    List<SearchTrial> losses = new ArrayList<>();
+    List<Double> distilling = alphas.stream().filter(a -> a < 1).toList();
+    for (double alpha : distilling.isEmpty() ? List.of(1.0) : distilling) {
+      for (double t : alpha < 1 ? temperatures : listOfNaN()) {
+        for (boolean z : standardise) {
+          losses.add(new SearchTrial(0, t, alpha, z, Double.NaN, Double.NaN, 0));
+        }
+      }
+    }
+    Set<String> seen = new HashSet<>();
+    List<SearchTrial> distinct = new ArrayList<>();
+    for (SearchTrial s : losses) {
+      if (seen.add(s.settingKey())) {
+        distinct.add(s);
+      }
+    }
+    Collections.shuffle(distinct, new Random(configured.seed() * 31 + 1));
+    List<SearchTrial> out = new ArrayList<>();
+    out.add(configured.renumbered(0, configured.seed()));
+    for (int i = 1; i < baseline.size(); i++) {
+      SearchTrial loss = distinct.get((i - 1) % distinct.size());
+      SearchTrial optimiser = baseline.get(i);
+      out.add(
+          new SearchTrial(
+              i,
+              loss.temperature(),
+              loss.alpha(),
+              loss.standardise(),
+              optimiser.learningRate(),
+              optimiser.lrDecay(),
+              optimiser.seed()));
+    }
+    return List.copyOf(out);
+  }
+
+  /** {@code configured}, then the grid's other settings in a shuffled order. */
+  private static List<SearchTrial> draws(
+      SearchTrial configured, List<SearchTrial> grid, Random random) {
+    Map<String, SearchTrial> distinct = new LinkedHashMap<>();
+    grid.forEach(s -> distinct.putIfAbsent(s.settingKey(), s));
+    distinct.remove(configured.settingKey());
+    List<SearchTrial> drawn = new ArrayList<>(distinct.values());
+    Collections.shuffle(drawn, random);
+    List<SearchTrial> settings = new ArrayList<>();
+    settings.add(configured);
+    settings.addAll(drawn);
+    return settings;
   }
 
   private static List<Double> listOfNaN() {

@@ -56,7 +56,9 @@ final class SearchedSweep {
     Map<String, String> fingerprints = new HashMap<>();
     Map<String, TrainedStudent> found = new HashMap<>();
     for (StudentSpec spec : specs) {
-      // the baseline first: a distilled student that loses to it on validation becomes it
+      // the baseline first: its trials pair the distilled student's, and a distilled student that
+      // loses to it on validation becomes it
+      List<SearchTrial> baselineTrials = null;
       for (boolean distilled : new boolean[] {false, true}) {
         String model = distilled ? spec.distilledName() : spec.baselineName();
         boolean mlp = spec.hidden() != null;
@@ -70,9 +72,12 @@ final class SearchedSweep {
                 mlp ? own.learningRate() : Double.NaN,
                 mlp ? own.decayPerEpoch() : Double.NaN,
                 models.seed(spec, distilled));
-        SettingsSearch.Arm arm =
-            new SettingsSearch.Arm(
-                spec, distilled, model, space.trials(configured, distilled, mlp, plan.trials()));
+        List<SearchTrial> trials =
+            distilled
+                ? space.distilledTrials(configured, baselineTrials)
+                : space.baselineTrials(configured, mlp, plan.trials());
+        baselineTrials = distilled ? baselineTrials : trials;
+        SettingsSearch.Arm arm = new SettingsSearch.Arm(spec, distilled, model, trials);
         Fingerprint f = Fingerprint.of("student-search").add("plan", plan.toString());
         if (distilled) {
           f.add("baseline", fingerprints.get(spec.baselineName()));

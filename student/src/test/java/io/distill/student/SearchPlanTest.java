@@ -43,37 +43,62 @@ class SearchPlanTest {
   }
 
   @Test
-  void bothModelsOfASizeGetAsManyTrialsWithTheSameSeedsAndTheConfiguredSettingFirst() {
+  void bothModelsOfASizeTryTheSameOptimisersUnderTheSameSeedsAndTheConfiguredSettingFirst() {
     SearchSpace space =
         new SearchSpace(
-            List.of(2.0, 8.0), List.of(0.5), List.of(false), List.of(1e-3, 4e-3), List.of(1.0));
-    assertEquals(List.of(0.5, 1.0), space.alphas(), "alpha = 1 is always a candidate");
+            List.of(2.0, 8.0),
+            List.of(0.5, 1.0),
+            List.of(false, true),
+            List.of(1e-3, 2e-3, 4e-3),
+            List.of(0.7, 1.0));
     SearchTrial configured = new SearchTrial(0, 4.0, 0.1, false, 2e-3, 0.85, 40);
-    List<SearchTrial> distilled = space.trials(configured, true, true, 9);
     List<SearchTrial> baseline =
-        space.trials(new SearchTrial(0, Double.NaN, 1, false, 2e-3, 0.85, 40), false, true, 9);
+        space.baselineTrials(new SearchTrial(0, Double.NaN, 1, false, 2e-3, 0.85, 40), true, 9);
+    List<SearchTrial> distilled = space.distilledTrials(configured, baseline);
     assertEquals(9, distilled.size());
     assertEquals(9, baseline.size());
     assertEquals(configured, distilled.get(0));
-    assertEquals(
-        1.0, distilled.get(1).alpha(), "the second trial is hard labels at the configured rate");
-    assertEquals(2e-3, distilled.get(1).learningRate());
+    assertEquals(2e-3, baseline.get(0).learningRate(), "the configured baseline first");
+    assertEquals(0.85, baseline.get(0).lrDecay());
+    // the baseline's grid: 3 rates x 2 decays = 6, plus the configured one = 7 distinct settings
+    // before a setting repeats under a new seed
+    Set<String> firstSeven = new HashSet<>();
+    baseline.subList(0, 7).forEach(t -> firstSeven.add(t.settingKey()));
+    assertEquals(7, firstSeven.size());
+    Set<String> losses = new HashSet<>();
     for (int i = 0; i < 9; i++) {
       assertEquals(40 + i, distilled.get(i).seed());
       assertEquals(40 + i, baseline.get(i).seed());
       assertEquals(i, distilled.get(i).index());
       assertEquals(1.0, baseline.get(i).alpha());
+      if (i > 0) {
+        // paired: the same optimiser as the baseline's trial i, a distilling loss
+        assertEquals(baseline.get(i).learningRate(), distilled.get(i).learningRate(), "trial " + i);
+        assertEquals(baseline.get(i).lrDecay(), distilled.get(i).lrDecay(), "trial " + i);
+        assertTrue(distilled.get(i).distils(), "alpha = 1 comes through the baseline: " + i);
+        assertEquals(0.5, distilled.get(i).alpha());
+        losses.add(distilled.get(i).temperature() + "/" + distilled.get(i).standardise());
+      }
     }
-    // the distilled grid: 2 rates x (2 T x alpha 0.5 + alpha 1) = 6, plus the configured one = 7
-    // distinct settings before any repeats
-    Set<String> firstSeven = new HashSet<>();
-    distilled.subList(0, 7).forEach(t -> firstSeven.add(t.settingKey()));
-    assertEquals(7, firstSeven.size());
+    // 2 T x 2 standardisations at alpha 0.5: all 4 losses among the 8 paired trials
+    assertEquals(4, losses.size(), "every loss of the grid is drawn before one repeats");
+    // alpha = 1 alone: the distilled trials are hard-label restarts of the baseline's settings
+    SearchSpace hardOnly =
+        new SearchSpace(List.of(2.0), List.of(1.0), List.of(false), List.of(1e-3), List.of(1.0));
+    assertTrue(
+        hardOnly.distilledTrials(configured, baseline).stream()
+            .skip(1)
+            .noneMatch(SearchTrial::distils));
     // a DL4J JSON student keeps its updater: its trials differ in T, alpha and seed only
     List<SearchTrial> json =
-        space.trials(new SearchTrial(0, 4, 0.1, false, Double.NaN, Double.NaN, 1), true, false, 5);
+        space.distilledTrials(
+            new SearchTrial(0, 4, 0.1, false, Double.NaN, Double.NaN, 1),
+            space.baselineTrials(
+                new SearchTrial(0, Double.NaN, 1, false, Double.NaN, Double.NaN, 1), false, 5));
+    assertEquals(5, json.size());
     assertTrue(json.stream().allMatch(t -> Double.isNaN(t.learningRate())));
-    assertEquals(space.trials(configured, true, true, 9), distilled, "the draw is reproducible");
+    assertEquals(
+        space.distilledTrials(configured, baseline), distilled, "the draw is reproducible");
   }
 
   @Test

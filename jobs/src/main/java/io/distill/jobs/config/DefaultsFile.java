@@ -43,8 +43,8 @@ public final class DefaultsFile {
             + " below were chosen on that slice's validation split (docs/BENCHMARKS.md, \"The default run\"), and"
             + " each size's settings (T, alpha, logit standardisation, learning rate, decay and seed of the distilled"
             + " student and of its baseline) are what students.search = halving chose there for each model (\"The"
-            + " default run with the settings search\"): at 100x100 and 30x30 no distilled setting beat the baseline"
-            + " on validation, so their distilled students are hard-label students (alpha 1).");
+            + " default run with the settings search\"): at 30x30 no distilled setting beat the baseline on"
+            + " validation, so its distilled student is a hard-label student (alpha 1).");
     b.append("distill {\n");
     String section = null;
     for (Param<?> p : Params.ALL) {
