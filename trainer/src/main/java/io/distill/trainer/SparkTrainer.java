@@ -379,7 +379,17 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
       referenceName = "the untrained network's validation loss";
     }
 
-    int batch = settings.batchSizePerWorker();
+    int batch = settings.batchSizeFor(data.rows() / data.workers());
+    if (batch != settings.batchSizePerWorker()) {
+      LOG.info(
+          "Training {}: minibatch {} instead of {} per worker, so that each worker takes at least {}"
+              + " steps per epoch over its {} rows",
+          name,
+          batch,
+          settings.batchSizePerWorker(),
+          settings.minStepsPerEpoch(),
+          data.rows() / data.workers());
+    }
     int[] blockRows = data.blockRows();
     boolean stoppedEarly = false;
     int epochsWithoutImprovement = 0;

@@ -54,6 +54,7 @@ public final class TrainingSettings implements Serializable {
   private final InputJitter jitter;
   private final boolean keepBestEpoch;
   private final double maxLossGrowth;
+  private final int minStepsPerEpoch;
 
   private TrainingSettings(Builder b) {
     this.epochs = b.epochs;
@@ -68,6 +69,7 @@ public final class TrainingSettings implements Serializable {
     this.jitter = b.jitter;
     this.keepBestEpoch = b.keepBestEpoch;
     this.maxLossGrowth = b.maxLossGrowth;
+    this.minStepsPerEpoch = b.minStepsPerEpoch;
   }
 
   public static Builder builder() {
@@ -89,6 +91,7 @@ public final class TrainingSettings implements Serializable {
     b.jitter = jitter;
     b.keepBestEpoch = keepBestEpoch;
     b.maxLossGrowth = maxLossGrowth;
+    b.minStepsPerEpoch = minStepsPerEpoch;
     return b;
   }
 
@@ -148,10 +151,6 @@ public final class TrainingSettings implements Serializable {
   }
 
   /**
-   * Whether the network returned is the one of the epoch with the best validation accuracy (the
-   * last epoch's otherwise); always so with early stopping. Default false.
-   */
-  /**
    * Training stops as diverged (a {@link TrainingDivergedException}) when an epoch's mean training
    * or validation loss is more than this many times the untrained network's validation loss (the
    * first epoch's training loss without validation data); 0 = no such bound. A NaN or infinite loss
@@ -161,8 +160,33 @@ public final class TrainingSettings implements Serializable {
     return maxLossGrowth;
   }
 
+  /**
+   * Whether the network returned is the one of the epoch with the best validation accuracy (the
+   * last epoch's otherwise); always so with early stopping. Default false.
+   */
   public boolean keepBestEpoch() {
     return keepBestEpoch || earlyStoppingPatience > 0;
+  }
+
+  /**
+   * The fewest optimiser steps each worker takes per epoch; 0 (the default) = no floor. A budget in
+   * epochs and a minibatch set for a large dataset leave a small one a handful of steps per epoch
+   * (1,137 rows at 128 per worker on 2 workers: 4); with a floor the minibatch is lowered for such
+   * data ({@link #batchSizeFor}), and a dataset large enough is trained as configured.
+   */
+  public int minStepsPerEpoch() {
+    return minStepsPerEpoch;
+  }
+
+  /**
+   * The minibatch a worker holding {@code rowsPerWorker} rows takes: {@link #batchSizePerWorker},
+   * lowered where it would give fewer than {@link #minStepsPerEpoch} steps per epoch (at least 1).
+   */
+  public int batchSizeFor(long rowsPerWorker) {
+    if (minStepsPerEpoch == 0 || rowsPerWorker / batchSizePerWorker >= minStepsPerEpoch) {
+      return batchSizePerWorker;
+    }
+    return (int) Math.max(1, rowsPerWorker / minStepsPerEpoch);
   }
 
   /**
@@ -205,6 +229,7 @@ public final class TrainingSettings implements Serializable {
         + (workers == 0 ? "default parallelism" : workers)
         + ", seed="
         + seed
+        + (minStepsPerEpoch == 0 ? "" : ", minStepsPerEpoch=" + minStepsPerEpoch)
         + (earlyStoppingPatience == 0 ? "" : ", earlyStoppingPatience=" + earlyStoppingPatience)
         + (jitter == null ? "" : ", " + jitter)
         + (keepBestEpoch ? ", keepBestEpoch" : "");
@@ -224,10 +249,16 @@ public final class TrainingSettings implements Serializable {
     private InputJitter jitter;
     private boolean keepBestEpoch;
     private double maxLossGrowth = DEFAULT_MAX_LOSS_GROWTH;
+    private int minStepsPerEpoch;
 
     private Builder() {}
 
-    /** Return the best validation epoch's network rather than the last one's. */
+    /** See {@link TrainingSettings#minStepsPerEpoch()}; 0 = no floor. */
+    public Builder minStepsPerEpoch(int value) {
+      this.minStepsPerEpoch = atLeast("minStepsPerEpoch", value, 0);
+      return this;
+    }
+
     /** See {@link TrainingSettings#maxLossGrowth()}; 0 = no bound, else above 1. */
     public Builder maxLossGrowth(double value) {
       if (!(value == 0 || (value > 1 && Double.isFinite(value)))) {
@@ -238,6 +269,7 @@ public final class TrainingSettings implements Serializable {
       return this;
     }
 
+    /** Return the best validation epoch's network rather than the last one's. */
     public Builder keepBestEpoch(boolean value) {
       this.keepBestEpoch = value;
       return this;

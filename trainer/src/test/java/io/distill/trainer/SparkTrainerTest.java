@@ -176,10 +176,29 @@ class SparkTrainerTest {
   }
 
   /**
+   * A floor of 20 steps per epoch on 640 rows: the configured minibatch of 64 gives 10, so the
+   * worker takes minibatches of 32, exactly a local fit at 32; a floor the data already meets
+   * changes nothing.
+   */
+  @Test
+  void aFloorOnStepsPerEpochLowersTheMinibatchOfSmallDataOnly() {
+    assertEquivalentToLocalFit(1, 20, 32);
+    TrainingSettings floor = TrainingSettings.builder().minStepsPerEpoch(20).build();
+    assertEquals(64, floor.batchSizeFor(1280), "20 steps of 64: as configured");
+    assertEquals(63, floor.batchSizeFor(1279));
+    assertEquals(1, floor.batchSizeFor(7), "never below one row");
+    assertEquals(64, TrainingSettings.builder().build().batchSizeFor(7), "no floor by default");
+  }
+
+  /**
    * Nesterov momentum makes the updater state matter: if the trainer dropped it between rounds, the
    * parameters would differ from the local fit's, which carries it.
    */
   private void assertEquivalentToLocalFit(int averagingPeriod) {
+    assertEquivalentToLocalFit(averagingPeriod, 0, 64);
+  }
+
+  private void assertEquivalentToLocalFit(int averagingPeriod, int minSteps, int localBatch) {
     Dataset<Row> data = EmbeddedMnist.train().where("id < 640");
     MultiLayerConfiguration conf =
         Networks.mlp(32, new Nesterovs(0.05, 0.9), DistillationLoss.hardLabelsOnly(), 3);
@@ -194,6 +213,7 @@ class SparkTrainerTest {
                     .workers(1)
                     .batchSizePerWorker(64)
                     .averagingPeriod(averagingPeriod)
+                    .minStepsPerEpoch(minSteps)
                     .shuffle(false)
                     .threadsPerTask(1)
                     .build())
@@ -201,7 +221,7 @@ class SparkTrainerTest {
 
     MultiLayerNetwork local = new MultiLayerNetwork(conf.clone());
     local.init();
-    List<DataSet> batches = Minibatches.inIdOrder(data, 10, 64);
+    List<DataSet> batches = Minibatches.inIdOrder(data, 10, localBatch);
     for (int epoch = 0; epoch < 2; epoch++) {
       for (DataSet b : batches) {
         local.fit(b);

@@ -35,7 +35,7 @@ class TrainingSettingsFingerprintTest {
         checked++;
       }
     }
-    assertEquals(11, checked, "settings checked");
+    assertEquals(12, checked, "settings checked");
   }
 
   private static Object other(Class<?> type, Object value) {

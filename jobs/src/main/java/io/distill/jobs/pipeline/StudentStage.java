@@ -97,7 +97,8 @@ final class StudentStage {
                   Params.STUDENTS_SEARCH_LR_DECAYS,
                   Params.TRAINING_SEED,
                   Params.TRAINING_WORKERS,
-                  Params.TRAINING_MAX_LOSS_GROWTH))
+                  Params.TRAINING_MAX_LOSS_GROWTH,
+                  Params.TRAINING_MIN_STEPS_PER_EPOCH))
           .execution(Params.TRAINING_CONCURRENT_STUDENTS);
 
   /**
