@@ -50,7 +50,11 @@ public record TeacherCheck(
             + ": "
             + figures
             + ")."
-        : "Teacher check: the teacher is weaker than the hard-label student "
+        : "Teacher check: the teacher is "
+            + (teacherValidationAccuracy < baselineValidationAccuracy
+                ? "weaker than"
+                : "no more accurate than")
+            + " the hard-label student "
             + strongestBaseline
             + " on validation ("
             + figures

@@ -95,4 +95,19 @@ class TeacherCheckTest {
             .get(1)
             .endsWith("distillation cannot help; give a stronger teacher or train longer."));
   }
+
+  @Test
+  void aTeacherThatTiesTheStrongestBaselineIsNotCalledWeaker() {
+    assertTrue(new TeacherCheck(0.99, "a-baseline", 0.98, 300).teacherIsStronger());
+    assertEquals(
+        "Teacher check: the teacher is no more accurate than the hard-label student a-baseline on"
+            + " validation (99.00 % vs 99.00 % on 300 validation rows): distillation cannot help; give a"
+            + " stronger teacher or train longer.",
+        new TeacherCheck(0.99, "a-baseline", 0.99, 300).line());
+    assertTrue(
+        new TeacherCheck(0.97, "a-baseline", 0.99, 300)
+            .line()
+            .startsWith(
+                "Teacher check: the teacher is weaker than the hard-label student a-baseline"));
+  }
 }
