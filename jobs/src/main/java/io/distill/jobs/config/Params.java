@@ -438,6 +438,17 @@ public final class Params {
           "Minibatches each worker"
               + " fits between two parameter averagings while training a student: longer periods mean fewer, larger Spark jobs (faster) and more drift between"
               + " the workers.");
+  public static final Param<Integer> STUDENTS_MIN_STEPS_PER_EPOCH =
+      param(
+          "students.min-steps-per-epoch",
+          ParamTypes.integer(0, 1_000_000),
+          0,
+          "The fewest optimiser steps each worker takes per epoch while training a student: where a worker's"
+              + " share of the training rows divided by students.batch-size gives fewer, the minibatch is"
+              + " lowered to give this many (the log says so). A budget in epochs and a minibatch set for a"
+              + " large dataset leave a small one a handful of steps (1,137 rows at 128 per worker on 2"
+              + " workers: 4 per epoch); data large enough trains as configured. 0 = the minibatch as"
+              + " configured, always.");
   public static final Param<Integer> STUDENTS_JITTER =
       param(
           "students.jitter",
@@ -630,17 +641,6 @@ public final class Params {
               + " model, the epoch"
               + " and the loss, nothing of it is published, and the run fails without _SUCCESS. A NaN"
               + " or infinite loss always stops it. null = no bound on the growth.");
-  public static final Param<Integer> TRAINING_MIN_STEPS_PER_EPOCH =
-      param(
-          "training.min-steps-per-epoch",
-          ParamTypes.integer(0, 1_000_000),
-          0,
-          "The fewest optimiser steps each worker takes per epoch, for the teacher and the students: where"
-              + " a worker's share of the training rows divided by the minibatch (teacher.batch-size,"
-              + " students.batch-size) gives fewer, the minibatch is lowered to give this many (the log says"
-              + " so). A budget in epochs and a minibatch set for a large dataset leave a small one a handful"
-              + " of steps (1,137 rows at 128 per worker on 2 workers: 4 per epoch); data large enough trains"
-              + " as configured. 0 = the minibatch as configured, always.");
   public static final Param<Long> TRAINING_SEED =
       param(
           "training.seed",

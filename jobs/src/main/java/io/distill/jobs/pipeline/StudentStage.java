@@ -85,6 +85,7 @@ final class StudentStage {
                   Params.STUDENTS_HIDDEN_RETAIN,
                   Params.STUDENTS_BATCH_SIZE,
                   Params.STUDENTS_AVERAGING_PERIOD,
+                  Params.STUDENTS_MIN_STEPS_PER_EPOCH,
                   Params.STUDENTS_JITTER,
                   Params.STUDENTS_SIZES,
                   Params.STUDENTS_SEARCH,
@@ -97,8 +98,7 @@ final class StudentStage {
                   Params.STUDENTS_SEARCH_LR_DECAYS,
                   Params.TRAINING_SEED,
                   Params.TRAINING_WORKERS,
-                  Params.TRAINING_MAX_LOSS_GROWTH,
-                  Params.TRAINING_MIN_STEPS_PER_EPOCH))
+                  Params.TRAINING_MAX_LOSS_GROWTH))
           .execution(Params.TRAINING_CONCURRENT_STUDENTS);
 
   /**
@@ -306,11 +306,12 @@ final class StudentStage {
     int jitter = c.get(Params.STUDENTS_JITTER);
     TrainingSettings.Builder b =
         Training.settings(
-            c,
-            c.get(Params.STUDENTS_EPOCHS),
-            c.get(Params.STUDENTS_BATCH_SIZE),
-            c.get(Params.STUDENTS_AVERAGING_PERIOD))
-            .toBuilder();
+                c,
+                c.get(Params.STUDENTS_EPOCHS),
+                c.get(Params.STUDENTS_BATCH_SIZE),
+                c.get(Params.STUDENTS_AVERAGING_PERIOD))
+            .toBuilder()
+            .minStepsPerEpoch(c.get(Params.STUDENTS_MIN_STEPS_PER_EPOCH));
     if (jitter > 0) {
       b.jitter(InputJitter.square(features, jitter));
     }

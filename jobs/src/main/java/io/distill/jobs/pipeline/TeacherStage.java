@@ -82,8 +82,7 @@ final class TeacherStage {
               Params.TEACHER_SEARCH_JITTERS,
               Params.TRAINING_SEED,
               Params.TRAINING_WORKERS,
-              Params.TRAINING_MAX_LOSS_GROWTH,
-              Params.TRAINING_MIN_STEPS_PER_EPOCH));
+              Params.TRAINING_MAX_LOSS_GROWTH));
 
   static Output run(PipelineContext ctx, DataStage.Output data) {
     RunConfig config = ctx.config();

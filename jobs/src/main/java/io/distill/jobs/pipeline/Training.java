@@ -24,7 +24,6 @@ final class Training {
         .averagingPeriod(averagingPeriod)
         .seed(config.get(Params.TRAINING_SEED))
         .maxLossGrowth(maxLossGrowth == null ? 0 : maxLossGrowth) // null: no bound
-        .minStepsPerEpoch(config.get(Params.TRAINING_MIN_STEPS_PER_EPOCH))
         .build();
   }
 

@@ -46,7 +46,7 @@ class RunConfigTest {
     StudentSize large = c.studentSizes().get(0);
     assertEquals(
         new StudentSize(
-            "800x800", List.of(800, 800), null, 8.0, 0.5, 47L, true, 0.002, 1.0, 0.001, 0.7, 49L),
+            "800x800", List.of(800, 800), null, 8.0, 0.5, 44L, null, 0.004, 0.85, 0.001, 0.7, 49L),
         large,
         "each model's settings as the search chose them on the slice");
     assertEquals(1.0, c.studentSizes().get(3).alpha(), "30x30: the baseline won on validation");
