@@ -48,30 +48,25 @@ class StudentSearchTest {
   @BeforeAll
   static void rows() {
     spark = LocalSpark.session();
-    soft = dir.resolve("soft").toString();
     // A "teacher" whose logits put 3 on the label and 1 on the label's neighbour class.
-    EmbeddedMnist.train()
-        .where("id < 1300")
-        .selectExpr(
-            "id",
-            "features",
-            "label",
-            "transform(sequence(0, 9), k -> CAST(IF(k = label, 3.0, IF(k = (label + 1) % 10, 1.0,"
-                + " 0.0)) AS FLOAT)) AS teacher_logits")
-        .write()
-        .parquet(soft);
+    soft = teacher("soft", "IF(k = label, 3.0, IF(k = (label + 1) % 10, 1.0, 0.0))");
     // A teacher that is always wrong: 3 on the label's neighbour class.
-    misleading = dir.resolve("misleading").toString();
+    misleading = teacher("misleading", "IF(k = (label + 1) % 10, 3.0, 0.0)");
+  }
+
+  /** 1,300 embedded rows with teacher logits {@code logit(k)} for each class k, as Parquet. */
+  private static String teacher(String name, String logit) {
+    String path = dir.resolve(name).toString();
     EmbeddedMnist.train()
         .where("id < 1300")
         .selectExpr(
             "id",
             "features",
             "label",
-            "transform(sequence(0, 9), k -> CAST(IF(k = (label + 1) % 10, 3.0, 0.0) AS FLOAT))"
-                + " AS teacher_logits")
+            "transform(sequence(0, 9), k -> CAST(" + logit + " AS FLOAT)) AS teacher_logits")
         .write()
-        .parquet(misleading);
+        .parquet(path);
+    return path;
   }
 
   private static StudentSweep sweep(
