@@ -282,8 +282,8 @@ public final class QualityBenchmark {
     return String.format(
         "Teacher: %s. Students: %d epochs, Adam lr %s × %s per epoch, dropout retain %s / %s,"
             + " input jitter ±%d px; transfer set = training rows + %d jittered cop%s (±%d px); baselines train on"
-            + " the same rows, epochs and jitter with hard labels only. Workers %d, batch %d per worker, averaging"
-            + " every %d steps.",
+            + " the same rows, epochs and jitter with hard labels only. Workers %d, batch %d per worker%s,"
+            + " averaging every %d steps.",
         t,
         c.get(Params.STUDENTS_EPOCHS),
         c.get(Params.STUDENTS_LEARNING_RATE),
@@ -296,6 +296,11 @@ public final class QualityBenchmark {
         c.get(Params.SOFT_LABELS_TRANSFER_JITTER),
         c.get(Params.TRAINING_WORKERS),
         c.get(Params.STUDENTS_BATCH_SIZE),
+        c.get(Params.STUDENTS_MIN_STEPS_PER_EPOCH) == 0
+            ? ""
+            : " (lowered where a worker would take fewer than "
+                + c.get(Params.STUDENTS_MIN_STEPS_PER_EPOCH)
+                + " steps per epoch)",
         c.get(Params.STUDENTS_AVERAGING_PERIOD));
   }
 
