@@ -2,12 +2,10 @@ package io.distill.student;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * The settings a per-size search draws its trials from: temperatures, α and logit standardisation
@@ -107,13 +105,7 @@ public record SearchSpace(
         }
       }
     }
-    Set<String> seen = new HashSet<>();
-    List<SearchTrial> distinct = new ArrayList<>();
-    for (SearchTrial s : losses) {
-      if (seen.add(s.settingKey())) {
-        distinct.add(s);
-      }
-    }
+    List<SearchTrial> distinct = new ArrayList<>(distinct(losses).values());
     Collections.shuffle(distinct, new Random(configured.seed() * 31 + 1));
     List<SearchTrial> out = new ArrayList<>();
     out.add(configured.renumbered(0, configured.seed()));
@@ -136,8 +128,7 @@ public record SearchSpace(
   /** {@code configured}, then the grid's other settings in a shuffled order. */
   private static List<SearchTrial> draws(
       SearchTrial configured, List<SearchTrial> grid, Random random) {
-    Map<String, SearchTrial> distinct = new LinkedHashMap<>();
-    grid.forEach(s -> distinct.putIfAbsent(s.settingKey(), s));
+    Map<String, SearchTrial> distinct = distinct(grid);
     distinct.remove(configured.settingKey());
     List<SearchTrial> drawn = new ArrayList<>(distinct.values());
     Collections.shuffle(drawn, random);
@@ -145,6 +136,13 @@ public record SearchSpace(
     settings.add(configured);
     settings.addAll(drawn);
     return settings;
+  }
+
+  /** The settings of {@code trials} by {@link SearchTrial#settingKey()}, first of each kept. */
+  private static Map<String, SearchTrial> distinct(List<SearchTrial> trials) {
+    Map<String, SearchTrial> out = new LinkedHashMap<>();
+    trials.forEach(s -> out.putIfAbsent(s.settingKey(), s));
+    return out;
   }
 
   private static List<Double> listOfNaN() {

@@ -379,7 +379,8 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
       referenceName = "the untrained network's validation loss";
     }
 
-    int batch = settings.batchSizeFor(data.rows() / data.workers());
+    long rowsPerWorker = data.rows() / data.workers();
+    int batch = settings.batchSizeFor(rowsPerWorker);
     if (batch != settings.batchSizePerWorker()) {
       LOG.info(
           "Training {}: minibatch {} instead of {} per worker, so that each worker takes at least {}"
@@ -388,7 +389,7 @@ public final class SparkTrainer extends SparkAction<TrainingResult> {
           batch,
           settings.batchSizePerWorker(),
           settings.minStepsPerEpoch(),
-          data.rows() / data.workers());
+          rowsPerWorker);
     }
     int[] blockRows = data.blockRows();
     boolean stoppedEarly = false;
