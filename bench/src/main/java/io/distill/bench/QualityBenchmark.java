@@ -280,7 +280,8 @@ public final class QualityBenchmark {
                 c.get(Params.TEACHER_JITTER),
                 teacher.get("epochs"));
     return String.format(
-        "Teacher: %s. Students: %d epochs, Adam lr %s × %s per epoch, dropout retain %s / %s,"
+        "Teacher: %s. Students: %d epochs, Adam lr %s × %s per epoch where a size or the search sets"
+            + " none (a dl4j-json student: its JSON's optimiser), dropout retain %s / %s,"
             + " input jitter ±%d px; transfer set = training rows + %d jittered cop%s (±%d px); baselines train on"
             + " the same rows, epochs and jitter with hard labels only. Workers %d, batch %d per worker%s,"
             + " averaging every %d steps.",

@@ -181,6 +181,12 @@ public final class Params {
    */
   public static final String SMALL_CNN_STUDENT = "classpath:/io/distill/student/cnn-small.json";
 
+  /**
+   * A tiny convolutional student shipped in the jar (average pool 2, conv 3x3x8, max pool 2,
+   * softmax; 2,970 parameters), fast enough on CPU for the default sweep.
+   */
+  public static final String TINY_CNN_STUDENT = "classpath:/io/distill/student/cnn-tiny.json";
+
   public static final Param<String> TEACHER_MODEL =
       param(
           "teacher.model",
@@ -608,13 +614,31 @@ public final class Params {
                   1.0,
                   null,
                   null,
-                  null)),
+                  null),
+              // Smaller than the teacher in every respect (0.7 % of its parameters, 0.6 % of its
+              // forward flops); its optimiser is its JSON's.
+              new StudentSize(
+                  "cnn-tiny",
+                  null,
+                  TINY_CNN_STUDENT,
+                  20.0,
+                  0.5,
+                  50L,
+                  true,
+                  null,
+                  null,
+                  null,
+                  null,
+                  47L)),
           "The student sizes: a list of objects, at least one. Each object has name (string, unique, [A-Za-z0-9_.-]+,"
               + " required: names the student in the run's outputs); hidden (list of integers >= 1: an MLP with these"
               + " hidden widths, [] = softmax regression) or dl4j-json (path to a DL4J MultiLayerConfiguration JSON, for"
-              + " any other shape, e.g. the small CNN shipped in the jar, \""
+              + " any other shape, e.g. the convolutional students shipped in the jar, \""
+              + TINY_CNN_STUDENT
+              + "\" and \""
               + SMALL_CNN_STUDENT
-              + "\", 2 % of the shipped teacher's parameters), exactly one of the two; temperature (number > 0, optional: this"
+              + "\", 0.7 % and 2 % of the shipped teacher's parameters; such a student keeps its JSON's"
+              + " optimiser), exactly one of the two; temperature (number > 0, optional: this"
               + " size's T, default students.temperature); alpha (number in [0, 1], optional: default students.alpha);"
               + " seed (integer, optional: default training.seed; list a shape several times under different names and"
               + " seeds to measure the spread over seeds). Optional settings of the size's own, to fix what a search"

@@ -63,11 +63,12 @@ public record StudentSize(
 
   /**
    * Its shape, for grouping sizes listed under several seeds: "800x800", "softmax", or the JSON
-   * file's name.
+   * file's name without ".json" ("cnn-tiny").
    */
   public String shape() {
     if (!mlp()) {
-      return dl4jJson.substring(dl4jJson.lastIndexOf('/') + 1);
+      String file = dl4jJson.substring(dl4jJson.lastIndexOf('/') + 1);
+      return file.endsWith(".json") ? file.substring(0, file.length() - ".json".length()) : file;
     }
     return hidden.isEmpty()
         ? "softmax"

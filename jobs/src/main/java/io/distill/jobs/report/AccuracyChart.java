@@ -16,6 +16,8 @@ import java.text.DecimalFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import javax.imageio.ImageIO;
 import org.jfree.chart.ChartRenderingInfo;
 import org.jfree.chart.JFreeChart;
@@ -31,9 +33,10 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * The report's chart, drawn with JFreeChart: test accuracy (%) against parameters (log scale), one
  * line through the distilled students (drawn on top), one through their hard-label baselines, and
- * the teacher as a point; a legend and a title. The axes span the models with a margin (at least
- * half a point of accuracy and a decade of parameters), so every model is inside the plot.
- * Antialiased, white background, {@value #WIDTH} × {@value #HEIGHT} pixels.
+ * the teacher as a point; each distilled point is labelled with its size's name (a sweep may mix
+ * shapes, an MLP beside a CNN of fewer parameters); a legend and a title. The axes span the models
+ * with a margin (at least half a point of accuracy and a decade of parameters), so every model is
+ * inside the plot. Antialiased, white background, {@value #WIDTH} × {@value #HEIGHT} pixels.
  */
 public final class AccuracyChart {
   public static final int WIDTH = 900;
@@ -41,6 +44,7 @@ public final class AccuracyChart {
   public static final Color DISTILLED_COLOR = new Color(0x1f, 0x6f, 0xc4);
   public static final Color BASELINE_COLOR = new Color(0xe0, 0x6c, 0x00);
   public static final Color TEACHER_COLOR = new Color(0x1a, 0x8f, 0x3c);
+  public static final Color LABEL_COLOR = new Color(0x33, 0x33, 0x33);
 
   private final JFreeChart chart;
   private final XYPlot plot;
@@ -60,9 +64,11 @@ public final class AccuracyChart {
     XYSeries distilled = new XYSeries("distilled student", true, true);
     XYSeries baseline = new XYSeries("hard-label baseline", true, true);
     List<ModelMetrics> all = new ArrayList<>();
+    Map<Double, String> names = new TreeMap<>();
     for (RunSummary.SizeSummary s : summary.sizes()) {
       add(distilled, s.distilled(), all);
       add(baseline, s.baseline(), all);
+      names.merge((double) s.distilled().parameters(), s.size(), (a, b) -> a + ", " + b);
     }
     XYSeriesCollection data = new XYSeriesCollection();
     data.addSeries(distilled); // series 0 is drawn last, over the others
@@ -101,6 +107,11 @@ public final class AccuracyChart {
       renderer.setSeriesStroke(i, new BasicStroke(2.5f));
       renderer.setSeriesShape(i, new Ellipse2D.Double(-5, -5, 10, 10));
     }
+    renderer.setSeriesItemLabelGenerator(
+        0, (dataset, series, item) -> names.get(dataset.getXValue(series, item)));
+    renderer.setSeriesItemLabelsVisible(0, true);
+    renderer.setSeriesItemLabelPaint(0, LABEL_COLOR);
+    renderer.setSeriesItemLabelFont(0, new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     renderer.setSeriesLinesVisible(2, false);
     renderer.setSeriesShape(2, new Rectangle2D.Double(-6, -6, 12, 12));
     XYPlot plot = new XYPlot(data, parameters, accuracy, renderer);

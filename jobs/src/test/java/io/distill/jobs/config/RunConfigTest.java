@@ -41,7 +41,7 @@ class RunConfigTest {
     assertEquals(List.of(1200, 1200), c.get(Params.TEACHER_HIDDEN));
     assertEquals(3, c.get(Params.TEACHER_EPOCHS));
     assertEquals(
-        List.of("800x800", "300x300", "100x100", "30x30"),
+        List.of("800x800", "300x300", "100x100", "30x30", "cnn-tiny"),
         c.studentSizes().stream().map(StudentSize::name).toList());
     StudentSize large = c.studentSizes().get(0);
     assertEquals(
@@ -212,7 +212,7 @@ class RunConfigTest {
         c.studentSizes());
     assertTrue(c.studentSizes().get(0).mlp());
     assertFalse(c.studentSizes().get(1).mlp());
-    assertEquals("cnn.json", c.studentSizes().get(1).shape());
+    assertEquals("cnn", c.studentSizes().get(1).shape());
     assertEquals(
         "/data/mnist#1", c.get(Params.DATA_INPUT), "a # that HOCON would read as a comment stays");
     assertEquals(List.of(20, 30, 40), c.get(Params.TEACHER_HIDDEN));

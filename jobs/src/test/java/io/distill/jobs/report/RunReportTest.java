@@ -247,6 +247,8 @@ class RunReportTest {
     assertTrue(
         count(png, AccuracyChart.BASELINE_COLOR.getRGB()) > 200, "the baseline line is drawn");
     assertTrue(count(png, AccuracyChart.TEACHER_COLOR.getRGB()) > 40, "the teacher is drawn");
+    assertTrue(
+        count(png, AccuracyChart.LABEL_COLOR.getRGB()) > 20, "the distilled points are labelled");
     assertTrue(distinctColours(png) > 50, "antialiased lines and text: " + distinctColours(png));
     assertEquals(0xFFFFFFFF, png.getRGB(2, 2), "white background");
 
