@@ -34,29 +34,13 @@ class ShippedStudentsTest {
 
   /** How {@code cnn-small.json} was made: conv 5x5x6, pool 2, conv 5x5x12, pool 2, dense 32, 10. */
   static MultiLayerConfiguration smallCnn() {
-    return new NeuralNetConfiguration.Builder()
-        .seed(42)
-        .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, 0.002, 0.85)))
-        .weightInit(WeightInit.RELU)
-        .list()
-        .layer(new ConvolutionLayer.Builder(5, 5).nOut(6).activation(Activation.RELU).build())
-        .layer(
-            new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                .kernelSize(2, 2)
-                .stride(2, 2)
-                .build())
-        .layer(new ConvolutionLayer.Builder(5, 5).nOut(12).activation(Activation.RELU).build())
-        .layer(
-            new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                .kernelSize(2, 2)
-                .stride(2, 2)
-                .build())
+    return convolutional(0.002, 0.85)
+        .layer(conv(5, 6))
+        .layer(pool(SubsamplingLayer.PoolingType.MAX))
+        .layer(conv(5, 12))
+        .layer(pool(SubsamplingLayer.PoolingType.MAX))
         .layer(new DenseLayer.Builder().nOut(32).activation(Activation.RELU).build())
-        .layer(
-            new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nOut(10)
-                .activation(Activation.SOFTMAX)
-                .build())
+        .layer(softmax())
         .setInputType(InputType.convolutionalFlat(28, 28, 1))
         .build();
   }
@@ -67,28 +51,39 @@ class ShippedStudentsTest {
    * the MLP students' searches chose most often on the slice, with a decay between theirs.
    */
   static MultiLayerConfiguration tinyCnn() {
+    return convolutional(0.004, 0.9)
+        .layer(pool(SubsamplingLayer.PoolingType.AVG))
+        .layer(conv(3, 8))
+        .layer(pool(SubsamplingLayer.PoolingType.MAX))
+        .layer(softmax())
+        .setInputType(InputType.convolutionalFlat(28, 28, 1))
+        .build();
+  }
+
+  /** Seed 42, Adam at {@code rate} × {@code decay} per epoch, ReLU initialisation. */
+  private static NeuralNetConfiguration.ListBuilder convolutional(double rate, double decay) {
     return new NeuralNetConfiguration.Builder()
         .seed(42)
-        .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, 0.004, 0.9)))
+        .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, rate, decay)))
         .weightInit(WeightInit.RELU)
-        .list()
-        .layer(
-            new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG)
-                .kernelSize(2, 2)
-                .stride(2, 2)
-                .build())
-        .layer(new ConvolutionLayer.Builder(3, 3).nOut(8).activation(Activation.RELU).build())
-        .layer(
-            new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                .kernelSize(2, 2)
-                .stride(2, 2)
-                .build())
-        .layer(
-            new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nOut(10)
-                .activation(Activation.SOFTMAX)
-                .build())
-        .setInputType(InputType.convolutionalFlat(28, 28, 1))
+        .list();
+  }
+
+  private static ConvolutionLayer conv(int kernel, int channels) {
+    return new ConvolutionLayer.Builder(kernel, kernel)
+        .nOut(channels)
+        .activation(Activation.RELU)
+        .build();
+  }
+
+  private static SubsamplingLayer pool(SubsamplingLayer.PoolingType type) {
+    return new SubsamplingLayer.Builder(type).kernelSize(2, 2).stride(2, 2).build();
+  }
+
+  private static OutputLayer softmax() {
+    return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+        .nOut(10)
+        .activation(Activation.SOFTMAX)
         .build();
   }
 
