@@ -80,7 +80,8 @@ final class ConfigOptions {
               + " students.target-accuracy-drop=0.5) or agreement=0.99 (the student predicts the"
               + " teacher's class on at least 99 % of the rows; 99% is the same; shorthand for --set"
               + " students.target-agreement=0.99); may repeat: a student must meet every target. The"
-              + " run ends by naming the smallest distilled student that does.")
+              + " run ends by naming the smallest distilled student that does; when none of the"
+              + " sweep does, wider ones are grown first (students.target-grow-steps).")
   void target(String target) {
     String t = target.trim();
     int eq = t.indexOf('=');

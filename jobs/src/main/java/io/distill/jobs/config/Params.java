@@ -480,6 +480,24 @@ public final class Params {
               + " that predicts the teacher's class on at least this share of the validation rows (e.g. 0.99), or,"
               + " when none does, the one that agrees most and by how much it misses; with"
               + " students.target-accuracy-drop too, a student must meet both. null = no target.");
+  public static final Param<Integer> STUDENTS_TARGET_GROW_STEPS =
+      param(
+          "students.target-grow-steps",
+          ParamTypes.integer(0, 10),
+          2,
+          "Distil to a target by growing width: when no distilled student of the sweep meets the target, at most"
+              + " this many wider MLP students train after the sweep, one at a time until one meets it: the first"
+              + " with the hidden widths of the sweep's largest MLP times students.target-grow-factor, each next one"
+              + " that factor wider again. Each keeps that size's settings (searched, as every size, when"
+              + " students.search is on) and trains beside a hard-label baseline; they are evaluated and reported"
+              + " as the sweep's sizes are. 0 = the answer comes from the sweep alone.");
+  public static final Param<Double> STUDENTS_TARGET_GROW_FACTOR =
+      param(
+          "students.target-grow-factor",
+          ParamTypes.number(Range.ABOVE_ONE, false),
+          2.0,
+          "How much wider each student grown for a target is than the one before it (every hidden width"
+              + " multiplied, rounded, at least one unit more).");
   public static final Param<String> STUDENTS_SEARCH =
       param(
           "students.search",

@@ -75,6 +75,23 @@ public record StudentSize(
         : String.join("x", hidden.stream().map(String::valueOf).toList());
   }
 
+  /** An MLP with other hidden widths and this size's settings (T, α, seeds, rates, decays). */
+  public StudentSize widened(String newName, List<Integer> newHidden) {
+    return new StudentSize(
+        newName,
+        newHidden,
+        null,
+        temperature,
+        alpha,
+        seed,
+        standardise,
+        learningRate,
+        lrDecay,
+        baselineLearningRate,
+        baselineLrDecay,
+        baselineSeed);
+  }
+
   /**
    * The same size with its temperature and alpha filled in from the section's defaults where it has
    * none.

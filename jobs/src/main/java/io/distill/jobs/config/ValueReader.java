@@ -27,6 +27,7 @@ final class ValueReader {
     static final Range OPEN_UNIT = new Range(0, false, 1, false);
     static final Range UNIT_POINTS = new Range(0, true, 100, true);
     static final Range SHARE = new Range(0, false, 1, true);
+    static final Range ABOVE_ONE = new Range(1, false, Double.POSITIVE_INFINITY, false);
 
     boolean contains(double x) {
       return (minInclusive ? x >= min : x > min) && (maxInclusive ? x <= max : x < max);

@@ -262,7 +262,14 @@ public final class DistillPipeline {
                 : DistillationTarget.validationAgreements(
                     ctx, data, teacher, soft, students.models());
         target =
-            DistillationTarget.of(drop, agreement, check, students.models(), metrics, agreements)
+            DistillationTarget.of(
+                    drop,
+                    agreement,
+                    check,
+                    students.models(),
+                    DistillationTarget.parameters(metrics),
+                    agreements,
+                    students.grownSizes())
                 .orElse(null);
         if (target != null) {
           manifest.put("target", target.asMap());

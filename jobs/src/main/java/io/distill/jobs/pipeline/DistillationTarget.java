@@ -18,7 +18,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * teacher on the validation rows is at least that share, judged on the validation rows only (the
  * teacher's accuracy from {@link TeacherCheck}, each student's that of the epoch its model is from,
  * {@link TrainedStudent#validationAccuracy()}); when none is, the closest one (the most accurate,
- * or the most faithful for an agreement target alone) and by how much it misses.
+ * or the most faithful for an agreement target alone) and by how much it misses. The students grown
+ * for the target ({@link WidthGrowth}) are candidates as the sweep's are.
  *
  * @param maxDropPoints percentage points of validation accuracy below the teacher, or null
  * @param minAgreement the least share of validation rows where it predicts the teacher's class, or
@@ -30,6 +31,9 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * @param validationAccuracy its validation accuracy
  * @param validationAgreement its agreement with the teacher on the validation rows (NaN when the
  *     target has no agreement part)
+ * @param grown the sizes trained after the sweep, wider each, because none before met the target
+ *     (empty when the sweep had an answer or growing was off)
+ * @param answerGrown whether {@code student} is one of them
  */
 public record DistillationTarget(
     Double maxDropPoints,
@@ -39,7 +43,13 @@ public record DistillationTarget(
     String student,
     long parameters,
     double validationAccuracy,
-    double validationAgreement) {
+    double validationAgreement,
+    List<String> grown,
+    boolean answerGrown) {
+
+  public DistillationTarget {
+    grown = List.copyOf(grown);
+  }
 
   /** The one line the log ends with and the report gives. */
   public String line() {
@@ -64,8 +74,29 @@ public record DistillationTarget(
                 : String.format(", agreeing on %.2f %%", 100 * validationAgreement));
     if (met) {
       return String.format(
-          "%s: the smallest distilled student that meets it is %s (%s).", target, student, figures);
+          "%s: the smallest distilled student that meets it is %s (%s%s).",
+          target,
+          student,
+          answerGrown ? "grown wider than the sweep's sizes for the target; " : "",
+          figures);
     }
+    if (!grown.isEmpty()) {
+      return String.format(
+          "%s: no distilled student meets it, neither the sweep's nor those grown wider (%s); the %s, %s (%s), is"
+              + " %s. Allow more growth (students.target-grow-steps) or add a larger size.",
+          target, String.join(", ", grown), closest(), student, figures, shortfall());
+    }
+    return String.format(
+        "%s: no distilled student of the sweep meets it; the %s, %s (%s), is %s. Add a larger size.",
+        target, closest(), student, figures, shortfall());
+  }
+
+  private String closest() {
+    return maxDropPoints != null ? "most accurate" : "most faithful";
+  }
+
+  /** By how much the answer misses the target ("0.90 points below the teacher"); empty if met. */
+  public String shortfall() {
     List<String> misses = new ArrayList<>();
     double drop = 100 * (teacherValidationAccuracy - validationAccuracy);
     if (maxDropPoints != null && drop > maxDropPoints) {
@@ -76,13 +107,7 @@ public record DistillationTarget(
           String.format(
               "%.2f points short of the agreement", 100 * (minAgreement - validationAgreement)));
     }
-    return String.format(
-        "%s: no distilled student of the sweep meets it; the %s, %s (%s), is %s. Add a larger size.",
-        target,
-        maxDropPoints != null ? "most accurate" : "most faithful",
-        student,
-        figures,
-        String.join(" and ", misses));
+    return String.join(" and ", misses);
   }
 
   /** For the manifest. */
@@ -96,6 +121,7 @@ public record DistillationTarget(
     m.put("parameters", parameters);
     m.put("validationAccuracy", validationAccuracy);
     m.put("validationAgreement", minAgreement == null ? null : validationAgreement);
+    m.put("grown", grown);
     return m;
   }
 
@@ -103,19 +129,21 @@ public record DistillationTarget(
    * The answer over the run's distilled students, empty when the run has none with a validation
    * accuracy (and, for an agreement target, an agreement in {@code agreements}).
    *
+   * @param parameters each distilled student's parameters, by model
    * @param agreements each distilled student's agreement with the teacher on the validation rows
    *     (only read when {@code minAgreement} is given)
+   * @param grown the sizes grown for the target ({@link WidthGrowth}), in order
    */
   static Optional<DistillationTarget> of(
       Double maxDropPoints,
       Double minAgreement,
       TeacherCheck check,
       List<TrainedStudent> students,
-      List<ModelMetrics> metrics,
-      Map<String, Double> agreements) {
-    Map<String, Long> parameters = new LinkedHashMap<>();
-    metrics.forEach(m -> parameters.put(m.model(), m.parameters()));
-    record Candidate(String model, long parameters, double accuracy, double agreement) {}
+      Map<String, Long> parameters,
+      Map<String, Double> agreements,
+      List<String> grown) {
+    record Candidate(
+        String model, String size, long parameters, double accuracy, double agreement) {}
     List<Candidate> candidates =
         students.stream()
             .filter(
@@ -124,6 +152,7 @@ public record DistillationTarget(
                 s ->
                     new Candidate(
                         s.model(),
+                        s.size(),
                         parameters.get(s.model()),
                         s.validationAccuracy(),
                         agreements.getOrDefault(s.model(), Double.NaN)))
@@ -155,7 +184,16 @@ public record DistillationTarget(
             answer.model(),
             answer.parameters(),
             answer.accuracy(),
-            minAgreement == null ? Double.NaN : answer.agreement()));
+            minAgreement == null ? Double.NaN : answer.agreement(),
+            grown,
+            grown.contains(answer.size())));
+  }
+
+  /** Each model's parameters, from the evaluation's metrics. */
+  static Map<String, Long> parameters(List<ModelMetrics> metrics) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    metrics.forEach(m -> out.put(m.model(), m.parameters()));
+    return out;
   }
 
   /**

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -37,17 +38,24 @@ final class StudentStage {
 
   /**
    * The trained students and the history table; {@code start}: how they started and on which rows
-   * (null in records from before).
+   * (null in records from before); {@code grown}: the sizes trained after the sweep for the run's
+   * target ({@link WidthGrowth}; null in records from before).
    */
   record Output(
       List<TrainedStudent> models,
       String history,
       String fingerprint,
       String start,
-      List<AssistantChoice> assistants)
+      List<AssistantChoice> assistants,
+      List<String> grown)
       implements StageOutput {
     Output(List<TrainedStudent> models, String history, String fingerprint) {
-      this(models, history, fingerprint, null, null);
+      this(models, history, fingerprint, null, null, null);
+    }
+
+    /** The sizes grown for the target, in order (empty when none). */
+    List<String> grownSizes() {
+      return grown == null ? List.of() : grown;
     }
 
     @Override
@@ -98,7 +106,11 @@ final class StudentStage {
                   Params.STUDENTS_SEARCH_LR_DECAYS,
                   Params.TRAINING_SEED,
                   Params.TRAINING_WORKERS,
-                  Params.TRAINING_MAX_LOSS_GROWTH))
+                  Params.TRAINING_MAX_LOSS_GROWTH,
+                  Params.STUDENTS_TARGET_ACCURACY_DROP, // the target decides whether sizes grow
+                  Params.STUDENTS_TARGET_AGREEMENT,
+                  Params.STUDENTS_TARGET_GROW_STEPS,
+                  Params.STUDENTS_TARGET_GROW_FACTOR))
           .execution(Params.TRAINING_CONCURRENT_STUDENTS);
 
   /**
@@ -146,21 +158,7 @@ final class StudentStage {
             .add("split", data.split().fingerprint())
             .add("teacher", teacher.fingerprint());
     for (StudentSize size : c.studentSizes()) {
-      String json = size.mlp() ? null : ctx.readText(size.dl4jJson(), "the student configuration");
-      specs.add(
-          new StudentSpec(
-              size.name(),
-              size.mlp() ? size.hidden().stream().mapToInt(Integer::intValue).toArray() : null,
-              json,
-              size.temperature(),
-              size.alpha(),
-              size.seed(),
-              Boolean.TRUE.equals(size.standardise()),
-              size.learningRate(),
-              size.lrDecay(),
-              size.baselineLearningRate(),
-              size.baselineLrDecay(),
-              size.baselineSeed()));
+      specs.add(spec(ctx, size));
     }
     int[] shape = ctx.shape(data.data().train());
     TrainingSettings settings = settings(c, shape[0]);
@@ -237,19 +235,22 @@ final class StudentStage {
                           .settings(settings)
                           .output(ctx.run().students())
                           .records(ctx.run().studentRecords());
+              Dataset<Row> trainingRows = rows;
+              String trainingRowsName = rowsName;
+              Function<List<StudentSpec>, StudentSweep> sweep =
+                  list ->
+                      common
+                          .apply(StudentSweep.of(ctx.spark()))
+                          .specs(list)
+                          .trainingData(trainingRows, trainingRowsName)
+                          .trainingSoftLabels(ctx.read(rowsSoft), rowsSoft)
+                          .validationSoftLabels(ctx.read(soft.train()), soft.train())
+                          .teacher(soft.signal())
+                          .search(searchTrials(c), c.get(Params.STUDENTS_SEARCH_ETA), space(c))
+                          .dataFingerprint(soft.fingerprint())
+                          .warmStarts(warm == null ? Map.of() : warm.models());
               List<TrainedStudent> trained =
-                  common
-                      .apply(StudentSweep.of(ctx.spark()))
-                      .specs(specs)
-                      .trainingData(rows, rowsName)
-                      .trainingSoftLabels(ctx.read(rowsSoft), rowsSoft)
-                      .validationSoftLabels(ctx.read(soft.train()), soft.train())
-                      .teacher(soft.signal())
-                      .search(searchTrials(c), c.get(Params.STUDENTS_SEARCH_ETA), space(c))
-                      .dataFingerprint(soft.fingerprint())
-                      .warmStarts(warm == null ? Map.of() : warm.models())
-                      .beforeDistilling(beforeDistilling)
-                      .execute();
+                  sweep.apply(specs).beforeDistilling(beforeDistilling).execute();
               List<AssistantChoice> assistants = null;
               if (!Params.SEARCH_OFF.equals(c.get(Params.STUDENTS_ASSISTANT))) {
                 TeacherAssistants.Result r =
@@ -266,6 +267,18 @@ final class StudentStage {
                 trained = r.models();
                 assistants = r.choices();
               }
+              WidthGrowth.Result growth =
+                  WidthGrowth.run(
+                      ctx,
+                      data,
+                      teacher,
+                      soft,
+                      c.studentSizes(),
+                      trained,
+                      shape[0],
+                      teacher.classes(shape),
+                      size -> sweep.apply(List.of(spec(ctx, size))).execute());
+              trained = growth.models();
               List<HistoryRow> history = new ArrayList<>();
               for (EpochStats e : teacher.history()) {
                 history.add(
@@ -278,8 +291,26 @@ final class StudentStage {
                 }
               }
               String path = Tables.write(ctx, history, HistoryRow.class, ctx.run().history());
-              return new Output(trained, path, hex, start, assistants);
+              return new Output(trained, path, hex, start, assistants, growth.grown());
             });
+  }
+
+  /** What the sweep trains for one size. */
+  private static StudentSpec spec(PipelineContext ctx, StudentSize size) {
+    String json = size.mlp() ? null : ctx.readText(size.dl4jJson(), "the student configuration");
+    return new StudentSpec(
+        size.name(),
+        size.mlp() ? size.hidden().stream().mapToInt(Integer::intValue).toArray() : null,
+        json,
+        size.temperature(),
+        size.alpha(),
+        size.seed(),
+        Boolean.TRUE.equals(size.standardise()),
+        size.learningRate(),
+        size.lrDecay(),
+        size.baselineLearningRate(),
+        size.baselineLrDecay(),
+        size.baselineSeed());
   }
 
   /** Trials per model of the settings search; 0 when it is off. */

@@ -34,8 +34,8 @@ class StageFingerprintTest {
           Params.RUN_DIR,
           Params.RUN_LEASE_TIMEOUT,
           Params.STAGES,
-          Params.STUDENTS_TARGET_ACCURACY_DROP, // the run's answer, after the stages
-          Params.STUDENTS_TARGET_AGREEMENT,
+          Params.STUDENTS_TARGET_ACCURACY_DROP, // the run's answer, after the stages (and the
+          Params.STUDENTS_TARGET_AGREEMENT, // students stage's, which grows sizes for them)
           Params.NIGHTLY_TOLERANCE); // the nightly command's promotion, after the run
 
   @Test
@@ -108,6 +108,9 @@ class StageFingerprintTest {
     }
     if (p == Params.STUDENTS_TARGET_AGREEMENT) {
       return "0.9";
+    }
+    if (p == Params.STUDENTS_TARGET_GROW_FACTOR) {
+      return "1.5";
     }
     if (p == Params.DATA_VALIDATION_FRACTION) {
       return "0.2";

@@ -43,7 +43,8 @@ class TeacherCheckTest {
                 "students.epochs=3",
                 "students.sizes=[{name=\"64\", hidden=[64]}, {name=\"4\", hidden=[4]}]",
                 "students.target-accuracy-drop=0.5",
-                "students.target-agreement=0.5"));
+                "students.target-agreement=0.5",
+                "students.target-grow-steps=0"));
     DistillPipeline.of(LocalSpark.session(), config).execute();
     JsonNode check =
         new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("teacherCheck");

@@ -1,0 +1,151 @@
+package io.distill.jobs.pipeline;
+
+import io.distill.jobs.config.Params;
+import io.distill.jobs.config.RunConfig;
+import io.distill.jobs.config.StudentSize;
+import io.distill.student.ModelMetrics;
+import io.distill.student.TrainedStudent;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Distil to a target by growing width ({@code students.target-grow-steps}, {@code
+ * students.target-grow-factor}): after the sweep, while no distilled student meets the run's
+ * target, a wider MLP trains, beside its hard-label baseline: the sweep's largest MLP with every
+ * hidden width times the factor, then that factor wider again, up to the steps allowed. A student
+ * is judged exactly as the run's answer is ({@link DistillationTarget}), on the validation rows
+ * only.
+ */
+final class WidthGrowth {
+  private static final Logger LOG = LoggerFactory.getLogger(WidthGrowth.class);
+
+  private WidthGrowth() {}
+
+  /** Every student, the sweep's then the grown ones, and the grown sizes' names in order. */
+  record Result(List<TrainedStudent> models, List<String> grown) {}
+
+  /**
+   * Grows while the target is not met.
+   *
+   * @param sizes the sweep's sizes
+   * @param trained the sweep's students
+   * @param train trains one more size (its distilled student and its baseline) as the sweep would
+   */
+  static Result run(
+      PipelineContext ctx,
+      DataStage.Output data,
+      TeacherStage.Output teacher,
+      SoftLabelStage.Output soft,
+      List<StudentSize> sizes,
+      List<TrainedStudent> trained,
+      int features,
+      int classes,
+      Function<StudentSize, List<TrainedStudent>> train) {
+    RunConfig c = ctx.config();
+    Double drop = c.get(Params.STUDENTS_TARGET_ACCURACY_DROP);
+    Double agreement = c.get(Params.STUDENTS_TARGET_AGREEMENT);
+    int steps = c.get(Params.STUDENTS_TARGET_GROW_STEPS);
+    double factor = c.get(Params.STUDENTS_TARGET_GROW_FACTOR);
+    Result unchanged = new Result(trained, List.of());
+    if ((drop == null && agreement == null) || steps == 0) {
+      return unchanged;
+    }
+    Optional<StudentSize> largest =
+        sizes.stream()
+            .filter(s -> s.mlp() && !s.hidden().isEmpty())
+            .max(Comparator.comparingLong(s -> mlpParameters(features, s.hidden(), classes)));
+    TeacherCheck check = largest.isEmpty() ? null : TeacherCheck.of(ctx, data, soft, trained);
+    if (check == null) {
+      return unchanged; // no hidden layer to widen, or no validation rows to judge on
+    }
+    List<TrainedStudent> all = new ArrayList<>(trained);
+    Map<String, Long> parameters = new LinkedHashMap<>();
+    Map<String, Double> agreements = new LinkedHashMap<>();
+    measure(ctx, data, teacher, soft, trained, agreement != null, parameters, agreements);
+    Set<String> names = new HashSet<>();
+    sizes.forEach(s -> names.add(s.name()));
+    List<String> grown = new ArrayList<>();
+    StudentSize size = largest.get();
+    for (int step = 1; step <= steps; step++) {
+      Optional<DistillationTarget> target =
+          DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown);
+      if (target.isEmpty() || target.get().met()) {
+        break;
+      }
+      size = wider(size, factor, names);
+      names.add(size.name());
+      LOG.info(
+          "Target: not met ({}, the closest, is {}); growing width, {} of at most {}: {} ({}"
+              + " parameters)",
+          target.get().student(),
+          target.get().shortfall(),
+          step,
+          steps,
+          size.name(),
+          String.format("%,d", mlpParameters(features, size.hidden(), classes)));
+      List<TrainedStudent> more = train.apply(size);
+      measure(ctx, data, teacher, soft, more, agreement != null, parameters, agreements);
+      all.addAll(more);
+      grown.add(size.name());
+    }
+    return new Result(List.copyOf(all), List.copyOf(grown));
+  }
+
+  /**
+   * {@code size} with every hidden width times {@code factor}, rounded, and at least one unit more;
+   * named by its shape ("1600x1600"), or with "-grown" where a size of the run has that name.
+   */
+  static StudentSize wider(StudentSize size, double factor, Set<String> taken) {
+    List<Integer> hidden = new ArrayList<>();
+    for (int w : size.hidden()) {
+      hidden.add((int) Math.max(w + 1L, Math.round(w * factor)));
+    }
+    String shape = String.join("x", hidden.stream().map(String::valueOf).toList());
+    String name = shape;
+    for (int i = 2; taken.contains(name); i++) {
+      name = shape + "-grown" + (i == 2 ? "" : "-" + i);
+    }
+    return size.widened(name, hidden);
+  }
+
+  /** An MLP's weights and biases: features → hidden widths → classes. */
+  static long mlpParameters(int features, List<Integer> hidden, int classes) {
+    long total = 0;
+    long in = features;
+    for (int w : hidden) {
+      total += (in + 1) * w;
+      in = w;
+    }
+    return total + (in + 1) * classes;
+  }
+
+  /** The distilled students' parameters and (for an agreement target) validation agreements. */
+  private static void measure(
+      PipelineContext ctx,
+      DataStage.Output data,
+      TeacherStage.Output teacher,
+      SoftLabelStage.Output soft,
+      List<TrainedStudent> students,
+      boolean agreement,
+      Map<String, Long> parameters,
+      Map<String, Double> agreements) {
+    for (TrainedStudent s : students) {
+      if (ModelMetrics.DISTILLED.equals(s.role())) {
+        parameters.put(s.model(), EvaluateStage.restore(ctx, s.modelPath()).numParams());
+      }
+    }
+    if (agreement) {
+      agreements.putAll(
+          DistillationTarget.validationAgreements(ctx, data, teacher, soft, students));
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package io.distill.jobs.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distill.core.LocalSpark;
+import io.distill.jobs.config.RunConfig;
+import io.distill.jobs.config.StudentSize;
+import io.distill.losses.DistillationLoss;
+import io.distill.student.ModelMetrics;
+import io.distill.student.StudentNetworks;
+import io.distill.trainer.Optimiser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Distil to a target by growing width: when no distilled student of the sweep meets the target on
+ * validation, wider MLPs train after it, each with a baseline, and growing stops at the first that
+ * meets it.
+ */
+class WidthGrowthTest {
+  @TempDir Path dir;
+
+  @Test
+  void aWiderSizeKeepsItsSettingsAndIsNamedByItsShape() {
+    StudentSize base =
+        new StudentSize(
+            "800x800", List.of(800, 800), null, 8.0, 0.5, 44L, true, 0.004, 0.85, 0.001, 0.7, 49L);
+    StudentSize wider = WidthGrowth.wider(base, 2, Set.of("800x800"));
+    assertEquals(
+        new StudentSize(
+            "1600x1600",
+            List.of(1600, 1600),
+            null,
+            8.0,
+            0.5,
+            44L,
+            true,
+            0.004,
+            0.85,
+            0.001,
+            0.7,
+            49L),
+        wider);
+    StudentSize one = new StudentSize("1", List.of(1), null, 4.0, 0.5, null);
+    assertEquals(List.of(2), WidthGrowth.wider(one, 1.2, Set.of()).hidden(), "one unit at least");
+    assertEquals("2-grown", WidthGrowth.wider(one, 2, Set.of("1", "2")).name());
+    assertEquals("2-grown-3", WidthGrowth.wider(one, 2, Set.of("2", "2-grown")).name());
+  }
+
+  /** The parameter count that picks the sweep's largest MLP is the network's own. */
+  @Test
+  void anMlpsParametersAreTheNetworksOwn() {
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            StudentNetworks.mlp(
+                784,
+                new int[] {30, 7},
+                10,
+                1,
+                1,
+                Optimiser.adam(0.01, 1),
+                DistillationLoss.hardLabelsOnly(),
+                1));
+    net.init();
+    assertEquals(net.numParams(), WidthGrowth.mlpParameters(784, List.of(30, 7), 10));
+    assertEquals(7_850, WidthGrowth.mlpParameters(784, List.of(), 10), "softmax regression");
+  }
+
+  /**
+   * On the slice, a student with one hidden unit cannot come within 30 points of the teacher; grown
+   * 16 times wider it does, and growing stops there though it could go on. The run's answer, its
+   * manifest and report name the grown student, which is evaluated beside its baseline.
+   */
+  @Test
+  void aSweepThatMissesTheTargetGrowsUntilAStudentMeetsIt() throws Exception {
+    SparkSession spark = LocalSpark.session();
+    Path run = dir.resolve("run");
+    RunConfig config =
+        RunConfig.load(
+            null,
+            List.of(
+                "run.dir=" + run,
+                "teacher.model=null",
+                "teacher.hidden=[32]",
+                "teacher.epochs=2",
+                "soft-labels.transfer-copies=0",
+                "students.epochs=2",
+                "students.sizes=[{name=\"1\", hidden=[1], temperature=4, alpha=0.5}]",
+                "students.target-accuracy-drop=30",
+                "students.target-grow-steps=3",
+                "students.target-grow-factor=16"));
+    DistillPipeline.Result result = DistillPipeline.of(spark, config).execute();
+
+    JsonNode target =
+        new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("target");
+    assertTrue(target.path("met").asBoolean(), target.toString());
+    assertEquals("16-distilled", target.path("student").asText(), target.toString());
+    assertEquals(1, target.path("grown").size(), "growing stops at the first that meets it");
+    assertEquals("16", target.path("grown").get(0).asText());
+
+    double teacher = target.path("teacherValidationAccuracy").asDouble();
+    double oneBest =
+        spark
+            .read()
+            .parquet(run.resolve("history").toString())
+            .where("model = '1-distilled'")
+            .agg(functions.max("validation_accuracy"))
+            .first()
+            .getDouble(0);
+    assertTrue(oneBest < teacher - 0.30, "the sweep's student misses: " + oneBest + " " + teacher);
+    assertTrue(target.path("validationAccuracy").asDouble() >= teacher - 0.30, target.toString());
+
+    List<String> models = result.metrics().stream().map(ModelMetrics::model).toList();
+    assertTrue(
+        models.containsAll(List.of("1-distilled", "1-baseline", "16-distilled", "16-baseline")),
+        models.toString());
+    assertEquals(
+        WidthGrowth.mlpParameters(784, List.of(16), 10),
+        result.metrics().stream()
+            .filter(m -> m.model().equals("16-distilled"))
+            .findFirst()
+            .orElseThrow()
+            .parameters());
+    String report = Files.readString(run.resolve("report/report.md"));
+    assertTrue(
+        report.contains(
+            "the smallest distilled student that meets it is 16-distilled (grown wider than the"
+                + " sweep's sizes for the target;"),
+        report);
+  }
+}
