@@ -488,8 +488,9 @@ public final class Params {
           "Distil to a target by growing width: when no distilled student of the sweep meets the target, at most"
               + " this many wider MLP students train after the sweep, one at a time until one meets it: the first"
               + " with the hidden widths of the sweep's largest MLP times students.target-grow-factor, each next one"
-              + " that factor wider again. Each keeps that size's settings (searched, as every size, when"
-              + " students.search is on) and trains beside a hard-label baseline; they are evaluated and reported"
+              + " that factor wider again, and none that would cost as much as the teacher to run (its forward"
+              + " flops; the log and the answer say when that stops it). Each keeps that size's settings"
+              + " (searched, as every size, when students.search is on) and trains beside a hard-label baseline; they are evaluated and reported"
               + " as the sweep's sizes are. 0 = the answer comes from the sweep alone.");
   public static final Param<Double> STUDENTS_TARGET_GROW_FACTOR =
       param(

@@ -269,7 +269,8 @@ public final class DistillPipeline {
                     students.models(),
                     DistillationTarget.parameters(metrics),
                     agreements,
-                    students.grownSizes())
+                    students.grownSizes(),
+                    students.growthStopped())
                 .orElse(null);
         if (target != null) {
           manifest.put("target", target.asMap());

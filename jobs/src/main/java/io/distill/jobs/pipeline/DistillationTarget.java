@@ -34,6 +34,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * @param grown the sizes trained after the sweep, wider each, because none before met the target
  *     (empty when the sweep had an answer or growing was off)
  * @param answerGrown whether {@code student} is one of them
+ * @param growthStopped why growing stopped short (a wider student would cost as much as the teacher
+ *     to run), or null
  */
 public record DistillationTarget(
     Double maxDropPoints,
@@ -45,7 +47,8 @@ public record DistillationTarget(
     double validationAccuracy,
     double validationAgreement,
     List<String> grown,
-    boolean answerGrown) {
+    boolean answerGrown,
+    String growthStopped) {
 
   public DistillationTarget {
     grown = List.copyOf(grown);
@@ -80,15 +83,27 @@ public record DistillationTarget(
           answerGrown ? "grown wider than the sweep's sizes for the target; " : "",
           figures);
     }
-    if (!grown.isEmpty()) {
-      return String.format(
-          "%s: no distilled student meets it, neither the sweep's nor those grown wider (%s); the %s, %s (%s), is"
-              + " %s. Allow more growth (students.target-grow-steps) or add a larger size.",
-          target, String.join(", ", grown), closest(), student, figures, shortfall());
+    String none =
+        grown.isEmpty()
+            ? "no distilled student of the sweep meets it"
+            : "no distilled student meets it, neither the sweep's nor those grown wider ("
+                + String.join(", ", grown)
+                + ")";
+    String next;
+    if (growthStopped != null) {
+      next =
+          " "
+              + Character.toUpperCase(growthStopped.charAt(0))
+              + growthStopped.substring(1)
+              + ": a distilled student is to be cheaper than its teacher.";
+    } else if (!grown.isEmpty()) {
+      next = " Allow more growth (students.target-grow-steps) or add a larger size.";
+    } else {
+      next = " Add a larger size.";
     }
     return String.format(
-        "%s: no distilled student of the sweep meets it; the %s, %s (%s), is %s. Add a larger size.",
-        target, closest(), student, figures, shortfall());
+        "%s: %s; the %s, %s (%s), is %s.%s",
+        target, none, closest(), student, figures, shortfall(), next);
   }
 
   private String closest() {
@@ -122,6 +137,7 @@ public record DistillationTarget(
     m.put("validationAccuracy", validationAccuracy);
     m.put("validationAgreement", minAgreement == null ? null : validationAgreement);
     m.put("grown", grown);
+    m.put("growthStopped", growthStopped);
     return m;
   }
 
@@ -133,6 +149,7 @@ public record DistillationTarget(
    * @param agreements each distilled student's agreement with the teacher on the validation rows
    *     (only read when {@code minAgreement} is given)
    * @param grown the sizes grown for the target ({@link WidthGrowth}), in order
+   * @param growthStopped why growing stopped short, or null
    */
   static Optional<DistillationTarget> of(
       Double maxDropPoints,
@@ -141,7 +158,8 @@ public record DistillationTarget(
       List<TrainedStudent> students,
       Map<String, Long> parameters,
       Map<String, Double> agreements,
-      List<String> grown) {
+      List<String> grown,
+      String growthStopped) {
     record Candidate(
         String model, String size, long parameters, double accuracy, double agreement) {}
     List<Candidate> candidates =
@@ -186,7 +204,8 @@ public record DistillationTarget(
             answer.accuracy(),
             minAgreement == null ? Double.NaN : answer.agreement(),
             grown,
-            grown.contains(answer.size())));
+            grown.contains(answer.size()),
+            growthStopped));
   }
 
   /** Each model's parameters, from the evaluation's metrics. */

@@ -10,6 +10,7 @@ import io.distill.student.SearchSummary;
 import io.distill.student.StudentSpec;
 import io.distill.student.StudentSweep;
 import io.distill.student.TrainedStudent;
+import io.distill.teacher.TeacherModelFile;
 import io.distill.trainer.EpochStats;
 import io.distill.trainer.InputJitter;
 import io.distill.trainer.TrainingSettings;
@@ -39,7 +40,8 @@ final class StudentStage {
   /**
    * The trained students and the history table; {@code start}: how they started and on which rows
    * (null in records from before); {@code grown}: the sizes trained after the sweep for the run's
-   * target ({@link WidthGrowth}; null in records from before).
+   * target ({@link WidthGrowth}; null in records from before); {@code growthStopped}: why growing
+   * stopped short of the target and of its steps, or null.
    */
   record Output(
       List<TrainedStudent> models,
@@ -47,10 +49,11 @@ final class StudentStage {
       String fingerprint,
       String start,
       List<AssistantChoice> assistants,
-      List<String> grown)
+      List<String> grown,
+      String growthStopped)
       implements StageOutput {
     Output(List<TrainedStudent> models, String history, String fingerprint) {
-      this(models, history, fingerprint, null, null, null);
+      this(models, history, fingerprint, null, null, null, null);
     }
 
     /** The sizes grown for the target, in order (empty when none). */
@@ -81,7 +84,8 @@ final class StudentStage {
   static final StageParams PARAMS =
       StageParams.of(
               "students",
-              List.of(
+              Params.with(
+                  Params.TEACHER_INPUT, // the teacher's cost, which bounds the students grown
                   Params.NIGHTLY_STUDENTS,
                   Params.STUDENTS_ASSISTANT,
                   Params.STUDENTS_ALPHA,
@@ -277,6 +281,10 @@ final class StudentStage {
                       trained,
                       shape[0],
                       teacher.classes(shape),
+                      () ->
+                          TeacherModelFile.load(
+                                  teacher.model(), ctx.hadoop(), null, c.teacherInput())
+                              .forwardFlops(),
                       size -> sweep.apply(List.of(spec(ctx, size))).execute());
               trained = growth.models();
               List<HistoryRow> history = new ArrayList<>();
@@ -291,7 +299,8 @@ final class StudentStage {
                 }
               }
               String path = Tables.write(ctx, history, HistoryRow.class, ctx.run().history());
-              return new Output(trained, path, hex, start, assistants, growth.grown());
+              return new Output(
+                  trained, path, hex, start, assistants, growth.grown(), growth.stopped());
             });
   }
 

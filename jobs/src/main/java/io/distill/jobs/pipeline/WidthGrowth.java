@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,23 +22,29 @@ import org.slf4j.LoggerFactory;
  * Distil to a target by growing width ({@code students.target-grow-steps}, {@code
  * students.target-grow-factor}): after the sweep, while no distilled student meets the run's
  * target, a wider MLP trains, beside its hard-label baseline: the sweep's largest MLP with every
- * hidden width times the factor, then that factor wider again, up to the steps allowed. A student
- * is judged exactly as the run's answer is ({@link DistillationTarget}), on the validation rows
- * only.
+ * hidden width times the factor, then that factor wider again, up to the steps allowed, and never
+ * to a student that costs as much as the teacher to run (its forward flops: a distilled student is
+ * to be cheaper than its teacher). A student is judged exactly as the run's answer is ({@link
+ * DistillationTarget}), on the validation rows only.
  */
 final class WidthGrowth {
   private static final Logger LOG = LoggerFactory.getLogger(WidthGrowth.class);
 
   private WidthGrowth() {}
 
-  /** Every student, the sweep's then the grown ones, and the grown sizes' names in order. */
-  record Result(List<TrainedStudent> models, List<String> grown) {}
+  /**
+   * Every student, the sweep's then the grown ones, the grown sizes' names in order, and why
+   * growing stopped short (null when it did not).
+   */
+  record Result(List<TrainedStudent> models, List<String> grown, String stopped) {}
 
   /**
    * Grows while the target is not met.
    *
    * @param sizes the sweep's sizes
    * @param trained the sweep's students
+   * @param teacherFlops the teacher's forward flops per example (NaN when unknown: an ONNX graph),
+   *     read only when a size is to grow
    * @param train trains one more size (its distilled student and its baseline) as the sweep would
    */
   static Result run(
@@ -49,13 +56,14 @@ final class WidthGrowth {
       List<TrainedStudent> trained,
       int features,
       int classes,
+      DoubleSupplier teacherFlops,
       Function<StudentSize, List<TrainedStudent>> train) {
     RunConfig c = ctx.config();
     Double drop = c.get(Params.STUDENTS_TARGET_ACCURACY_DROP);
     Double agreement = c.get(Params.STUDENTS_TARGET_AGREEMENT);
     int steps = c.get(Params.STUDENTS_TARGET_GROW_STEPS);
     double factor = c.get(Params.STUDENTS_TARGET_GROW_FACTOR);
-    Result unchanged = new Result(trained, List.of());
+    Result unchanged = new Result(trained, List.of(), null);
     if ((drop == null && agreement == null) || steps == 0) {
       return unchanged;
     }
@@ -74,14 +82,29 @@ final class WidthGrowth {
     Set<String> names = new HashSet<>();
     sizes.forEach(s -> names.add(s.name()));
     List<String> grown = new ArrayList<>();
+    String stopped = null;
+    double teacherCost = Double.NaN;
     StudentSize size = largest.get();
     for (int step = 1; step <= steps; step++) {
       Optional<DistillationTarget> target =
-          DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown);
+          DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown, null);
       if (target.isEmpty() || target.get().met()) {
         break;
       }
       size = wider(size, factor, names);
+      if (step == 1) {
+        teacherCost = teacherFlops.getAsDouble();
+      }
+      double cost = mlpForwardFlops(features, size.hidden(), classes);
+      if (cost >= teacherCost) { // false when the teacher's cost is unknown (NaN)
+        stopped =
+            String.format(
+                "growing stopped before %s, which would cost %.1f %% of the teacher's forward flops",
+                size.name(), 100 * cost / teacherCost);
+        LOG.info(
+            "Target: not met; {}: a distilled student is to be cheaper than its teacher", stopped);
+        break;
+      }
       names.add(size.name());
       LOG.info(
           "Target: not met ({}, the closest, is {}); growing width, {} of at most {}: {} ({}"
@@ -97,7 +120,7 @@ final class WidthGrowth {
       all.addAll(more);
       grown.add(size.name());
     }
-    return new Result(List.copyOf(all), List.copyOf(grown));
+    return new Result(List.copyOf(all), List.copyOf(grown), stopped);
   }
 
   /**
@@ -126,6 +149,17 @@ final class WidthGrowth {
       in = w;
     }
     return total + (in + 1) * classes;
+  }
+
+  /** An MLP's forward flops per example: 2 per weight, as {@code NetworkFlops} counts them. */
+  static double mlpForwardFlops(int features, List<Integer> hidden, int classes) {
+    double total = 0;
+    long in = features;
+    for (int w : hidden) {
+      total += 2.0 * in * w;
+      in = w;
+    }
+    return total + 2.0 * in * classes;
   }
 
   /** The distilled students' parameters and (for an agreement target) validation agreements. */

@@ -42,7 +42,8 @@ class DistillationTargetTest {
         students,
         DistillationTarget.parameters(metrics),
         agreements,
-        List.of(grown));
+        List.of(grown),
+        null);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.distill.jobs.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +12,7 @@ import io.distill.jobs.config.StudentSize;
 import io.distill.losses.DistillationLoss;
 import io.distill.student.ModelMetrics;
 import io.distill.student.StudentNetworks;
+import io.distill.trainer.NetworkFlops;
 import io.distill.trainer.Optimiser;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +59,10 @@ class WidthGrowthTest {
     assertEquals("2-grown-3", WidthGrowth.wider(one, 2, Set.of("2", "2-grown")).name());
   }
 
-  /** The parameter count that picks the sweep's largest MLP is the network's own. */
+  /**
+   * The parameter count that picks the sweep's largest MLP is the network's own, and its forward
+   * flops are what the report counts.
+   */
   @Test
   void anMlpsParametersAreTheNetworksOwn() {
     MultiLayerNetwork net =
@@ -73,7 +78,52 @@ class WidthGrowthTest {
                 1));
     net.init();
     assertEquals(net.numParams(), WidthGrowth.mlpParameters(784, List.of(30, 7), 10));
+    assertEquals(
+        NetworkFlops.forward(net, 784),
+        WidthGrowth.mlpForwardFlops(784, List.of(30, 7), 10),
+        1e-9,
+        "the cost that bounds growing is the report's");
     assertEquals(7_850, WidthGrowth.mlpParameters(784, List.of(), 10), "softmax regression");
+  }
+
+  private RunConfig config(Path run, int growFactor) {
+    return RunConfig.load(
+        null,
+        List.of(
+            "run.dir=" + run,
+            "teacher.model=null",
+            "teacher.hidden=[32]",
+            "teacher.epochs=2",
+            "soft-labels.transfer-copies=0",
+            "students.epochs=2",
+            "students.sizes=[{name=\"1\", hidden=[1], temperature=4, alpha=0.5}]",
+            "students.target-accuracy-drop=30",
+            "students.target-grow-steps=3",
+            "students.target-grow-factor=" + growFactor));
+  }
+
+  /**
+   * A wider student that would cost as much as the teacher to run is not grown: with the teacher an
+   * MLP of 32 hidden units, 64 would take twice its forward flops.
+   */
+  @Test
+  void noStudentIsGrownThatCostsAsMuchAsTheTeacher() throws Exception {
+    Path run = dir.resolve("costly");
+    DistillPipeline.Result result =
+        DistillPipeline.of(LocalSpark.session(), config(run, 64)).execute();
+    JsonNode target =
+        new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("target");
+    assertFalse(target.path("met").asBoolean(), target.toString());
+    assertEquals(0, target.path("grown").size(), target.toString());
+    assertEquals(
+        "growing stopped before 64, which would cost 200.0 % of the teacher's forward flops",
+        target.path("growthStopped").asText());
+    assertEquals(2, result.metrics().size() - 1, "the sweep's two students, nothing grown");
+    assertTrue(
+        Files.readString(run.resolve("report/report.md"))
+            .contains(
+                "Growing stopped before 64, which would cost 200.0 % of the teacher's forward"
+                    + " flops: a distilled student is to be cheaper than its teacher."));
   }
 
   /**
@@ -85,21 +135,7 @@ class WidthGrowthTest {
   void aSweepThatMissesTheTargetGrowsUntilAStudentMeetsIt() throws Exception {
     SparkSession spark = LocalSpark.session();
     Path run = dir.resolve("run");
-    RunConfig config =
-        RunConfig.load(
-            null,
-            List.of(
-                "run.dir=" + run,
-                "teacher.model=null",
-                "teacher.hidden=[32]",
-                "teacher.epochs=2",
-                "soft-labels.transfer-copies=0",
-                "students.epochs=2",
-                "students.sizes=[{name=\"1\", hidden=[1], temperature=4, alpha=0.5}]",
-                "students.target-accuracy-drop=30",
-                "students.target-grow-steps=3",
-                "students.target-grow-factor=16"));
-    DistillPipeline.Result result = DistillPipeline.of(spark, config).execute();
+    DistillPipeline.Result result = DistillPipeline.of(spark, config(run, 16)).execute();
 
     JsonNode target =
         new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("target");
@@ -107,6 +143,7 @@ class WidthGrowthTest {
     assertEquals("16-distilled", target.path("student").asText(), target.toString());
     assertEquals(1, target.path("grown").size(), "growing stops at the first that meets it");
     assertEquals("16", target.path("grown").get(0).asText());
+    assertTrue(target.path("growthStopped").isNull(), "16 costs half the teacher's flops");
 
     double teacher = target.path("teacherValidationAccuracy").asDouble();
     double oneBest =
