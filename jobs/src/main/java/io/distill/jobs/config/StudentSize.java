@@ -77,19 +77,7 @@ public record StudentSize(
 
   /** An MLP with other hidden widths and this size's settings (T, α, seeds, rates, decays). */
   public StudentSize widened(String newName, List<Integer> newHidden) {
-    return new StudentSize(
-        newName,
-        newHidden,
-        null,
-        temperature,
-        alpha,
-        seed,
-        standardise,
-        learningRate,
-        lrDecay,
-        baselineLearningRate,
-        baselineLrDecay,
-        baselineSeed);
+    return with(newName, newHidden, null, temperature, alpha);
   }
 
   /**
@@ -97,12 +85,23 @@ public record StudentSize(
    * none.
    */
   StudentSize withDefaults(double defaultTemperature, double defaultAlpha) {
-    return new StudentSize(
+    return with(
         name,
         hidden,
         dl4jJson,
         temperature != null ? temperature : defaultTemperature,
-        alpha != null ? alpha : defaultAlpha,
+        alpha != null ? alpha : defaultAlpha);
+  }
+
+  /** This size's optimiser and seed settings with another name, shape, T and α. */
+  private StudentSize with(
+      String newName, List<Integer> newHidden, String newJson, Double newT, Double newAlpha) {
+    return new StudentSize(
+        newName,
+        newHidden,
+        newJson,
+        newT,
+        newAlpha,
         seed,
         standardise,
         learningRate,

@@ -32,17 +32,11 @@ class TeacherAssistantsTest {
     List<String> settings =
         new ArrayList<>(
             List.of(
-                "run.dir=" + run,
-                "teacher.model=null",
-                "teacher.hidden=[32]",
-                "teacher.epochs=2",
-                "soft-labels.transfer-copies=0",
-                "students.epochs=2",
                 "students.assistant=on",
                 "students.sizes=[{name=big, hidden=[32], temperature=4},"
                     + " {name=small, hidden=[4], temperature=4, alpha=0.5}]"));
     settings.addAll(List.of(extra));
-    return RunConfig.load(null, settings);
+    return QuickSliceRun.config(run, settings.toArray(String[]::new));
   }
 
   @Test

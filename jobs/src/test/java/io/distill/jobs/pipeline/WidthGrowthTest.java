@@ -87,19 +87,12 @@ class WidthGrowthTest {
   }
 
   private RunConfig config(Path run, int growFactor) {
-    return RunConfig.load(
-        null,
-        List.of(
-            "run.dir=" + run,
-            "teacher.model=null",
-            "teacher.hidden=[32]",
-            "teacher.epochs=2",
-            "soft-labels.transfer-copies=0",
-            "students.epochs=2",
-            "students.sizes=[{name=\"1\", hidden=[1], temperature=4, alpha=0.5}]",
-            "students.target-accuracy-drop=30",
-            "students.target-grow-steps=3",
-            "students.target-grow-factor=" + growFactor));
+    return QuickSliceRun.config(
+        run,
+        "students.sizes=[{name=\"1\", hidden=[1], temperature=4, alpha=0.5}]",
+        "students.target-accuracy-drop=30",
+        "students.target-grow-steps=3",
+        "students.target-grow-factor=" + growFactor);
   }
 
   /**
