@@ -96,40 +96,34 @@ class WidthGrowthTest {
   }
 
   /**
-   * A wider student that would cost as much as the teacher to run is not grown: with the teacher an
-   * MLP of 32 hidden units, 64 would take twice its forward flops.
+   * On the slice, a student with one hidden unit cannot come within 30 points of the teacher (an
+   * MLP of 32 hidden units). Grown 64 times wider it would take twice the teacher's forward flops,
+   * so nothing is grown and the run says why. Then, in the same run directory (the sweep reused),
+   * grown 16 times wider it meets the target, and growing stops there though it could go on. The
+   * run's answer, its manifest and report name the grown student, evaluated beside its baseline.
    */
   @Test
-  void noStudentIsGrownThatCostsAsMuchAsTheTeacher() throws Exception {
-    Path run = dir.resolve("costly");
-    DistillPipeline.Result result =
-        DistillPipeline.of(LocalSpark.session(), config(run, 64)).execute();
-    JsonNode target =
+  void aSweepThatMissesTheTargetGrowsCheaperStudentsUntilOneMeetsIt() throws Exception {
+    SparkSession spark = LocalSpark.session();
+    Path run = dir.resolve("run");
+    DistillPipeline.Result costly = DistillPipeline.of(spark, config(run, 64)).execute();
+    JsonNode stopped =
         new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("target");
-    assertFalse(target.path("met").asBoolean(), target.toString());
-    assertEquals(0, target.path("grown").size(), target.toString());
+    assertFalse(stopped.path("met").asBoolean(), stopped.toString());
+    assertEquals(0, stopped.path("grown").size(), stopped.toString());
     assertEquals(
         "growing stopped before 64, which would cost 200.0 % of the teacher's forward flops",
-        target.path("growthStopped").asText());
-    assertEquals(2, result.metrics().size() - 1, "the sweep's two students, nothing grown");
+        stopped.path("growthStopped").asText());
+    assertEquals(2, costly.metrics().size() - 1, "the sweep's two students, nothing grown");
     assertTrue(
         Files.readString(run.resolve("report/report.md"))
             .contains(
                 "Growing stopped before 64, which would cost 200.0 % of the teacher's forward"
                     + " flops: a distilled student is to be cheaper than its teacher."));
-  }
 
-  /**
-   * On the slice, a student with one hidden unit cannot come within 30 points of the teacher; grown
-   * 16 times wider it does, and growing stops there though it could go on. The run's answer, its
-   * manifest and report name the grown student, which is evaluated beside its baseline.
-   */
-  @Test
-  void aSweepThatMissesTheTargetGrowsUntilAStudentMeetsIt() throws Exception {
-    SparkSession spark = LocalSpark.session();
-    Path run = dir.resolve("run");
     DistillPipeline.Result result = DistillPipeline.of(spark, config(run, 16)).execute();
-
+    assertEquals(
+        "reused", result.stages().get("soft-labels").get("status"), "the same data and teacher");
     JsonNode target =
         new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("target");
     assertTrue(target.path("met").asBoolean(), target.toString());
