@@ -70,6 +70,11 @@ public record StudentSize(
       String file = dl4jJson.substring(dl4jJson.lastIndexOf('/') + 1);
       return file.endsWith(".json") ? file.substring(0, file.length() - ".json".length()) : file;
     }
+    return mlpShape(hidden);
+  }
+
+  /** An MLP's shape from its hidden widths: "800x800", or "softmax" without a hidden layer. */
+  public static String mlpShape(List<Integer> hidden) {
     return hidden.isEmpty()
         ? "softmax"
         : String.join("x", hidden.stream().map(String::valueOf).toList());

@@ -132,7 +132,7 @@ final class WidthGrowth {
     for (int w : size.hidden()) {
       hidden.add((int) Math.max(w + 1L, Math.round(w * factor)));
     }
-    String shape = String.join("x", hidden.stream().map(String::valueOf).toList());
+    String shape = StudentSize.mlpShape(hidden);
     String name = shape;
     for (int i = 2; taken.contains(name); i++) {
       name = shape + "-grown" + (i == 2 ? "" : "-" + i);
@@ -142,24 +142,27 @@ final class WidthGrowth {
 
   /** An MLP's weights and biases: features → hidden widths → classes. */
   static long mlpParameters(int features, List<Integer> hidden, int classes) {
-    long total = 0;
-    long in = features;
+    long biases = classes;
     for (int w : hidden) {
-      total += (in + 1) * w;
-      in = w;
+      biases += w;
     }
-    return total + (in + 1) * classes;
+    return mlpWeights(features, hidden, classes) + biases;
   }
 
   /** An MLP's forward flops per example: 2 per weight, as {@code NetworkFlops} counts them. */
   static double mlpForwardFlops(int features, List<Integer> hidden, int classes) {
-    double total = 0;
+    return 2.0 * mlpWeights(features, hidden, classes);
+  }
+
+  /** An MLP's weights (its dense layers' inputs × outputs), without the biases. */
+  private static long mlpWeights(int features, List<Integer> hidden, int classes) {
+    long total = 0;
     long in = features;
     for (int w : hidden) {
-      total += 2.0 * in * w;
+      total += in * w;
       in = w;
     }
-    return total + 2.0 * in * classes;
+    return total + in * classes;
   }
 
   /** The distilled students' parameters and (for an agreement target) validation agreements. */
