@@ -186,6 +186,8 @@ class S3aRunIT {
                   "--set",
                   "teacher.epochs=1",
                   "--set",
+                  "soft-labels.transfer-copies=0",
+                  "--set",
                   "students.epochs=1"));
       Map<String, String> credentials =
           Map.of("AWS_ACCESS_KEY_ID", ACCESS, "AWS_SECRET_ACCESS_KEY", SECRET);
