@@ -39,7 +39,8 @@ public final class DefaultsFile {
         b,
         "",
         "With no arguments the job distils the teacher shipped in the jar (trained on the full MNIST"
-            + " training split) into students that see the embedded 5,000-image slice; the transfer set and epochs"
+            + " training split) into students smaller than it (in parameters and forward flops) that see the"
+            + " embedded 5,000-image slice; the transfer set and epochs"
             + " below were chosen on that slice's validation split (docs/BENCHMARKS.md, \"The default run\"), and"
             + " each size's settings (T, alpha, logit standardisation, learning rate, decay and seed of the distilled"
             + " student and of its baseline) are what students.search = halving chose there for each model (\"The"

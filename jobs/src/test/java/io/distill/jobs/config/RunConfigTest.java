@@ -41,15 +41,15 @@ class RunConfigTest {
     assertEquals(List.of(1200, 1200), c.get(Params.TEACHER_HIDDEN));
     assertEquals(3, c.get(Params.TEACHER_EPOCHS));
     assertEquals(
-        List.of("800x800", "300x300", "100x100", "30x30", "cnn-tiny"),
+        List.of("300x300", "100x100", "30x30", "cnn-tiny"),
         c.studentSizes().stream().map(StudentSize::name).toList());
     StudentSize large = c.studentSizes().get(0);
     assertEquals(
         new StudentSize(
-            "800x800", List.of(800, 800), null, 8.0, 0.5, 44L, null, 0.004, 0.85, 0.001, 0.7, 49L),
+            "300x300", List.of(300, 300), null, 8.0, 0.5, 44L, null, 0.004, 0.85, null, null, null),
         large,
         "each model's settings as the search chose them on the slice");
-    assertEquals(1.0, c.studentSizes().get(3).alpha(), "30x30: the baseline won on validation");
+    assertEquals(1.0, c.studentSizes().get(2).alpha(), "30x30: the baseline won on validation");
     assertEquals(2, c.get(Params.SOFT_LABELS_TRANSFER_COPIES));
     assertEquals(
         List.of("import", "teacher", "soft-labels", "students", "evaluate", "report"),
@@ -310,7 +310,7 @@ class RunConfigTest {
             0.004,
             "lr-decay",
             1.0),
-        sizes.get(3));
+        sizes.get(2));
     assertThrows(UnsupportedOperationException.class, () -> d.put("x", 1));
     assertThrows(UnsupportedOperationException.class, () -> teacher.put("epochs", 1));
     assertThrows(UnsupportedOperationException.class, () -> sizes.remove(0));
