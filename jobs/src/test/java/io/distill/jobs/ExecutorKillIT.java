@@ -136,12 +136,12 @@ class ExecutorKillIT {
     Path out = dir.resolve("soft-labels");
     Path log = dir.resolve("soft-labels.log");
     String input = cleanRun.resolve("data/train").toString();
-    // A wide (untrained) teacher, batch 1 and 8 tasks make the inference last long enough to be
-    // caught mid-way.
+    // A wide (untrained) teacher, batch 1 and 8 tasks make each task last seconds, so the executor
+    // killed once it has loaded ND4J (the teacher) is caught in the middle of one.
     MultiLayerNetwork wide =
         new MultiLayerNetwork(
             TeacherNetworks.mlp(
-                784, new int[] {3000, 3000}, 10, 1.0, 1.0, null, new Adam(1e-3), 7));
+                784, new int[] {1500, 1500}, 10, 1.0, 1.0, null, new Adam(1e-3), 7));
     wide.init();
     String teacher =
         TeacherModelFile.save(

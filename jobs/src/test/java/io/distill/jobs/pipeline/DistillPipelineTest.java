@@ -53,7 +53,9 @@ class DistillPipelineTest {
                 "students.sizes=[{name=\"32\", hidden=[32], temperature=4}, {name=\"8\", hidden=[8], temperature=2}]",
                 "training.workers=2",
                 "students.batch-size=50",
-                "teacher.batch-size=50"));
+                "teacher.batch-size=50",
+                // The training rows alone; the transfer set has its own test below.
+                "soft-labels.transfer-copies=0"));
     overrides.addAll(List.of(extra));
     return RunConfig.load(null, overrides);
   }
