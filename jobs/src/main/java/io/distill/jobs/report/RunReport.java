@@ -383,6 +383,24 @@ public final class RunReport {
                         + "."
                     : ""));
     Optional<RunSummary.ShapeSummary> ours = summary.findShape(HintonReference.SIZE);
+    if (ours.isEmpty()) {
+      // A table of dashes says nothing: one line instead (the default sweep has no 800x800).
+      md.paragraph(
+          "This run has no "
+              + HintonReference.SIZE
+              + " student to set beside theirs (conf/mnist.conf has one)"
+              + teacher
+                  .map(
+                      t ->
+                          "; its teacher's test errors: "
+                              + errorsPer(t.testErrors(), examples)
+                              + ", theirs "
+                              + HintonReference.TEACHER_ERRORS)
+                  .orElse("")
+              + ".");
+      return;
+    }
+    RunSummary.ShapeSummary s = ours.get();
     List<Row> rows = new ArrayList<>();
     rows.add(
         new Row(
@@ -395,38 +413,32 @@ public final class RunReport {
             false,
             HintonReference.SIZE + " student, hard labels",
             Long.toString(HintonReference.BASELINE_ERRORS),
-            ours.map(s -> meanErrors(s.baselineMean(), s.seeds().size(), examples))
-                .orElse(NONE + " (no " + HintonReference.SIZE + " student)")));
+            meanErrors(s.baselineMean(), s.seeds().size(), examples)));
     rows.add(
         new Row(
             false,
             HintonReference.SIZE + " student, distilled",
             HintonReference.DISTILLED_ERRORS + " (T=" + HintonReference.TEMPERATURE + ")",
-            ours.map(
-                    s ->
-                        meanErrors(s.distilledMean(), s.seeds().size(), examples)
-                            + " (T="
-                            + number(s.temperature())
-                            + ", α="
-                            + number(s.alpha())
-                            + ")")
-                .orElse(NONE)));
+            meanErrors(s.distilledMean(), s.seeds().size(), examples)
+                + " (T="
+                + number(s.temperature())
+                + ", α="
+                + number(s.alpha())
+                + ")"));
     rows.add(
         new Row(
             false,
             "Gain",
             Long.toString(HintonReference.BASELINE_ERRORS - HintonReference.DISTILLED_ERRORS),
-            ours.map(s -> fixed(s.baselineMean() - s.distilledMean(), s.seeds().size() > 1 ? 1 : 0))
-                .orElse(NONE)));
+            fixed(s.baselineMean() - s.distilledMean(), s.seeds().size() > 1 ? 1 : 0)));
     rows.add(
         new Row(
             false,
             "Gap closed",
             percent(HintonReference.gapClosed(), 1),
-            ours.map(s -> s.gapClosed(teacher))
-                .filter(OptionalDouble::isPresent)
-                .map(g -> percent(g.getAsDouble(), 1))
-                .orElse(NONE)));
+            s.gapClosed(teacher).isPresent()
+                ? percent(s.gapClosed(teacher).getAsDouble(), 1)
+                : NONE));
     md.table(
         List.of("", "Hinton et al. (2015)", "This run"), new boolean[] {false, true, true}, rows);
   }

@@ -530,6 +530,20 @@ class RunReportTest {
   }
 
   @Test
+  void aSweepWithoutHintonsStudentGetsOneLineInsteadOfHisTable() {
+    // The teacher and the three smaller sizes: no 800x800 (as in the default sweep).
+    String md = RunReport.of(facts(), realistic().subList(0, 7)).markdown();
+    assertTrue(md.contains("## Beside Hinton et al. (2015)"), md);
+    assertTrue(
+        md.contains(
+            "This run has no 800x800 student to set beside theirs (conf/mnist.conf has one); its"
+                + " teacher's test errors: 69, theirs 67."),
+        md);
+    assertFalse(md.contains("| Teacher errors |"), "no table of dashes: " + md);
+    assertFalse(md.contains("800x800 student, hard labels"), md);
+  }
+
+  @Test
   void rewritesAnEarlierReportOnAFileUri() throws Exception {
     String uri = dir.resolve("runs/r1/report").toUri().toString(); // file:///...
     RunReport.of(facts(), realistic()).writeTo(uri, new Configuration());
