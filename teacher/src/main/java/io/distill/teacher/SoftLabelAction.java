@@ -7,18 +7,23 @@ import io.distill.core.RowProgress;
 import io.distill.core.SparkAction;
 import io.distill.dataset.DatasetSchema;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +62,8 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   private String dataPath;
   private Dataset<Row> dataRows;
   private String output;
+  private Dataset<Row> known;
+  private String knownName;
 
   /** Default examples per teacher inference call. */
   public static final int DEFAULT_BATCH_SIZE = 256;
@@ -106,6 +113,18 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
   public SoftLabelAction data(Dataset<Row> rows, String name) {
     this.dataRows = Objects.requireNonNull(rows, "rows");
     this.dataPath = Objects.requireNonNull(name, "name");
+    return this;
+  }
+
+  /**
+   * Soft labels this teacher made at these settings for some of the rows already (e.g. the training
+   * split's, for a transfer set of those rows and their jittered copies): a row whose id has one
+   * takes it as it is, and the teacher runs over the other rows only. Its columns must be this
+   * action's output columns; the output still holds exactly one row per input row.
+   */
+  public SoftLabelAction known(Dataset<Row> softLabels, String name) {
+    this.known = Objects.requireNonNull(softLabels, "softLabels");
+    this.knownName = Objects.requireNonNull(name, "name");
     return this;
   }
 
@@ -218,6 +237,71 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
                 first.getLong(0)));
       }
 
+      StructType schema = topK > 0 ? SoftLabelSchema.topK() : SoftLabelSchema.full();
+      Dataset<Row> reused = null;
+      Dataset<Row> toLabel = input;
+      long fresh = rows;
+      if (known != null) {
+        requireColumns(known.schema(), schema, knownName);
+        Column[] columns =
+            Arrays.stream(schema.fieldNames()).map(functions::col).toArray(Column[]::new);
+        reused =
+            known
+                .join(input.select(DatasetSchema.ID), DatasetSchema.ID, "left_semi")
+                .select(columns);
+        // Counted, then labelled: the anti-join runs once, its rows kept or spilled to disk.
+        toLabel =
+            input
+                .join(known.select(DatasetSchema.ID), DatasetSchema.ID, "left_anti")
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        describe("Soft labels: rows of " + dataPath + " without soft labels in " + knownName);
+        fresh = toLabel.count();
+      }
+      try {
+        return publish(hadoopConf, sha256, teacher, toLabel, reused, schema, rows, fresh, started);
+      } finally {
+        if (toLabel != input) {
+          toLabel.unpersist();
+        }
+      }
+    }
+  }
+
+  private static void requireColumns(StructType got, StructType expected, String name) {
+    List<String> have =
+        Arrays.stream(got.fields()).map(f -> f.name() + " " + f.dataType().simpleString()).toList();
+    List<String> need =
+        Arrays.stream(expected.fields())
+            .map(f -> f.name() + " " + f.dataType().simpleString())
+            .toList();
+    if (!have.containsAll(need)) {
+      throw new IllegalArgumentException(
+          "Soft labels "
+              + name
+              + " have columns "
+              + have
+              + ", expected "
+              + need
+              + " (this teacher's output at the same settings)");
+    }
+  }
+
+  /**
+   * The teacher over {@code toLabel}, with the {@code reused} soft labels (or null) beside them,
+   * published whole once its row count is checked against the input's {@code rows}.
+   */
+  private Result publish(
+      Configuration hadoopConf,
+      String sha256,
+      TeacherModel teacher,
+      Dataset<Row> toLabel,
+      Dataset<Row> reused,
+      StructType schema,
+      long rows,
+      long fresh,
+      long started)
+      throws Exception {
+    {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       return AtomicDirectoryCommit.publish(
           output,
@@ -227,7 +311,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
             Broadcast<SerializableConfiguration> conf =
                 jsc.broadcast(new SerializableConfiguration(hadoopConf));
             RowProgress progress =
-                RowProgress.start(spark.sparkContext(), "Soft labels", rows, LOG);
+                RowProgress.start(spark.sparkContext(), "Soft labels", fresh, LOG);
             try {
               TeacherInference inference =
                   new TeacherInference(
@@ -244,7 +328,7 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
                       conf,
                       progress.counter());
               Dataset<Row> source =
-                  input.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
+                  toLabel.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
               if (partitions > 0) {
                 source = source.repartition(partitions);
               }
@@ -255,13 +339,12 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
                   String.format(
                       "Soft labels at T=%s for %,d rows of %s with teacher %s%s",
                       temperature,
-                      rows,
+                      fresh,
                       dataPath,
                       teacherPath,
                       topK > 0 ? " (top " + topK + ")" : ""));
-              spark
-                  .createDataFrame(
-                      labelled, topK > 0 ? SoftLabelSchema.topK() : SoftLabelSchema.full())
+              Dataset<Row> out = spark.createDataFrame(labelled, schema);
+              (reused == null ? out : out.unionByName(reused))
                   .write()
                   .mode(SaveMode.Overwrite)
                   // Ids, logits and probabilities are nearly all distinct: Parquet's dictionary for
@@ -296,6 +379,11 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
             manifest.put("topK", topK);
             manifest.put("dataset", dataPath);
             manifest.put("rows", rows);
+            manifest.put("labelledRows", fresh);
+            if (known != null) {
+              manifest.put("reusedRows", rows - fresh);
+              manifest.put("reusedFrom", knownName);
+            }
             manifest.put("classes", teacher.numClasses());
             manifest.put("createdAt", Instant.now().toString());
             manifest.put("codeVersion", HadoopFiles.codeVersion());
@@ -303,13 +391,22 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
             HadoopFiles.writeJson(
                 commit.temporaryPath() + "/" + SoftLabelSchema.MANIFEST, manifest, hadoopConf);
             LOG.info(
-                "Soft labels: {} rows at T={} in {} s ({} rows/s) -> {}",
+                "Soft labels: {} rows at T={} in {} s ({} rows/s){} -> {}",
                 rows,
                 temperature,
                 String.format("%.1f", seconds),
-                String.format("%.0f", rows / seconds),
+                String.format("%.0f", fresh / seconds),
+                known == null
+                    ? ""
+                    : ", "
+                        + fresh
+                        + " labelled by the teacher, "
+                        + (rows - fresh)
+                        + " from "
+                        + knownName,
                 commit.targetPath());
-            return new Result(commit.targetPath(), rows, seconds, sha256, teacher.parameterCount());
+            return new Result(
+                commit.targetPath(), rows, fresh, seconds, sha256, teacher.parameterCount());
           });
     }
   }
@@ -333,11 +430,20 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
     return teacher;
   }
 
-  /** The published soft labels: where, how many rows, the time, and which teacher made them. */
+  /**
+   * The published soft labels: where, how many rows, how many of them the teacher labelled (the
+   * others came from {@link #known}), the time, and which teacher made them.
+   */
   public record Result(
-      String outputPath, long rows, double seconds, String teacherSha256, long teacherParameters) {
+      String outputPath,
+      long rows,
+      long labelledRows,
+      double seconds,
+      String teacherSha256,
+      long teacherParameters) {
+    /** Rows the teacher labelled per second. */
     public double rowsPerSecond() {
-      return rows / seconds;
+      return labelledRows / seconds;
     }
   }
 }

@@ -243,6 +243,79 @@ class SoftLabelActionTest {
    * classes.
    */
   @Test
+  void knownSoftLabelsAreTakenAsTheyAreAndTheTeacherLabelsTheOtherRowsOnly() throws IOException {
+    // Known: four fifths of the rows, labelled at T=2, so that a row taken from them (T=2) is told
+    // apart from one the teacher labels in this action (T=4).
+    String knownPath = dir.resolve("known").toString();
+    Dataset<Row> test = SPARK.read().parquet(testPath);
+    SoftLabelAction.of(SPARK)
+        .teacher(teacherPath)
+        .data(test.where("id % 5 <> 0"), "four fifths")
+        .output(knownPath)
+        .temperature(2.0)
+        .execute();
+    String allPath = dir.resolve("all").toString();
+    label(testPath, allPath, 4.0);
+    String out = dir.resolve("soft").toString();
+    Dataset<Row> known = SPARK.read().parquet(knownPath);
+    SoftLabelAction.Result r =
+        SoftLabelAction.of(SPARK)
+            .teacher(teacherPath)
+            .data(testPath)
+            .known(known, knownPath)
+            .output(out)
+            .temperature(4.0)
+            .execute();
+    long fifth = test.where("id % 5 = 0").count();
+    assertEquals(1000, r.rows());
+    assertEquals(fifth, r.labelledRows(), "the teacher ran over the rows without soft labels only");
+    Dataset<Row> soft = SPARK.read().parquet(out);
+    assertEquals(1000, soft.count());
+    assertEquals(1000, soft.select("id").distinct().count());
+    assertEquals(List.of("id", "teacher_logits", "soft_labels"), List.of(soft.columns()));
+    List<Row> rows =
+        soft.join(known.withColumnRenamed("soft_labels", "known"), "id", "left")
+            .join(SPARK.read().parquet(allPath).withColumnRenamed("soft_labels", "all"), "id")
+            .select("id", "soft_labels", "known", "all")
+            .collectAsList();
+    for (Row row : rows) {
+      float[] p = floats(row.getList(1));
+      if (row.getLong(0) % 5 != 0) {
+        assertArrayEquals(floats(row.getList(2)), p, 0f, "known row " + row.getLong(0));
+      } else {
+        assertTrue(row.isNullAt(2));
+        assertArrayEquals(floats(row.getList(3)), p, 1e-6f, "labelled row " + row.getLong(0));
+      }
+    }
+    String manifest = Files.readString(dir.resolve("soft").resolve(SoftLabelSchema.MANIFEST));
+    assertTrue(manifest.contains("\"labelledRows\" : " + fifth), manifest);
+    assertTrue(manifest.contains("\"reusedRows\" : " + (1000 - fifth)), manifest);
+
+    // Soft labels of another layout (top-k) are not this action's output: refused, named.
+    String topK = dir.resolve("top").toString();
+    SoftLabelAction.of(SPARK)
+        .teacher(teacherPath)
+        .data(testPath)
+        .output(topK)
+        .temperature(4.0)
+        .topK(2)
+        .execute();
+    Exception e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                SoftLabelAction.of(SPARK)
+                    .teacher(teacherPath)
+                    .data(testPath)
+                    .known(SPARK.read().parquet(topK), topK)
+                    .output(dir.resolve("refused").toString())
+                    .temperature(4.0)
+                    .execute());
+    assertTrue(e.getMessage().contains("Soft labels " + topK + " have columns"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("refused")));
+  }
+
+  @Test
   void rerunReplacesTheOutputAndTopKKeepsTheLargestProbabilities() {
     String out = dir.resolve("soft").toString();
     String full = dir.resolve("full").toString();

@@ -136,11 +136,13 @@ final class SoftLabelStage {
                 transferData = transfer.outputPath();
                 transferRows = transfer.rows();
               }
-              // The transfer set's ids depend on the largest id of the data: never cached.
+              // The transfer set's ids depend on the largest id of the data: never cached. Its
+              // training rows keep their ids and have their soft labels in trainOut already: the
+              // teacher labels the jittered copies only.
               String transferOut =
                   transferData == null
                       ? null
-                      : labelAll(ctx, teacher, transferData, "transfer", labelled);
+                      : labelTransfer(ctx, teacher, transferData, trainOut, labelled);
               return new Output(
                   trainOut,
                   testOut,
@@ -202,7 +204,27 @@ final class SoftLabelStage {
             .data(input)
             .output(ctx.run().softLabels(name))
             .execute();
-    labelled[0] += r.rows();
+    labelled[0] += r.labelledRows();
+    return r.outputPath();
+  }
+
+  /**
+   * The transfer set's soft labels: its training rows' taken from the training split's ({@code
+   * trainSoftLabels}, same teacher and settings), the teacher run over its jittered copies only.
+   */
+  private static String labelTransfer(
+      PipelineContext ctx,
+      TeacherStage.Output teacher,
+      String transferData,
+      String trainSoftLabels,
+      long[] labelled) {
+    SoftLabelAction.Result r =
+        settings(ctx, teacher, SoftLabelAction.of(ctx.spark()))
+            .data(transferData)
+            .known(ctx.read(trainSoftLabels), trainSoftLabels)
+            .output(ctx.run().softLabels("transfer"))
+            .execute();
+    labelled[0] += r.labelledRows();
     return r.outputPath();
   }
 

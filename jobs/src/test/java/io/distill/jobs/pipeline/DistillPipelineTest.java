@@ -25,6 +25,7 @@ import java.util.UUID;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -248,6 +249,27 @@ class DistillPipelineTest {
                 "id")
             .count(),
         "no validation row is in the transfer set");
+    // The teacher labelled the training split, the test split and the 4,500 jittered copies; the
+    // transfer set's original rows took the training split's soft labels as they are.
+    String labelled = "\"labelledRows\" : " + (5_000 + 1_000 + 4_500);
+    assertTrue(Files.readString(runDir.resolve("manifest.json")).contains(labelled), labelled);
+    Dataset<Row> transfer =
+        spark.read().parquet(runDir.resolve("soft-labels/transfer").toString()).as("transfer");
+    Dataset<Row> train =
+        spark.read().parquet(runDir.resolve("soft-labels/train").toString()).as("train");
+    Dataset<Row> originals = transfer.join(train, transfer.col("id").equalTo(train.col("id")));
+    assertEquals(4_500, originals.count(), "the transfer set's original rows");
+    assertEquals(
+        0,
+        originals
+            .where(
+                functions.not(
+                    transfer
+                        .col("teacher_logits")
+                        .eqNullSafe(train.col("teacher_logits"))
+                        .and(transfer.col("soft_labels").eqNullSafe(train.col("soft_labels")))))
+            .count(),
+        "their soft labels are the training split's");
     try (var files = Files.list(runDir.resolve("teacher"))) {
       assertTrue(
           files.noneMatch(f -> f.getFileName().toString().startsWith("checkpoints-")),
