@@ -43,7 +43,9 @@ final class StageWorks {
               teacherExamples,
               NetworkFlops.TRAINING_PASSES * teacherFlops * teacherExamples));
     }
-    long labelled = dataRows + soft.transferRows();
+    // The rows the teacher ran over when the stage ran (not those taken from the soft-label cache
+    // or, for a transfer set's training rows, from the training split's soft labels).
+    long labelled = soft.labelledRows();
     out.put("soft-labels", new StageWork("rows labelled", labelled, teacherFlops * labelled));
     long trained = 0;
     double trainingFlops = 0;

@@ -253,6 +253,9 @@ class DistillPipelineTest {
     // transfer set's original rows took the training split's soft labels as they are.
     String labelled = "\"labelledRows\" : " + (5_000 + 1_000 + 4_500);
     assertTrue(Files.readString(runDir.resolve("manifest.json")).contains(labelled), labelled);
+    assertTrue(
+        Files.readString(runDir.resolve("report/report.md")).contains("| 10,500 rows labelled |"),
+        "the report counts the rows the teacher labelled");
     Dataset<Row> transfer =
         spark.read().parquet(runDir.resolve("soft-labels/transfer").toString()).as("transfer");
     Dataset<Row> train =
