@@ -11,6 +11,8 @@ import io.distill.teacher.TransferSetAction;
 import io.distill.trainer.TeacherSignal;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * The "soft-labels" stage: the teacher over the whole training split (training and validation rows)
@@ -142,7 +144,7 @@ final class SoftLabelStage {
               String transferOut =
                   transferData == null
                       ? null
-                      : labelTransfer(ctx, teacher, transferData, trainOut, labelled);
+                      : labelTransfer(ctx, teacher, data, transferData, trainOut, labelled);
               return new Output(
                   trainOut,
                   testOut,
@@ -211,17 +213,22 @@ final class SoftLabelStage {
   /**
    * The transfer set's soft labels: its training rows' taken from the training split's ({@code
    * trainSoftLabels}, same teacher and settings), the teacher run over its jittered copies only.
+   * Only the training rows' soft labels are offered: the copies' ids start above the largest
+   * training row's id, which a validation row's id may equal.
    */
   private static String labelTransfer(
       PipelineContext ctx,
       TeacherStage.Output teacher,
+      DataStage.Output data,
       String transferData,
       String trainSoftLabels,
       long[] labelled) {
+    Dataset<Row> trainingRowsSoftLabels =
+        RowIds.presentIn(ctx.read(trainSoftLabels), data.trainingRows(ctx));
     SoftLabelAction.Result r =
         settings(ctx, teacher, SoftLabelAction.of(ctx.spark()))
             .data(transferData)
-            .known(ctx.read(trainSoftLabels), trainSoftLabels)
+            .known(trainingRowsSoftLabels, trainSoftLabels + " (training rows)")
             .output(ctx.run().softLabels("transfer"))
             .execute();
     labelled[0] += r.labelledRows();
