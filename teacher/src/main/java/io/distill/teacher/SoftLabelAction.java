@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * only then renamed into place; on any failure nothing is published, and a rerun replaces an
  * earlier output whole.
  *
+ * <p>Given soft labels this teacher already made for some of the rows ({@link #known}), those rows
+ * take them and the teacher runs over the others only (an anti-join on id).
+ *
  * <p>Cost: one read of the input, one forward pass per row (2 × parameters flops for an MLP), one
  * write of {@code 8 + 8·K} bytes a row before compression ({@code 8 + 8·k} with top-k); no shuffle;
  * parallelism is the input's partitioning ({@link #partitions} repartitions first, one shuffle).
@@ -301,114 +304,111 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
       long fresh,
       long started)
       throws Exception {
-    {
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      return AtomicDirectoryCommit.publish(
-          output,
-          hadoopConf,
-          KIND,
-          commit -> {
-            Broadcast<SerializableConfiguration> conf =
-                jsc.broadcast(new SerializableConfiguration(hadoopConf));
-            RowProgress progress =
-                RowProgress.start(spark.sparkContext(), "Soft labels", fresh, LOG);
-            try {
-              TeacherInference inference =
-                  new TeacherInference(
-                      teacherPath,
-                      sha256,
-                      teacherInput,
-                      dataPath,
-                      (int) teacher.inputSize(),
-                      (int) teacher.numClasses(),
-                      temperature,
-                      batchSize,
-                      topK,
-                      spark.sparkContext().getConf().getInt("spark.task.cpus", 1),
-                      conf,
-                      progress.counter());
-              Dataset<Row> source =
-                  toLabel.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
-              if (partitions > 0) {
-                source = source.repartition(partitions);
-              }
-              JavaRDD<Row> labelled =
-                  source.queryExecution().toRdd().toJavaRDD().mapPartitions(inference::label);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    return AtomicDirectoryCommit.publish(
+        output,
+        hadoopConf,
+        KIND,
+        commit -> {
+          Broadcast<SerializableConfiguration> conf =
+              jsc.broadcast(new SerializableConfiguration(hadoopConf));
+          RowProgress progress = RowProgress.start(spark.sparkContext(), "Soft labels", fresh, LOG);
+          try {
+            TeacherInference inference =
+                new TeacherInference(
+                    teacherPath,
+                    sha256,
+                    teacherInput,
+                    dataPath,
+                    (int) teacher.inputSize(),
+                    (int) teacher.numClasses(),
+                    temperature,
+                    batchSize,
+                    topK,
+                    spark.sparkContext().getConf().getInt("spark.task.cpus", 1),
+                    conf,
+                    progress.counter());
+            Dataset<Row> source =
+                toLabel.select(DatasetSchema.ID, DatasetSchema.FEATURES, DatasetSchema.LABEL);
+            if (partitions > 0) {
+              source = source.repartition(partitions);
+            }
+            JavaRDD<Row> labelled =
+                source.queryExecution().toRdd().toJavaRDD().mapPartitions(inference::label);
 
-              describe(
-                  String.format(
-                      "Soft labels at T=%s for %,d rows of %s with teacher %s%s",
-                      temperature,
-                      fresh,
-                      dataPath,
-                      teacherPath,
-                      topK > 0 ? " (top " + topK + ")" : ""));
-              Dataset<Row> out = spark.createDataFrame(labelled, schema);
-              (reused == null ? out : out.unionByName(reused))
-                  .write()
-                  .mode(SaveMode.Overwrite)
-                  // Ids, logits and probabilities are nearly all distinct: Parquet's dictionary for
-                  // them grows, fails and
-                  // is re-encoded plain (the largest Java cost in a profile of the tasks); top-k's
-                  // class indices repeat.
-                  .option("parquet.enable.dictionary", topK > 0)
-                  .parquet(commit.temporaryPath()); // our own, empty, temporary directory
-            } finally {
-              progress.close();
-              conf.destroy();
-            }
-            describe("Soft labels: checking the row count of " + output);
-            long written = spark.read().parquet(commit.temporaryPath()).count();
-            if (written != rows) {
-              throw new IllegalStateException(
-                  "Soft labels: wrote "
-                      + written
-                      + " rows for "
-                      + rows
-                      + " input rows of "
-                      + dataPath
-                      + "; nothing published");
-            }
-            double seconds = (System.nanoTime() - started) / 1e9;
-            Map<String, Object> manifest = new LinkedHashMap<>();
-            manifest.put("teacher", teacherPath);
-            manifest.put("teacherSha256", sha256);
-            manifest.put("teacherInput", teacherInput); // the shape and scaling it was given
-            manifest.put("teacherParameters", teacher.parameterCount());
-            manifest.put("temperature", temperature);
-            manifest.put("topK", topK);
-            manifest.put("dataset", dataPath);
-            manifest.put("rows", rows);
-            manifest.put("labelledRows", fresh);
-            if (known != null) {
-              manifest.put("reusedRows", rows - fresh);
-              manifest.put("reusedFrom", knownName);
-            }
-            manifest.put("classes", teacher.numClasses());
-            manifest.put("createdAt", Instant.now().toString());
-            manifest.put("codeVersion", HadoopFiles.codeVersion());
-            manifest.put("seconds", seconds);
-            HadoopFiles.writeJson(
-                commit.temporaryPath() + "/" + SoftLabelSchema.MANIFEST, manifest, hadoopConf);
-            LOG.info(
-                "Soft labels: {} rows at T={} in {} s ({} rows/s){} -> {}",
-                rows,
-                temperature,
-                String.format("%.1f", seconds),
-                String.format("%.0f", fresh / seconds),
-                known == null
-                    ? ""
-                    : ", "
-                        + fresh
-                        + " labelled by the teacher, "
-                        + (rows - fresh)
-                        + " from "
-                        + knownName,
-                commit.targetPath());
-            return new Result(
-                commit.targetPath(), rows, fresh, seconds, sha256, teacher.parameterCount());
-          });
-    }
+            describe(
+                String.format(
+                    "Soft labels at T=%s for %,d rows of %s with teacher %s%s",
+                    temperature,
+                    fresh,
+                    dataPath,
+                    teacherPath,
+                    topK > 0 ? " (top " + topK + ")" : ""));
+            Dataset<Row> out = spark.createDataFrame(labelled, schema);
+            (reused == null ? out : out.unionByName(reused))
+                .write()
+                .mode(SaveMode.Overwrite)
+                // Ids, logits and probabilities are nearly all distinct: Parquet's dictionary for
+                // them grows, fails and
+                // is re-encoded plain (the largest Java cost in a profile of the tasks); top-k's
+                // class indices repeat.
+                .option("parquet.enable.dictionary", topK > 0)
+                .parquet(commit.temporaryPath()); // our own, empty, temporary directory
+          } finally {
+            progress.close();
+            conf.destroy();
+          }
+          describe("Soft labels: checking the row count of " + output);
+          long written = spark.read().parquet(commit.temporaryPath()).count();
+          if (written != rows) {
+            throw new IllegalStateException(
+                "Soft labels: wrote "
+                    + written
+                    + " rows for "
+                    + rows
+                    + " input rows of "
+                    + dataPath
+                    + "; nothing published");
+          }
+          double seconds = (System.nanoTime() - started) / 1e9;
+          Map<String, Object> manifest = new LinkedHashMap<>();
+          manifest.put("teacher", teacherPath);
+          manifest.put("teacherSha256", sha256);
+          manifest.put("teacherInput", teacherInput); // the shape and scaling it was given
+          manifest.put("teacherParameters", teacher.parameterCount());
+          manifest.put("temperature", temperature);
+          manifest.put("topK", topK);
+          manifest.put("dataset", dataPath);
+          manifest.put("rows", rows);
+          manifest.put("labelledRows", fresh);
+          if (known != null) {
+            manifest.put("reusedRows", rows - fresh);
+            manifest.put("reusedFrom", knownName);
+          }
+          manifest.put("classes", teacher.numClasses());
+          manifest.put("createdAt", Instant.now().toString());
+          manifest.put("codeVersion", HadoopFiles.codeVersion());
+          manifest.put("seconds", seconds);
+          HadoopFiles.writeJson(
+              commit.temporaryPath() + "/" + SoftLabelSchema.MANIFEST, manifest, hadoopConf);
+          LOG.info(
+              "Soft labels: {} rows at T={} in {} s ({} rows/s){} -> {}",
+              rows,
+              temperature,
+              String.format("%.1f", seconds),
+              String.format("%.0f", fresh / seconds),
+              known == null
+                  ? ""
+                  : ", "
+                      + fresh
+                      + " labelled by the teacher, "
+                      + (rows - fresh)
+                      + " from "
+                      + knownName,
+              commit.targetPath());
+          return new Result(
+              commit.targetPath(), rows, fresh, seconds, sha256, teacher.parameterCount());
+        });
   }
 
   /**
