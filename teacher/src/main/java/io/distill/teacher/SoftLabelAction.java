@@ -6,6 +6,7 @@ import io.distill.core.OutputKind;
 import io.distill.core.RowProgress;
 import io.distill.core.SparkAction;
 import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.RowIds;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -248,15 +249,9 @@ public final class SoftLabelAction extends SparkAction<SoftLabelAction.Result> {
         requireColumns(known.schema(), schema, knownName);
         Column[] columns =
             Arrays.stream(schema.fieldNames()).map(functions::col).toArray(Column[]::new);
-        reused =
-            known
-                .join(input.select(DatasetSchema.ID), DatasetSchema.ID, "left_semi")
-                .select(columns);
+        reused = RowIds.presentIn(known, input).select(columns);
         // Counted, then labelled: the anti-join runs once, its rows kept or spilled to disk.
-        toLabel =
-            input
-                .join(known.select(DatasetSchema.ID), DatasetSchema.ID, "left_anti")
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        toLabel = RowIds.absentFrom(input, known).persist(StorageLevel.MEMORY_AND_DISK());
         describe("Soft labels: rows of " + dataPath + " without soft labels in " + knownName);
         fresh = toLabel.count();
       }

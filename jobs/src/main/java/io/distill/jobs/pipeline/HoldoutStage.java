@@ -1,6 +1,7 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.Fingerprint;
+import io.distill.dataset.RowIds;
 import io.distill.student.TestScores;
 import io.distill.student.TrainedStudent;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package io.distill.jobs.pipeline;
 import io.distill.core.AtomicDirectoryCommit;
 import io.distill.core.Fingerprint;
 import io.distill.core.HadoopFiles;
+import io.distill.dataset.RowIds;
 import io.distill.teacher.SoftLabelAction;
 import io.distill.teacher.SoftLabelSchema;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package io.distill.jobs.pipeline;
 import io.distill.core.Fingerprint;
 import io.distill.core.HadoopFiles;
 import io.distill.dataset.DatasetSchema;
+import io.distill.dataset.RowIds;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.teacher.SoftLabelAction;

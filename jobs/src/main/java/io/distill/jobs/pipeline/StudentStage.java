@@ -1,6 +1,7 @@
 package io.distill.jobs.pipeline;
 
 import io.distill.core.Fingerprint;
+import io.distill.dataset.RowIds;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.jobs.config.StudentSize;

@@ -1,20 +1,19 @@
-package io.distill.jobs.pipeline;
+package io.distill.dataset;
 
-import io.distill.dataset.DatasetSchema;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /** Rows of a dataset kept or left out by whether their id is among another dataset's ids. */
-final class RowIds {
+public final class RowIds {
   private RowIds() {}
 
   /** The rows of {@code rows} whose id is not an id of {@code other} (an anti-join on id). */
-  static Dataset<Row> absentFrom(Dataset<Row> rows, Dataset<Row> other) {
+  public static Dataset<Row> absentFrom(Dataset<Row> rows, Dataset<Row> other) {
     return join(rows, other, "left_anti");
   }
 
   /** The rows of {@code rows} whose id is an id of {@code other} (a semi-join on id). */
-  static Dataset<Row> presentIn(Dataset<Row> rows, Dataset<Row> other) {
+  public static Dataset<Row> presentIn(Dataset<Row> rows, Dataset<Row> other) {
     return join(rows, other, "left_semi");
   }
 
