@@ -212,6 +212,19 @@ public final class QualityBenchmark {
   }
 
   /**
+   * A chosen setting's soft term: "KL" (Hinton's), "DKD β 8" (decoupled, Zhao et al. 2022), either
+   * "on z-scores" when standardised; "—" for hard labels only.
+   */
+  private static String softTerm(Map<?, ?> chosen) {
+    if (((Number) chosen.get("alpha")).doubleValue() >= 1) {
+      return "—";
+    }
+    double beta = chosen.get("dkdBeta") instanceof Number n ? n.doubleValue() : 0;
+    return (beta > 0 ? "DKD β " + fmt(beta) : "KL")
+        + (Boolean.TRUE.equals(chosen.get("standardisedLogits")) ? " on z-scores" : "");
+  }
+
+  /**
    * The settings each model's search chose on validation (the manifest's {@code search}), or
    * nothing when the run's settings were fixed.
    */
@@ -222,7 +235,7 @@ public final class QualityBenchmark {
     StringBuilder md =
         new StringBuilder(
             "\nSettings chosen per model by the search on validation (students.search = halving; every"
-                + " trial in the run's report):\n\n| model | trials | T | α | standardised logits | lr | decay"
+                + " trial in the run's report):\n\n| model | trials | T | α | soft term | lr | decay"
                 + " | seed | validation accuracy | epochs trained (full trainings) | seconds |\n"
                 + "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
     search.forEach(
@@ -240,7 +253,7 @@ public final class QualityBenchmark {
                       ? ""
                       : fmt(((Number) c.get("temperature")).doubleValue()),
                   fmt(((Number) c.get("alpha")).doubleValue()),
-                  Boolean.TRUE.equals(c.get("standardisedLogits")) ? "yes" : "no",
+                  softTerm(c),
                   c.get("learningRate") == null ? "" : c.get("learningRate"),
                   c.get("lrDecay") == null ? "" : c.get("lrDecay"),
                   c.get("seed"),

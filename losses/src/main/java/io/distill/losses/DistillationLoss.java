@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -72,6 +73,15 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * (the mean of {@code g} is 0 because p and q both sum to 1). The hard term stays on the raw
  * logits, and so do the student's predictions.
  *
+ * <h2>Decoupled soft term</h2>
+ *
+ * With {@code dkdBeta = β > 0} (Zhao et al. 2022, "Decoupled Knowledge Distillation") the soft
+ * term's KL is replaced by {@code TCKD + β · NCKD}: the KL of the binary split target class / the
+ * rest, plus β times the KL among the non-target classes, which Hinton's KL weighs by {@code 1 −
+ * p_t} and so mutes when the teacher is confident. The hard label says which class is the target.
+ * Its gradient is in {@link DecoupledTerm}; it takes the same {@code (1 − α) · T²} factor, and
+ * combines with standardisation (the split is then of the z-scored logits' softmax).
+ *
  * <h2>Special cases</h2>
  *
  * {@code α = 1} is plain softmax cross-entropy on the hard labels; the soft half of the labels, if
@@ -91,8 +101,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * {@code [mb, K]} logits (one log-softmax per term, plus one over the teacher's logits).
  * Computations run in the data type of {@code preOutput}.
  *
- * <p>Instances are immutable and serialize to DL4J's JSON configuration as {@code alpha} and {@code
- * temperature}.
+ * <p>Instances are immutable and serialize to DL4J's JSON configuration as {@code alpha}, {@code
+ * temperature}, {@code standardise} and {@code dkdBeta}.
  */
 public final class DistillationLoss implements ILossFunction {
 
@@ -106,6 +116,11 @@ public final class DistillationLoss implements ILossFunction {
 
   @JsonProperty("standardise")
   private final boolean standardise;
+
+  /** Written only when not 0, so a configuration without it reads, and hashes, as before. */
+  @JsonProperty("dkdBeta")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  private final double dkdBeta;
 
   /** Added to the variance of a row's logits before its standard deviation is taken. */
   static final double VARIANCE_EPSILON = 1e-12;
@@ -127,11 +142,24 @@ public final class DistillationLoss implements ILossFunction {
    * @param standardise whether the soft term compares z-scored logits (see the class
    *     documentation); a configuration written before this option reads as false
    */
+  public DistillationLoss(double alpha, double temperature, boolean standardise) {
+    this(alpha, temperature, standardise, 0.0);
+  }
+
+  /**
+   * @param alpha as above
+   * @param temperature as above
+   * @param standardise as above
+   * @param dkdBeta 0 for Hinton's KL as the soft term; {@code β > 0} for the decoupled term {@code
+   *     TCKD + β · NCKD} (Zhao et al. 2022; see the class documentation). A configuration written
+   *     before this option reads as 0.
+   */
   @JsonCreator
   public DistillationLoss(
       @JsonProperty("alpha") double alpha,
       @JsonProperty("temperature") double temperature,
-      @JsonProperty("standardise") boolean standardise) {
+      @JsonProperty("standardise") boolean standardise,
+      @JsonProperty("dkdBeta") double dkdBeta) {
     if (!(alpha >= 0.0 && alpha <= 1.0)) {
       throw new IllegalArgumentException(
           "DistillationLoss: alpha must be in [0, 1], cannot be: " + alpha);
@@ -142,8 +170,14 @@ public final class DistillationLoss implements ILossFunction {
     }
     this.alpha = alpha;
     this.temperature = temperature;
-    this.standardise =
-        standardise && alpha < 1.0; // with no soft term there is nothing to standardise
+    if (!(dkdBeta >= 0.0 && dkdBeta < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException(
+          "DistillationLoss: dkdBeta must be 0 (Hinton's KL) or positive and finite, cannot be: "
+              + dkdBeta);
+    }
+    // with no soft term there is nothing to standardise or decouple
+    this.standardise = standardise && alpha < 1.0;
+    this.dkdBeta = alpha < 1.0 ? dkdBeta : 0.0;
   }
 
   /**
@@ -175,6 +209,14 @@ public final class DistillationLoss implements ILossFunction {
   /** Whether the soft term compares z-scored logits (Sun et al. 2024). */
   public boolean standardise() {
     return standardise;
+  }
+
+  /**
+   * The weight β of the non-target part of the decoupled soft term (Zhao et al. 2022); 0: the soft
+   * term is Hinton's KL.
+   */
+  public double dkdBeta() {
+    return dkdBeta;
   }
 
   @Override
@@ -280,22 +322,39 @@ public final class DistillationLoss implements ILossFunction {
         studentSd = Nd4jRows.sd(logits, VARIANCE_EPSILON);
         studentZ = zScores(logits, studentSd);
       }
-      INDArray logP = DistillationLabels.logSoftmaxAtTemperature(teacherLogits, temperature);
-      INDArray p = Transforms.exp(logP, true);
-      INDArray logQ =
-          temperature == 1.0 && logSoftmax != null && !standardise
-              ? logSoftmax
-              : DistillationLabels.logSoftmax(studentZ.div(temperature));
       double softWeight = 1.0 - alpha;
-      if (wantScores) {
+      INDArray divergence;
+      INDArray g = null;
+      if (dkdBeta > 0) {
+        // TCKD + beta * NCKD and its gradient with respect to z / T
+        DecoupledTerm.Parts parts =
+            DecoupledTerm.evaluate(
+                allLabels.get(DistillationLabels.columns(0, k)),
+                teacherLogits.div(temperature),
+                studentZ.div(temperature),
+                dkdBeta,
+                wantScores,
+                wantGradient);
+        divergence = parts.divergence();
+        g = parts.gradient();
+      } else {
+        INDArray logP = DistillationLabels.logSoftmaxAtTemperature(teacherLogits, temperature);
+        INDArray p = Transforms.exp(logP, true);
+        INDArray logQ =
+            temperature == 1.0 && logSoftmax != null && !standardise
+                ? logSoftmax
+                : DistillationLabels.logSoftmax(studentZ.div(temperature));
         // KL = sum_k p_k (log p_k - log q_k); a p_k that underflows to 0 contributes 0.
-        INDArray kl = logP.sub(logQ).muli(p).sum(true, 1);
-        scores = accumulate(scores, kl.muli(softWeight * temperature * temperature));
+        divergence = wantScores ? logP.sub(logQ).muli(p).sum(true, 1) : null;
+        // d KL / d(z / T) = q - p
+        g = wantGradient ? Transforms.exp(logQ, true).subi(p) : null;
+      }
+      if (wantScores) {
+        scores = accumulate(scores, divergence.muli(softWeight * temperature * temperature));
       }
       if (wantGradient) {
-        // g = (1 - alpha) * T * (q - p), with respect to the (standardised) logits
-        INDArray q = Transforms.exp(logQ, true);
-        INDArray g = q.subi(p).muli(softWeight * temperature);
+        // g = (1 - alpha) * T * d(divergence)/d(z / T), with respect to the (standardised) logits
+        g.muli(softWeight * temperature);
         if (standardise) {
           // through the z-score: (g - u * (g . u) / (K - 1)) / sd
           INDArray gu = g.mul(studentZ).sum(true, 1).divi(k - 1);
@@ -385,13 +444,16 @@ public final class DistillationLoss implements ILossFunction {
     return o instanceof DistillationLoss other
         && Double.compare(alpha, other.alpha) == 0
         && Double.compare(temperature, other.temperature) == 0
-        && standardise == other.standardise;
+        && standardise == other.standardise
+        && Double.compare(dkdBeta, other.dkdBeta) == 0;
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * Double.hashCode(alpha) + Double.hashCode(temperature))
-        + Boolean.hashCode(standardise);
+    return 31
+            * (31 * (31 * Double.hashCode(alpha) + Double.hashCode(temperature))
+                + Boolean.hashCode(standardise))
+        + Double.hashCode(dkdBeta);
   }
 
   @Override
@@ -401,6 +463,7 @@ public final class DistillationLoss implements ILossFunction {
         + ", T="
         + temperature
         + (standardise ? ", standardised logits" : "")
+        + (dkdBeta > 0 ? ", decoupled beta=" + dkdBeta : "")
         + ")";
   }
 }

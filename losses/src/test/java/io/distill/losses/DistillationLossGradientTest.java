@@ -130,7 +130,7 @@ class DistillationLossGradientTest {
    * Compares computeGradient with the five-point central difference (−f(x+2h) + 8f(x+h) − 8f(x−h) +
    * f(x−2h)) / 12h of computeScore, for average = true and false.
    */
-  private static void assertGradientMatches(
+  static void assertGradientMatches(
       DistillationLoss loss,
       INDArray labels,
       INDArray preOutput,

@@ -93,6 +93,18 @@ class DistillationLossSerializationTest {
             .replaceAll("\"standardise\"\\s*:\\s*false\\s*,", "");
     assertFalse(old.contains("standardise"), old);
     assertEquals(new DistillationLoss(0.3, 4), lossOf(MultiLayerConfiguration.fromJson(old)));
+
+    // the decoupled term's beta round-trips, and is not written when 0 (Hinton's KL), so a
+    // configuration's JSON (and every fingerprint over it) is what it was before the option
+    assertFalse(json.contains("dkdBeta"), json);
+    MultiLayerConfiguration decoupled = configuration(new DistillationLoss(0.3, 4, true, 8));
+    assertTrue(decoupled.toJson().contains("\"dkdBeta\" : 8.0"), decoupled.toJson());
+    assertEquals(
+        new DistillationLoss(0.3, 4, true, 8),
+        lossOf(MultiLayerConfiguration.fromJson(decoupled.toJson())));
+    assertEquals(
+        new DistillationLoss(0.3, 4, true, 8),
+        lossOf(MultiLayerConfiguration.fromYaml(decoupled.toYaml())));
   }
 
   @Test

@@ -8,15 +8,16 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The settings a per-size search draws its trials from: temperatures, α and logit standardisation
- * for the distilled student, learning rates and their decays per epoch for both models of a size.
+ * The settings a per-size search draws its trials from: temperatures, α, logit standardisation and
+ * the β of a decoupled soft term (0: Hinton's KL) for the distilled student, learning rates and
+ * their decays per epoch for both models of a size.
  *
  * <p>The two models of a size are searched as <b>paired trials</b>: the baseline's trial 0 is its
  * configured setting and the others are drawn from the optimiser grid (rate × decay, without
  * replacement, then again under new seeds); the distilled student's trial 0 is its configured
  * setting, and its trial {@code i > 0} trains with the rate, decay and seed of the baseline's trial
- * {@code i} and a loss drawn from the grid T × α × standardisation. Both models thus try the same
- * optimisers, in the same number of trials, under the same seeds, and differ only in what they
+ * {@code i} and a loss drawn from the grid T × α × standardisation × β. Both models thus try the
+ * same optimisers, in the same number of trials, under the same seeds, and differ only in what they
  * learn from: the distilled student is not left to find by chance in a grid 25 times larger the
  * rate that its baseline tries in full.
  *
@@ -31,7 +32,8 @@ public record SearchSpace(
     List<Double> alphas,
     List<Boolean> standardise,
     List<Double> learningRates,
-    List<Double> lrDecays) {
+    List<Double> lrDecays,
+    List<Double> dkdBetas) {
 
   /** Default temperatures tried. */
   public static final List<Double> DEFAULT_TEMPERATURES = List.of(2.0, 4.0, 8.0, 20.0);
@@ -48,6 +50,19 @@ public record SearchSpace(
   /** Default decays per epoch tried. */
   public static final List<Double> DEFAULT_LR_DECAYS = List.of(0.7, 0.85, 1.0);
 
+  /** Default: Hinton's KL only, not the decoupled term. */
+  public static final List<Double> DEFAULT_DKD_BETAS = List.of(0.0);
+
+  /** A space whose losses are Hinton's KL only. */
+  public SearchSpace(
+      List<Double> temperatures,
+      List<Double> alphas,
+      List<Boolean> standardise,
+      List<Double> learningRates,
+      List<Double> lrDecays) {
+    this(temperatures, alphas, standardise, learningRates, lrDecays, DEFAULT_DKD_BETAS);
+  }
+
   public SearchSpace {
     temperatures = nonEmpty(temperatures, "temperatures");
     alphas = nonEmpty(alphas, "alphas");
@@ -57,6 +72,13 @@ public record SearchSpace(
     standardise = List.copyOf(standardise);
     learningRates = nonEmpty(learningRates, "learningRates");
     lrDecays = nonEmpty(lrDecays, "lrDecays");
+    dkdBetas = nonEmpty(dkdBetas, "dkdBetas");
+    for (double beta : dkdBetas) {
+      if (!(beta >= 0 && beta < Double.POSITIVE_INFINITY)) {
+        throw new IllegalArgumentException(
+            "a search space's dkd betas must be 0 or positive and finite, cannot be: " + beta);
+      }
+    }
   }
 
   /** The defaults above. */
@@ -66,7 +88,8 @@ public record SearchSpace(
         DEFAULT_ALPHAS,
         DEFAULT_STANDARDISE,
         DEFAULT_LEARNING_RATES,
-        DEFAULT_LR_DECAYS);
+        DEFAULT_LR_DECAYS,
+        DEFAULT_DKD_BETAS);
   }
 
   /**
@@ -101,7 +124,9 @@ public record SearchSpace(
     for (double alpha : distilling.isEmpty() ? List.of(1.0) : distilling) {
       for (double t : alpha < 1 ? temperatures : listOfNaN()) {
         for (boolean z : standardise) {
-          losses.add(new SearchTrial(0, t, alpha, z, Double.NaN, Double.NaN, 0));
+          for (double beta : dkdBetas) {
+            losses.add(new SearchTrial(0, t, alpha, z, beta, Double.NaN, Double.NaN, 0));
+          }
         }
       }
     }
@@ -118,6 +143,7 @@ public record SearchSpace(
               loss.temperature(),
               loss.alpha(),
               loss.standardise(),
+              loss.dkdBeta(),
               optimiser.learningRate(),
               optimiser.lrDecay(),
               optimiser.seed()));

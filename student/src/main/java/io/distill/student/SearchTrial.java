@@ -4,21 +4,37 @@ import io.distill.losses.DistillationLoss;
 
 /**
  * One setting a search tries for a model: T and α of the loss (α = 1: hard labels only, T unused
- * and NaN), whether its soft term compares standardised logits (Sun et al. 2024), the learning rate
- * and its decay per epoch (NaN for a student given as DL4J JSON, which keeps its JSON's updater),
- * and the seed of its weights and shuffling.
+ * and NaN), whether its soft term compares standardised logits (Sun et al. 2024), the β of a
+ * decoupled soft term (Zhao et al. 2022; 0: Hinton's KL), the learning rate and its decay per epoch
+ * (NaN for a student given as DL4J JSON, which keeps its JSON's updater), and the seed of its
+ * weights and shuffling.
  */
 public record SearchTrial(
     int index,
     double temperature,
     double alpha,
     boolean standardise,
+    double dkdBeta,
     double learningRate,
     double lrDecay,
     long seed) {
 
   public SearchTrial {
-    standardise = standardise && alpha < 1; // hard labels only: nothing to standardise
+    // hard labels only: nothing to standardise or decouple
+    standardise = standardise && alpha < 1;
+    dkdBeta = alpha < 1 ? dkdBeta : 0.0;
+  }
+
+  /** A trial whose soft term, if any, is Hinton's KL. */
+  public SearchTrial(
+      int index,
+      double temperature,
+      double alpha,
+      boolean standardise,
+      double learningRate,
+      double lrDecay,
+      long seed) {
+    this(index, temperature, alpha, standardise, 0.0, learningRate, lrDecay, seed);
   }
 
   /** Whether this trial learns from the teacher at all. */
@@ -29,21 +45,24 @@ public record SearchTrial(
   /** The loss of this trial. */
   public DistillationLoss loss() {
     return distils()
-        ? new DistillationLoss(alpha, temperature, standardise)
+        ? new DistillationLoss(alpha, temperature, standardise, dkdBeta)
         : DistillationLoss.hardLabelsOnly();
   }
 
   /** The same setting under another index and seed. */
   SearchTrial renumbered(int newIndex, long newSeed) {
     return new SearchTrial(
-        newIndex, temperature, alpha, standardise, learningRate, lrDecay, newSeed);
+        newIndex, temperature, alpha, standardise, dkdBeta, learningRate, lrDecay, newSeed);
   }
 
   /**
    * What the setting is, without index and seed: two trials with equal keys differ by seed only.
    */
   String settingKey() {
-    return (distils() ? temperature + "/" + alpha + "/" + standardise : "hard")
+    // a decoupled term's beta only where there is one: the keys of Hinton's KL are as they were
+    return (distils()
+            ? temperature + "/" + alpha + "/" + standardise + (dkdBeta > 0 ? "/dkd" + dkdBeta : "")
+            : "hard")
         + "/"
         + learningRate
         + "/"
@@ -62,6 +81,7 @@ public record SearchTrial(
                 + ", alpha="
                 + number(alpha)
                 + (standardise ? ", standardised logits" : "")
+                + (dkdBeta > 0 ? ", decoupled beta=" + number(dkdBeta) : "")
             : "hard labels";
     String optimiser =
         Double.isNaN(learningRate)

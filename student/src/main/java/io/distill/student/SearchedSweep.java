@@ -69,6 +69,7 @@ final class SearchedSweep {
                 distilled && spec.alpha() < 1 ? spec.temperature() : Double.NaN,
                 distilled ? spec.alpha() : 1.0,
                 distilled && spec.standardise(),
+                distilled ? spec.dkdBeta() : 0.0,
                 mlp ? own.learningRate() : Double.NaN,
                 mlp ? own.decayPerEpoch() : Double.NaN,
                 models.seed(spec, distilled));

@@ -9,10 +9,11 @@ import java.util.regex.Pattern;
  * One student size of a sweep: its name, its shape — hidden layer sizes of an MLP, or a DL4J
  * MultiLayerConfiguration JSON for any other shape — the temperature and α its distilled student is
  * trained with, and the random seed of both its models (null: the sweep's training settings' seed).
- * Optionally, settings of its own that replace the sweep's (null or false: the sweep's): logit
- * standardisation of the distilled student's soft term, the learning rate and decay of both models,
- * and the baseline's own learning rate, decay and seed, so that what a settings search chose for
- * each model can be given as fixed settings ({@code students.search = off}).
+ * Optionally, settings of its own that replace the sweep's (null, false or 0: the sweep's): logit
+ * standardisation of the distilled student's soft term, the β of a decoupled soft term (Zhao et al.
+ * 2022; 0: Hinton's KL), the learning rate and decay of both models, and the baseline's own
+ * learning rate, decay and seed, so that what a settings search chose for each model can be given
+ * as fixed settings ({@code students.search = off}).
  */
 public record StudentSpec(
     String name,
@@ -22,6 +23,7 @@ public record StudentSpec(
     double alpha,
     Long seed,
     boolean standardise,
+    double dkdBeta,
     Double learningRate,
     Double lrDecay,
     Double baselineLearningRate,
@@ -39,6 +41,7 @@ public record StudentSpec(
         alpha,
         seed,
         standardise,
+        dkdBeta,
         learningRate,
         lrDecay,
         baselineLearningRate,
@@ -49,7 +52,8 @@ public record StudentSpec(
   /** A size with the sweep's settings apart from T, α and the seed. */
   public StudentSpec(
       String name, int[] hidden, String dl4jJson, double temperature, double alpha, Long seed) {
-    this(name, hidden, dl4jJson, temperature, alpha, seed, false, null, null, null, null, null);
+    this(
+        name, hidden, dl4jJson, temperature, alpha, seed, false, 0.0, null, null, null, null, null);
   }
 
   public StudentSpec {
@@ -72,6 +76,10 @@ public record StudentSpec(
     if (!(alpha >= 0 && alpha <= 1)) {
       throw new IllegalArgumentException(
           "student " + name + ": alpha must be in [0, 1], cannot be: " + alpha);
+    }
+    if (!(dkdBeta >= 0 && dkdBeta < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException(
+          "student " + name + ": dkd-beta must be 0 or positive and finite, cannot be: " + dkdBeta);
     }
     for (Double rate : new Double[] {learningRate, baselineLearningRate}) {
       if (rate != null && !(rate > 0 && rate < Double.POSITIVE_INFINITY)) {
@@ -130,6 +138,7 @@ public record StudentSpec(
         && s.alpha == alpha
         && Objects.equals(s.seed, seed)
         && s.standardise == standardise
+        && s.dkdBeta == dkdBeta
         && Objects.equals(s.learningRate, learningRate)
         && Objects.equals(s.lrDecay, lrDecay)
         && Objects.equals(s.baselineLearningRate, baselineLearningRate)
@@ -155,6 +164,7 @@ public record StudentSpec(
         + alpha
         + (seed == null ? "" : ", seed=" + seed)
         + (standardise ? ", standardised logits" : "")
+        + (dkdBeta > 0 ? ", decoupled beta=" + dkdBeta : "")
         + (learningRate == null ? "" : ", lr=" + learningRate)
         + (lrDecay == null ? "" : ", decay=" + lrDecay)
         + (baselineLearningRate == null ? "" : ", baseline lr=" + baselineLearningRate)

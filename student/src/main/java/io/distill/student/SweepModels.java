@@ -103,7 +103,7 @@ final class SweepModels {
     double alpha = distilled ? spec.alpha() : 1.0;
     DistillationLoss loss =
         distilled
-            ? new DistillationLoss(alpha, t, spec.standardise())
+            ? new DistillationLoss(alpha, t, spec.standardise(), spec.dkdBeta())
             : DistillationLoss.hardLabelsOnly();
     long seed = seed(spec, distilled);
     MultiLayerConfiguration conf = network(spec, loss, optimiser(spec, distilled), seed);

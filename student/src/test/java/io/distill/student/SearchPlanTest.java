@@ -99,6 +99,51 @@ class SearchPlanTest {
     assertTrue(json.stream().allMatch(t -> Double.isNaN(t.learningRate())));
     assertEquals(
         space.distilledTrials(configured, baseline), distilled, "the draw is reproducible");
+
+    // the decoupled term as a dimension: 2 T x 2 standardisations x (Hinton's KL, beta 8) = 8
+    // losses, each drawn once among the 8 paired trials, the optimisers paired as before
+    SearchSpace decoupled =
+        new SearchSpace(
+            space.temperatures(),
+            space.alphas(),
+            space.standardise(),
+            space.learningRates(),
+            space.lrDecays(),
+            List.of(0.0, 8.0));
+    List<SearchTrial> withDkd = decoupled.distilledTrials(configured, baseline);
+    Set<String> dkdLosses = new HashSet<>();
+    for (int i = 1; i < 9; i++) {
+      assertEquals(baseline.get(i).learningRate(), withDkd.get(i).learningRate());
+      dkdLosses.add(
+          withDkd.get(i).temperature()
+              + "/"
+              + withDkd.get(i).standardise()
+              + "/"
+              + withDkd.get(i).dkdBeta());
+      assertEquals(withDkd.get(i).dkdBeta(), withDkd.get(i).loss().dkdBeta());
+    }
+    assertEquals(8, dkdLosses.size(), dkdLosses.toString());
+    // a search space without the dimension draws what it drew before it existed
+    assertEquals(
+        distilled,
+        new SearchSpace(
+                space.temperatures(),
+                space.alphas(),
+                space.standardise(),
+                space.learningRates(),
+                space.lrDecays(),
+                List.of(0.0))
+            .distilledTrials(configured, baseline));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new SearchSpace(
+                List.of(2.0),
+                List.of(0.5),
+                List.of(false),
+                List.of(1e-3),
+                List.of(1.0),
+                List.of(-1.0)));
   }
 
   @Test

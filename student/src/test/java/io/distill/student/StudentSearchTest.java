@@ -97,7 +97,8 @@ class StudentSearchTest {
             List.of(0.5),
             List.of(false, true),
             List.of(1e-3, 5e-3),
-            List.of(0.8, 1.0));
+            List.of(0.8, 1.0),
+            List.of(0.0, 8.0));
     String out = dir.resolve("searched").toString();
     List<String> searchedBefore = new ArrayList<>();
     List<TrainedStudent> searched =
@@ -170,6 +171,7 @@ class StudentSearchTest {
             d.alpha(),
             d.seed(),
             d.standardise(),
+            d.dkdBeta(),
             d.learningRate(),
             d.lrDecay(),
             b.learningRate(),

@@ -323,6 +323,7 @@ final class ParamTypes {
           "alpha",
           "seed",
           "standardise",
+          "dkd-beta",
           "learning-rate",
           "lr-decay",
           "baseline-learning-rate",
@@ -377,6 +378,7 @@ final class ParamTypes {
             s.alpha(),
             s.seed(),
             s.standardise(),
+            s.dkdBeta(),
             s.learningRate(),
             s.lrDecay(),
             s.baselineLearningRate(),
@@ -465,6 +467,7 @@ final class ParamTypes {
         problems.add(at + ".standardise must be true or false, got " + ValueReader.describe(z));
       }
     }
+    Double dkdBeta = optionalNumber(o, "dkd-beta", Range.NON_NEGATIVE, at, problems);
     Double rate = optionalNumber(o, "learning-rate", Range.POSITIVE, at, problems);
     Double decay = optionalNumber(o, "lr-decay", Range.RETAIN, at, problems);
     Double baselineRate = optionalNumber(o, "baseline-learning-rate", Range.POSITIVE, at, problems);
@@ -480,6 +483,7 @@ final class ParamTypes {
             alpha,
             seed,
             standardise,
+            dkdBeta,
             rate,
             decay,
             baselineRate,

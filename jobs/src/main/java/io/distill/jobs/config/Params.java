@@ -559,6 +559,15 @@ public final class Params {
           "Whether the distilled students' soft term compares the logits (false) or their z-scores per row"
               + " (true: logit standardisation, Sun et al. 2024, which lets a small student match the shape of"
               + " the teacher's logits without their scale); the search tries each listed.");
+  public static final Param<List<Double>> STUDENTS_SEARCH_DKD_BETAS =
+      param(
+          "students.search-dkd-betas",
+          ParamTypes.numbers(Range.NON_NEGATIVE),
+          SearchSpace.DEFAULT_DKD_BETAS,
+          "The distilled students' soft term: 0 is Hinton's KL; beta > 0 the decoupled term TCKD + beta * NCKD"
+              + " (Zhao et al. 2022), which weighs the teacher's distribution over the non-target classes by beta"
+              + " instead of by 1 - p(target), so a confident teacher's dark knowledge is not muted; the search"
+              + " tries each listed.");
   public static final Param<List<Double>> STUDENTS_SEARCH_LEARNING_RATES =
       param(
           "students.search-learning-rates",
@@ -591,6 +600,7 @@ public final class Params {
                   0.5,
                   44L,
                   null,
+                  null,
                   0.004,
                   0.85,
                   null,
@@ -604,6 +614,7 @@ public final class Params {
                   0.9,
                   48L,
                   true,
+                  null,
                   0.004,
                   1.0,
                   null,
@@ -616,6 +627,7 @@ public final class Params {
                   8.0,
                   1.0,
                   48L,
+                  null,
                   null,
                   0.004,
                   1.0,
@@ -636,6 +648,7 @@ public final class Params {
                   null,
                   null,
                   null,
+                  null,
                   47L)),
           "The student sizes: a list of objects, at least one. Each object has name (string, unique, [A-Za-z0-9_.-]+,"
               + " required: names the student in the run's outputs); hidden (list of integers >= 1: an MLP with these"
@@ -650,7 +663,8 @@ public final class Params {
               + " seed (integer, optional: default training.seed; list a shape several times under different names and"
               + " seeds to measure the spread over seeds). Optional settings of the size's own, to fix what a search"
               + " chose (students.search = off): standardise (true/false: the distilled student's soft term on"
-              + " standardised logits), learning-rate and lr-decay (both models), baseline-learning-rate,"
+              + " standardised logits), dkd-beta (number >= 0: the decoupled soft term's beta, 0 Hinton's KL),"
+              + " learning-rate and lr-decay (both models), baseline-learning-rate,"
               + " baseline-lr-decay and baseline-seed (the baseline's own, where they differ).");
 
   // ---- training

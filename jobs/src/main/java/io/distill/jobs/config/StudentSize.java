@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param seed this size's random seed, or null for {@code training.seed}
  * @param standardise whether the distilled student's soft term compares standardised logits, or
  *     null (no)
+ * @param dkdBeta the β of the distilled student's decoupled soft term (Zhao et al. 2022), or null
+ *     (Hinton's KL)
  * @param learningRate both models' learning rate, or null for {@code students.learning-rate}
  * @param lrDecay both models' decay per epoch, or null for {@code students.lr-decay}
  * @param baselineLearningRate the baseline's own learning rate, or null (as the distilled one's)
@@ -30,6 +32,7 @@ public record StudentSize(
     Double alpha,
     Long seed,
     Boolean standardise,
+    Double dkdBeta,
     Double learningRate,
     Double lrDecay,
     Double baselineLearningRate,
@@ -44,7 +47,8 @@ public record StudentSize(
       Double temperature,
       Double alpha,
       Long seed) {
-    this(name, hidden, dl4jJson, temperature, alpha, seed, null, null, null, null, null, null);
+    this(
+        name, hidden, dl4jJson, temperature, alpha, seed, null, null, null, null, null, null, null);
   }
 
   public StudentSize {
@@ -109,6 +113,7 @@ public record StudentSize(
         newAlpha,
         seed,
         standardise,
+        dkdBeta,
         learningRate,
         lrDecay,
         baselineLearningRate,

@@ -20,6 +20,7 @@ final class ValueReader {
   /** A numeric range with optional bounds, and its wording in messages. */
   record Range(double min, boolean minInclusive, double max, boolean maxInclusive) {
     static final Range POSITIVE = new Range(0, false, Double.POSITIVE_INFINITY, false);
+    static final Range NON_NEGATIVE = new Range(0, true, Double.POSITIVE_INFINITY, false);
     static final Range RETAIN = new Range(0, false, 1, true);
     static final Range UNIT = new Range(0, true, 1, true);
     static final Range MOMENTUM = new Range(0, true, 1, false);

@@ -107,6 +107,7 @@ final class StudentStage {
                   Params.STUDENTS_SEARCH_TEMPERATURES,
                   Params.STUDENTS_SEARCH_ALPHAS,
                   Params.STUDENTS_SEARCH_STANDARDISE,
+                  Params.STUDENTS_SEARCH_DKD_BETAS,
                   Params.STUDENTS_SEARCH_LEARNING_RATES,
                   Params.STUDENTS_SEARCH_LR_DECAYS,
                   Params.TRAINING_SEED,
@@ -316,6 +317,7 @@ final class StudentStage {
         size.alpha(),
         size.seed(),
         Boolean.TRUE.equals(size.standardise()),
+        size.dkdBeta() == null ? 0.0 : size.dkdBeta(),
         size.learningRate(),
         size.lrDecay(),
         size.baselineLearningRate(),
@@ -336,7 +338,8 @@ final class StudentStage {
         c.get(Params.STUDENTS_SEARCH_ALPHAS),
         c.get(Params.STUDENTS_SEARCH_STANDARDISE),
         c.get(Params.STUDENTS_SEARCH_LEARNING_RATES),
-        c.get(Params.STUDENTS_SEARCH_LR_DECAYS));
+        c.get(Params.STUDENTS_SEARCH_LR_DECAYS),
+        c.get(Params.STUDENTS_SEARCH_DKD_BETAS));
   }
 
   /**

@@ -128,6 +128,7 @@ public final class SearchSection {
     m.put("temperature", finite(t.temperature()));
     m.put("alpha", t.alpha());
     m.put("standardisedLogits", t.standardise());
+    m.put("dkdBeta", t.dkdBeta());
     m.put("learningRate", finite(t.learningRate()));
     m.put("lrDecay", finite(t.lrDecay()));
     m.put("seed", t.seed());

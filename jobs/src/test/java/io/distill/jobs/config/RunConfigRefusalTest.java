@@ -83,6 +83,12 @@ class RunConfigRefusalTest {
         "distill.students.sizes[0].standardise must be true or false, got STRING 'yes please'",
         problem("students.sizes=[{name=a, hidden=[1], standardise=\"yes please\"}]"));
     assertEquals(
+        "distill.students.sizes[0].dkd-beta must be >= 0, cannot be: -8",
+        problem("students.sizes=[{name=a, hidden=[1], dkd-beta=-8}]"));
+    assertEquals(
+        "distill.students.search-dkd-betas[0] must be >= 0, cannot be: -1",
+        problem("students.search-dkd-betas=[-1]"));
+    assertEquals(
         "distill.students.epochs must be >= 1, cannot be: 0", problem("students.epochs=0"));
     assertEquals(
         "distill.teacher.momentum must be in [0, 1), cannot be: 1", problem("teacher.momentum=1"));
@@ -119,7 +125,8 @@ class RunConfigRefusalTest {
         "distill.students.epoch is not a known key (did you mean 'epochs'?); distill.students has: "
             + "alpha, temperature, learning-rate, lr-decay, epochs, input-retain, hidden-retain, batch-size,"
             + " averaging-period, min-steps-per-epoch, jitter, target-accuracy-drop, target-agreement, target-grow-steps, target-grow-factor, search, search-trials, assistant, search-eta,"
-            + " search-temperatures, search-alphas, search-standardise, search-learning-rates,"
+            + " search-temperatures, search-alphas, search-standardise, search-dkd-betas,"
+            + " search-learning-rates,"
             + " search-lr-decays, sizes",
         problem("students.epoch=5"));
     assertTrue(
@@ -145,7 +152,8 @@ class RunConfigRefusalTest {
     assertEquals(
         "distill.students.sizes[1].hiden is not a known key (did you mean 'hidden'?); "
             + "distill.students.sizes[1] has: name, hidden, dl4j-json, temperature, alpha, seed,"
-            + " standardise, learning-rate, lr-decay, baseline-learning-rate, baseline-lr-decay,"
+            + " standardise, dkd-beta, learning-rate, lr-decay, baseline-learning-rate,"
+            + " baseline-lr-decay,"
             + " baseline-seed",
         problem("students.sizes=[{name=a, hidden=[10]}, {name=b, hidden=[5], hiden=[10]}]"));
     assertTrue(

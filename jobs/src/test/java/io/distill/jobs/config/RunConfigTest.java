@@ -46,7 +46,19 @@ class RunConfigTest {
     StudentSize large = c.studentSizes().get(0);
     assertEquals(
         new StudentSize(
-            "300x300", List.of(300, 300), null, 8.0, 0.5, 44L, null, 0.004, 0.85, null, null, null),
+            "300x300",
+            List.of(300, 300),
+            null,
+            8.0,
+            0.5,
+            44L,
+            null,
+            null,
+            0.004,
+            0.85,
+            null,
+            null,
+            null),
         large,
         "each model's settings as the search chose them on the slice");
     assertEquals(1.0, c.studentSizes().get(2).alpha(), "30x30: the baseline won on validation");
@@ -177,15 +189,17 @@ class RunConfigTest {
             null,
             List.of(
                 "students.sizes=[{name=a, hidden=[10], temperature=8, alpha=0.5, seed=47,"
-                    + " standardise=true, learning-rate=0.004, lr-decay=0.7,"
+                    + " standardise=true, dkd-beta=8, learning-rate=0.004, lr-decay=0.7,"
                     + " baseline-learning-rate=0.001, baseline-lr-decay=1, baseline-seed=49},"
                     + " {name=b, hidden=[5]}]"));
     StudentSize a = c.studentSizes().get(0);
     assertEquals(
-        new StudentSize("a", List.of(10), null, 8.0, 0.5, 47L, true, 0.004, 0.7, 0.001, 1.0, 49L),
+        new StudentSize(
+            "a", List.of(10), null, 8.0, 0.5, 47L, true, 8.0, 0.004, 0.7, 0.001, 1.0, 49L),
         a);
     StudentSize b = c.studentSizes().get(1);
     assertNull(b.standardise());
+    assertNull(b.dkdBeta());
     assertNull(b.baselineSeed());
     Path file = dir.resolve("sizes.conf");
     Files.writeString(file, c.resolved());

@@ -124,6 +124,7 @@ class StageFingerprintTest {
         || p == Params.STUDENTS_SEARCH_ALPHAS
         || p == Params.STUDENTS_SEARCH_LEARNING_RATES
         || p == Params.STUDENTS_SEARCH_LR_DECAYS
+        || p == Params.STUDENTS_SEARCH_DKD_BETAS
         || p == Params.TEACHER_SEARCH_LEARNING_RATE_FACTORS) {
       return "[0.5]";
     }

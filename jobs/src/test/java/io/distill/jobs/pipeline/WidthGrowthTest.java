@@ -36,7 +36,19 @@ class WidthGrowthTest {
   void aWiderSizeKeepsItsSettingsAndIsNamedByItsShape() {
     StudentSize base =
         new StudentSize(
-            "800x800", List.of(800, 800), null, 8.0, 0.5, 44L, true, 0.004, 0.85, 0.001, 0.7, 49L);
+            "800x800",
+            List.of(800, 800),
+            null,
+            8.0,
+            0.5,
+            44L,
+            true,
+            2.0,
+            0.004,
+            0.85,
+            0.001,
+            0.7,
+            49L);
     StudentSize wider = WidthGrowth.wider(base, 2, Set.of("800x800"));
     assertEquals(
         new StudentSize(
@@ -47,6 +59,7 @@ class WidthGrowthTest {
             0.5,
             44L,
             true,
+            2.0,
             0.004,
             0.85,
             0.001,
