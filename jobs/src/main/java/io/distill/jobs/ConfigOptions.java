@@ -81,7 +81,9 @@ final class ConfigOptions {
               + " teacher's class on at least 99 % of the rows; 99% is the same; shorthand for --set"
               + " students.target-agreement=0.99); may repeat: a student must meet every target. The"
               + " run ends by naming the smallest distilled student that does; when none of the"
-              + " sweep does, wider ones are grown first (students.target-grow-steps).")
+              + " sweep does, wider ones are grown first (students.target-grow-steps), and between"
+              + " one that meets it and a smaller one that misses, narrower ones are tried"
+              + " (students.target-narrow-steps).")
   void target(String target) {
     String t = target.trim();
     int eq = t.indexOf('=');

@@ -492,6 +492,17 @@ public final class Params {
               + " flops; the log and the answer say when that stops it). Each keeps that size's settings"
               + " (searched, as every size, when students.search is on) and trains beside a hard-label baseline; they are evaluated and reported"
               + " as the sweep's sizes are. 0 = the answer comes from the sweep alone.");
+  public static final Param<Integer> STUDENTS_TARGET_NARROW_STEPS =
+      param(
+          "students.target-narrow-steps",
+          ParamTypes.integer(0, 10),
+          2,
+          "Distil to a target by narrowing: when a distilled MLP student meets the target (of the sweep or grown)"
+              + " and a smaller MLP of the run with as many hidden layers misses it, at most this many MLPs train"
+              + " between the two, one at a time, each with the geometric mean of their hidden widths, between the"
+              + " smallest that meets the target and the largest smaller one that misses, so that the answer is"
+              + " the smallest found. Each keeps the settings of the size that met the target and trains beside a"
+              + " hard-label baseline. 0 = no narrowing.");
   public static final Param<Double> STUDENTS_TARGET_GROW_FACTOR =
       param(
           "students.target-grow-factor",

@@ -19,7 +19,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * teacher's accuracy from {@link TeacherCheck}, each student's that of the epoch its model is from,
  * {@link TrainedStudent#validationAccuracy()}); when none is, the closest one (the most accurate,
  * or the most faithful for an agreement target alone) and by how much it misses. The students grown
- * for the target ({@link WidthGrowth}) are candidates as the sweep's are.
+ * or narrowed for the target ({@link WidthGrowth}) are candidates as the sweep's are.
  *
  * @param maxDropPoints percentage points of validation accuracy below the teacher, or null
  * @param minAgreement the least share of validation rows where it predicts the teacher's class, or
@@ -31,8 +31,9 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * @param validationAccuracy its validation accuracy
  * @param validationAgreement its agreement with the teacher on the validation rows (NaN when the
  *     target has no agreement part)
- * @param grown the sizes trained after the sweep, wider each, because none before met the target
- *     (empty when the sweep had an answer or growing was off)
+ * @param grown the sizes trained after the sweep for the target: wider each, because none before
+ *     met it, then narrower, between the smallest that met it and a smaller one that missed (empty
+ *     when neither happened)
  * @param answerGrown whether {@code student} is one of them
  * @param growthStopped why growing stopped short (a wider student would cost as much as the teacher
  *     to run), or null
@@ -78,10 +79,7 @@ public record DistillationTarget(
     if (met) {
       return String.format(
           "%s: the smallest distilled student that meets it is %s (%s%s).",
-          target,
-          student,
-          answerGrown ? "grown wider than the sweep's sizes for the target; " : "",
-          figures);
+          target, student, answerGrown ? "trained after the sweep for the target; " : "", figures);
     }
     String none =
         grown.isEmpty()

@@ -116,6 +116,7 @@ final class StudentStage {
                   Params.STUDENTS_TARGET_ACCURACY_DROP, // the target decides whether sizes grow
                   Params.STUDENTS_TARGET_AGREEMENT,
                   Params.STUDENTS_TARGET_GROW_STEPS,
+                  Params.STUDENTS_TARGET_NARROW_STEPS,
                   Params.STUDENTS_TARGET_GROW_FACTOR))
           .execution(Params.TRAINING_CONCURRENT_STUDENTS);
 

@@ -19,13 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Distil to a target by growing width ({@code students.target-grow-steps}, {@code
+ * Distil to a target by changing width. Growing ({@code students.target-grow-steps}, {@code
  * students.target-grow-factor}): after the sweep, while no distilled student meets the run's
  * target, a wider MLP trains, beside its hard-label baseline: the sweep's largest MLP with every
  * hidden width times the factor, then that factor wider again, up to the steps allowed, and never
  * to a student that costs as much as the teacher to run (its forward flops: a distilled student is
- * to be cheaper than its teacher). A student is judged exactly as the run's answer is ({@link
- * DistillationTarget}), on the validation rows only.
+ * to be cheaper than its teacher). Narrowing ({@code students.target-narrow-steps}): then, while an
+ * MLP meets the target and a smaller MLP of the run with as many hidden layers misses it, an MLP
+ * with the geometric mean of their widths trains between the two (a bisection on the log of the
+ * width), with the settings of the one that meets it, so that the answer is the smallest found and
+ * not merely the smallest of the sweep's sizes. A student is judged exactly as the run's answer is
+ * ({@link DistillationTarget}), on the validation rows only.
  */
 final class WidthGrowth {
   private static final Logger LOG = LoggerFactory.getLogger(WidthGrowth.class);
@@ -33,8 +37,9 @@ final class WidthGrowth {
   private WidthGrowth() {}
 
   /**
-   * Every student, the sweep's then the grown ones, the grown sizes' names in order, and why
-   * growing stopped short (null when it did not).
+   * Every student, the sweep's then those trained for the target, the names of the sizes trained
+   * for the target (grown wider, then narrowed) in order, and why growing stopped short (null when
+   * it did not).
    */
   record Result(List<TrainedStudent> models, List<String> grown, String stopped) {}
 
@@ -62,9 +67,10 @@ final class WidthGrowth {
     Double drop = c.get(Params.STUDENTS_TARGET_ACCURACY_DROP);
     Double agreement = c.get(Params.STUDENTS_TARGET_AGREEMENT);
     int steps = c.get(Params.STUDENTS_TARGET_GROW_STEPS);
+    int narrowSteps = c.get(Params.STUDENTS_TARGET_NARROW_STEPS);
     double factor = c.get(Params.STUDENTS_TARGET_GROW_FACTOR);
     Result unchanged = new Result(trained, List.of(), null);
-    if ((drop == null && agreement == null) || steps == 0) {
+    if ((drop == null && agreement == null) || steps + narrowSteps == 0) {
       return unchanged;
     }
     Optional<StudentSize> largest =
@@ -80,7 +86,9 @@ final class WidthGrowth {
     Map<String, Double> agreements = new LinkedHashMap<>();
     measure(ctx, data, teacher, soft, trained, agreement != null, parameters, agreements);
     Set<String> names = new HashSet<>();
-    sizes.forEach(s -> names.add(s.name()));
+    Map<String, StudentSize> bySize = new LinkedHashMap<>();
+    sizes.forEach(s -> bySize.put(s.name(), s));
+    names.addAll(bySize.keySet());
     List<String> grown = new ArrayList<>();
     String stopped = null;
     double teacherCost = Double.NaN;
@@ -119,8 +127,75 @@ final class WidthGrowth {
       measure(ctx, data, teacher, soft, more, agreement != null, parameters, agreements);
       all.addAll(more);
       grown.add(size.name());
+      bySize.put(size.name(), size);
+    }
+    for (int step = 1; step <= narrowSteps; step++) {
+      Optional<DistillationTarget> target =
+          DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown, null);
+      if (target.isEmpty() || !target.get().met()) {
+        break;
+      }
+      String answer = target.get().student();
+      StudentSize meets = bySize.get(sizeOf(all, answer));
+      if (meets == null || !meets.mlp() || meets.hidden().isEmpty()) {
+        break; // a dl4j-json student has no width to narrow
+      }
+      long meetsParameters = parameters.get(answer);
+      // every distilled student smaller than the answer misses the target (the answer is the
+      // smallest that meets it); the largest of them that is an MLP of the same depth bounds it
+      Optional<StudentSize> misses =
+          all.stream()
+              .filter(s -> ModelMetrics.DISTILLED.equals(s.role()))
+              .filter(s -> parameters.getOrDefault(s.model(), Long.MAX_VALUE) < meetsParameters)
+              .map(s -> bySize.get(s.size()))
+              .filter(s -> s != null && s.mlp() && s.hidden().size() == meets.hidden().size())
+              .max(Comparator.comparingLong(s -> mlpParameters(features, s.hidden(), classes)));
+      if (misses.isEmpty()) {
+        break;
+      }
+      List<Integer> between = between(misses.get().hidden(), meets.hidden());
+      long betweenParameters = mlpParameters(features, between, classes);
+      if (betweenParameters <= mlpParameters(features, misses.get().hidden(), classes)
+          || betweenParameters >= meetsParameters) {
+        break; // no MLP strictly between the two
+      }
+      StudentSize narrower = meets.widened(freeName(StudentSize.mlpShape(between), names), between);
+      names.add(narrower.name());
+      LOG.info(
+          "Target: met by {} ({} parameters), missed by {}; narrowing, {} of at most {}: {} ({}"
+              + " parameters)",
+          answer,
+          String.format("%,d", meetsParameters),
+          misses.get().name(),
+          step,
+          narrowSteps,
+          narrower.name(),
+          String.format("%,d", betweenParameters));
+      List<TrainedStudent> more = train.apply(narrower);
+      measure(ctx, data, teacher, soft, more, agreement != null, parameters, agreements);
+      all.addAll(more);
+      grown.add(narrower.name());
+      bySize.put(narrower.name(), narrower);
     }
     return new Result(List.copyOf(all), List.copyOf(grown), stopped);
+  }
+
+  /** The size of the student named {@code model}. */
+  private static String sizeOf(List<TrainedStudent> students, String model) {
+    return students.stream()
+        .filter(s -> s.model().equals(model))
+        .map(TrainedStudent::size)
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** Each hidden layer's geometric mean of the two widths, rounded. */
+  static List<Integer> between(List<Integer> narrower, List<Integer> wider) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < wider.size(); i++) {
+      out.add((int) Math.round(Math.sqrt((double) narrower.get(i) * wider.get(i))));
+    }
+    return out;
   }
 
   /**
@@ -132,12 +207,16 @@ final class WidthGrowth {
     for (int w : size.hidden()) {
       hidden.add((int) Math.max(w + 1L, Math.round(w * factor)));
     }
-    String shape = StudentSize.mlpShape(hidden);
+    return size.widened(freeName(StudentSize.mlpShape(hidden), taken), hidden);
+  }
+
+  /** {@code shape}, or with "-grown" where a size of the run has that name. */
+  private static String freeName(String shape, Set<String> taken) {
     String name = shape;
     for (int i = 2; taken.contains(name); i++) {
       name = shape + "-grown" + (i == 2 ? "" : "-" + i);
     }
-    return size.widened(name, hidden);
+    return name;
   }
 
   /** An MLP's weights and biases: features → hidden widths → classes. */

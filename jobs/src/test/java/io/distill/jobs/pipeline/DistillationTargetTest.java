@@ -135,8 +135,8 @@ class DistillationTargetTest {
     assertTrue(met.answerGrown());
     assertEquals(
         "Target: at most 0.5 points of validation accuracy below the teacher (99.00 %): the smallest"
-            + " distilled student that meets it is 400-distilled (grown wider than the sweep's sizes"
-            + " for the target; 400,000 parameters, 98.70 %).",
+            + " distilled student that meets it is 400-distilled (trained after the sweep for the"
+            + " target; 400,000 parameters, 98.70 %).",
         met.line());
     assertEquals("", met.shortfall());
   }

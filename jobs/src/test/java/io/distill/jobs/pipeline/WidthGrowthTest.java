@@ -16,8 +16,12 @@ import io.distill.trainer.NetworkFlops;
 import io.distill.trainer.Optimiser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -99,13 +103,14 @@ class WidthGrowthTest {
     assertEquals(7_850, WidthGrowth.mlpParameters(784, List.of(), 10), "softmax regression");
   }
 
-  private RunConfig config(Path run, int growFactor) {
+  private RunConfig config(Path run, int growFactor, int narrowSteps) {
     return QuickSliceRun.config(
         run,
         "students.sizes=[{name=\"1\", hidden=[1], temperature=4, alpha=0.5}]",
         "students.target-accuracy-drop=30",
         "students.target-grow-steps=3",
-        "students.target-grow-factor=" + growFactor);
+        "students.target-grow-factor=" + growFactor,
+        "students.target-narrow-steps=" + narrowSteps);
   }
 
   /**
@@ -119,7 +124,7 @@ class WidthGrowthTest {
   void aSweepThatMissesTheTargetGrowsCheaperStudentsUntilOneMeetsIt() throws Exception {
     SparkSession spark = LocalSpark.session();
     Path run = dir.resolve("run");
-    DistillPipeline.Result costly = DistillPipeline.of(spark, config(run, 64)).execute();
+    DistillPipeline.Result costly = DistillPipeline.of(spark, config(run, 64, 0)).execute();
     JsonNode stopped =
         new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("target");
     assertFalse(stopped.path("met").asBoolean(), stopped.toString());
@@ -134,7 +139,7 @@ class WidthGrowthTest {
                 "Growing stopped before 64, which would cost 200.0 % of the teacher's forward"
                     + " flops: a distilled student is to be cheaper than its teacher."));
 
-    DistillPipeline.Result result = DistillPipeline.of(spark, config(run, 16)).execute();
+    DistillPipeline.Result result = DistillPipeline.of(spark, config(run, 16, 0)).execute();
     assertEquals(
         "reused", result.stages().get("soft-labels").get("status"), "the same data and teacher");
     JsonNode target =
@@ -171,8 +176,51 @@ class WidthGrowthTest {
     String report = Files.readString(run.resolve("report/report.md"));
     assertTrue(
         report.contains(
-            "the smallest distilled student that meets it is 16-distilled (grown wider than the"
-                + " sweep's sizes for the target;"),
+            "the smallest distilled student that meets it is 16-distilled (trained after the"
+                + " sweep for the target;"),
         report);
+
+    // Narrowing, in the same run directory (every student so far reused): 16 meets the target and
+    // 1 misses it, so a student of their geometric mean, 4 units, trains between them; then
+    // between 4 and whichever of its neighbours bounds the answer. The answer is the smallest
+    // distilled student that meets the target, and every smaller one misses it.
+    DistillPipeline.Result narrowed = DistillPipeline.of(spark, config(run, 16, 2)).execute();
+    JsonNode answer =
+        new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("target");
+    assertTrue(answer.path("met").asBoolean(), answer.toString());
+    List<String> trainedForTarget = new ArrayList<>();
+    answer.path("grown").forEach(n -> trainedForTarget.add(n.asText()));
+    assertEquals("16", trainedForTarget.get(0));
+    assertEquals("4", trainedForTarget.get(1), "the geometric mean of 1 and 16");
+    assertEquals(3, trainedForTarget.size(), trainedForTarget.toString());
+    String third = trainedForTarget.get(2);
+    // each distilled student's validation accuracy at its last epoch, the one its model is from
+    Map<String, Double> accuracy = new HashMap<>();
+    Map<String, Integer> lastEpoch = new HashMap<>();
+    for (Row r :
+        spark
+            .read()
+            .parquet(run.resolve("history").toString())
+            .where("role = 'distilled'")
+            .select("model", "epoch", "validation_accuracy")
+            .collectAsList()) {
+      if (r.getInt(1) > lastEpoch.getOrDefault(r.getString(0), 0)) {
+        lastEpoch.put(r.getString(0), r.getInt(1));
+        accuracy.put(r.getString(0), r.getDouble(2));
+      }
+    }
+    boolean fourMeets = accuracy.get("4-distilled") >= teacher - 0.30;
+    assertEquals(fourMeets ? "2" : "8", third, "between 4 and the neighbour across the target");
+    List<Integer> widths = List.of(1, 2, 4, 8, 16);
+    int smallestMeeting =
+        widths.stream()
+            .filter(w -> accuracy.containsKey(w + "-distilled"))
+            .filter(w -> accuracy.get(w + "-distilled") >= teacher - 0.30)
+            .findFirst()
+            .orElseThrow();
+    assertEquals(smallestMeeting + "-distilled", answer.path("student").asText(), accuracy + "");
+    assertTrue(
+        narrowed.metrics().stream().anyMatch(m -> m.model().equals("4-baseline")),
+        "a narrowed student trains and is evaluated beside its baseline");
   }
 }
