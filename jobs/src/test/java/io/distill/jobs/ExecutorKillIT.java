@@ -40,7 +40,7 @@ class ExecutorKillIT {
           "--set",
           "teacher.epochs=1",
           "--set",
-          "students.epochs=6",
+          "students.epochs=4", // killed after epoch 1: three epochs follow the kill
           "--set",
           "students.sizes=[{name=\"64\", hidden=[64]}]",
           "--set",
