@@ -176,8 +176,8 @@ class DecoupledLossTest {
       double beta,
       boolean standardise) {
     double[] s = TestData.softmax(z, 1.0);
-    double[] p = TestData.softmax(standardise ? zScores(v) : v, temperature);
-    double[] q = TestData.softmax(standardise ? zScores(z) : z, temperature);
+    double[] p = TestData.softmax(standardise ? TestData.zScores(v) : v, temperature);
+    double[] q = TestData.softmax(standardise ? TestData.zScores(z) : z, temperature);
     int t = 0;
     double crossEntropy = 0;
     for (int j = 0; j < z.length; j++) {
@@ -197,8 +197,8 @@ class DecoupledLossTest {
     }
     if (1 - p[t] == 0) { // the certain teacher: the split of p among the rest, from the logits
       nckd = 0;
-      double[] pRest = restSoftmax(standardise ? zScores(v) : v, t, temperature);
-      double[] qRest = restSoftmax(standardise ? zScores(z) : z, t, temperature);
+      double[] pRest = restSoftmax(standardise ? TestData.zScores(v) : v, t, temperature);
+      double[] qRest = restSoftmax(standardise ? TestData.zScores(z) : z, t, temperature);
       tckd = -Math.log(q[t]);
       for (int j = 0; j < z.length; j++) {
         if (j != t) {
@@ -214,22 +214,5 @@ class DecoupledLossTest {
     double[] rest = x.clone();
     rest[t] = Double.NEGATIVE_INFINITY;
     return TestData.softmax(rest, temperature);
-  }
-
-  private static double[] zScores(double[] x) {
-    double mean = 0;
-    for (double v : x) {
-      mean += v / x.length;
-    }
-    double variance = 0;
-    for (double v : x) {
-      variance += (v - mean) * (v - mean) / (x.length - 1);
-    }
-    double sd = Math.sqrt(variance + DistillationLoss.VARIANCE_EPSILON);
-    double[] out = new double[x.length];
-    for (int j = 0; j < x.length; j++) {
-      out[j] = (x[j] - mean) / sd;
-    }
-    return out;
   }
 }

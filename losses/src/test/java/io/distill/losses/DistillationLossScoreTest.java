@@ -83,8 +83,8 @@ class DistillationLossScoreTest {
       for (int j = 0; j < k; j++) {
         ce -= y[i][j] * logS[j];
       }
-      double[] logP = TestData.logSoftmax(zScores(v[i]), temperature);
-      double[] logQ = TestData.logSoftmax(zScores(z[i]), temperature);
+      double[] logP = TestData.logSoftmax(TestData.zScores(v[i]), temperature);
+      double[] logQ = TestData.logSoftmax(TestData.zScores(z[i]), temperature);
       double kl = 0;
       for (int j = 0; j < k; j++) {
         kl += Math.exp(logP[j]) * (logP[j] - logQ[j]);
@@ -106,23 +106,6 @@ class DistillationLossScoreTest {
             .data()
             .asDouble(),
         1e-9);
-  }
-
-  private static double[] zScores(double[] x) {
-    double mean = 0;
-    for (double e : x) {
-      mean += e / x.length;
-    }
-    double ss = 0;
-    for (double e : x) {
-      ss += (e - mean) * (e - mean);
-    }
-    double sd = Math.sqrt(ss / (x.length - 1));
-    double[] out = new double[x.length];
-    for (int j = 0; j < x.length; j++) {
-      out[j] = (x[j] - mean) / sd;
-    }
-    return out;
   }
 
   @ParameterizedTest(name = "T={0}")

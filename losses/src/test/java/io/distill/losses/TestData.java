@@ -74,6 +74,27 @@ final class TestData {
   }
 
   /**
+   * Each entry's z-score within the row: (x − mean) / sd, with sd the sample standard deviation (K
+   * − 1 degrees of freedom) and the loss's epsilon added to the variance, as the loss defines it.
+   */
+  static double[] zScores(double[] x) {
+    double mean = 0;
+    for (double v : x) {
+      mean += v / x.length;
+    }
+    double variance = 0;
+    for (double v : x) {
+      variance += (v - mean) * (v - mean) / (x.length - 1);
+    }
+    double sd = Math.sqrt(variance + DistillationLoss.VARIANCE_EPSILON);
+    double[] out = new double[x.length];
+    for (int j = 0; j < x.length; j++) {
+      out[j] = (x[j] - mean) / sd;
+    }
+    return out;
+  }
+
+  /**
    * alpha * CE(y, softmax(z)) + (1 - alpha) * T^2 * KL(p || softmax(z / T)) with p = softmax(v / T)
    * of the teacher logits v, by loops.
    */

@@ -102,15 +102,8 @@ class SearchPlanTest {
 
     // the decoupled term as a dimension: 2 T x 2 standardisations x (Hinton's KL, beta 8) = 8
     // losses, each drawn once among the 8 paired trials, the optimisers paired as before
-    SearchSpace decoupled =
-        new SearchSpace(
-            space.temperatures(),
-            space.alphas(),
-            space.standardise(),
-            space.learningRates(),
-            space.lrDecays(),
-            List.of(0.0, 8.0));
-    List<SearchTrial> withDkd = decoupled.distilledTrials(configured, baseline);
+    List<SearchTrial> withDkd =
+        withDkdBetas(space, List.of(0.0, 8.0)).distilledTrials(configured, baseline);
     Set<String> dkdLosses = new HashSet<>();
     for (int i = 1; i < 9; i++) {
       assertEquals(baseline.get(i).learningRate(), withDkd.get(i).learningRate());
@@ -125,15 +118,7 @@ class SearchPlanTest {
     assertEquals(8, dkdLosses.size(), dkdLosses.toString());
     // a search space without the dimension draws what it drew before it existed
     assertEquals(
-        distilled,
-        new SearchSpace(
-                space.temperatures(),
-                space.alphas(),
-                space.standardise(),
-                space.learningRates(),
-                space.lrDecays(),
-                List.of(0.0))
-            .distilledTrials(configured, baseline));
+        distilled, withDkdBetas(space, List.of(0.0)).distilledTrials(configured, baseline));
     assertThrows(
         IllegalArgumentException.class,
         () ->
@@ -144,6 +129,17 @@ class SearchPlanTest {
                 List.of(1e-3),
                 List.of(1.0),
                 List.of(-1.0)));
+  }
+
+  /** {@code space} with the decoupled term's betas {@code betas}. */
+  private static SearchSpace withDkdBetas(SearchSpace space, List<Double> betas) {
+    return new SearchSpace(
+        space.temperatures(),
+        space.alphas(),
+        space.standardise(),
+        space.learningRates(),
+        space.lrDecays(),
+        betas);
   }
 
   @Test
