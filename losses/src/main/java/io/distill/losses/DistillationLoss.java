@@ -170,7 +170,7 @@ public final class DistillationLoss implements ILossFunction {
     }
     this.alpha = alpha;
     this.temperature = temperature;
-    if (!(dkdBeta >= 0.0 && dkdBeta < Double.POSITIVE_INFINITY)) {
+    if (!isDkdBeta(dkdBeta)) {
       throw new IllegalArgumentException(
           "DistillationLoss: dkdBeta must be 0 (Hinton's KL) or positive and finite, cannot be: "
               + dkdBeta);
@@ -209,6 +209,14 @@ public final class DistillationLoss implements ILossFunction {
   /** Whether the soft term compares z-scored logits (Sun et al. 2024). */
   public boolean standardise() {
     return standardise;
+  }
+
+  /**
+   * Whether {@code beta} can be a decoupled soft term's β: 0 (Hinton's KL) or positive and finite.
+   * The one rule; the student settings and the search space that carry a β check it here.
+   */
+  public static boolean isDkdBeta(double beta) {
+    return beta >= 0.0 && beta < Double.POSITIVE_INFINITY;
   }
 
   /**

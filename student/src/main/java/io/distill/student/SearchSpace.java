@@ -1,5 +1,6 @@
 package io.distill.student;
 
+import io.distill.losses.DistillationLoss;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -74,7 +75,7 @@ public record SearchSpace(
     lrDecays = nonEmpty(lrDecays, "lrDecays");
     dkdBetas = nonEmpty(dkdBetas, "dkdBetas");
     for (double beta : dkdBetas) {
-      if (!(beta >= 0 && beta < Double.POSITIVE_INFINITY)) {
+      if (!DistillationLoss.isDkdBeta(beta)) {
         throw new IllegalArgumentException(
             "a search space's dkd betas must be 0 or positive and finite, cannot be: " + beta);
       }

@@ -1,6 +1,7 @@
 package io.distill.student;
 
 import io.distill.core.HadoopFiles;
+import io.distill.losses.DistillationLoss;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -77,7 +78,7 @@ public record StudentSpec(
       throw new IllegalArgumentException(
           "student " + name + ": alpha must be in [0, 1], cannot be: " + alpha);
     }
-    if (!(dkdBeta >= 0 && dkdBeta < Double.POSITIVE_INFINITY)) {
+    if (!DistillationLoss.isDkdBeta(dkdBeta)) {
       throw new IllegalArgumentException(
           "student " + name + ": dkd-beta must be 0 or positive and finite, cannot be: " + dkdBeta);
     }
