@@ -319,6 +319,7 @@ final class ParamTypes {
           "name",
           "hidden",
           "dl4j-json",
+          "width",
           "temperature",
           "alpha",
           "seed",
@@ -371,6 +372,9 @@ final class ParamTypes {
             m.put("hidden", s.hidden());
           } else {
             m.put("dl4j-json", s.dl4jJson());
+            if (s.width() != null) {
+              m.put("width", s.width());
+            }
           }
           // the optional settings, in SIZE_KEYS order, where the size has them
           Object[] optional = {
@@ -387,7 +391,7 @@ final class ParamTypes {
           };
           for (int k = 0; k < optional.length; k++) {
             if (optional[k] != null) {
-              m.put(SIZE_KEYS.get(3 + k), optional[k]);
+              m.put(SIZE_KEYS.get(SIZE_KEYS.indexOf("temperature") + k), optional[k]);
             }
           }
           out.add(m);
@@ -455,6 +459,14 @@ final class ParamTypes {
     } else {
       json = ValueReader.string(jsonValue, at + ".dl4j-json", false, problems);
     }
+    Double width = optionalNumber(o, "width", Range.POSITIVE, at, problems);
+    if (width != null && hiddenValue != null) {
+      problems.add(
+          at
+              + ".width is the width factor of a dl4j-json size; an MLP's widths are its hidden list,"
+              + " cannot be: "
+              + width);
+    }
     Double temperature = optionalNumber(o, "temperature", Range.POSITIVE, at, problems);
     Double alpha = optionalNumber(o, "alpha", Range.UNIT, at, problems);
     Long seed = optionalSeed(o, "seed", at, problems);
@@ -479,6 +491,7 @@ final class ParamTypes {
             name,
             hidden,
             json,
+            width,
             temperature,
             alpha,
             seed,

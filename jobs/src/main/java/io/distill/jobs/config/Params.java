@@ -607,6 +607,7 @@ public final class Params {
                   "300x300",
                   List.of(300, 300),
                   null,
+                  null,
                   8.0,
                   0.5,
                   44L,
@@ -621,6 +622,7 @@ public final class Params {
                   "100x100",
                   List.of(100, 100),
                   null,
+                  null,
                   20.0,
                   0.9,
                   48L,
@@ -634,6 +636,7 @@ public final class Params {
               new StudentSize(
                   "30x30",
                   List.of(30, 30),
+                  null,
                   null,
                   8.0,
                   1.0,
@@ -651,6 +654,7 @@ public final class Params {
                   "cnn-tiny",
                   null,
                   TINY_CNN_STUDENT,
+                  null,
                   20.0,
                   0.5,
                   50L,
@@ -669,7 +673,9 @@ public final class Params {
               + "\" and \""
               + SMALL_CNN_STUDENT
               + "\", 0.7 % and 2 % of the shipped teacher's parameters; such a student keeps its JSON's"
-              + " optimiser), exactly one of the two; temperature (number > 0, optional: this"
+              + " optimiser), exactly one of the two; width (number > 0, optional, dl4j-json only: every hidden"
+              + " layer's units or channels times this, rounded, the output layer's classes kept, e.g. 2 = twice"
+              + " as wide; distil-to-target grows and narrows a dl4j-json student by it); temperature (number > 0, optional: this"
               + " size's T, default students.temperature); alpha (number in [0, 1], optional: default students.alpha);"
               + " seed (integer, optional: default training.seed; list a shape several times under different names and"
               + " seeds to measure the spread over seeds). Optional settings of the size's own, to fix what a search"

@@ -11,6 +11,9 @@ import java.util.Objects;
  * @param name unique, matching {@code [A-Za-z0-9_.-]+}
  * @param hidden hidden-layer widths of an MLP student (possibly empty: softmax regression), or null
  * @param dl4jJson path to a DL4J MultiLayerConfiguration JSON for any other shape, or null
+ * @param width a dl4j-json student's hidden widths (dense units, convolution channels) as a
+ *     multiple of its JSON's ({@code io.distill.student.NetworkWidth}), or null (the JSON's own);
+ *     null for an MLP, whose widths are {@code hidden}
  * @param temperature this size's distillation temperature, or null for {@code students.temperature}
  * @param alpha this size's hard-label weight, or null for {@code students.alpha}
  * @param seed this size's random seed, or null for {@code training.seed}
@@ -28,6 +31,7 @@ public record StudentSize(
     String name,
     List<Integer> hidden,
     String dl4jJson,
+    Double width,
     Double temperature,
     Double alpha,
     Long seed,
@@ -48,7 +52,20 @@ public record StudentSize(
       Double alpha,
       Long seed) {
     this(
-        name, hidden, dl4jJson, temperature, alpha, seed, null, null, null, null, null, null, null);
+        name,
+        hidden,
+        dl4jJson,
+        null,
+        temperature,
+        alpha,
+        seed,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   public StudentSize {
@@ -56,6 +73,10 @@ public record StudentSize(
     if ((hidden == null) == (dl4jJson == null)) {
       throw new IllegalArgumentException(
           "student size " + name + ": exactly one of hidden, dl4jJson");
+    }
+    if (width != null && (hidden != null || !(width > 0) || Double.isInfinite(width))) {
+      throw new IllegalArgumentException(
+          "student size " + name + ": a width factor is for a dl4j-json size, positive and finite");
     }
     hidden = hidden == null ? null : List.copyOf(hidden);
   }
@@ -67,14 +88,30 @@ public record StudentSize(
 
   /**
    * Its shape, for grouping sizes listed under several seeds: "800x800", "softmax", or the JSON
-   * file's name without ".json" ("cnn-tiny").
+   * file's name without ".json" ("cnn-tiny"), followed by its width factor where it has one other
+   * than 1 ("cnn-tiny-x2", "cnn-tiny-x1.41").
    */
   public String shape() {
     if (!mlp()) {
       String file = dl4jJson.substring(dl4jJson.lastIndexOf('/') + 1);
-      return file.endsWith(".json") ? file.substring(0, file.length() - ".json".length()) : file;
+      String base =
+          file.endsWith(".json") ? file.substring(0, file.length() - ".json".length()) : file;
+      return widthFactor() == 1.0 ? base : base + "-x" + factorText(widthFactor());
     }
     return mlpShape(hidden);
+  }
+
+  /** A dl4j-json size's width factor: 1 where it has none (and for an MLP). */
+  public double widthFactor() {
+    return width == null ? 1.0 : width;
+  }
+
+  /** A factor as a name shows it: up to 2 decimals, no trailing zeros ("2", "1.41"). */
+  private static String factorText(double factor) {
+    return java.math.BigDecimal.valueOf(factor)
+        .setScale(2, java.math.RoundingMode.HALF_UP)
+        .stripTrailingZeros()
+        .toPlainString();
   }
 
   /** An MLP's shape from its hidden widths: "800x800", or "softmax" without a hidden layer. */
@@ -86,7 +123,12 @@ public record StudentSize(
 
   /** An MLP with other hidden widths and this size's settings (T, α, seeds, rates, decays). */
   public StudentSize widened(String newName, List<Integer> newHidden) {
-    return with(newName, newHidden, null, temperature, alpha);
+    return with(newName, newHidden, null, null, temperature, alpha);
+  }
+
+  /** A dl4j-json size with another width factor (of its JSON's widths) and this size's settings. */
+  public StudentSize withWidth(String newName, double newWidth) {
+    return with(newName, null, dl4jJson, newWidth, temperature, alpha);
   }
 
   /**
@@ -98,17 +140,24 @@ public record StudentSize(
         name,
         hidden,
         dl4jJson,
+        width,
         temperature != null ? temperature : defaultTemperature,
         alpha != null ? alpha : defaultAlpha);
   }
 
   /** This size's optimiser and seed settings with another name, shape, T and α. */
   private StudentSize with(
-      String newName, List<Integer> newHidden, String newJson, Double newT, Double newAlpha) {
+      String newName,
+      List<Integer> newHidden,
+      String newJson,
+      Double newWidth,
+      Double newT,
+      Double newAlpha) {
     return new StudentSize(
         newName,
         newHidden,
         newJson,
+        newWidth,
         newT,
         newAlpha,
         seed,

@@ -6,6 +6,7 @@ import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.jobs.config.StudentSize;
 import io.distill.student.ModelMetrics;
+import io.distill.student.NetworkWidth;
 import io.distill.student.SearchSpace;
 import io.distill.student.SearchSummary;
 import io.distill.student.StudentSpec;
@@ -307,9 +308,17 @@ final class StudentStage {
             });
   }
 
+  /** A dl4j-json size's configuration: its file's, at the size's width factor. */
+  static String dl4jJson(PipelineContext ctx, StudentSize size) {
+    return NetworkWidth.scaled(
+        ctx.readText(size.dl4jJson(), "the student configuration"),
+        size.widthFactor(),
+        size.dl4jJson());
+  }
+
   /** What the sweep trains for one size. */
   private static StudentSpec spec(PipelineContext ctx, StudentSize size) {
-    String json = size.mlp() ? null : ctx.readText(size.dl4jJson(), "the student configuration");
+    String json = size.mlp() ? null : dl4jJson(ctx, size);
     return new StudentSpec(
         size.name(),
         size.mlp() ? size.hidden().stream().mapToInt(Integer::intValue).toArray() : null,

@@ -4,9 +4,11 @@ import io.distill.jobs.config.Params;
 import io.distill.jobs.config.RunConfig;
 import io.distill.jobs.config.StudentSize;
 import io.distill.student.ModelMetrics;
+import io.distill.student.NetworkWidth;
 import io.distill.student.TrainedStudent;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,17 +21,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Distil to a target by changing width. Growing ({@code students.target-grow-steps}, {@code
- * students.target-grow-factor}): after the sweep, while no distilled student meets the run's
- * target, a wider MLP trains, beside its hard-label baseline: the sweep's largest MLP with every
- * hidden width times the factor, then that factor wider again, up to the steps allowed, and never
- * to a student that costs as much as the teacher to run (its forward flops: a distilled student is
- * to be cheaper than its teacher). Narrowing ({@code students.target-narrow-steps}): then, while an
- * MLP meets the target and a smaller MLP of the run with as many hidden layers misses it, an MLP
- * with the geometric mean of their widths trains between the two (a bisection on the log of the
- * width), with the settings of the one that meets it, so that the answer is the smallest found and
- * not merely the smallest of the sweep's sizes. A student is judged exactly as the run's answer is
- * ({@link DistillationTarget}), on the validation rows only.
+ * Distil to a target by changing width, of an MLP (its hidden widths) or of a student given as DL4J
+ * JSON (its units and channels, {@link NetworkWidth}, as a size's {@code width} factor). Growing
+ * ({@code students.target-grow-steps}, {@code students.target-grow-factor}): after the sweep, while
+ * no distilled student meets the run's target, a wider student trains, beside its hard-label
+ * baseline: the size of the distilled student closest to the target (the largest MLP where that one
+ * has no width to change) times the factor, then that factor wider again, up to the steps allowed,
+ * and never to a student that costs as much as the teacher to run (its forward flops: a distilled
+ * student is to be cheaper than its teacher). Narrowing ({@code students.target-narrow-steps}):
+ * then, while a student meets the target and a smaller one of the same family misses it (an MLP
+ * with as many hidden layers, or the same JSON at another width), a student with the geometric mean
+ * of their widths trains between the two (a bisection on the log of the width), with the settings
+ * of the one that meets it, so that the answer is the smallest found and not merely the smallest of
+ * the sweep's sizes. A student is judged exactly as the run's answer is ({@link
+ * DistillationTarget}), on the validation rows only.
  */
 final class WidthGrowth {
   private static final Logger LOG = LoggerFactory.getLogger(WidthGrowth.class);
@@ -73,11 +78,15 @@ final class WidthGrowth {
     if ((drop == null && agreement == null) || steps + narrowSteps == 0) {
       return unchanged;
     }
+    Map<String, StudentCost> costs = new HashMap<>();
+    Function<StudentSize, StudentCost> cost =
+        s -> costs.computeIfAbsent(s.name(), k -> StudentCost.of(ctx, s, features, classes));
     Optional<StudentSize> largest =
         sizes.stream()
             .filter(s -> s.mlp() && !s.hidden().isEmpty())
-            .max(Comparator.comparingLong(s -> mlpParameters(features, s.hidden(), classes)));
-    TeacherCheck check = largest.isEmpty() ? null : TeacherCheck.of(ctx, data, soft, trained);
+            .max(Comparator.comparingLong(s -> cost.apply(s).parameters()));
+    boolean growable = largest.isPresent() || sizes.stream().anyMatch(s -> !s.mlp());
+    TeacherCheck check = growable ? TeacherCheck.of(ctx, data, soft, trained) : null;
     if (check == null) {
       return unchanged; // no hidden layer to widen, or no validation rows to judge on
     }
@@ -92,23 +101,37 @@ final class WidthGrowth {
     List<String> grown = new ArrayList<>();
     String stopped = null;
     double teacherCost = Double.NaN;
-    StudentSize size = largest.get();
+    StudentSize size = null;
     for (int step = 1; step <= steps; step++) {
       Optional<DistillationTarget> target =
           DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown, null);
       if (target.isEmpty() || target.get().met()) {
         break;
       }
+      if (size == null) { // the closest student's size grows, else the largest MLP
+        StudentSize closest = bySize.get(sizeOf(all, target.get().student()));
+        size = closest != null && hasWidth(closest) ? closest : largest.orElse(null);
+        if (size == null) {
+          break;
+        }
+      }
+      StudentSize before = size;
       size = wider(size, factor, names);
       if (step == 1) {
         teacherCost = teacherFlops.getAsDouble();
       }
-      double cost = mlpForwardFlops(features, size.hidden(), classes);
-      if (cost >= teacherCost) { // false when the teacher's cost is unknown (NaN)
+      StudentCost grownCost = cost.apply(size);
+      if (grownCost.parameters() <= cost.apply(before).parameters()) {
+        stopped =
+            "growing stopped at " + before.name() + ": " + size.name() + " is no wider in effect";
+        LOG.info("Target: not met; {}", stopped);
+        break;
+      }
+      if (grownCost.flops() >= teacherCost) { // false when the teacher's cost is unknown (NaN)
         stopped =
             String.format(
                 "growing stopped before %s, which would cost %.1f %% of the teacher's forward flops",
-                size.name(), 100 * cost / teacherCost);
+                size.name(), 100 * grownCost.flops() / teacherCost);
         LOG.info(
             "Target: not met; {}: a distilled student is to be cheaper than its teacher", stopped);
         break;
@@ -122,7 +145,7 @@ final class WidthGrowth {
           step,
           steps,
           size.name(),
-          String.format("%,d", mlpParameters(features, size.hidden(), classes)));
+          String.format("%,d", grownCost.parameters()));
       List<TrainedStudent> more = train.apply(size);
       measure(ctx, data, teacher, soft, more, agreement != null, parameters, agreements);
       all.addAll(more);
@@ -137,29 +160,28 @@ final class WidthGrowth {
       }
       String answer = target.get().student();
       StudentSize meets = bySize.get(sizeOf(all, answer));
-      if (meets == null || !meets.mlp() || meets.hidden().isEmpty()) {
-        break; // a dl4j-json student has no width to narrow
+      if (meets == null || !hasWidth(meets)) {
+        break; // softmax regression has no width to narrow
       }
       long meetsParameters = parameters.get(answer);
       // every distilled student smaller than the answer misses the target (the answer is the
-      // smallest that meets it); the largest of them that is an MLP of the same depth bounds it
+      // smallest that meets it); the largest of them of the same family bounds it
       Optional<StudentSize> misses =
           all.stream()
               .filter(s -> ModelMetrics.DISTILLED.equals(s.role()))
               .filter(s -> parameters.getOrDefault(s.model(), Long.MAX_VALUE) < meetsParameters)
               .map(s -> bySize.get(s.size()))
-              .filter(s -> s != null && s.mlp() && s.hidden().size() == meets.hidden().size())
-              .max(Comparator.comparingLong(s -> mlpParameters(features, s.hidden(), classes)));
+              .filter(s -> s != null && sameFamily(s, meets))
+              .max(Comparator.comparingLong(s -> cost.apply(s).parameters()));
       if (misses.isEmpty()) {
         break;
       }
-      List<Integer> between = between(misses.get().hidden(), meets.hidden());
-      long betweenParameters = mlpParameters(features, between, classes);
-      if (betweenParameters <= mlpParameters(features, misses.get().hidden(), classes)
+      StudentSize narrower = between(misses.get(), meets, names);
+      long betweenParameters = cost.apply(narrower).parameters();
+      if (betweenParameters <= cost.apply(misses.get()).parameters()
           || betweenParameters >= meetsParameters) {
-        break; // no MLP strictly between the two
+        break; // no student strictly between the two
       }
-      StudentSize narrower = meets.widened(freeName(StudentSize.mlpShape(between), names), between);
       names.add(narrower.name());
       LOG.info(
           "Target: met by {} ({} parameters), missed by {}; narrowing, {} of at most {}: {} ({}"
@@ -189,6 +211,31 @@ final class WidthGrowth {
         .orElse(null);
   }
 
+  /** Whether a size has a width to change: an MLP with a hidden layer, or any dl4j-json size. */
+  private static boolean hasWidth(StudentSize s) {
+    return !s.mlp() || !s.hidden().isEmpty();
+  }
+
+  /** MLPs with as many hidden layers, or the same DL4J JSON (at any width). */
+  static boolean sameFamily(StudentSize a, StudentSize b) {
+    return a.mlp()
+        ? b.mlp() && a.hidden().size() == b.hidden().size()
+        : !b.mlp() && a.dl4jJson().equals(b.dl4jJson());
+  }
+
+  /**
+   * A size between two of the same family, with the settings of {@code wider}: each hidden width
+   * the geometric mean of theirs (an MLP), or the geometric mean of their width factors (DL4J
+   * JSON); named by its shape.
+   */
+  static StudentSize between(StudentSize narrower, StudentSize wider, Set<String> taken) {
+    if (wider.mlp()) {
+      List<Integer> hidden = between(narrower.hidden(), wider.hidden());
+      return wider.widened(freeName(StudentSize.mlpShape(hidden), taken), hidden);
+    }
+    return withWidth(wider, Math.sqrt(narrower.widthFactor() * wider.widthFactor()), taken);
+  }
+
   /** Each hidden layer's geometric mean of the two widths, rounded. */
   static List<Integer> between(List<Integer> narrower, List<Integer> wider) {
     List<Integer> out = new ArrayList<>();
@@ -199,15 +246,25 @@ final class WidthGrowth {
   }
 
   /**
-   * {@code size} with every hidden width times {@code factor}, rounded, and at least one unit more;
-   * named by its shape ("1600x1600"), or with "-grown" where a size of the run has that name.
+   * {@code size} with every hidden width times {@code factor}: an MLP's rounded, and at least one
+   * unit more; a DL4J JSON's width factor times it. Named by its shape ("1600x1600",
+   * "cnn-tiny-x2"), or with "-grown" where a size of the run has that name.
    */
   static StudentSize wider(StudentSize size, double factor, Set<String> taken) {
+    if (!size.mlp()) {
+      return withWidth(size, size.widthFactor() * factor, taken);
+    }
     List<Integer> hidden = new ArrayList<>();
     for (int w : size.hidden()) {
       hidden.add((int) Math.max(w + 1L, Math.round(w * factor)));
     }
     return size.widened(freeName(StudentSize.mlpShape(hidden), taken), hidden);
+  }
+
+  /** A DL4J JSON size at width factor {@code width}, named by its shape. */
+  private static StudentSize withWidth(StudentSize size, double width, Set<String> taken) {
+    String shape = size.withWidth(size.name(), width).shape();
+    return size.withWidth(freeName(shape, taken), width);
   }
 
   /** {@code shape}, or with "-grown" where a size of the run has that name. */
@@ -217,31 +274,6 @@ final class WidthGrowth {
       name = shape + "-grown" + (i == 2 ? "" : "-" + i);
     }
     return name;
-  }
-
-  /** An MLP's weights and biases: features → hidden widths → classes. */
-  static long mlpParameters(int features, List<Integer> hidden, int classes) {
-    long biases = classes;
-    for (int w : hidden) {
-      biases += w;
-    }
-    return mlpWeights(features, hidden, classes) + biases;
-  }
-
-  /** An MLP's forward flops per example: 2 per weight, as {@code NetworkFlops} counts them. */
-  static double mlpForwardFlops(int features, List<Integer> hidden, int classes) {
-    return 2.0 * mlpWeights(features, hidden, classes);
-  }
-
-  /** An MLP's weights (its dense layers' inputs × outputs), without the biases. */
-  private static long mlpWeights(int features, List<Integer> hidden, int classes) {
-    long total = 0;
-    long in = features;
-    for (int w : hidden) {
-      total += in * w;
-      in = w;
-    }
-    return total + in * classes;
   }
 
   /** The distilled students' parameters and (for an agreement target) validation agreements. */

@@ -86,6 +86,13 @@ class RunConfigRefusalTest {
         "distill.students.sizes[0].dkd-beta must be >= 0, cannot be: -8",
         problem("students.sizes=[{name=a, hidden=[1], dkd-beta=-8}]"));
     assertEquals(
+        "distill.students.sizes[0].width is the width factor of a dl4j-json size; an MLP's widths"
+            + " are its hidden list, cannot be: 2.0",
+        problem("students.sizes=[{name=a, hidden=[1], width=2}]"));
+    assertEquals(
+        "distill.students.sizes[0].width must be > 0, cannot be: 0",
+        problem("students.sizes=[{name=a, dl4j-json=\"a.json\", width=0}]"));
+    assertEquals(
         "distill.students.search-dkd-betas[0] must be >= 0, cannot be: -1",
         problem("students.search-dkd-betas=[-1]"));
     assertEquals(
@@ -151,7 +158,7 @@ class RunConfigRefusalTest {
                     + "run, data, teacher, soft-labels, students, training, evaluation, nightly, stages"));
     assertEquals(
         "distill.students.sizes[1].hiden is not a known key (did you mean 'hidden'?); "
-            + "distill.students.sizes[1] has: name, hidden, dl4j-json, temperature, alpha, seed,"
+            + "distill.students.sizes[1] has: name, hidden, dl4j-json, width, temperature, alpha, seed,"
             + " standardise, dkd-beta, learning-rate, lr-decay, baseline-learning-rate,"
             + " baseline-lr-decay,"
             + " baseline-seed",

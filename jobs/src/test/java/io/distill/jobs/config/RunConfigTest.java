@@ -49,6 +49,7 @@ class RunConfigTest {
             "300x300",
             List.of(300, 300),
             null,
+            null,
             8.0,
             0.5,
             44L,
@@ -191,16 +192,20 @@ class RunConfigTest {
                 "students.sizes=[{name=a, hidden=[10], temperature=8, alpha=0.5, seed=47,"
                     + " standardise=true, dkd-beta=8, learning-rate=0.004, lr-decay=0.7,"
                     + " baseline-learning-rate=0.001, baseline-lr-decay=1, baseline-seed=49},"
-                    + " {name=b, hidden=[5]}]"));
+                    + " {name=b, hidden=[5]}, {name=c, dl4j-json=\"conf/cnn.json\", width=1.5}]"));
     StudentSize a = c.studentSizes().get(0);
     assertEquals(
         new StudentSize(
-            "a", List.of(10), null, 8.0, 0.5, 47L, true, 8.0, 0.004, 0.7, 0.001, 1.0, 49L),
+            "a", List.of(10), null, null, 8.0, 0.5, 47L, true, 8.0, 0.004, 0.7, 0.001, 1.0, 49L),
         a);
     StudentSize b = c.studentSizes().get(1);
     assertNull(b.standardise());
     assertNull(b.dkdBeta());
     assertNull(b.baselineSeed());
+    assertNull(b.width());
+    StudentSize wide = c.studentSizes().get(2);
+    assertEquals(1.5, wide.width());
+    assertEquals("cnn-x1.5", wide.shape(), "a width factor other than 1 is part of the shape");
     Path file = dir.resolve("sizes.conf");
     Files.writeString(file, c.resolved());
     assertEquals(c, RunConfig.load(file.toString(), List.of()), "the effective config loads back");

@@ -43,6 +43,7 @@ class WidthGrowthTest {
             "800x800",
             List.of(800, 800),
             null,
+            null,
             8.0,
             0.5,
             44L,
@@ -59,6 +60,7 @@ class WidthGrowthTest {
             "1600x1600",
             List.of(1600, 1600),
             null,
+            null,
             8.0,
             0.5,
             44L,
@@ -74,6 +76,68 @@ class WidthGrowthTest {
     assertEquals(List.of(2), WidthGrowth.wider(one, 1.2, Set.of()).hidden(), "one unit at least");
     assertEquals("2-grown", WidthGrowth.wider(one, 2, Set.of("1", "2")).name());
     assertEquals("2-grown-3", WidthGrowth.wider(one, 2, Set.of("2", "2-grown")).name());
+  }
+
+  /**
+   * A student given as DL4J JSON grows and narrows by its width factor, keeps its settings, and is
+   * named by its file and factor; it is of the same family as the same JSON at any width only.
+   */
+  @Test
+  void aJsonStudentChangesWidthByItsFactor() {
+    StudentSize tiny =
+        new StudentSize("c", null, "classpath:/x/cnn-tiny.json", 20.0, 0.5, 50L)
+            .withWidth("c", 0.125);
+    StudentSize grown = WidthGrowth.wider(tiny, 4, Set.of("c"));
+    assertEquals("cnn-tiny-x0.5", grown.name());
+    assertEquals(0.5, grown.widthFactor());
+    assertEquals(tiny.withWidth("cnn-tiny-x0.5", 0.5), grown, "its settings kept");
+    assertEquals("cnn-tiny-x2-grown", WidthGrowth.wider(grown, 4, Set.of("cnn-tiny-x2")).name());
+    StudentSize between = WidthGrowth.between(tiny, grown, Set.of());
+    assertEquals(0.25, between.widthFactor(), 1e-12, "the geometric mean of 0.125 and 0.5");
+    assertEquals("cnn-tiny-x0.25", between.name());
+    StudentSize mlp = new StudentSize("m", List.of(8, 8), null, 4.0, 0.5, null);
+    assertTrue(WidthGrowth.sameFamily(tiny, grown));
+    assertFalse(WidthGrowth.sameFamily(tiny, mlp));
+    assertFalse(
+        WidthGrowth.sameFamily(
+            tiny, new StudentSize("o", null, "classpath:/x/other.json", 4.0, 0.5, null)));
+    assertTrue(
+        WidthGrowth.sameFamily(mlp, new StudentSize("n", List.of(3, 3), null, 4.0, 0.5, null)));
+    assertFalse(
+        WidthGrowth.sameFamily(mlp, new StudentSize("n", List.of(3), null, 4.0, 0.5, null)));
+  }
+
+  /**
+   * A convolutional student of the run, the shipped tiny CNN at an eighth of its width (one
+   * channel), cannot come within 1 point of the teacher on the slice: the run grows that student,
+   * four times wider (four channels), and trains it beside its baseline; its parameters are those
+   * of four 3x3 filters and an output layer over 6 x 6 x 4 inputs, counted by hand.
+   */
+  @Test
+  void aConvolutionalStudentGrowsByItsChannels() throws Exception {
+    Path run = dir.resolve("cnn");
+    RunConfig c =
+        QuickSliceRun.config(
+            run,
+            "students.sizes=[{name=c1, dl4j-json=\"classpath:/io/distill/student/cnn-tiny.json\","
+                + " width=0.125, temperature=4, alpha=0.5}]",
+            "students.target-accuracy-drop=1",
+            "students.target-grow-steps=1",
+            "students.target-grow-factor=4",
+            "students.target-narrow-steps=0");
+    DistillPipeline.Result result = DistillPipeline.of(LocalSpark.session(), c).execute();
+    JsonNode target =
+        new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("target");
+    assertEquals(1, target.path("grown").size(), target.toString());
+    assertEquals("cnn-tiny-x0.5", target.path("grown").get(0).asText());
+    Map<String, Long> parameters = new HashMap<>();
+    result.metrics().forEach(m -> parameters.put(m.model(), m.parameters()));
+    assertEquals(1L * (9 + 1) + (6 * 6 + 1) * 10, parameters.get("c1-distilled"));
+    assertEquals(4L * (9 + 1) + (6 * 6 * 4 + 1) * 10, parameters.get("cnn-tiny-x0.5-distilled"));
+    assertEquals(
+        parameters.get("cnn-tiny-x0.5-distilled"),
+        parameters.get("cnn-tiny-x0.5-baseline"),
+        "its baseline is as wide");
   }
 
   /**
@@ -94,13 +158,13 @@ class WidthGrowthTest {
                 DistillationLoss.hardLabelsOnly(),
                 1));
     net.init();
-    assertEquals(net.numParams(), WidthGrowth.mlpParameters(784, List.of(30, 7), 10));
+    assertEquals(net.numParams(), StudentCost.mlpParameters(784, List.of(30, 7), 10));
     assertEquals(
         NetworkFlops.forward(net, 784),
-        WidthGrowth.mlpForwardFlops(784, List.of(30, 7), 10),
+        StudentCost.mlpForwardFlops(784, List.of(30, 7), 10),
         1e-9,
         "the cost that bounds growing is the report's");
-    assertEquals(7_850, WidthGrowth.mlpParameters(784, List.of(), 10), "softmax regression");
+    assertEquals(7_850, StudentCost.mlpParameters(784, List.of(), 10), "softmax regression");
   }
 
   private RunConfig config(Path run, int growFactor, int narrowSteps) {
@@ -167,7 +231,7 @@ class WidthGrowthTest {
         models.containsAll(List.of("1-distilled", "1-baseline", "16-distilled", "16-baseline")),
         models.toString());
     assertEquals(
-        WidthGrowth.mlpParameters(784, List.of(16), 10),
+        StudentCost.mlpParameters(784, List.of(16), 10),
         result.metrics().stream()
             .filter(m -> m.model().equals("16-distilled"))
             .findFirst()
