@@ -486,9 +486,11 @@ public final class Params {
           ParamTypes.integer(0, 10),
           2,
           "Distil to a target by growing width: when no distilled student of the sweep meets the target, at most"
-              + " this many wider MLP students train after the sweep, one at a time until one meets it: the first"
-              + " with the hidden widths of the sweep's largest MLP times students.target-grow-factor, each next one"
-              + " that factor wider again, and none that would cost as much as the teacher to run (its forward"
+              + " this many wider students train after the sweep, one at a time until one meets it: the first is"
+              + " the size of the distilled student closest to the target (the sweep's largest MLP where that one has"
+              + " no hidden layer) with its widths times students.target-grow-factor (an MLP's hidden widths; a"
+              + " dl4j-json student's units and channels, through its size's width factor), each next one that"
+              + " factor wider again, and none that would cost as much as the teacher to run (its forward"
               + " flops; the log and the answer say when that stops it). Each keeps that size's settings"
               + " (searched, as every size, when students.search is on) and trains beside a hard-label baseline; they are evaluated and reported"
               + " as the sweep's sizes are. 0 = the answer comes from the sweep alone.");
@@ -497,9 +499,10 @@ public final class Params {
           "students.target-narrow-steps",
           ParamTypes.integer(0, 10),
           2,
-          "Distil to a target by narrowing: when a distilled MLP student meets the target (of the sweep or grown)"
-              + " and a smaller MLP of the run with as many hidden layers misses it, at most this many MLPs train"
-              + " between the two, one at a time, each with the geometric mean of their hidden widths, between the"
+          "Distil to a target by narrowing: when a distilled student meets the target (of the sweep or grown)"
+              + " and a smaller one of its family misses it (an MLP with as many hidden layers, or the same dl4j-json"
+              + " at another width factor), at most this many students train between the two, one at a time, each"
+              + " with the geometric mean of their widths (hidden widths, or width factors), between the"
               + " smallest that meets the target and the largest smaller one that misses, so that the answer is"
               + " the smallest found. Each keeps the settings of the size that met the target and trains beside a"
               + " hard-label baseline. 0 = no narrowing.");
@@ -508,8 +511,8 @@ public final class Params {
           "students.target-grow-factor",
           ParamTypes.number(Range.ABOVE_ONE, false),
           2.0,
-          "How much wider each student grown for a target is than the one before it (every hidden width"
-              + " multiplied, rounded, at least one unit more).");
+          "How much wider each student grown for a target is than the one before it (an MLP's every hidden width"
+              + " multiplied, rounded, at least one unit more; a dl4j-json student's width factor multiplied).");
   public static final Param<String> STUDENTS_SEARCH =
       param(
           "students.search",
