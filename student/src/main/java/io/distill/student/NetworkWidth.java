@@ -28,6 +28,11 @@ import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 public final class NetworkWidth {
   private NetworkWidth() {}
 
+  /** What a width factor may be: positive and finite (1 = the configuration's own widths). */
+  public static boolean isWidthFactor(double factor) {
+    return factor > 0 && !Double.isInfinite(factor);
+  }
+
   /**
    * {@code json} with every hidden width times {@code factor}; {@code json} itself when the factor
    * is 1, so that an unscaled student's configuration (and fingerprint) is exactly its file's.
@@ -37,7 +42,7 @@ public final class NetworkWidth {
    *     cannot scale, or the factor is not positive and finite
    */
   public static String scaled(String json, double factor, String source) {
-    if (!(factor > 0) || Double.isInfinite(factor)) {
+    if (!isWidthFactor(factor)) {
       throw new IllegalArgumentException(
           "A width factor must be positive and finite, cannot be: " + factor);
     }

@@ -1,5 +1,6 @@
 package io.distill.jobs.config;
 
+import io.distill.student.NetworkWidth;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,8 +13,8 @@ import java.util.Objects;
  * @param hidden hidden-layer widths of an MLP student (possibly empty: softmax regression), or null
  * @param dl4jJson path to a DL4J MultiLayerConfiguration JSON for any other shape, or null
  * @param width a dl4j-json student's hidden widths (dense units, convolution channels) as a
- *     multiple of its JSON's ({@code io.distill.student.NetworkWidth}), or null (the JSON's own);
- *     null for an MLP, whose widths are {@code hidden}
+ *     multiple of its JSON's ({@link NetworkWidth}), or null (the JSON's own); null for an MLP,
+ *     whose widths are {@code hidden}
  * @param temperature this size's distillation temperature, or null for {@code students.temperature}
  * @param alpha this size's hard-label weight, or null for {@code students.alpha}
  * @param seed this size's random seed, or null for {@code training.seed}
@@ -74,7 +75,7 @@ public record StudentSize(
       throw new IllegalArgumentException(
           "student size " + name + ": exactly one of hidden, dl4jJson");
     }
-    if (width != null && (hidden != null || !(width > 0) || Double.isInfinite(width))) {
+    if (width != null && (hidden != null || !NetworkWidth.isWidthFactor(width))) {
       throw new IllegalArgumentException(
           "student size " + name + ": a width factor is for a dl4j-json size, positive and finite");
     }
