@@ -485,13 +485,14 @@ public final class Params {
           "students.target-grow-steps",
           ParamTypes.integer(0, 10),
           2,
-          "Distil to a target by growing width: when no distilled student of the sweep meets the target, at most"
-              + " this many wider students train after the sweep, one at a time until one meets it: the first is"
-              + " the size of the distilled student closest to the target (the sweep's largest MLP where that one has"
-              + " no hidden layer) with its widths times students.target-grow-factor (an MLP's hidden widths; a"
-              + " dl4j-json student's units and channels, through its size's width factor), each next one that"
-              + " factor wider again, and none that would cost as much as the teacher to run (its forward"
-              + " flops; the log and the answer say when that stops it). Each keeps that size's settings"
+          "Distil to a target by growing width, family by family (MLPs with as many hidden layers; one dl4j-json at"
+              + " any width), that of the distilled student closest to the target first: while no distilled student"
+              + " of a family meets the target, at most this many wider students of it train after the sweep, one at"
+              + " a time: the first is the family's largest size with its widths times students.target-grow-factor"
+              + " (an MLP's hidden widths; a dl4j-json student's units and channels, through its size's width factor),"
+              + " each next one that factor wider again; none that would cost as much as the teacher to run (its"
+              + " forward flops; the log and the answer say when that stops it), and, once a student meets the"
+              + " target, none with as many parameters as it (it could not be a smaller answer). Each keeps that size's settings"
               + " (searched, as every size, when students.search is on) and trains beside a hard-label baseline; they are evaluated and reported"
               + " as the sweep's sizes are. 0 = the answer comes from the sweep alone.");
   public static final Param<Integer> STUDENTS_TARGET_NARROW_STEPS =

@@ -22,19 +22,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Distil to a target by changing width, of an MLP (its hidden widths) or of a student given as DL4J
- * JSON (its units and channels, {@link NetworkWidth}, as a size's {@code width} factor). Growing
- * ({@code students.target-grow-steps}, {@code students.target-grow-factor}): after the sweep, while
- * no distilled student meets the run's target, a wider student trains, beside its hard-label
- * baseline: the size of the distilled student closest to the target (the largest MLP where that one
- * has no width to change) times the factor, then that factor wider again, up to the steps allowed,
- * and never to a student that costs as much as the teacher to run (its forward flops: a distilled
- * student is to be cheaper than its teacher). Narrowing ({@code students.target-narrow-steps}):
- * then, while a student meets the target and a smaller one of the same family misses it (an MLP
- * with as many hidden layers, or the same JSON at another width), a student with the geometric mean
- * of their widths trains between the two (a bisection on the log of the width), with the settings
- * of the one that meets it, so that the answer is the smallest found and not merely the smallest of
- * the sweep's sizes. A student is judged exactly as the run's answer is ({@link
- * DistillationTarget}), on the validation rows only.
+ * JSON (its units and channels, {@link NetworkWidth}, as a size's {@code width} factor). The
+ * sweep's sizes fall into families ({@link #sameFamily}: MLPs with as many hidden layers, or one
+ * JSON at any width). Growing ({@code students.target-grow-steps}, {@code
+ * students.target-grow-factor}): after the sweep, family by family (that of the student closest to
+ * the target first), while no distilled student of the family meets the run's target, a wider
+ * student trains, beside its hard-label baseline: the family's largest size times the factor, then
+ * that factor wider again, up to the steps allowed per family, never to a student that costs as
+ * much as the teacher to run (its forward flops: a distilled student is to be cheaper than its
+ * teacher), and, once some student meets the target, never to one with as many parameters as that
+ * answer (it could not be a smaller one). So a sweep of MLPs and CNNs finds the smallest of either
+ * that meets it. Narrowing ({@code students.target-narrow-steps}): then, while a student meets the
+ * target and a smaller one of the same family misses it (an MLP with as many hidden layers, or the
+ * same JSON at another width), a student with the geometric mean of their widths trains between the
+ * two (a bisection on the log of the width), with the settings of the one that meets it, so that
+ * the answer is the smallest found and not merely the smallest of the sweep's sizes. A student is
+ * judged exactly as the run's answer is ({@link DistillationTarget}), on the validation rows only.
  */
 final class WidthGrowth {
   private static final Logger LOG = LoggerFactory.getLogger(WidthGrowth.class);
@@ -81,11 +84,7 @@ final class WidthGrowth {
     Map<String, StudentCost> costs = new HashMap<>();
     Function<StudentSize, StudentCost> cost =
         s -> costs.computeIfAbsent(s.name(), k -> StudentCost.of(ctx, s, features, classes));
-    Optional<StudentSize> largest =
-        sizes.stream()
-            .filter(s -> s.mlp() && !s.hidden().isEmpty())
-            .max(Comparator.comparingLong(s -> cost.apply(s).parameters()));
-    boolean growable = largest.isPresent() || sizes.stream().anyMatch(s -> !s.mlp());
+    boolean growable = sizes.stream().anyMatch(WidthGrowth::hasWidth);
     TeacherCheck check = growable ? TeacherCheck.of(ctx, data, soft, trained) : null;
     if (check == null) {
       return unchanged; // no hidden layer to widen, or no validation rows to judge on
@@ -99,59 +98,65 @@ final class WidthGrowth {
     sizes.forEach(s -> bySize.put(s.name(), s));
     names.addAll(bySize.keySet());
     List<String> grown = new ArrayList<>();
-    String stopped = null;
-    double teacherCost = Double.NaN;
-    StudentSize size = null;
-    for (int step = 1; step <= steps; step++) {
-      Optional<DistillationTarget> target =
-          DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown, null);
-      if (target.isEmpty() || target.get().met()) {
-        break;
-      }
-      if (size == null) { // the closest student's size grows, else the largest MLP
-        StudentSize closest = bySize.get(sizeOf(all, target.get().student()));
-        size = closest != null && hasWidth(closest) ? closest : largest.orElse(null);
-        if (size == null) {
+    List<String> stops = new ArrayList<>();
+    double teacherCost = Double.NaN; // the teacher's flops, read when a size first grows
+    boolean teacherCostRead = false;
+    Optional<DistillationTarget> first =
+        DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown, null);
+    StudentSize closest = first.map(t -> bySize.get(sizeOf(all, t.student()))).orElse(null);
+    for (List<StudentSize> family : families(sizes, closest)) {
+      Set<String> members = new HashSet<>();
+      family.forEach(s -> members.add(s.name()));
+      StudentSize size =
+          family.stream().max(Comparator.comparingLong(s -> cost.apply(s).parameters())).get();
+      for (int step = 1; step <= steps; step++) {
+        List<TrainedStudent> ofFamily =
+            all.stream().filter(s -> members.contains(s.size())).toList();
+        Optional<DistillationTarget> familyTarget =
+            DistillationTarget.of(
+                drop, agreement, check, ofFamily, parameters, agreements, grown, null);
+        if (familyTarget.isEmpty() || familyTarget.get().met()) {
+          break; // a student of this family meets the target
+        }
+        DistillationTarget answer =
+            DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown, null)
+                .orElseThrow();
+        StudentSize before = size;
+        size = wider(size, factor, names);
+        if (!teacherCostRead) {
+          teacherCost = teacherFlops.getAsDouble();
+          teacherCostRead = true;
+        }
+        StudentCost grownCost = cost.apply(size);
+        Optional<Halt> halt =
+            halt(before, cost.apply(before), size, grownCost, teacherCost, answer);
+        if (halt.isPresent()) {
+          LOG.info("Target: {}", halt.get().reason());
+          if (halt.get().shortfall()) {
+            stops.add(halt.get().reason());
+          }
           break;
         }
-      }
-      StudentSize before = size;
-      size = wider(size, factor, names);
-      if (step == 1) {
-        teacherCost = teacherFlops.getAsDouble();
-      }
-      StudentCost grownCost = cost.apply(size);
-      if (grownCost.parameters() <= cost.apply(before).parameters()) {
-        stopped =
-            "growing stopped at " + before.name() + ": " + size.name() + " is no wider in effect";
-        LOG.info("Target: not met; {}", stopped);
-        break;
-      }
-      if (grownCost.flops() >= teacherCost) { // false when the teacher's cost is unknown (NaN)
-        stopped =
-            String.format(
-                "growing stopped before %s, which would cost %.1f %% of the teacher's forward flops",
-                size.name(), 100 * grownCost.flops() / teacherCost);
+        names.add(size.name());
         LOG.info(
-            "Target: not met; {}: a distilled student is to be cheaper than its teacher", stopped);
-        break;
+            "Target: not met by the family of {} ({}, its closest, is {}); growing width, {} of at"
+                + " most {}: {} ({} parameters)",
+            before.name(),
+            familyTarget.get().student(),
+            familyTarget.get().shortfall(),
+            step,
+            steps,
+            size.name(),
+            String.format("%,d", grownCost.parameters()));
+        List<TrainedStudent> more = train.apply(size);
+        measure(ctx, data, teacher, soft, more, agreement != null, parameters, agreements);
+        all.addAll(more);
+        grown.add(size.name());
+        bySize.put(size.name(), size);
+        members.add(size.name());
       }
-      names.add(size.name());
-      LOG.info(
-          "Target: not met ({}, the closest, is {}); growing width, {} of at most {}: {} ({}"
-              + " parameters)",
-          target.get().student(),
-          target.get().shortfall(),
-          step,
-          steps,
-          size.name(),
-          String.format("%,d", grownCost.parameters()));
-      List<TrainedStudent> more = train.apply(size);
-      measure(ctx, data, teacher, soft, more, agreement != null, parameters, agreements);
-      all.addAll(more);
-      grown.add(size.name());
-      bySize.put(size.name(), size);
     }
+    String stopped = stops.isEmpty() ? null : String.join("; ", stops);
     for (int step = 1; step <= narrowSteps; step++) {
       Optional<DistillationTarget> target =
           DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown, null);
@@ -202,6 +207,53 @@ final class WidthGrowth {
     return new Result(List.copyOf(all), List.copyOf(grown), stopped);
   }
 
+  /**
+   * Why a family stops growing before {@code next}.
+   *
+   * @param shortfall whether it leaves the target short for that family (the answer says why), as
+   *     opposed to a student that could not be a smaller answer than the one that meets it
+   */
+  record Halt(String reason, boolean shortfall) {}
+
+  /**
+   * Why a family should not grow from {@code before} to {@code next}, or empty: {@code next} is no
+   * wider in effect, or would cost as much as the teacher to run (its forward flops; never when
+   * those are unknown, NaN), or some student already meets the target ({@code answer}) with no more
+   * parameters than {@code next} would have, so that it could not be a smaller answer.
+   */
+  static Optional<Halt> halt(
+      StudentSize before,
+      StudentCost beforeCost,
+      StudentSize next,
+      StudentCost nextCost,
+      double teacherFlops,
+      DistillationTarget answer) {
+    if (nextCost.parameters() <= beforeCost.parameters()) {
+      return Optional.of(
+          new Halt(
+              "growing stopped at " + before.name() + ": " + next.name() + " is no wider in effect",
+              true));
+    }
+    if (nextCost.flops() >= teacherFlops) {
+      return Optional.of(
+          new Halt(
+              String.format(
+                  "growing stopped before %s, which would cost %.1f %% of the teacher's forward"
+                      + " flops",
+                  next.name(), 100 * nextCost.flops() / teacherFlops),
+              true));
+    }
+    if (answer.met() && nextCost.parameters() >= answer.parameters()) {
+      return Optional.of(
+          new Halt(
+              String.format(
+                  "met by %s (%,d parameters); %s would have %,d, so its family grows no further",
+                  answer.student(), answer.parameters(), next.name(), nextCost.parameters()),
+              false));
+    }
+    return Optional.empty();
+  }
+
   /** The size of the student named {@code model}. */
   private static String sizeOf(List<TrainedStudent> students, String model) {
     return students.stream()
@@ -209,6 +261,30 @@ final class WidthGrowth {
         .map(TrainedStudent::size)
         .findFirst()
         .orElse(null);
+  }
+
+  /**
+   * The sweep's sizes with a width to change, by family ({@link #sameFamily}), in the sweep's order
+   * except that the family of {@code first} (the closest student's size) comes first.
+   */
+  static List<List<StudentSize>> families(List<StudentSize> sizes, StudentSize first) {
+    List<List<StudentSize>> families = new ArrayList<>();
+    for (StudentSize s : sizes) {
+      if (!hasWidth(s)) {
+        continue;
+      }
+      Optional<List<StudentSize>> family =
+          families.stream().filter(f -> sameFamily(f.get(0), s)).findFirst();
+      if (family.isPresent()) {
+        family.get().add(s);
+      } else {
+        families.add(new ArrayList<>(List.of(s)));
+      }
+    }
+    if (first != null) {
+      families.sort(Comparator.comparing(f -> f.stream().noneMatch(s -> sameFamily(s, first))));
+    }
+    return families;
   }
 
   /** Whether a size has a width to change: an MLP with a hidden layer, or any dl4j-json size. */

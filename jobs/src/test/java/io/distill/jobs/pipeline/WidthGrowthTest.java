@@ -105,13 +105,67 @@ class WidthGrowthTest {
         WidthGrowth.sameFamily(mlp, new StudentSize("n", List.of(3, 3), null, 4.0, 0.5, null)));
     assertFalse(
         WidthGrowth.sameFamily(mlp, new StudentSize("n", List.of(3), null, 4.0, 0.5, null)));
+
+    // the sweep's families, in its order, the closest student's first; softmax regression has none
+    StudentSize deep = new StudentSize("d", List.of(4, 4), null, 4.0, 0.5, null);
+    StudentSize softmax = new StudentSize("s", List.of(), null, 4.0, 0.5, null);
+    List<StudentSize> sweep = List.of(mlp, tiny, softmax, deep);
+    assertEquals(
+        List.of(List.of(mlp, deep), List.of(tiny)), WidthGrowth.families(sweep, null), "in order");
+    assertEquals(
+        List.of(List.of(tiny), List.of(mlp, deep)),
+        WidthGrowth.families(sweep, tiny),
+        "the closest student's family first");
+  }
+
+  /**
+   * A family stops growing where a wider size would be no wider in effect or cost as much as the
+   * teacher (shortfalls the answer names), or could not be smaller than a student that already
+   * meets the target (not a shortfall).
+   */
+  @Test
+  void aFamilyStopsGrowingWhereTheNextSizeCannotHelp() {
+    StudentSize small = new StudentSize("c", null, "x/cnn.json", 4.0, 0.5, null);
+    StudentSize next = small.withWidth("cnn-x2", 2);
+    StudentCost smallCost = new StudentCost(1_000, 10_000);
+    StudentCost nextCost = new StudentCost(2_000, 20_000);
+    DistillationTarget missed =
+        new DistillationTarget(
+            1.0, null, 0.99, false, "c-distilled", 1_000, 0.9, Double.NaN, List.of(), false, null);
+    assertTrue(WidthGrowth.halt(small, smallCost, next, nextCost, 50_000, missed).isEmpty());
+    assertTrue(
+        WidthGrowth.halt(small, smallCost, next, nextCost, Double.NaN, missed).isEmpty(),
+        "a teacher of unknown cost bounds nothing");
+    assertEquals(
+        new WidthGrowth.Halt("growing stopped at c: cnn-x2 is no wider in effect", true),
+        WidthGrowth.halt(small, smallCost, next, smallCost, 50_000, missed).orElseThrow());
+    assertEquals(
+        new WidthGrowth.Halt(
+            "growing stopped before cnn-x2, which would cost 100.0 % of the teacher's forward"
+                + " flops",
+            true),
+        WidthGrowth.halt(small, smallCost, next, nextCost, 20_000, missed).orElseThrow());
+    DistillationTarget met =
+        new DistillationTarget(
+            1.0, null, 0.99, true, "m-distilled", 2_000, 0.985, Double.NaN, List.of(), false, null);
+    assertEquals(
+        new WidthGrowth.Halt(
+            "met by m-distilled (2,000 parameters); cnn-x2 would have 2,000, so its family grows no"
+                + " further",
+            false),
+        WidthGrowth.halt(small, smallCost, next, nextCost, 50_000, met).orElseThrow());
+    assertTrue(
+        WidthGrowth.halt(small, smallCost, next, new StudentCost(1_999, 20_000), 50_000, met)
+            .isEmpty(),
+        "a size smaller than the answer may still grow");
   }
 
   /**
    * A convolutional student of the run, the shipped tiny CNN at an eighth of its width (one
-   * channel), cannot come within 1 point of the teacher on the slice: the run grows that student,
-   * four times wider (four channels), and trains it beside its baseline; its parameters are those
-   * of four 3x3 filters and an output layer over 6 x 6 x 4 inputs, counted by hand.
+   * channel), and an MLP of one hidden unit cannot come within 1 point of the teacher on the slice:
+   * the run grows each family, the CNN's first (its student is the closer), four times wider (four
+   * channels; four units), each beside its baseline; the CNN's parameters are those of four 3x3
+   * filters and an output layer over 6 x 6 x 4 inputs, counted by hand.
    */
   @Test
   void aConvolutionalStudentGrowsByItsChannels() throws Exception {
@@ -120,7 +174,8 @@ class WidthGrowthTest {
         QuickSliceRun.config(
             run,
             "students.sizes=[{name=c1, dl4j-json=\"classpath:/io/distill/student/cnn-tiny.json\","
-                + " width=0.125, temperature=4, alpha=0.5}]",
+                + " width=0.125, temperature=4, alpha=0.5}, {name=\"1\", hidden=[1], temperature=4,"
+                + " alpha=0.5}]",
             "students.target-accuracy-drop=1",
             "students.target-grow-steps=1",
             "students.target-grow-factor=4",
@@ -128,8 +183,9 @@ class WidthGrowthTest {
     DistillPipeline.Result result = DistillPipeline.of(LocalSpark.session(), c).execute();
     JsonNode target =
         new ObjectMapper().readTree(run.resolve("manifest.json").toFile()).path("target");
-    assertEquals(1, target.path("grown").size(), target.toString());
+    assertEquals(2, target.path("grown").size(), "one step for each family: " + target);
     assertEquals("cnn-tiny-x0.5", target.path("grown").get(0).asText());
+    assertEquals("4", target.path("grown").get(1).asText());
     Map<String, Long> parameters = new HashMap<>();
     result.metrics().forEach(m -> parameters.put(m.model(), m.parameters()));
     assertEquals(1L * (9 + 1) + (6 * 6 + 1) * 10, parameters.get("c1-distilled"));
