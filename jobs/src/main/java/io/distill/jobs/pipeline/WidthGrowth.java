@@ -46,13 +46,13 @@ final class WidthGrowth {
 
   /**
    * Every student, the sweep's then those trained for the target, the names of the sizes trained
-   * for the target (grown wider, then narrowed) in order, and why growing stopped short (null when
-   * it did not).
+   * for the target (grown wider, then narrowed) in order, and why growing stopped short (each
+   * family's reason, joined by "; "; null when none did).
    */
   record Result(List<TrainedStudent> models, List<String> grown, String stopped) {}
 
   /**
-   * Grows while the target is not met.
+   * Grows each family while it does not meet the target, then narrows the answer's.
    *
    * @param sizes the sweep's sizes
    * @param trained the sweep's students
