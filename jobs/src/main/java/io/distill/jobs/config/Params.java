@@ -486,7 +486,7 @@ public final class Params {
           ParamTypes.integer(0, 10),
           2,
           "Distil to a target by growing width, family by family (MLPs with as many hidden layers; one dl4j-json at"
-              + " any width), that of the distilled student closest to the target first: while no distilled student"
+              + " any width), the one whose largest size has the fewest parameters first: while no distilled student"
               + " of a family meets the target, at most this many wider students of it train after the sweep, one at"
               + " a time: the first is the family's largest size with its widths times students.target-grow-factor"
               + " (an MLP's hidden widths; a dl4j-json student's units and channels, through its size's width factor),"

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,18 +26,18 @@ import org.slf4j.LoggerFactory;
  * JSON (its units and channels, {@link NetworkWidth}, as a size's {@code width} factor). The
  * sweep's sizes fall into families ({@link #sameFamily}: MLPs with as many hidden layers, or one
  * JSON at any width). Growing ({@code students.target-grow-steps}, {@code
- * students.target-grow-factor}): after the sweep, family by family (that of the student closest to
- * the target first), while no distilled student of the family meets the run's target, a wider
- * student trains, beside its hard-label baseline: the family's largest size times the factor, then
- * that factor wider again, up to the steps allowed per family, never to a student that costs as
- * much as the teacher to run (its forward flops: a distilled student is to be cheaper than its
- * teacher), and, once some student meets the target, never to one with as many parameters as that
- * answer (it could not be a smaller one). So a sweep of MLPs and CNNs finds the smallest of either
- * that meets it. Narrowing ({@code students.target-narrow-steps}): then, while a student meets the
- * target and a smaller one of the same family misses it (an MLP with as many hidden layers, or the
- * same JSON at another width), a student with the geometric mean of their widths trains between the
- * two (a bisection on the log of the width), with the settings of the one that meets it, so that
- * the answer is the smallest found and not merely the smallest of the sweep's sizes. A student is
+ * students.target-grow-factor}): after the sweep, family by family (the one whose largest size is
+ * smallest first), while no distilled student of the family meets the run's target, a wider student
+ * trains, beside its hard-label baseline: the family's largest size times the factor, then that
+ * factor wider again, up to the steps allowed per family, never to a student that costs as much as
+ * the teacher to run (its forward flops: a distilled student is to be cheaper than its teacher),
+ * and, once some student meets the target, never to one with as many parameters as that answer (it
+ * could not be a smaller one). So a sweep of MLPs and CNNs finds the smallest of either that meets
+ * it. Narrowing ({@code students.target-narrow-steps}): then, while a student meets the target and
+ * a smaller one of the same family misses it (an MLP with as many hidden layers, or the same JSON
+ * at another width), a student with the geometric mean of their widths trains between the two (a
+ * bisection on the log of the width), with the settings of the one that meets it, so that the
+ * answer is the smallest found and not merely the smallest of the sweep's sizes. A student is
  * judged exactly as the run's answer is ({@link DistillationTarget}), on the validation rows only.
  */
 final class WidthGrowth {
@@ -101,10 +102,7 @@ final class WidthGrowth {
     List<String> stops = new ArrayList<>();
     double teacherCost = Double.NaN; // the teacher's flops, read when a size first grows
     boolean teacherCostRead = false;
-    Optional<DistillationTarget> first =
-        DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown, null);
-    StudentSize closest = first.map(t -> bySize.get(sizeOf(all, t.student()))).orElse(null);
-    for (List<StudentSize> family : families(sizes, closest)) {
+    for (List<StudentSize> family : families(sizes, s -> cost.apply(s).parameters())) {
       Set<String> members = new HashSet<>();
       family.forEach(s -> members.add(s.name()));
       StudentSize size =
@@ -264,10 +262,12 @@ final class WidthGrowth {
   }
 
   /**
-   * The sweep's sizes with a width to change, by family ({@link #sameFamily}), in the sweep's order
-   * except that the family of {@code first} (the closest student's size) comes first.
+   * The sweep's sizes with a width to change, by family ({@link #sameFamily}), the family whose
+   * largest size has the fewest parameters first: it grows first, so that once a small student
+   * meets the target the larger families' growth is bounded by it.
    */
-  static List<List<StudentSize>> families(List<StudentSize> sizes, StudentSize first) {
+  static List<List<StudentSize>> families(
+      List<StudentSize> sizes, ToLongFunction<StudentSize> parameters) {
     List<List<StudentSize>> families = new ArrayList<>();
     for (StudentSize s : sizes) {
       if (!hasWidth(s)) {
@@ -281,9 +281,8 @@ final class WidthGrowth {
         families.add(new ArrayList<>(List.of(s)));
       }
     }
-    if (first != null) {
-      families.sort(Comparator.comparing(f -> f.stream().noneMatch(s -> sameFamily(s, first))));
-    }
+    families.sort(
+        Comparator.comparingLong(f -> f.stream().mapToLong(parameters).max().getAsLong()));
     return families;
   }
 

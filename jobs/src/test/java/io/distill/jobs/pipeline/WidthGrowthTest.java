@@ -106,16 +106,20 @@ class WidthGrowthTest {
     assertFalse(
         WidthGrowth.sameFamily(mlp, new StudentSize("n", List.of(3), null, 4.0, 0.5, null)));
 
-    // the sweep's families, in its order, the closest student's first; softmax regression has none
+    // the sweep's families, the one whose largest size is smallest first; softmax regression has
+    // none
     StudentSize deep = new StudentSize("d", List.of(4, 4), null, 4.0, 0.5, null);
     StudentSize softmax = new StudentSize("s", List.of(), null, 4.0, 0.5, null);
     List<StudentSize> sweep = List.of(mlp, tiny, softmax, deep);
-    assertEquals(
-        List.of(List.of(mlp, deep), List.of(tiny)), WidthGrowth.families(sweep, null), "in order");
+    Map<String, Long> parameters = Map.of("m", 6_442L, "c", 380L, "s", 7_850L, "d", 3_210L);
     assertEquals(
         List.of(List.of(tiny), List.of(mlp, deep)),
-        WidthGrowth.families(sweep, tiny),
-        "the closest student's family first");
+        WidthGrowth.families(sweep, s -> parameters.get(s.name())));
+    Map<String, Long> wide = Map.of("m", 6_442L, "c", 9_000L, "s", 7_850L, "d", 3_210L);
+    assertEquals(
+        List.of(List.of(mlp, deep), List.of(tiny)),
+        WidthGrowth.families(sweep, s -> wide.get(s.name())),
+        "ordered by each family's largest size");
   }
 
   /**
@@ -163,7 +167,7 @@ class WidthGrowthTest {
   /**
    * A convolutional student of the run, the shipped tiny CNN at an eighth of its width (one
    * channel), and an MLP of one hidden unit cannot come within 1 point of the teacher on the slice:
-   * the run grows each family, the CNN's first (its student is the closer), four times wider (four
+   * the run grows each family, the CNN's first (380 parameters against 805), four times wider (four
    * channels; four units), each beside its baseline; the CNN's parameters are those of four 3x3
    * filters and an output layer over 6 x 6 x 4 inputs, counted by hand.
    */
