@@ -139,7 +139,7 @@ final class WidthGrowth {
         LOG.info(
             "Target: not met by the family of {} ({}, its closest, is {}); growing width, {} of at"
                 + " most {}: {} ({} parameters)",
-            before.name(),
+            family.get(0).name(),
             familyTarget.get().student(),
             familyTarget.get().shortfall(),
             step,
