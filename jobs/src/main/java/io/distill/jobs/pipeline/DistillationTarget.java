@@ -35,8 +35,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  *     met it, then narrower, between the smallest that met it and a smaller one that missed (empty
  *     when neither happened)
  * @param answerGrown whether {@code student} is one of them
- * @param growthStopped why growing stopped short (a wider student would cost as much as the teacher
- *     to run), or null
+ * @param growthStopped why growing stopped short, each family's reason joined by "; " (a wider
+ *     student would cost as much as the teacher to run, or be no wider in effect), or null
  */
 public record DistillationTarget(
     Double maxDropPoints,
