@@ -1,5 +1,6 @@
 package io.distill.student;
 
+import io.distill.trainer.LogitsOutput;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
@@ -49,13 +50,7 @@ public final class NetworkWidth {
     if (factor == 1.0) {
       return json;
     }
-    MultiLayerConfiguration conf;
-    try {
-      conf = MultiLayerConfiguration.fromJson(json);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "Configuration " + source + " is not a DL4J MultiLayerConfiguration JSON: " + e, e);
-    }
+    MultiLayerConfiguration conf = LogitsOutput.parse(json, source);
     int last = conf.getConfs().size() - 1;
     if (last < 0 || !(conf.getConf(last).getLayer() instanceof BaseOutputLayer)) {
       throw new IllegalArgumentException(

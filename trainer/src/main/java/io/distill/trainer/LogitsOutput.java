@@ -29,9 +29,18 @@ public final class LogitsOutput {
    */
   public static MultiLayerConfiguration fromJson(
       String json, String source, DistillationLoss loss) {
-    MultiLayerConfiguration conf;
+    return withLoss(parse(json, source), source, loss);
+  }
+
+  /**
+   * A DL4J configuration given as JSON, as it is.
+   *
+   * @param source names the JSON in messages
+   * @throws IllegalArgumentException naming {@code source} when the JSON does not parse
+   */
+  public static MultiLayerConfiguration parse(String json, String source) {
     try {
-      conf = MultiLayerConfiguration.fromJson(json);
+      return MultiLayerConfiguration.fromJson(json);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "Configuration "
@@ -41,7 +50,6 @@ public final class LogitsOutput {
               + e.getMessage(),
           e);
     }
-    return withLoss(conf, source, loss);
   }
 
   /** A copy of {@code conf} whose output layer emits logits and is trained with {@code loss}. */

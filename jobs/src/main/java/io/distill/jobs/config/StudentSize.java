@@ -1,6 +1,8 @@
 package io.distill.jobs.config;
 
 import io.distill.student.NetworkWidth;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Objects;
 
@@ -109,8 +111,8 @@ public record StudentSize(
 
   /** A factor as a name shows it: up to 2 decimals, no trailing zeros ("2", "1.41"). */
   private static String factorText(double factor) {
-    return java.math.BigDecimal.valueOf(factor)
-        .setScale(2, java.math.RoundingMode.HALF_UP)
+    return BigDecimal.valueOf(factor)
+        .setScale(2, RoundingMode.HALF_UP)
         .stripTrailingZeros()
         .toPlainString();
   }
