@@ -94,14 +94,14 @@ final class WidthGrowth {
     Map<String, Long> parameters = new LinkedHashMap<>();
     Map<String, Double> agreements = new LinkedHashMap<>();
     measure(ctx, data, teacher, soft, trained, agreement != null, parameters, agreements);
-    Set<String> names = new HashSet<>();
+    // Every size of the run by name, a grown or narrowed one as soon as it is chosen (its name is
+    // then taken).
     Map<String, StudentSize> bySize = new LinkedHashMap<>();
     sizes.forEach(s -> bySize.put(s.name(), s));
-    names.addAll(bySize.keySet());
     List<String> grown = new ArrayList<>();
     List<String> stops = new ArrayList<>();
-    double teacherCost = Double.NaN; // the teacher's flops, read when a size first grows
-    boolean teacherCostRead = false;
+    Double teacherCost =
+        null; // the teacher's flops (NaN when unknown), read when a size first grows
     for (List<StudentSize> family : families(sizes, s -> cost.apply(s).parameters())) {
       Set<String> members = new HashSet<>();
       family.forEach(s -> members.add(s.name()));
@@ -120,10 +120,9 @@ final class WidthGrowth {
             DistillationTarget.of(drop, agreement, check, all, parameters, agreements, grown, null)
                 .orElseThrow();
         StudentSize before = size;
-        size = wider(size, factor, names);
-        if (!teacherCostRead) {
+        size = wider(size, factor, bySize.keySet());
+        if (teacherCost == null) {
           teacherCost = teacherFlops.getAsDouble();
-          teacherCostRead = true;
         }
         StudentCost grownCost = cost.apply(size);
         Optional<Halt> halt =
@@ -135,7 +134,7 @@ final class WidthGrowth {
           }
           break;
         }
-        names.add(size.name());
+        bySize.put(size.name(), size);
         LOG.info(
             "Target: not met by the family of {} ({}, its closest, is {}); growing width, {} of at"
                 + " most {}: {} ({} parameters)",
@@ -150,7 +149,6 @@ final class WidthGrowth {
         measure(ctx, data, teacher, soft, more, agreement != null, parameters, agreements);
         all.addAll(more);
         grown.add(size.name());
-        bySize.put(size.name(), size);
         members.add(size.name());
       }
     }
@@ -179,13 +177,13 @@ final class WidthGrowth {
       if (misses.isEmpty()) {
         break;
       }
-      StudentSize narrower = between(misses.get(), meets, names);
+      StudentSize narrower = between(misses.get(), meets, bySize.keySet());
       long betweenParameters = cost.apply(narrower).parameters();
       if (betweenParameters <= cost.apply(misses.get()).parameters()
           || betweenParameters >= meetsParameters) {
         break; // no student strictly between the two
       }
-      names.add(narrower.name());
+      bySize.put(narrower.name(), narrower);
       LOG.info(
           "Target: met by {} ({} parameters), missed by {}; narrowing, {} of at most {}: {} ({}"
               + " parameters)",
@@ -200,7 +198,6 @@ final class WidthGrowth {
       measure(ctx, data, teacher, soft, more, agreement != null, parameters, agreements);
       all.addAll(more);
       grown.add(narrower.name());
-      bySize.put(narrower.name(), narrower);
     }
     return new Result(List.copyOf(all), List.copyOf(grown), stopped);
   }
