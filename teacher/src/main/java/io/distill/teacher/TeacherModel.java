@@ -66,7 +66,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class TeacherModel {
 
-  /** Which network class holds the teacher: DL4J's two, or a SameDiff graph imported from ONNX. */
+  /** Which network class holds the teacher: DL4J's two, or an ONNX model run by ONNX Runtime. */
   public enum Kind {
     MULTI_LAYER_NETWORK,
     COMPUTATION_GRAPH,
@@ -173,8 +173,8 @@ public final class TeacherModel {
   }
 
   /**
-   * A copy for another thread: DL4J networks and SameDiff graphs must not run in two threads at
-   * once.
+   * A copy for another thread: DL4J networks must not run in two threads at once (an ONNX Runtime
+   * session may, so an ONNX teacher shares it).
    */
   public TeacherModel copy() {
     if (onnx != null) {
@@ -561,7 +561,7 @@ public final class TeacherModel {
         + switch (kind()) {
           case MULTI_LAYER_NETWORK -> "MultiLayerNetwork";
           case COMPUTATION_GRAPH -> "ComputationGraph";
-          case ONNX -> "ONNX (SameDiff)";
+          case ONNX -> "ONNX Runtime";
         }
         + ", "
         + inputSize
