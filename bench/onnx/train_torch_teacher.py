@@ -6,16 +6,14 @@ training rows minus a run's validation rows, exported with torch.onnx.export for
 
 DATA_DIR holds train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (the files the job imports). SPLIT_JSON is
 a run's run.dir/_stages/split.json: the validation rows are recomputed from it exactly as the job chooses them
-(stratified thresholds on the top 53 bits of Spark's xxhash64(seed, id); id = the zero-based IDX record), so the
-teacher never trains on a row the run validates on, and the epoch kept is the one best on those rows. The test
-files are not read. Pixels are scaled to [0, 1] as the import stage does; the input is "image" [n, 1, 28, 28] and
+(validation_rows.py), so the teacher never trains on a row the run validates on, and the epoch kept is the
+one best on those rows. The test files are not read. Pixels are scaled to [0, 1] as the import stage does; the input is "image" [n, 1, 28, 28] and
 the output "logits" [n, classes].
 
 Needs Debian's python3-torch, python3-onnx and python3-numpy.
 """
 import argparse
 import gzip
-import json
 import sys
 import time
 
@@ -23,41 +21,13 @@ import numpy as np
 import torch
 from torch import nn
 
-MASK = (1 << 64) - 1
-P1, P2, P3, P4, P5 = (0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x85EBCA77C2B2AE63,
-                      0x27D4EB2F165667C5)
-
-
-def _rotl(x, r):
-    return ((x << r) | (x >> (64 - r))) & MASK
-
-
-def _xxhash64_long(value, seed):
-    """Spark's XXH64.hashLong (the 8-byte case of xxHash64)."""
-    h = (seed + P5 + 8) & MASK
-    h ^= (_rotl((value & MASK) * P2 & MASK, 31) * P1) & MASK
-    h = (_rotl(h, 27) * P1 + P4) & MASK
-    h ^= h >> 33
-    h = h * P2 & MASK
-    h ^= h >> 29
-    h = h * P3 & MASK
-    h ^= h >> 32
-    return h
-
-
-def split_key(seed, row_id):
-    """ValidationSplit.key: xxhash64(lit(seed), id) with Spark's default seed 42, top 53 bits in [0, 1)."""
-    return (_xxhash64_long(row_id, _xxhash64_long(seed, 42)) >> 11) * 2.0 ** -53
+import validation_rows  # beside this file
 
 
 def validation_mask(split_json, labels):
-    split = json.load(open(split_json))["output"]["split"]
-    cuts = {t["label"]: (t["key"], t["id"]) for t in split["thresholds"]}
-    mask = np.array([int(l) in cuts and (split_key(split["seed"], i), i) <= cuts[int(l)]
-                     for i, l in enumerate(labels)])
-    expected = sum(t["quota"] for t in split["thresholds"])
-    if mask.sum() != expected:
-        sys.exit(f"{split_json}: validation rows expected {expected}, got {mask.sum()} (another dataset?)")
+    ids = validation_rows.validation_ids(split_json, labels)
+    mask = np.zeros(len(labels), dtype=bool)
+    mask[ids] = True
     return mask
 
 
