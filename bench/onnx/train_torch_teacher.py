@@ -7,8 +7,8 @@ training rows minus a run's validation rows, exported with torch.onnx.export for
 DATA_DIR holds train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (the files the job imports). SPLIT_JSON is
 a run's run.dir/_stages/split.json: the validation rows are recomputed from it exactly as the job chooses them
 (validation_rows.py), so the teacher never trains on a row the run validates on, and the epoch kept is the
-one best on those rows. The test files are not read. Pixels are scaled to [0, 1] as the import stage does; the input is "image" [n, 1, 28, 28] and
-the output "logits" [n, classes].
+one best on those rows. The test files are not read. Pixels are scaled to [0, 1] as the import stage does; the
+input is "image" [n, 1, 28, 28] and the output "logits" [n, classes].
 
 Needs Debian's python3-torch, python3-onnx and python3-numpy.
 """
@@ -52,7 +52,8 @@ class TeacherCnn(nn.Module):
 
 
 def augment(x, flip, gen):
-    """Shift by up to 2 pixels (zero padding), and mirror left-right when asked."""
+    """Shift the batch by up to 2 pixels (one shift per batch, zero padding); mirror left-right half its images
+    when asked."""
     n = x.shape[0]
     padded = nn.functional.pad(x, (2, 2, 2, 2))
     dx, dy = torch.randint(0, 5, (2,), generator=gen).tolist()
@@ -87,7 +88,7 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
 
     images = read_idx(f"{a.data}/train-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28)
-    labels = read_idx(f"{a.data}/train-labels-idx1-ubyte.gz", 8)
+    labels = np.frombuffer(validation_rows.read_labels(f"{a.data}/train-labels-idx1-ubyte.gz"), dtype=np.uint8)
     val = validation_mask(a.split_json, labels)
     x = torch.from_numpy(images.astype(np.float32) / 255.0)
     y = torch.from_numpy(labels.astype(np.int64))
