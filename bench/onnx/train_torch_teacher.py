@@ -13,7 +13,6 @@ input is "image" [n, 1, 28, 28] and the output "logits" [n, classes].
 Needs Debian's python3-torch, python3-onnx and python3-numpy.
 """
 import argparse
-import gzip
 import sys
 import time
 
@@ -29,10 +28,6 @@ def validation_mask(split_json, labels):
     mask = np.zeros(len(labels), dtype=bool)
     mask[ids] = True
     return mask
-
-
-def read_idx(path, offset):
-    return np.frombuffer(gzip.open(path).read(), dtype=np.uint8, offset=offset)
 
 
 class TeacherCnn(nn.Module):
@@ -87,7 +82,8 @@ def main():
     torch.set_num_threads(a.threads)
     gen = torch.Generator().manual_seed(a.seed)
 
-    images = read_idx(f"{a.data}/train-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28)
+    shape, pixels = validation_rows.read_idx(f"{a.data}/train-images-idx3-ubyte.gz", 3)
+    images = np.frombuffer(pixels, dtype=np.uint8).reshape(shape[0], 1, shape[1], shape[2])
     labels = np.frombuffer(validation_rows.read_labels(f"{a.data}/train-labels-idx1-ubyte.gz"), dtype=np.uint8)
     val = validation_mask(a.split_json, labels)
     x = torch.from_numpy(images.astype(np.float32) / 255.0)

@@ -50,15 +50,26 @@ def validation_ids(split_json, labels):
     return ids
 
 
-def read_labels(path):
-    """An IDX1 label file, gzip or raw."""
+def read_idx(path, dimensions):
+    """An IDX file of unsigned bytes (gzip or raw) with that many dimensions: (its shape, its bytes)."""
     with open(path, "rb") as f:
         raw = f.read()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
-    if int.from_bytes(raw[:4], "big") != 2049:
-        sys.exit(f"{path}: magic number expected 2049, got {int.from_bytes(raw[:4], 'big')}")
-    return raw[8:8 + int.from_bytes(raw[4:8], "big")]
+    magic = int.from_bytes(raw[:4], "big")
+    if magic != 0x800 | dimensions:
+        sys.exit(f"{path}: magic number expected {0x800 | dimensions}, got {magic}")
+    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dimensions)]
+    start = 4 + 4 * dimensions
+    size = 1
+    for n in shape:
+        size *= n
+    return shape, raw[start:start + size]
+
+
+def read_labels(path):
+    """An IDX1 label file, gzip or raw."""
+    return read_idx(path, 1)[1]
 
 
 if __name__ == "__main__":
