@@ -111,7 +111,9 @@ public final class ModelEvaluator {
         speed.latencyP95Millis(),
         speed.throughputPerSecond(),
         description.trainingSeconds(),
-        description.epochs());
+        description.epochs(),
+        null,
+        null);
   }
 
   /** Latency and throughput of {@code model} on {@code sample} (see the class comment). */

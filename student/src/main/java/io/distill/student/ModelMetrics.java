@@ -1,6 +1,7 @@
 package io.distill.student;
 
 import java.io.Serializable;
+import java.util.Optional;
 
 /**
  * What one model of a run keeps, measured on the test split: one row of a run's {@code metrics/}
@@ -26,6 +27,10 @@ import java.io.Serializable;
  * @param throughputPerSecond examples per second of output() at batch 256 on the driver
  * @param trainingSeconds wall seconds the model's training took (NaN for a teacher given as a file)
  * @param epochs epochs trained
+ * @param distilledOnlyRight a distilled student's row: test examples it gets right and its baseline
+ *     wrong; null for the teacher and the baselines (and in tables written before it was measured)
+ * @param baselineOnlyRight a distilled student's row: test examples its baseline gets right and it
+ *     wrong; null otherwise ({@link #paired()})
  */
 public record ModelMetrics(
     String model,
@@ -45,10 +50,51 @@ public record ModelMetrics(
     double latencyP95Millis,
     double throughputPerSecond,
     double trainingSeconds,
-    int epochs)
+    int epochs,
+    Long distilledOnlyRight,
+    Long baselineOnlyRight)
     implements Serializable {
 
   public static final String TEACHER = "teacher";
   public static final String DISTILLED = "distilled";
   public static final String BASELINE = "baseline";
+
+  public ModelMetrics {
+    if ((distilledOnlyRight == null) != (baselineOnlyRight == null)) {
+      throw new IllegalArgumentException(
+          model + ": the two paired counts are given together or not at all");
+    }
+  }
+
+  /** This row with a distilled student's comparison against its baseline on the test rows. */
+  public ModelMetrics withPaired(PairedComparison paired) {
+    return new ModelMetrics(
+        model,
+        role,
+        size,
+        temperature,
+        alpha,
+        parameters,
+        serializedBytes,
+        forwardFlops,
+        testExamples,
+        testErrors,
+        testAccuracy,
+        teacherAgreement,
+        meanKlToTeacher,
+        latencyP50Millis,
+        latencyP95Millis,
+        throughputPerSecond,
+        trainingSeconds,
+        epochs,
+        paired.distilledOnlyRight(),
+        paired.baselineOnlyRight());
+  }
+
+  /** The distilled student's comparison with its baseline on the test rows, where measured. */
+  public Optional<PairedComparison> paired() {
+    return distilledOnlyRight == null
+        ? Optional.empty()
+        : Optional.of(new PairedComparison(distilledOnlyRight, baselineOnlyRight));
+  }
 }

@@ -31,7 +31,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * KL(softmax(teacher logits) ‖ softmax(model logits)) at T = 1 in nats (from stable log-softmaxes
  * in double; a teacher probability that underflows to 0 contributes nothing; clamped at 0 per
  * example). The teacher itself is scored from its stored logits ({@link #TEACHER}: agreement 1, KL
- * 0), not run again.
+ * 0), not run again. In the same pass, for each pair of models asked for (a distilled student and
+ * its baseline), the rows only one of the two gets right ({@link PairedComparison}).
  *
  * <p>Cost: one pass over the test blocks; every task restores each model once from its broadcast
  * zip and runs it in minibatches of 1,024 rows; {@code O(n·K)} double arithmetic per model.
@@ -57,6 +58,29 @@ public final class TestScores {
     }
   }
 
+  /** The scores of one pass: each model's sums, and the paired counts of the pairs asked for. */
+  public record Scores(Map<String, Totals> totals, Map<String, PairedComparison> paired) {
+    public Scores {
+      totals = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(totals));
+      paired = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(paired));
+    }
+  }
+
+  /** One batch's (or many batches') sums: per model, then two counts per pair. */
+  private record Sums(List<Totals> totals, long[] pairCounts) implements Serializable {
+    Sums plus(Sums o) {
+      List<Totals> sum = new ArrayList<>();
+      for (int i = 0; i < totals.size(); i++) {
+        sum.add(totals.get(i).plus(o.totals.get(i)));
+      }
+      long[] counts = pairCounts.clone();
+      for (int i = 0; i < counts.length; i++) {
+        counts[i] += o.pairCounts[i];
+      }
+      return new Sums(sum, counts);
+    }
+  }
+
   /**
    * Scores each model on {@code test} (packed with the teacher's logits), plus the teacher from its
    * logits.
@@ -66,11 +90,44 @@ public final class TestScores {
    */
   public static Map<String, Totals> of(
       SparkSession spark, TrainingData test, Map<String, MultiLayerNetwork> models, int threads) {
+    return of(spark, test, models, Map.of(), threads).totals();
+  }
+
+  /**
+   * {@link #of(SparkSession, TrainingData, Map, int)}, and for each entry of {@code pairs} (a
+   * distilled student's name → its baseline's, both in {@code models}) the rows only one of the two
+   * gets right, keyed by the distilled student's name.
+   */
+  public static Scores of(
+      SparkSession spark,
+      TrainingData test,
+      Map<String, MultiLayerNetwork> models,
+      Map<String, String> pairs,
+      int threads) {
     if (!test.teacher().present()) {
       throw new IllegalArgumentException(
           "Cannot score models on " + test.name() + ": it has no teacher logits");
     }
     List<String> names = new ArrayList<>(models.keySet());
+    List<String> paired = new ArrayList<>(pairs.keySet());
+    int[] pairIndex = new int[2 * paired.size()];
+    for (int p = 0; p < paired.size(); p++) {
+      String distilled = paired.get(p);
+      String baseline = pairs.get(distilled);
+      pairIndex[2 * p] = names.indexOf(distilled);
+      pairIndex[2 * p + 1] = names.indexOf(baseline);
+      if (pairIndex[2 * p] < 0 || pairIndex[2 * p + 1] < 0) {
+        throw new IllegalArgumentException(
+            "Cannot compare "
+                + distilled
+                + " with "
+                + baseline
+                + " on "
+                + test.name()
+                + ": both must be among the models scored, "
+                + names);
+      }
+    }
     List<byte[]> zips = new ArrayList<>();
     for (String name : names) {
       MultiLayerNetwork net = models.get(name);
@@ -92,7 +149,7 @@ public final class TestScores {
     Broadcast<List<byte[]>> broadcast = jsc.broadcast(zips);
     int classes = test.classes();
     try {
-      EvaluationBlocks.Scorer<List<Totals>> scorer =
+      EvaluationBlocks.Scorer<Sums> scorer =
           () -> {
             Nd4jThreads.limit(threads);
             List<MultiLayerNetwork> nets = new ArrayList<>();
@@ -102,35 +159,47 @@ public final class TestScores {
             return batch -> {
               List<Totals> out = new ArrayList<>();
               out.add(teacherTotals(batch.labels(), batch.teacherLogits(), batch.rows(), classes));
-              for (MultiLayerNetwork net : nets) {
+              boolean[][] right = new boolean[nets.size()][];
+              for (int m = 0; m < nets.size(); m++) {
+                right[m] = new boolean[batch.rows()];
                 out.add(
                     modelTotals(
-                        net,
+                        nets.get(m),
                         batch.features(),
                         batch.labels(),
                         batch.teacherLogits(),
                         batch.rows(),
-                        classes));
+                        classes,
+                        right[m]));
               }
-              return out;
+              long[] counts = new long[pairIndex.length];
+              for (int p = 0; p < pairIndex.length; p += 2) {
+                boolean[] a = right[pairIndex[p]];
+                boolean[] b = right[pairIndex[p + 1]];
+                for (int i = 0; i < batch.rows(); i++) {
+                  if (a[i] && !b[i]) {
+                    counts[p]++;
+                  } else if (b[i] && !a[i]) {
+                    counts[p + 1]++;
+                  }
+                }
+              }
+              return new Sums(out, counts);
             };
           };
-      List<Totals> sums =
-          EvaluationBlocks.map(test, scorer, BATCH)
-              .reduce(
-                  (a, b) -> {
-                    List<Totals> sum = new ArrayList<>();
-                    for (int i = 0; i < a.size(); i++) {
-                      sum.add(a.get(i).plus(b.get(i)));
-                    }
-                    return sum;
-                  });
+      Sums sums = EvaluationBlocks.map(test, scorer, BATCH).reduce(Sums::plus);
       Map<String, Totals> result = new LinkedHashMap<>();
-      result.put(TEACHER, sums.get(0));
+      result.put(TEACHER, sums.totals().get(0));
       for (int i = 0; i < names.size(); i++) {
-        result.put(names.get(i), sums.get(i + 1));
+        result.put(names.get(i), sums.totals().get(i + 1));
       }
-      return result;
+      Map<String, PairedComparison> comparisons = new LinkedHashMap<>();
+      for (int p = 0; p < paired.size(); p++) {
+        comparisons.put(
+            paired.get(p),
+            new PairedComparison(sums.pairCounts()[2 * p], sums.pairCounts()[2 * p + 1]));
+      }
+      return new Scores(result, comparisons);
     } finally {
       broadcast.destroy();
     }
@@ -152,7 +221,8 @@ public final class TestScores {
       int[] labels,
       float[] teacher,
       int rows,
-      int classes) {
+      int classes,
+      boolean[] right) {
     INDArray out = net.output(features, false);
     if (out.size(1) != classes) {
       throw new IllegalArgumentException(
@@ -164,7 +234,8 @@ public final class TestScores {
     double kl = 0;
     for (int i = 0; i < rows; i++) {
       int predicted = argmax(z, i * classes, classes);
-      if (predicted != labels[i]) {
+      right[i] = predicted == labels[i];
+      if (!right[i]) {
         errors++;
       }
       if (predicted >= 0 && predicted == argmax(teacher, i * classes, classes)) {

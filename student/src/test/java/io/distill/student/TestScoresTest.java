@@ -132,6 +132,52 @@ class TestScoresTest {
     assertEquals(errors(rolled), scores.get(TestScores.TEACHER).errors());
   }
 
+  /**
+   * The paired counts of "a" against "b" equal the rows counted here where only one of the two is
+   * right; their difference is the difference of the two models' errors, and the totals are those
+   * of the pass without pairs.
+   */
+  @Test
+  void pairedCountsEqualIndependentCounts() {
+    Map<String, MultiLayerNetwork> models = new LinkedHashMap<>();
+    models.put("a", a);
+    models.put("b", b);
+    TestScores.Scores scores;
+    Map<String, TestScores.Totals> unpaired;
+    try (TrainingData data = packed(soft)) {
+      scores = TestScores.of(SPARK, data, models, Map.of("a", "b"), 1);
+      unpaired = TestScores.of(SPARK, data, models, 1);
+    }
+    float[][] za = a.output(test.features(), false).toFloatMatrix();
+    float[][] zb = b.output(test.features(), false).toFloatMatrix();
+    long onlyA = 0;
+    long onlyB = 0;
+    for (int i = 0; i < za.length; i++) {
+      boolean rightA = argmax(za[i]) == test.labels()[i];
+      boolean rightB = argmax(zb[i]) == test.labels()[i];
+      onlyA += rightA && !rightB ? 1 : 0;
+      onlyB += rightB && !rightA ? 1 : 0;
+    }
+    assertTrue(onlyA > 0 && onlyB > 0, "two different networks disagree both ways");
+    assertEquals(new PairedComparison(onlyA, onlyB), scores.paired().get("a"));
+    assertEquals(List.of("a"), List.copyOf(scores.paired().keySet()));
+    assertEquals(errors(zb) - errors(za), scores.paired().get("a").gain());
+    assertEquals(unpaired, scores.totals());
+  }
+
+  @Test
+  void aPairOfAModelNotScoredIsRefused() {
+    try (TrainingData data = packed(soft)) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> TestScores.of(SPARK, data, Map.of("a", a), Map.of("a", "a-baseline"), 1));
+      assertEquals(
+          "Cannot compare a with a-baseline on test: both must be among the models scored, [a]",
+          e.getMessage());
+    }
+  }
+
   @Test
   void aModelOfAnotherInputWidthIsRefused() {
     MultiLayerNetwork narrow =

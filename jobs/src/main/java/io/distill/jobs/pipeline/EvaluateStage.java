@@ -9,6 +9,7 @@ import io.distill.student.LogitsModel;
 import io.distill.student.ModelDescription;
 import io.distill.student.ModelEvaluator;
 import io.distill.student.ModelMetrics;
+import io.distill.student.PairedComparison;
 import io.distill.student.TestScores;
 import io.distill.student.TrainedStudent;
 import io.distill.teacher.TeacherModel;
@@ -89,9 +90,18 @@ final class EvaluateStage {
                   .sparkContext()
                   .setJobDescription(
                       "Evaluating the teacher and " + nets.size() + " students on the test split");
-              Map<String, TestScores.Totals> scores =
+              TestScores.Scores tested =
                   scores(
-                      ctx, ctx.read(testPath), testPath, soft, soft.test(), teacher, shape, nets);
+                      ctx,
+                      ctx.read(testPath),
+                      testPath,
+                      soft,
+                      soft.test(),
+                      teacher,
+                      shape,
+                      nets,
+                      baselines(students.models()));
+              Map<String, TestScores.Totals> scores = tested.totals();
               INDArray sample = sample(ctx, testPath, shape[0]);
               ModelEvaluator evaluator =
                   ModelEvaluator.builder()
@@ -121,9 +131,11 @@ final class EvaluateStage {
                         ? ModelDescription.distilled(
                             m.size(), m.temperature(), m.alpha(), m.trainingSeconds(), epochs)
                         : ModelDescription.baseline(m.size(), m.trainingSeconds(), epochs);
-                ModelMetrics row =
+                ModelMetrics evaluated =
                     evaluator.evaluate(
                         d, LogitsModel.of(nets.get(m.model())), scores.get(m.model()), sample);
+                PairedComparison paired = tested.paired().get(m.model());
+                ModelMetrics row = paired == null ? evaluated : evaluated.withPaired(paired);
                 LOG.info(
                     "Evaluated {}: {} errors / {}, agreement {}, {} parameters",
                     row.model(),
@@ -137,6 +149,27 @@ final class EvaluateStage {
                   Tables.write(ctx, metrics, ModelMetrics.class, ctx.run().metrics()),
                   metrics.size());
             });
+  }
+
+  /**
+   * Each distilled student's name → its baseline's (the baseline of the same size), for the paired
+   * comparison on the test rows; a distilled student without a baseline is left out.
+   */
+  static Map<String, String> baselines(List<TrainedStudent> models) {
+    Map<String, String> baselineOfSize = new LinkedHashMap<>();
+    for (TrainedStudent m : models) {
+      if (ModelMetrics.BASELINE.equals(m.role())) {
+        baselineOfSize.put(m.size(), m.model());
+      }
+    }
+    Map<String, String> pairs = new LinkedHashMap<>();
+    for (TrainedStudent m : models) {
+      String baseline = baselineOfSize.get(m.size());
+      if (ModelMetrics.DISTILLED.equals(m.role()) && baseline != null) {
+        pairs.put(m.model(), baseline);
+      }
+    }
+    return pairs;
   }
 
   /** Up to {@value #TIMING_SAMPLE} test rows' features, to time the models on. */
@@ -161,9 +194,10 @@ final class EvaluateStage {
 
   /**
    * Each network's sums over {@code rows} (and the teacher's, from its outputs in {@code softPath},
-   * joined by id), in one Spark pass on the executors ({@link TestScores}).
+   * joined by id), and the paired counts of {@code pairs} (distilled → baseline), in one Spark pass
+   * on the executors ({@link TestScores}).
    */
-  static Map<String, TestScores.Totals> scores(
+  static TestScores.Scores scores(
       PipelineContext ctx,
       Dataset<Row> rows,
       String rowsName,
@@ -171,7 +205,8 @@ final class EvaluateStage {
       String softPath,
       TeacherStage.Output teacher,
       int[] shape,
-      Map<String, MultiLayerNetwork> nets) {
+      Map<String, MultiLayerNetwork> nets,
+      Map<String, String> pairs) {
     try (TrainingData packed =
         TrainingData.pack(ctx.spark())
             .rows(rows, rowsName)
@@ -185,6 +220,7 @@ final class EvaluateStage {
           ctx.spark(),
           packed,
           nets,
+          pairs,
           ctx.spark().sparkContext().getConf().getInt("spark.task.cpus", 1));
     }
   }
@@ -201,14 +237,16 @@ final class EvaluateStage {
       int[] shape,
       Map<String, MultiLayerNetwork> nets) {
     return scores(
-        ctx,
-        data.validationRows(ctx),
-        data.data().train() + " (validation rows)",
-        soft,
-        soft.train(),
-        teacher,
-        shape,
-        nets);
+            ctx,
+            data.validationRows(ctx),
+            data.data().train() + " (validation rows)",
+            soft,
+            soft.train(),
+            teacher,
+            shape,
+            nets,
+            Map.of())
+        .totals();
   }
 
   /** A student's network from its model file (a bounded read; no Java deserialisation). */

@@ -151,13 +151,15 @@ final class HoldoutStage {
       return Map.of();
     }
     return EvaluateStage.scores(
-        ctx,
-        rows,
-        data.data().train() + " (rows added since the champion)",
-        soft,
-        soft.train(),
-        teacher,
-        shape,
-        nets);
+            ctx,
+            rows,
+            data.data().train() + " (rows added since the champion)",
+            soft,
+            soft.train(),
+            teacher,
+            shape,
+            nets,
+            Map.of())
+        .totals();
   }
 }

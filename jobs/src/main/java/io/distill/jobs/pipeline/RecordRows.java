@@ -3,6 +3,7 @@ package io.distill.jobs.pipeline;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -14,7 +15,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Spark rows from Java records of flat fields (String, double, long, int, boolean; Long and Double
  * nullable) and back: one column per record component, named after it in snake_case, so the metrics
- * and history tables read naturally in Spark SQL and pandas.
+ * and history tables read naturally in Spark SQL and pandas. Reading back, a nullable component
+ * whose column a table lacks (written before the column was added) is null.
  */
 public final class RecordRows {
   private RecordRows() {}
@@ -48,7 +50,11 @@ public final class RecordRows {
     Object[] values = new Object[components.length];
     for (int i = 0; i < components.length; i++) {
       types[i] = components[i].getType();
-      values[i] = row.get(row.fieldIndex(snake(components[i].getName())));
+      String column = snake(components[i].getName());
+      boolean present =
+          row.schema() == null || Arrays.asList(row.schema().fieldNames()).contains(column);
+      // A nullable column that a table written before it existed lacks reads as null.
+      values[i] = !present && !types[i].isPrimitive() ? null : row.get(row.fieldIndex(column));
     }
     try {
       Constructor<R> constructor = type.getDeclaredConstructor(types);

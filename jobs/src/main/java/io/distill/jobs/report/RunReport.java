@@ -5,6 +5,7 @@ import static io.distill.jobs.report.Formats.count;
 import static io.distill.jobs.report.Formats.fixed;
 import static io.distill.jobs.report.Formats.number;
 import static io.distill.jobs.report.Formats.orNone;
+import static io.distill.jobs.report.Formats.pValue;
 import static io.distill.jobs.report.Formats.percent;
 import static io.distill.jobs.report.Formats.seconds;
 import static io.distill.jobs.report.Formats.significant;
@@ -12,6 +13,7 @@ import static io.distill.jobs.report.Formats.significant;
 import io.distill.core.HadoopFiles;
 import io.distill.jobs.report.MarkdownDocument.Row;
 import io.distill.student.ModelMetrics;
+import io.distill.student.PairedComparison;
 import io.distill.student.SearchSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -210,7 +212,11 @@ public final class RunReport {
             + (teacher.isPresent() ? "" : " (this run has no teacher)")
             + ". Agreement"
             + " = share of test examples where the model's argmax equals the teacher's; KL = mean KL(teacher ‖ model)"
-            + " at T = 1, in nats.");
+            + " at T = 1, in nats. Paired = the test examples only the distilled student gets right / only its"
+            + " baseline gets right (their difference is the gain), and McNemar's exact p: how often two equally good"
+            + " models would differ at least this much on these examples; p ≥ "
+            + fixed(PairedComparison.SIGNIFICANCE, 2)
+            + " is within the noise of this test split (another seed or search draw adds its own spread).");
     List<Row> rows = new ArrayList<>();
     List<Row> costs = new ArrayList<>();
     for (RunSummary.SizeSummary s : sizes) {
@@ -232,6 +238,7 @@ public final class RunReport {
                       ? "; hard labels (α=1)"
                       : "; T=" + number(d.temperature()) + ", α=" + number(d.alpha())),
               count(s.gain()),
+              paired(d),
               s.gapClosedText(),
               percent(b.teacherAgreement(), 2),
               percent(d.teacherAgreement(), 2),
@@ -261,6 +268,7 @@ public final class RunReport {
                   NONE,
                   NONE,
                   NONE,
+                  NONE,
                   NONE));
           costs.add(
               new Row(
@@ -272,8 +280,8 @@ public final class RunReport {
                   fixed(t.throughputPerSecond(), 0),
                   seconds(t.trainingSeconds())));
         });
-    boolean[] numeric = new boolean[10];
-    Arrays.fill(numeric, 1, 10, true);
+    boolean[] numeric = new boolean[11];
+    Arrays.fill(numeric, 1, 11, true);
     md.table(
         List.of(
             "Size",
@@ -281,6 +289,7 @@ public final class RunReport {
             "Baseline errors",
             "Distilled errors (T, α)",
             "Gain",
+            "Paired (p)",
             "Gap closed",
             "Agreement, baseline",
             "Agreement, distilled",
@@ -325,6 +334,21 @@ public final class RunReport {
             "Size", "Parameters", "Bytes", "Latency p50 / p95 ms", "Throughput /s", "Training s"),
         costNumeric,
         costs);
+  }
+
+  /** "120 / 103 (p 0.282)": a distilled student's paired counts on the test rows, or "—". */
+  private static String paired(ModelMetrics distilled) {
+    return distilled
+        .paired()
+        .map(
+            p ->
+                count(p.distilledOnlyRight())
+                    + " / "
+                    + count(p.baselineOnlyRight())
+                    + " (p "
+                    + pValue(p.exactP())
+                    + ")")
+        .orElse(NONE);
   }
 
   /** Per shape over its seeds, when some shape was trained with several seeds. */

@@ -1,6 +1,7 @@
 package io.distill.jobs.report;
 
 import io.distill.student.ModelMetrics;
+import io.distill.student.PairedComparison;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -333,6 +334,7 @@ public record RunSummary(
                 + (ties + losses == 0
                     ? ""
                     : ", tie at " + ties + " and lose at " + (losses == 0 ? "none" : losses))
+                + beyondNoise()
                 + ".");
     if (teacher.isPresent()) {
       // Smallest first: by forward flops (what serving costs), then parameters.
@@ -366,6 +368,50 @@ public record RunSummary(
                       .append('.'));
     }
     return b.toString();
+  }
+
+  /**
+   * How many of the one-seed shapes' differences go beyond the test rows' noise (McNemar's exact
+   * test, {@link PairedComparison#SIGNIFICANCE}): ": 2 of the 3 wins and none of the losses beyond
+   * the test split's noise (McNemar p < 0.05)", or "" when no such shape has paired counts.
+   */
+  private String beyondNoise() {
+    List<PairedComparison> measured =
+        shapes.stream()
+            .filter(s -> s.seeds().size() == 1)
+            .map(s -> s.distilled().paired())
+            .flatMap(Optional::stream)
+            .toList();
+    if (measured.isEmpty()) {
+      return "";
+    }
+    long wins = measured.stream().filter(p -> p.gain() > 0).count();
+    long losses = measured.stream().filter(p -> p.gain() < 0).count();
+    long realWins = measured.stream().filter(p -> p.gain() > 0 && p.significant()).count();
+    long realLosses = measured.stream().filter(p -> p.gain() < 0 && p.significant()).count();
+    String threshold = Formats.fixed(PairedComparison.SIGNIFICANCE, 2);
+    if (wins + losses == 0) {
+      return "";
+    }
+    return "; beyond the test split's noise (McNemar p < "
+        + threshold
+        + "): "
+        + (wins == 0 ? "" : of(realWins, wins, "win"))
+        + (wins > 0 && losses > 0 ? ", " : "")
+        + (losses == 0 ? "" : of(realLosses, losses, "loss"));
+  }
+
+  /** "2 of the 3 wins", "the win", "none of the 2 losses". */
+  private static String of(long some, long all, String what) {
+    String plural = what.equals("loss") ? "losses" : what + "s";
+    if (all == 1) {
+      return (some == 1 ? "the " : "not the ") + what;
+    }
+    return (some == 0 ? "none" : some == all ? "all" : String.valueOf(some))
+        + " of the "
+        + all
+        + " "
+        + plural;
   }
 
   /**

@@ -11,6 +11,7 @@ import io.distill.jobs.DistillJob;
 import io.distill.jobs.config.RunConfig;
 import io.distill.serving.DistilledModel;
 import io.distill.student.ModelMetrics;
+import io.distill.student.PairedComparison;
 import io.distill.teacher.TeacherModelFile;
 import io.distill.teacher.TeacherNetworks;
 import java.io.IOException;
@@ -118,6 +119,30 @@ class DistillPipelineTest {
     Dataset<Row> test = spark.read().parquet(run.resolve("data/test").toString());
     long errors = student.transform(test).where("prediction <> CAST(label AS double)").count();
     assertEquals(Math.round((1 - distilled.testAccuracy()) * 1000), errors, distilled.toString());
+    // The paired counts against its baseline are the rows only one of the two gets right, counted
+    // here from the two Spark ML models' predictions joined by id; only distilled rows have them.
+    Dataset<Row> both =
+        student
+            .transform(test)
+            .selectExpr("id", "CAST(label AS double) AS label", "prediction AS distilled")
+            .join(
+                DistilledModel.fromNetwork(
+                        run.resolve("students/32-baseline").toString(),
+                        spark.sparkContext().hadoopConfiguration())
+                    .transform(test)
+                    .selectExpr("id", "prediction AS baseline"),
+                "id");
+    assertEquals(
+        new PairedComparison(
+            both.where("distilled = label AND baseline <> label").count(),
+            both.where("baseline = label AND distilled <> label").count()),
+        distilled.paired().orElseThrow());
+    assertEquals(
+        first.metrics().get(2).testErrors() - distilled.testErrors(),
+        distilled.paired().orElseThrow().gain());
+    for (ModelMetrics m : first.metrics()) {
+      assertEquals(ModelMetrics.DISTILLED.equals(m.role()), m.paired().isPresent(), m.model());
+    }
     // ... and so does the score command, one row per id.
     Path scores = run.resolve("scores");
     Path student32 = run.resolve("students/32-distilled");

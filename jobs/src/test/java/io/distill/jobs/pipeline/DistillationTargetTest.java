@@ -28,7 +28,26 @@ class DistillationTargetTest {
     students.add(new TrainedStudent(model, role, size, 4, 0.1, "p", history, 1, true, null, 0));
     metrics.add(
         new ModelMetrics(
-            model, role, model, 4, 0.1, parameters, 0, 0, 1000, 10, 0.99, 1, 0, 0, 0, 0, 1, 1));
+            model,
+            role,
+            model,
+            4,
+            0.1,
+            parameters,
+            0,
+            0,
+            1000,
+            10,
+            0.99,
+            1,
+            0,
+            0,
+            0,
+            0,
+            1,
+            1,
+            null,
+            null));
   }
 
   private final TeacherCheck teacher = new TeacherCheck(0.990, "x-baseline", 0.980, 500);

@@ -73,7 +73,9 @@ class RunReportTest {
         p50 * 1.7,
         3e7 / (300 + parameters / 100.0),
         trainingSeconds,
-        20);
+        20,
+        null,
+        null);
   }
 
   static ModelMetrics teacher(long errors) {
@@ -150,7 +152,9 @@ class RunReportTest {
         m.latencyP95Millis(),
         m.throughputPerSecond(),
         m.trainingSeconds(),
-        m.epochs());
+        m.epochs(),
+        m.distilledOnlyRight(),
+        m.baselineOnlyRight());
   }
 
   static RunReport.RunFacts facts() {
@@ -267,7 +271,8 @@ class RunReportTest {
           cells.get(3).startsWith(dist + " (") && cells.get(3).endsWith("T=20, α=0.1"),
           cells.get(3));
       assertEquals(gain(base, dist), cells.get(4), size + " gain");
-      assertEquals(gap(base, dist, TEACHER_ERRORS), cells.get(5), size + " gap closed");
+      assertEquals("—", cells.get(5), size + " paired: none measured");
+      assertEquals(gap(base, dist, TEACHER_ERRORS), cells.get(6), size + " gap closed");
     }
     assertEquals("62", gain(143, 81));
     assertEquals("83.8%", gap(143, 81, 69)); // 62 / 74, by hand
@@ -412,14 +417,14 @@ class RunReportTest {
     weaker.set(0, teacher(170));
     assertTrue(RunSummary.of(weaker).find("300x300").orElseThrow().gapClosed().isEmpty());
     String md = RunReport.of(facts(), weakTeacher).markdown();
-    assertEquals("n/a", row(md, "800x800").get(5), md);
+    assertEquals("n/a", row(md, "800x800").get(6), md);
 
     // Without a teacher every gap closed is n/a; the report still renders.
     RunSummary none = RunSummary.of(realistic().subList(1, 9));
     assertTrue(none.teacher().isEmpty());
     assertTrue(none.sizes().stream().allMatch(s -> s.gapClosed().isEmpty()));
     String noTeacher = RunReport.of(facts(), realistic().subList(1, 9)).markdown();
-    assertEquals("n/a", row(noTeacher, "30x30").get(5));
+    assertEquals("n/a", row(noTeacher, "30x30").get(6));
     assertTrue(noTeacher.contains("| Teacher errors | 67 | — (no teacher) |"), noTeacher);
   }
 
@@ -468,7 +473,9 @@ class RunReportTest {
             b.latencyP95Millis(),
             b.throughputPerSecond(),
             b.trainingSeconds(),
-            b.epochs()));
+            b.epochs(),
+            b.distilledOnlyRight(),
+            b.baselineOnlyRight()));
     e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(duplicate));
     assertTrue(e.getMessage().contains("Duplicate model name '30x30-distilled'"), e.getMessage());
 
@@ -493,7 +500,9 @@ class RunReportTest {
             t.latencyP95Millis(),
             t.throughputPerSecond(),
             t.trainingSeconds(),
-            t.epochs()));
+            t.epochs(),
+            t.distilledOnlyRight(),
+            t.baselineOnlyRight()));
     e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(twoTeachers));
     assertTrue(e.getMessage().contains("two teachers, 'teacher' and 'teacher-2'"), e.getMessage());
 
@@ -524,7 +533,9 @@ class RunReportTest {
             o.latencyP95Millis(),
             o.throughputPerSecond(),
             o.trainingSeconds(),
-            o.epochs()));
+            o.epochs(),
+            o.distilledOnlyRight(),
+            o.baselineOnlyRight()));
     e = assertThrows(IllegalArgumentException.class, () -> RunSummary.of(otherSplit));
     assertTrue(e.getMessage().contains("1000 (100x100-distilled)"), e.getMessage());
   }

@@ -1,9 +1,11 @@
 package io.distill.jobs.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.student.ModelMetrics;
+import io.distill.student.PairedComparison;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -83,5 +85,44 @@ class RunSummaryVerdictTest {
             "Distilled students beat their hard-label baselines at 2 of 4 sizes, tie at 1 and lose"
                 + " at 1."),
         verdict);
+  }
+
+  /**
+   * With the paired counts of one seed per size, the verdict says how many wins and losses go
+   * beyond the test split's noise (McNemar's exact test; p values in PairedComparisonTest's way: 40
+   * / 30 → 0.28, 20 / 25 → 0.55, 70 / 7 → 3.5e-14, 120 / 58 → 3.9e-6), and the table gives each
+   * size's.
+   */
+  @Test
+  void saysWhichWinsAreBeyondTheTestSplitsNoise() {
+    List<ModelMetrics> metrics = new ArrayList<>(RunReportTest.realistic());
+    long[][] paired = {{40, 30}, {20, 25}, {70, 7}, {120, 58}}; // 30x30, 100x100, 300x300, 800x800
+    for (int s = 0; s < 4; s++) {
+      int at = 1 + 2 * s;
+      ModelMetrics d = metrics.get(at);
+      long baselineErrors = metrics.get(at + 1).testErrors();
+      long distilledErrors = baselineErrors - (paired[s][0] - paired[s][1]);
+      metrics.set(
+          at,
+          RunReportTest.copy(d, d.model(), d.temperature(), d.alpha(), distilledErrors)
+              .withPaired(new PairedComparison(paired[s][0], paired[s][1])));
+    }
+    String verdict = RunSummary.of(metrics, Map.of()).verdict();
+    assertTrue(
+        verdict.startsWith(
+            "Distilled students beat their hard-label baselines at 3 of 4 sizes, tie at 0 and lose"
+                + " at 1; beyond the test split's noise (McNemar p < 0.05): 2 of the 3 wins, not the"
+                + " loss."),
+        verdict);
+    String md = RunReport.of(RunReportTest.facts(), metrics).markdown();
+    assertTrue(md.contains("| 40 / 30 (p 0.282) |"), md);
+    assertTrue(md.contains("| 70 / 7 (p \\< 0.001) |"), md); // Markdown escapes <
+    assertTrue(md.contains("| 20 / 25 (p 0.551) |"), md);
+  }
+
+  @Test
+  void saysNothingOfNoiseWithoutPairedCounts() {
+    String verdict = RunSummary.of(RunReportTest.realistic(), Map.of()).verdict();
+    assertFalse(verdict.contains("McNemar"), verdict); // RunReportTest: the Paired cells read —
   }
 }
