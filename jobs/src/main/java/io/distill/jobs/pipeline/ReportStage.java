@@ -79,10 +79,13 @@ final class ReportStage {
       checks = checks == null ? b.toString() : checks + "\n\n" + b;
     }
     String checkLine = checks;
+    // The rows themselves (a few per run), not the table's path: a table evaluated again with new
+    // columns or figures renders a new report.
+    List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
     String fingerprint =
         Fingerprint.of("report")
             .add("teacher-check", String.valueOf(checkLine))
-            .add("metrics", evaluated)
+            .add("metrics", metrics)
             .add("config", ctx.config().resolved())
             .add("dataset", dataset)
             .add("teacher", teacherFacts)
@@ -95,8 +98,6 @@ final class ReportStage {
             Output.class,
             key -> {
               String dir = ctx.run().root();
-              List<ModelMetrics> metrics =
-                  Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
               RunReport.RunFacts facts =
                   new RunReport.RunFacts(
                       new Path(dir).getName(),

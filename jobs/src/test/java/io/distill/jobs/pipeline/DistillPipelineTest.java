@@ -355,6 +355,26 @@ class DistillPipelineTest {
     result = DistillPipeline.of(spark, config(settings)).execute();
     assertEquals("ran", status(result, "teacher"), "the teacher's JSON changed in place");
     assertEquals("ran", status(result, "students"));
+
+    // The report follows the metrics' rows, not the table's path: rows rewritten in place (as an
+    // evaluation with a new column rewrites them) render a new report; the same rows do not.
+    result = DistillPipeline.of(spark, config(settings)).execute();
+    assertEquals("reused", status(result, "report"));
+    String metrics = runDir.resolve("metrics").toString();
+    Dataset<Row> rows = spark.read().parquet(metrics);
+    List<Row> edited = rows.selectExpr("*").collectAsList();
+    spark
+        .createDataFrame(edited, rows.schema())
+        .selectExpr(
+            Arrays.stream(rows.columns())
+                .map(c -> c.equals("test_errors") ? "test_errors + 1000 AS test_errors" : c)
+                .toArray(String[]::new))
+        .write()
+        .mode("overwrite")
+        .parquet(metrics);
+    result = DistillPipeline.of(spark, config(settings)).execute();
+    assertEquals("reused", status(result, "evaluate"));
+    assertEquals("ran", status(result, "report"), "the metrics' rows changed");
   }
 
   private static String mlpJson(int hidden) {
