@@ -236,17 +236,29 @@ final class EvaluateStage {
       TeacherStage.Output teacher,
       int[] shape,
       Map<String, MultiLayerNetwork> nets) {
-    return scores(
-            ctx,
-            data.validationRows(ctx),
-            data.data().train() + " (validation rows)",
-            soft,
-            soft.train(),
-            teacher,
-            shape,
-            nets,
-            Map.of())
-        .totals();
+    return trainingRowScores(
+        ctx,
+        data.validationRows(ctx),
+        data.data().train() + " (validation rows)",
+        soft,
+        teacher,
+        shape,
+        nets);
+  }
+
+  /**
+   * {@link #scores} of {@code rows} of the training split, joined with its soft labels, without
+   * pairs: the validation rows, or the rows a night added.
+   */
+  static Map<String, TestScores.Totals> trainingRowScores(
+      PipelineContext ctx,
+      Dataset<Row> rows,
+      String rowsName,
+      SoftLabelStage.Output soft,
+      TeacherStage.Output teacher,
+      int[] shape,
+      Map<String, MultiLayerNetwork> nets) {
+    return scores(ctx, rows, rowsName, soft, soft.train(), teacher, shape, nets, Map.of()).totals();
   }
 
   /** A student's network from its model file (a bounded read; no Java deserialisation). */

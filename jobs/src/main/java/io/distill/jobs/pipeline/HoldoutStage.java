@@ -150,16 +150,13 @@ final class HoldoutStage {
     if (rows.isEmpty()) {
       return Map.of();
     }
-    return EvaluateStage.scores(
-            ctx,
-            rows,
-            data.data().train() + " (rows added since the champion)",
-            soft,
-            soft.train(),
-            teacher,
-            shape,
-            nets,
-            Map.of())
-        .totals();
+    return EvaluateStage.trainingRowScores(
+        ctx,
+        rows,
+        data.data().train() + " (rows added since the champion)",
+        soft,
+        teacher,
+        shape,
+        nets);
   }
 }
