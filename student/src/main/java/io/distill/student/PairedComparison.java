@@ -47,8 +47,9 @@ public record PairedComparison(long distilledOnlyRight, long baselineOnlyRight)
 
   /**
    * McNemar's exact two-sided p-value: {@code min(1, 2·P[X ≤ min(b, c)])} for {@code X ~ Binomial(b
-   * + c, ½)}; 1 when the two never disagree. Summed in log space, so it holds for any count (no
-   * factorial overflows).
+   * + c, ½)}; 1 when the two never disagree. {@code P[X = min(b, c)]} is computed in log space and
+   * the tail below it as ratios of consecutive terms, so it holds for any count (no factorial
+   * overflows).
    */
   public double exactP() {
     long n = discordant();

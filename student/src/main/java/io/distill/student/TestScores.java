@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +62,8 @@ public final class TestScores {
   /** The scores of one pass: each model's sums, and the paired counts of the pairs asked for. */
   public record Scores(Map<String, Totals> totals, Map<String, PairedComparison> paired) {
     public Scores {
-      totals = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(totals));
-      paired = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(paired));
+      totals = Collections.unmodifiableMap(new LinkedHashMap<>(totals));
+      paired = Collections.unmodifiableMap(new LinkedHashMap<>(paired));
     }
   }
 

@@ -372,8 +372,9 @@ public record RunSummary(
 
   /**
    * How many of the one-seed shapes' differences go beyond the test rows' noise (McNemar's exact
-   * test, {@link PairedComparison#SIGNIFICANCE}): ": 2 of the 3 wins and none of the losses beyond
-   * the test split's noise (McNemar p < 0.05)", or "" when no such shape has paired counts.
+   * test, {@link PairedComparison#SIGNIFICANCE}): "; beyond the test split's noise (McNemar p <
+   * 0.05): 2 of the 3 wins, not the loss", or "" when no such shape has paired counts or every one
+   * ties.
    */
   private String beyondNoise() {
     List<PairedComparison> measured =
@@ -389,12 +390,11 @@ public record RunSummary(
     long losses = measured.stream().filter(p -> p.gain() < 0).count();
     long realWins = measured.stream().filter(p -> p.gain() > 0 && p.significant()).count();
     long realLosses = measured.stream().filter(p -> p.gain() < 0 && p.significant()).count();
-    String threshold = Formats.fixed(PairedComparison.SIGNIFICANCE, 2);
     if (wins + losses == 0) {
       return "";
     }
     return "; beyond the test split's noise (McNemar p < "
-        + threshold
+        + Formats.fixed(PairedComparison.SIGNIFICANCE, 2)
         + "): "
         + (wins == 0 ? "" : of(realWins, wins, "win"))
         + (wins > 0 && losses > 0 ? ", " : "")
