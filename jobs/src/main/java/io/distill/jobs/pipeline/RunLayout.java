@@ -48,7 +48,9 @@ public enum RunLayout {
       "metrics",
       "`metrics/`",
       "Parquet, one row per model: errors, accuracy, teacher agreement, KL to the teacher,"
-          + " parameters, bytes, latency p50/p95, throughput, training seconds"),
+          + " parameters, bytes, latency p50/p95, throughput, training seconds; a distilled student's row also"
+          + " `distilled_only_right` / `baseline_only_right` (test rows only it / only its baseline gets right; null"
+          + " elsewhere and in tables written before 2026-12-07)"),
   HISTORY(
       "history",
       "`history/`",
