@@ -280,14 +280,7 @@ public final class DistillPipeline {
         return partial(manifest, stages);
       }
       ReportStage.run(
-          ctx.forStage(ReportStage.PARAMS),
-          data,
-          teacher,
-          soft,
-          students,
-          evaluated,
-          check,
-          target);
+          ctx.forStage(ReportStage.PARAMS), data, teacher, soft, students, metrics, check, target);
       manifest.put("stages", stages.times());
       manifest.put("models", metrics.size());
       manifest.put("status", "succeeded");

@@ -43,7 +43,7 @@ final class ReportStage {
       TeacherStage.Output teacher,
       SoftLabelStage.Output soft,
       StudentStage.Output students,
-      EvaluateStage.Output evaluated,
+      List<ModelMetrics> metrics,
       TeacherCheck check,
       DistillationTarget target) {
     DataStage.Split s = data.split();
@@ -79,12 +79,11 @@ final class ReportStage {
       checks = checks == null ? b.toString() : checks + "\n\n" + b;
     }
     String checkLine = checks;
-    // The rows themselves (a few per run), not the table's path: a table evaluated again with new
-    // columns or figures renders a new report.
-    List<ModelMetrics> metrics = Tables.read(ctx, evaluated.metrics(), ModelMetrics.class);
     String fingerprint =
         Fingerprint.of("report")
             .add("teacher-check", String.valueOf(checkLine))
+            // The metrics' rows (a few per run), not the table's path: a table evaluated again with
+            // new columns or figures renders a new report.
             .add("metrics", metrics)
             .add("config", ctx.config().resolved())
             .add("dataset", dataset)

@@ -54,12 +54,12 @@ final class Formats {
     return fixed(x, decimals);
   }
 
-  /** Text as Markdown that renders as itself, on one line (also safe inside a table cell). */
   /** A p-value: "< 0.001", else three decimals ("0.042", "1.000"). */
   static String pValue(double p) {
     return p < 0.001 ? "< 0.001" : fixed(p, 3);
   }
 
+  /** Text as Markdown that renders as itself, on one line (also safe inside a table cell). */
   static String markdown(String text) {
     String line = text == null ? NONE : text.replaceAll("\\R", " ");
     return MARKDOWN_SPECIAL
