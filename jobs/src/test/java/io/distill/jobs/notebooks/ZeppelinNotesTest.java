@@ -195,6 +195,16 @@ class ZeppelinNotesTest {
           rows.forEach(r -> runs.add(r.getString(0)));
           assertEquals(Set.of("2026-11-20", "2026-11-21"), runs, "only complete runs");
         }
+        if (text.contains("distilled_only_right")) {
+          for (Row r : rows) {
+            // The errors' difference, from the two models' counts, equals the paired counts'
+            // difference, which the evaluate stage counts row by row: the columns are joined right.
+            long gain = ((Number) r.getAs("gain")).longValue();
+            long distilledOnly = ((Number) r.getAs("distilled_only_right")).longValue();
+            long baselineOnly = ((Number) r.getAs("baseline_only_right")).longValue();
+            assertEquals(gain, distilledOnly - baselineOnly, "paired counts of " + r);
+          }
+        }
         if (text.contains("promoted or not")) {
           assertEquals("2026-11-21", rows.get(0).getString(0), "newest first, from the partition");
           assertEquals("2026-11-20", rows.get(0).getString(6), "compared with the night before");
