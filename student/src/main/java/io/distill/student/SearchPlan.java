@@ -9,9 +9,11 @@ import java.util.List;
  * for {@code eta} times as many, and so on until one setting has trained for {@code maxEpochs}: the
  * budget of one full training. A trial that continues resumes from its checkpoint, so the search
  * costs {@link #costEpochs()} epochs in all: for 9 trials, eta 3 and 9 epochs, 9×1 + 3×2 + 1×6 =
- * 21, 2.3 full trainings.
+ * 21, 2.3 full trainings. {@code firstRungEpochs} raises the first cut (ASHA's minimum resource, Li
+ * et al. 2020): every rung trains at least that many epochs, so a trial that starts slowly is not
+ * judged on one epoch, at the cost of more epochs.
  */
-public record SearchPlan(int trials, int eta, int maxEpochs) {
+public record SearchPlan(int trials, int eta, int maxEpochs, int firstRungEpochs) {
 
   /** Default settings tried per model. */
   public static final int DEFAULT_TRIALS = 9;
@@ -21,6 +23,11 @@ public record SearchPlan(int trials, int eta, int maxEpochs) {
 
   /** One rung: how many trials train, and up to which epoch. */
   public record Rung(int trials, int epochs) {}
+
+  /** The rungs as successive halving derives them: the first cut after one epoch at the least. */
+  public SearchPlan(int trials, int eta, int maxEpochs) {
+    this(trials, eta, maxEpochs, 1);
+  }
 
   public SearchPlan {
     if (trials < 2) {
@@ -32,12 +39,18 @@ public record SearchPlan(int trials, int eta, int maxEpochs) {
     if (maxEpochs < 1) {
       throw new IllegalArgumentException("maxEpochs must be at least 1, cannot be: " + maxEpochs);
     }
+    if (firstRungEpochs < 1) {
+      throw new IllegalArgumentException(
+          "firstRungEpochs must be at least 1, cannot be: " + firstRungEpochs);
+    }
   }
 
   /**
    * The rungs, first to last: trials {@code n, n/eta, n/eta², ..., 1} (rounded down, at least 1),
-   * epochs {@code maxEpochs/eta^(rungs-1-k)} (rounded, at least 1, never fewer than the rung
-   * before); the last rung trains one trial for {@code maxEpochs}.
+   * epochs {@code maxEpochs/eta^(rungs-1-k)} (rounded, at least {@code firstRungEpochs}, never
+   * fewer than the rung before, never more than {@code maxEpochs}); the last rung trains one trial
+   * for {@code maxEpochs}. A rung that reaches no further than the one before trains nothing: it
+   * only narrows the field.
    */
   public List<Rung> rungs() {
     List<Integer> counts = new ArrayList<>();
@@ -54,7 +67,7 @@ public record SearchPlan(int trials, int eta, int maxEpochs) {
       int epochs =
           k == r - 1
               ? maxEpochs
-              : (int) Math.max(1, Math.round(maxEpochs / Math.pow(eta, r - 1 - k)));
+              : (int) Math.max(firstRungEpochs, Math.round(maxEpochs / Math.pow(eta, r - 1 - k)));
       epochs = Math.max(previous, Math.min(maxEpochs, epochs));
       out.add(new Rung(counts.get(k), epochs));
       previous = epochs;

@@ -86,6 +86,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   private String dataFingerprint = "";
   private int searchTrials;
   private int searchEta = SearchPlan.DEFAULT_ETA;
+  private int searchFirstRungEpochs = 1;
   private SearchSpace searchSpace = SearchSpace.defaults();
   private Map<String, String> warmStarts = Map.of();
   private boolean baselines = true;
@@ -193,11 +194,21 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
    * trial. {@code trials} 0 = no search: every model trains once with its configured settings.
    */
   public StudentSweep search(int trials, int eta, SearchSpace space) {
+    return search(trials, eta, 1, space);
+  }
+
+  /**
+   * As {@link #search(int, int, SearchSpace)}, every rung training at least {@code firstRungEpochs}
+   * epochs ({@link SearchPlan#firstRungEpochs()}).
+   */
+  public StudentSweep search(int trials, int eta, int firstRungEpochs, SearchSpace space) {
     if (trials != 0) {
-      new SearchPlan(trials, eta, 1); // refuses a bad trials or eta here, not at execute()
+      // refuses a bad trials, eta or first rung here, not at execute()
+      new SearchPlan(trials, eta, 1, firstRungEpochs);
     }
     this.searchTrials = trials;
     this.searchEta = eta;
+    this.searchFirstRungEpochs = firstRungEpochs;
     this.searchSpace = Objects.requireNonNull(space, "space");
     return this;
   }
@@ -288,7 +299,8 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
     try {
       SweepModels models = models();
       if (searchTrials > 0) {
-        SearchPlan plan = new SearchPlan(searchTrials, searchEta, settings.epochs());
+        SearchPlan plan =
+            new SearchPlan(searchTrials, searchEta, settings.epochs(), searchFirstRungEpochs);
         return new SearchedSweep(models, specs, plan, searchSpace, this::all).run(beforeDistilling);
       }
       // The baselines first, so that what they say about the teacher is said before distilling.

@@ -43,6 +43,37 @@ class SearchPlanTest {
   }
 
   @Test
+  void aLaterFirstRungTrainsEveryTrialLongerBeforeTheFirstCut() {
+    assertEquals(new SearchPlan(18, 3, 20).rungs(), new SearchPlan(18, 3, 20, 1).rungs());
+    assertEquals(
+        List.of(
+            new SearchPlan.Rung(18, 1),
+            new SearchPlan.Rung(6, 2),
+            new SearchPlan.Rung(2, 7),
+            new SearchPlan.Rung(1, 20)),
+        new SearchPlan(18, 3, 20).rungs());
+    assertEquals(18 * 1 + 6 * 1 + 2 * 5 + 13, new SearchPlan(18, 3, 20).costEpochs());
+    // at least 2 epochs: the second rung trains nothing new, it only narrows 6 to 2 after epoch 2
+    assertEquals(
+        List.of(
+            new SearchPlan.Rung(18, 2),
+            new SearchPlan.Rung(6, 2),
+            new SearchPlan.Rung(2, 7),
+            new SearchPlan.Rung(1, 20)),
+        new SearchPlan(18, 3, 20, 2).rungs());
+    assertEquals(18 * 2 + 2 * 5 + 13, new SearchPlan(18, 3, 20, 2).costEpochs());
+    assertEquals(
+        List.of(new SearchPlan.Rung(9, 5), new SearchPlan.Rung(3, 7), new SearchPlan.Rung(1, 20)),
+        new SearchPlan(9, 3, 20, 5).rungs());
+    // never beyond one full training: a first rung of the whole budget trains every trial fully
+    assertEquals(
+        List.of(new SearchPlan.Rung(9, 9), new SearchPlan.Rung(3, 9), new SearchPlan.Rung(1, 9)),
+        new SearchPlan(9, 3, 9, 50).rungs());
+    assertEquals(81, new SearchPlan(9, 3, 9, 50).costEpochs());
+    assertThrows(IllegalArgumentException.class, () -> new SearchPlan(9, 3, 9, 0));
+  }
+
+  @Test
   void bothModelsOfASizeTryTheSameOptimisersUnderTheSameSeedsAndTheConfiguredSettingFirst() {
     SearchSpace space =
         new SearchSpace(

@@ -553,6 +553,16 @@ public final class Params {
           ParamTypes.integer(2, 100),
           SearchPlan.DEFAULT_ETA,
           "At each rung of the search, the best 1/eta of the trials continue, for eta times as many epochs.");
+  public static final Param<Integer> STUDENTS_SEARCH_FIRST_RUNG_EPOCHS =
+      param(
+          "students.search-first-rung-epochs",
+          ParamTypes.integer(1, 100_000),
+          1,
+          "Epochs every trial of the search trains before the first cut (ASHA's minimum resource): each rung"
+              + " trains at least this many, up to students.epochs. 1 = the rungs successive halving derives"
+              + " (students.epochs / eta^k: for 18 trials, eta 3 and 20 epochs, cuts after epochs 1, 2 and 7, 47"
+              + " epochs per model). More spares trials that start slowly from a cut after one epoch, at a cost (2:"
+              + " cuts after epochs 2, 2 and 7, 59 epochs per model). The rungs and cost are in the log and the report.");
   public static final Param<List<Double>> STUDENTS_SEARCH_TEMPERATURES =
       param(
           "students.search-temperatures",

@@ -105,6 +105,7 @@ final class StudentStage {
                   Params.STUDENTS_SEARCH,
                   Params.STUDENTS_SEARCH_TRIALS,
                   Params.STUDENTS_SEARCH_ETA,
+                  Params.STUDENTS_SEARCH_FIRST_RUNG_EPOCHS,
                   Params.STUDENTS_SEARCH_TEMPERATURES,
                   Params.STUDENTS_SEARCH_ALPHAS,
                   Params.STUDENTS_SEARCH_STANDARDISE,
@@ -254,7 +255,11 @@ final class StudentStage {
                           .trainingSoftLabels(ctx.read(rowsSoft), rowsSoft)
                           .validationSoftLabels(ctx.read(soft.train()), soft.train())
                           .teacher(soft.signal())
-                          .search(searchTrials(c), c.get(Params.STUDENTS_SEARCH_ETA), space(c))
+                          .search(
+                              searchTrials(c),
+                              c.get(Params.STUDENTS_SEARCH_ETA),
+                              c.get(Params.STUDENTS_SEARCH_FIRST_RUNG_EPOCHS),
+                              space(c))
                           .dataFingerprint(soft.fingerprint())
                           .warmStarts(warm == null ? Map.of() : warm.models());
               List<TrainedStudent> trained =

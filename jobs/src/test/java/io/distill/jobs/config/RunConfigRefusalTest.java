@@ -132,6 +132,7 @@ class RunConfigRefusalTest {
         "distill.students.epoch is not a known key (did you mean 'epochs'?); distill.students has: "
             + "alpha, temperature, learning-rate, lr-decay, epochs, input-retain, hidden-retain, batch-size,"
             + " averaging-period, min-steps-per-epoch, jitter, target-accuracy-drop, target-agreement, target-grow-steps, target-narrow-steps, target-grow-factor, search, search-trials, assistant, search-eta,"
+            + " search-first-rung-epochs,"
             + " search-temperatures, search-alphas, search-standardise, search-dkd-betas,"
             + " search-learning-rates,"
             + " search-lr-decays, sizes",

@@ -60,6 +60,13 @@ class TestSplitIsolationTest {
     Map<?, ?> searchA = search(dir.resolve("run-honest"));
     assertEquals(2, searchA.size(), "both models were searched: " + searchA);
     assertEquals(searchA, search(dir.resolve("run-scrambled")));
+    for (Object model : searchA.values()) {
+      Map<?, ?> m = (Map<?, ?>) model;
+      assertEquals(3 * 2, m.get("costEpochs"), "the configured first rung: " + m);
+      for (Object trial : (List<?>) m.get("trials")) {
+        assertEquals(2, ((Map<?, ?>) trial).get("epochs"), "every trial reached epoch 2: " + m);
+      }
+    }
     assertEquals(
         a.stream().map(ModelMetrics::epochs).toList(),
         b.stream().map(ModelMetrics::epochs).toList());
@@ -94,6 +101,8 @@ class TestSplitIsolationTest {
                 "students.epochs=2",
                 "students.search=halving",
                 "students.search-trials=3",
+                // every trial trains both epochs before the cut (the plan alone would cut after 1)
+                "students.search-first-rung-epochs=2",
                 "students.search-temperatures=[2, 8]",
                 "students.sizes=[{name=\"16\", hidden=[16], temperature=4}]"));
     return DistillPipeline.of(spark, config).execute().metrics();
