@@ -562,7 +562,8 @@ public final class Params {
               + " trains at least this many, up to students.epochs. 1 = the rungs successive halving derives"
               + " (students.epochs / eta^k: for 18 trials, eta 3 and 20 epochs, cuts after epochs 1, 2 and 7, 47"
               + " epochs per model). More spares trials that start slowly from a cut after one epoch, at a cost (2:"
-              + " cuts after epochs 2, 2 and 7, 59 epochs per model). The rungs and cost are in the log and the report.");
+              + " cuts after epochs 2, 2 and 7, 59 epochs per model). The log gives the rungs; the report, the cost and the"
+              + " epochs each trial reached.");
   public static final Param<List<Double>> STUDENTS_SEARCH_TEMPERATURES =
       param(
           "students.search-temperatures",
