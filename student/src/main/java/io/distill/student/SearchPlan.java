@@ -21,12 +21,15 @@ public record SearchPlan(int trials, int eta, int maxEpochs, int firstRungEpochs
   /** Default fraction kept at each rung: 1/3 of the trials continue. */
   public static final int DEFAULT_ETA = 3;
 
+  /** Default epochs before the first cut: as successive halving derives them, one at the least. */
+  public static final int DEFAULT_FIRST_RUNG_EPOCHS = 1;
+
   /** One rung: how many trials train, and up to which epoch. */
   public record Rung(int trials, int epochs) {}
 
   /** The rungs as successive halving derives them: the first cut after one epoch at the least. */
   public SearchPlan(int trials, int eta, int maxEpochs) {
-    this(trials, eta, maxEpochs, 1);
+    this(trials, eta, maxEpochs, DEFAULT_FIRST_RUNG_EPOCHS);
   }
 
   public SearchPlan {

@@ -86,7 +86,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
   private String dataFingerprint = "";
   private int searchTrials;
   private int searchEta = SearchPlan.DEFAULT_ETA;
-  private int searchFirstRungEpochs = 1;
+  private int searchFirstRungEpochs = SearchPlan.DEFAULT_FIRST_RUNG_EPOCHS;
   private SearchSpace searchSpace = SearchSpace.defaults();
   private Map<String, String> warmStarts = Map.of();
   private boolean baselines = true;
@@ -194,7 +194,7 @@ public final class StudentSweep extends SparkAction<List<TrainedStudent>> {
    * trial. {@code trials} 0 = no search: every model trains once with its configured settings.
    */
   public StudentSweep search(int trials, int eta, SearchSpace space) {
-    return search(trials, eta, 1, space);
+    return search(trials, eta, SearchPlan.DEFAULT_FIRST_RUNG_EPOCHS, space);
   }
 
   /**

@@ -65,7 +65,7 @@ class SearchPlanTest {
     assertEquals(
         List.of(new SearchPlan.Rung(9, 5), new SearchPlan.Rung(3, 7), new SearchPlan.Rung(1, 20)),
         new SearchPlan(9, 3, 20, 5).rungs());
-    // never beyond one full training: a first rung of the whole budget trains every trial fully
+    // no rung beyond the budget: a first rung of the whole budget trains every trial fully
     assertEquals(
         List.of(new SearchPlan.Rung(9, 9), new SearchPlan.Rung(3, 9), new SearchPlan.Rung(1, 9)),
         new SearchPlan(9, 3, 9, 50).rungs());

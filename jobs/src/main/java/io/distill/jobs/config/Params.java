@@ -557,7 +557,7 @@ public final class Params {
       param(
           "students.search-first-rung-epochs",
           ParamTypes.integer(1, 100_000),
-          1,
+          SearchPlan.DEFAULT_FIRST_RUNG_EPOCHS,
           "Epochs every trial of the search trains before the first cut (ASHA's minimum resource): each rung"
               + " trains at least this many, up to students.epochs. 1 = the rungs successive halving derives"
               + " (students.epochs / eta^k: for 18 trials, eta 3 and 20 epochs, cuts after epochs 1, 2 and 7, 47"
