@@ -53,7 +53,7 @@ public record SearchPlan(int trials, int eta, int maxEpochs, int firstRungEpochs
    * epochs {@code maxEpochs/eta^(rungs-1-k)} (rounded, at least {@code firstRungEpochs}, never
    * fewer than the rung before, never more than {@code maxEpochs}); the last rung trains one trial
    * for {@code maxEpochs}. A rung that reaches no further than the one before trains nothing: it
-   * only narrows the field.
+   * only narrows the field (and costs nothing).
    */
   public List<Rung> rungs() {
     List<Integer> counts = new ArrayList<>();

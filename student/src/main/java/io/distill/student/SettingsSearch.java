@@ -58,6 +58,22 @@ final class SettingsSearch {
     for (int k = 0; k < rungs.size(); k++) {
       SearchPlan.Rung rung = rungs.get(k);
       boolean last = k == rungs.size() - 1;
+      if (!last && k > 0 && rung.epochs() == rungs.get(k - 1).epochs()) {
+        // No new epochs: the standing is the rung before's, whose best these are, best first.
+        int keep = rungs.get(k + 1).trials();
+        for (Arm arm : arms) {
+          alive.put(arm.model(), List.copyOf(alive.get(arm.model()).subList(0, keep)));
+        }
+        LOG.info(
+            "Search, rung {}/{}: to epoch {} as the rung before, so no training: the best {} of {}"
+                + " trials per model continue",
+            k + 1,
+            rungs.size(),
+            rung.epochs(),
+            keep,
+            rung.trials());
+        continue;
+      }
       List<Callable<TrainingResult>> jobs = new ArrayList<>();
       List<Arm> jobArms = new ArrayList<>();
       List<SearchTrial> jobTrials = new ArrayList<>();
