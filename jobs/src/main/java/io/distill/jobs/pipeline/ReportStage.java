@@ -3,6 +3,7 @@ package io.distill.jobs.pipeline;
 import io.distill.core.Fingerprint;
 import io.distill.jobs.config.Params;
 import io.distill.jobs.config.StudentSize;
+import io.distill.jobs.report.RunFacts;
 import io.distill.jobs.report.RunReport;
 import io.distill.jobs.report.RunSummary;
 import io.distill.student.ModelMetrics;
@@ -97,8 +98,8 @@ final class ReportStage {
             Output.class,
             key -> {
               String dir = ctx.run().root();
-              RunReport.RunFacts facts =
-                  new RunReport.RunFacts(
+              RunFacts facts =
+                  new RunFacts(
                       new Path(dir).getName(),
                       dir,
                       dataset,

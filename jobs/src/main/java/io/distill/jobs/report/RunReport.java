@@ -5,7 +5,6 @@ import static io.distill.jobs.report.Formats.count;
 import static io.distill.jobs.report.Formats.fixed;
 import static io.distill.jobs.report.Formats.number;
 import static io.distill.jobs.report.Formats.orNone;
-import static io.distill.jobs.report.Formats.pValue;
 import static io.distill.jobs.report.Formats.percent;
 import static io.distill.jobs.report.Formats.seconds;
 import static io.distill.jobs.report.Formats.significant;
@@ -13,17 +12,12 @@ import static io.distill.jobs.report.Formats.significant;
 import io.distill.core.HadoopFiles;
 import io.distill.jobs.report.MarkdownDocument.Row;
 import io.distill.student.ModelMetrics;
-import io.distill.student.PairedComparison;
-import io.distill.student.SearchSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -42,13 +36,12 @@ import org.commonmark.renderer.html.HtmlRenderer;
  * resources) and the chart {@value #CHART_FILE} ({@link AccuracyChart}), written into a directory
  * on any Hadoop file system.
  *
- * <p>It leads with the verdict ({@link RunSummary#verdict()}), then shows the run's facts (dataset
- * and split sizes), its stage timings, one line per student size (baseline against distilled
- * student: errors, the distillation gain, the share of the baseline→teacher gap closed, agreement
- * and KL with the teacher, bytes, latency, throughput, training time) and a row for the teacher;
- * per shape the mean and spread over seeds when a shape has several; Hinton et al. (2015)'s MNIST
- * figures beside the run's ({@link HintonReference}); every metric of every model; and the resolved
- * configuration.
+ * <p>It leads with the checks and the verdict ({@link RunSummary#verdict()}), then shows the run's
+ * facts ({@link RunFacts}: dataset and split sizes), its stage timings, one line per student size
+ * ({@link StudentsSection}: baseline against distilled student, and what each size costs), per
+ * shape the mean and spread over seeds when a shape has several, the chart, Hinton et al. (2015)'s
+ * MNIST figures beside the run's ({@link HintonSection}), the settings search ({@link
+ * SearchSection}), every metric of every model, and the resolved configuration.
  *
  * <p>On a checksummed file system (file://) the files are written without Hadoop's {@code .crc}
  * companions, so the directory holds only what people open. Each file is written to a hidden
@@ -173,7 +166,7 @@ public final class RunReport {
               + " included); GFLOP/s counts the models' multiply-adds (2 flops per weight and output position, a training"
               + " step as 3 forward passes), so it can be set against the machine's GEMM peak.");
     }
-    studentsTable(md, sizes, teacher, examples);
+    StudentsSection.write(md, sizes, teacher, examples);
     seedsTable(md, teacher);
     md.heading(2, "Accuracy against parameters")
         .image(
@@ -181,7 +174,7 @@ public final class RunReport {
             "Test accuracy (%) against parameters (log scale):"
                 + " distilled students, hard-label baselines"
                 + (teacher.isPresent() ? " and the teacher" : ""));
-    hintonTable(md, teacher, examples);
+    HintonSection.write(md, summary, teacher, examples);
     SearchSection.write(md, facts.searches());
     allMetrics(md);
     md.heading(2, "Configuration");
@@ -191,164 +184,6 @@ public final class RunReport {
       md.code(facts.configuration());
     }
     return md.toString();
-  }
-
-  private static void studentsTable(
-      MarkdownDocument md,
-      List<RunSummary.SizeSummary> sizes,
-      Optional<ModelMetrics> teacher,
-      long examples) {
-    md.heading(2, "Students against their baselines");
-    if (sizes.isEmpty()) {
-      md.paragraph("The run has no students.");
-      return;
-    }
-    md.paragraph(
-        "Errors out of "
-            + count(examples)
-            + " test examples (accuracy in brackets). Gain = baseline"
-            + " errors − distilled errors; gap closed = gain / (baseline errors − teacher errors), n/a where that"
-            + " denominator is not positive"
-            + (teacher.isPresent() ? "" : " (this run has no teacher)")
-            + ". Agreement"
-            + " = share of test examples where the model's argmax equals the teacher's; KL = mean KL(teacher ‖ model)"
-            + " at T = 1, in nats. Paired = the test examples only the distilled student gets right / only its"
-            + " baseline gets right (their difference is the gain), and McNemar's exact p: how often two equally good"
-            + " models would differ at least this much on these examples; p ≥ "
-            + fixed(PairedComparison.SIGNIFICANCE, 2)
-            + " is within the noise of this test split (another seed or search draw adds its own spread).");
-    List<Row> rows = new ArrayList<>();
-    List<Row> costs = new ArrayList<>();
-    for (RunSummary.SizeSummary s : sizes) {
-      ModelMetrics d = s.distilled();
-      ModelMetrics b = s.baseline();
-      String params =
-          count(d.parameters())
-              + (b.parameters() != d.parameters()
-                  ? " (baseline " + count(b.parameters()) + ")"
-                  : "");
-      rows.add(
-          new Row(
-              false,
-              s.size(),
-              params,
-              errors(b),
-              errors(d)
-                  + (d.alpha() == 1.0
-                      ? "; hard labels (α=1)"
-                      : "; T=" + number(d.temperature()) + ", α=" + number(d.alpha())),
-              count(s.gain()),
-              paired(d),
-              s.gapClosedText(),
-              percent(b.teacherAgreement(), 2),
-              percent(d.teacherAgreement(), 2),
-              fixed(b.meanKlToTeacher(), 4),
-              fixed(d.meanKlToTeacher(), 4)));
-      costs.add(
-          new Row(
-              false,
-              s.size(),
-              params,
-              count(d.serializedBytes()),
-              significant(d.latencyP50Millis()) + " / " + significant(d.latencyP95Millis()),
-              fixed(d.throughputPerSecond(), 0),
-              seconds(d.trainingSeconds()) + " / " + seconds(b.trainingSeconds())));
-    }
-    teacher.ifPresent(
-        t -> {
-          rows.add(
-              new Row(
-                  true,
-                  teacherLabel(t),
-                  count(t.parameters()),
-                  NONE,
-                  errors(t),
-                  NONE,
-                  NONE,
-                  NONE,
-                  NONE,
-                  NONE,
-                  NONE,
-                  NONE));
-          costs.add(
-              new Row(
-                  true,
-                  teacherLabel(t),
-                  count(t.parameters()),
-                  count(t.serializedBytes()),
-                  significant(t.latencyP50Millis()) + " / " + significant(t.latencyP95Millis()),
-                  fixed(t.throughputPerSecond(), 0),
-                  seconds(t.trainingSeconds())));
-        });
-    boolean[] numeric = new boolean[11];
-    Arrays.fill(numeric, 1, 11, true);
-    md.table(
-        List.of(
-            "Size",
-            "Parameters",
-            "Baseline errors",
-            "Distilled errors (T, α)",
-            "Gain",
-            "Paired (p)",
-            "Gap closed",
-            "Agreement, baseline",
-            "Agreement, distilled",
-            "KL, baseline",
-            "KL, distilled"),
-        numeric,
-        rows);
-    if (teacher.isPresent()) {
-      md.paragraph("The teacher's row gives its errors in the distilled-errors column.");
-    }
-    List<String> hardLabels =
-        sizes.stream()
-            .filter(s -> s.distilled().alpha() == 1.0)
-            .map(RunSummary.SizeSummary::size)
-            .toList();
-    if (!hardLabels.isEmpty()) {
-      boolean one = hardLabels.size() == 1;
-      md.paragraph(
-          (one ? "The \"distilled\" student of " : "The \"distilled\" students of ")
-              + (one
-                  ? hardLabels.get(0)
-                  : String.join(", ", hardLabels.subList(0, hardLabels.size() - 1))
-                      + " and "
-                      + hardLabels.get(hardLabels.size() - 1))
-              + (one ? " learns" : " learn")
-              + " from hard labels only (α = 1), as the settings search sets it where no distilled"
-              + " setting beats the hard-label ones on validation: distillation is not used for "
-              + (hardLabels.size() == 1 ? "this size" : "these sizes")
-              + ", and any difference from "
-              + (one ? "its baseline" : "their baselines")
-              + " comes from the other settings (learning rate, decay, seed).");
-    }
-    md.heading(3, "What each size costs")
-        .paragraph(
-            "The distilled student's bytes (its DL4J zip), latency (one"
-                + " example per call) and throughput (batches, one JVM); its baseline has the same architecture (every"
-                + " model's figures are in the full table below). Training seconds: distilled / baseline.");
-    boolean[] costNumeric = new boolean[6];
-    Arrays.fill(costNumeric, 1, 6, true);
-    md.table(
-        List.of(
-            "Size", "Parameters", "Bytes", "Latency p50 / p95 ms", "Throughput /s", "Training s"),
-        costNumeric,
-        costs);
-  }
-
-  /** "120 / 103 (p 0.282)": a distilled student's paired counts on the test rows, or "—". */
-  private static String paired(ModelMetrics distilled) {
-    return distilled
-        .paired()
-        .map(
-            p ->
-                count(p.distilledOnlyRight())
-                    + " / "
-                    + count(p.baselineOnlyRight())
-                    + " (p "
-                    + pValue(p.exactP())
-                    + ")")
-        .orElse(NONE);
   }
 
   /** Per shape over its seeds, when some shape was trained with several seeds. */
@@ -378,93 +213,6 @@ public final class RunReport {
         List.of("Shape", "T", "α", "Seeds", "Baseline errors", "Distilled errors", "Gap closed"),
         new boolean[] {false, true, true, true, true, true, true},
         rows);
-  }
-
-  private void hintonTable(MarkdownDocument md, Optional<ModelMetrics> teacher, long examples) {
-    long n = HintonReference.TEST_EXAMPLES;
-    md.heading(2, "Beside Hinton et al. (2015)")
-        .paragraph(
-            "Hinton, Vinyals and Dean, \"Distilling the Knowledge in a"
-                + " Neural Network\" (2015), section 3, on MNIST's "
-                + count(n)
-                + " test images: a large teacher (two hidden"
-                + " layers of 1200 units, dropout, jittered inputs) made "
-                + HintonReference.TEACHER_ERRORS
-                + " errors; an "
-                + HintonReference.SIZE
-                + " student trained on the hard labels alone made "
-                + HintonReference.BASELINE_ERRORS
-                + "; the same student distilled at T="
-                + HintonReference.TEMPERATURE
-                + " made "
-                + HintonReference.DISTILLED_ERRORS
-                + "."
-                + (examples >= 0 && examples != n
-                    ? " This run's test split has "
-                        + count(examples)
-                        + " examples, so its counts are also given per "
-                        + count(n)
-                        + "."
-                    : ""));
-    Optional<RunSummary.ShapeSummary> ours = summary.findShape(HintonReference.SIZE);
-    if (ours.isEmpty()) {
-      // A table of dashes says nothing: one line instead (the default sweep has no 800x800).
-      md.paragraph(
-          "This run has no "
-              + HintonReference.SIZE
-              + " student to set beside theirs (conf/mnist.conf has one)"
-              + teacher
-                  .map(
-                      t ->
-                          "; its teacher's test errors: "
-                              + errorsPer(t.testErrors(), examples)
-                              + ", theirs "
-                              + HintonReference.TEACHER_ERRORS)
-                  .orElse("")
-              + ".");
-      return;
-    }
-    RunSummary.ShapeSummary s = ours.get();
-    List<Row> rows = new ArrayList<>();
-    rows.add(
-        new Row(
-            false,
-            "Teacher errors",
-            Long.toString(HintonReference.TEACHER_ERRORS),
-            teacher.map(t -> errorsPer(t.testErrors(), examples)).orElse(NONE + " (no teacher)")));
-    rows.add(
-        new Row(
-            false,
-            HintonReference.SIZE + " student, hard labels",
-            Long.toString(HintonReference.BASELINE_ERRORS),
-            meanErrors(s.baselineMean(), s.seeds().size(), examples)));
-    rows.add(
-        new Row(
-            false,
-            HintonReference.SIZE + " student, distilled",
-            HintonReference.DISTILLED_ERRORS + " (T=" + HintonReference.TEMPERATURE + ")",
-            meanErrors(s.distilledMean(), s.seeds().size(), examples)
-                + " (T="
-                + number(s.temperature())
-                + ", α="
-                + number(s.alpha())
-                + ")"));
-    rows.add(
-        new Row(
-            false,
-            "Gain",
-            Long.toString(HintonReference.BASELINE_ERRORS - HintonReference.DISTILLED_ERRORS),
-            fixed(s.baselineMean() - s.distilledMean(), s.seeds().size() > 1 ? 1 : 0)));
-    rows.add(
-        new Row(
-            false,
-            "Gap closed",
-            percent(HintonReference.gapClosed(), 1),
-            s.gapClosed(teacher).isPresent()
-                ? percent(s.gapClosed(teacher).getAsDouble(), 1)
-                : NONE));
-    md.table(
-        List.of("", "Hinton et al. (2015)", "This run"), new boolean[] {false, true, true}, rows);
   }
 
   private void allMetrics(MarkdownDocument md) {
@@ -597,50 +345,11 @@ public final class RunReport {
     return "Distillation run " + facts.runId();
   }
 
-  /** "teacher 1200x1200", or "teacher" when the teacher's size is not given. */
-  static String teacherLabel(ModelMetrics teacher) {
-    return teacher.size() == null || teacher.size().isBlank()
-        ? "teacher"
-        : "teacher " + teacher.size();
-  }
-
   private double totalStageSeconds() {
     return facts.stageSeconds().values().stream()
         .filter(s -> s != null && Double.isFinite(s))
         .mapToDouble(Double::doubleValue)
         .sum();
-  }
-
-  private static String errors(ModelMetrics m) {
-    return count(m.testErrors()) + " (" + percent(m.testAccuracy(), 2) + ")";
-  }
-
-  private static String errorsPer(long errors, long examples) {
-    long n = HintonReference.TEST_EXAMPLES;
-    if (examples <= 0 || examples == n) {
-      return count(errors);
-    }
-    return count(errors)
-        + " ("
-        + fixed((double) errors * n / examples, 0)
-        + " per "
-        + count(n)
-        + ")";
-  }
-
-  /**
-   * Errors of one seed as {@link #errorsPer}; of several, their mean ("mean 81.3 over 3 seeds").
-   */
-  private static String meanErrors(double mean, int seeds, long examples) {
-    if (seeds == 1) {
-      return errorsPer(Math.round(mean), examples);
-    }
-    long n = HintonReference.TEST_EXAMPLES;
-    String per =
-        examples <= 0 || examples == n
-            ? ""
-            : " (" + fixed(mean * n / examples, 1) + " per " + count(n) + ")";
-    return "mean " + fixed(mean, 1) + per + " over " + seeds + " seeds";
   }
 
   private static String escape(String text) {
@@ -649,91 +358,6 @@ public final class RunReport {
         .replace(">", "&gt;")
         .replace("\"", "&quot;")
         .replace("'", "&#39;");
-  }
-
-  /**
-   * What a run's report says about the run itself.
-   *
-   * @param runId the run's id (required)
-   * @param runDir the run's directory, or null
-   * @param dataset a description of the dataset (path, split sizes), or null
-   * @param teacher how the teacher was made (shape, training data, epoch kept), or null
-   * @param stageSeconds wall seconds per stage, in the order the stages ran (a null or NaN value
-   *     shows as "—")
-   * @param stageWork what each stage processed (rows, examples, flops), by stage name; stages
-   *     without are "—"
-   * @param configuration the resolved configuration's text, or null
-   * @param checks paragraphs the report gives before its verdict (the teacher check, the target's
-   *     answer), or null
-   * @param searches each searched model's settings search, by model name (empty: no search)
-   */
-  public record RunFacts(
-      String runId,
-      String runDir,
-      String dataset,
-      String teacher,
-      Map<String, Double> stageSeconds,
-      Map<String, StageWork> stageWork,
-      String configuration,
-      String checks,
-      Map<String, SearchSummary> searches) {
-    /** Facts without a settings search. */
-    public RunFacts(
-        String runId,
-        String runDir,
-        String dataset,
-        String teacher,
-        Map<String, Double> stageSeconds,
-        Map<String, StageWork> stageWork,
-        String configuration,
-        String checks) {
-      this(runId, runDir, dataset, teacher, stageSeconds, stageWork, configuration, checks, null);
-    }
-
-    /**
-     * Facts without checks (the teacher check and the target's answer: paragraphs, separated by a
-     * blank line, that the report gives before its verdict).
-     */
-    public RunFacts(
-        String runId,
-        String runDir,
-        String dataset,
-        String teacher,
-        Map<String, Double> stageSeconds,
-        Map<String, StageWork> stageWork,
-        String configuration) {
-      this(runId, runDir, dataset, teacher, stageSeconds, stageWork, configuration, null, null);
-    }
-
-    /** Facts without the stages' work. */
-    public RunFacts(
-        String runId,
-        String runDir,
-        String dataset,
-        String teacher,
-        Map<String, Double> stageSeconds,
-        String configuration) {
-      this(runId, runDir, dataset, teacher, stageSeconds, null, configuration, null, null);
-    }
-
-    public RunFacts {
-      stageWork = stageWork == null ? Map.of() : Map.copyOf(stageWork);
-      searches =
-          searches == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(searches));
-      if (runId == null || runId.isBlank()) {
-        throw new IllegalArgumentException("A run report needs the run's id");
-      }
-      runDir = runDir == null ? "" : runDir;
-      dataset = dataset == null ? "" : dataset;
-      teacher = teacher == null ? "" : teacher;
-      Map<String, Double> stages =
-          stageSeconds == null ? new LinkedHashMap<>() : new LinkedHashMap<>(stageSeconds);
-      if (stages.containsKey(null)) {
-        throw new IllegalArgumentException("A stage of run " + runId + " has no name: " + stages);
-      }
-      stageSeconds = Collections.unmodifiableMap(stages);
-      configuration = configuration == null ? "" : configuration;
-    }
   }
 
   /** Where a report was written (fully qualified paths). */

@@ -143,8 +143,7 @@ class RunReportChartTest {
         hex(at(chart(List.of(unnamed)).render(), alone, unnamed)),
         "a teacher without size");
     String teacherOnly =
-        RunReport.of(new RunReport.RunFacts("t", null, null, null, null, null), List.of(unnamed))
-            .markdown();
+        RunReport.of(new RunFacts("t", null, null, null, null, null), List.of(unnamed)).markdown();
     assertTrue(teacherOnly.contains("| teacher | teacher | — |"), teacherOnly);
 
     BufferedImage empty = chart(List.of()).render();
@@ -153,8 +152,7 @@ class RunReportChartTest {
         RunReportTest.distinctColours(empty) > 10,
         "axes, title and the 'no models' note are drawn");
     String md =
-        RunReport.of(new RunReport.RunFacts("empty", null, null, null, null, null), List.of())
-            .markdown();
+        RunReport.of(new RunFacts("empty", null, null, null, null, null), List.of()).markdown();
     assertTrue(
         md.contains("The run has no students.") && md.contains("No configuration was recorded."),
         md);

@@ -157,13 +157,13 @@ class RunReportTest {
         m.baselineOnlyRight());
   }
 
-  static RunReport.RunFacts facts() {
+  static RunFacts facts() {
     Map<String, Double> stages = new LinkedHashMap<>();
     stages.put("import-mnist", 41.5);
     stages.put("train-teacher", 1830.4);
     stages.put("soft-labels", 95.3);
     stages.put("sweep", 2410.0);
-    return new RunReport.RunFacts(
+    return new RunFacts(
         "r-2026-01-17",
         "file:/data/runs/r-2026-01-17",
         "MNIST, 60,000 train / 10,000 test",
@@ -365,8 +365,7 @@ class RunReportTest {
             d.alpha(),
             d.testErrors()));
     RunReport report =
-        RunReport.of(
-            new RunReport.RunFacts("<b>run</b>", null, null, null, null, "a = \"<x>\"\n"), metrics);
+        RunReport.of(new RunFacts("<b>run</b>", null, null, null, null, "a = \"<x>\"\n"), metrics);
     String html = report.html();
     assertTrue(
         html.contains("30x30-distilled&lt;script&gt;alert('x') &amp; co&lt;/script&gt;"), html);
